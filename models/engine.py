@@ -1,0 +1,172 @@
+"""Opening a Tonearm database: URL resolution, engine options per engine, sessions.
+
+Nothing here runs at import time; callers open a :class:`Database` and pass its sessions around.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.schemas import SchemaConfig
+
+DATABASE_URL_ENV = "TONEARM_DATABASE_URL"
+DATA_DIR_ENV = "TONEARM_DATA_DIR"
+
+
+class DatabaseConfigError(Exception):
+    """A database URL or setting that cannot work; the message is one line for a person."""
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where Tonearm keeps its files: ``TONEARM_DATA_DIR`` or the platform's user data directory."""
+    env = os.environ if environ is None else environ
+    if env.get(DATA_DIR_ENV):
+        return Path(env[DATA_DIR_ENV]).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("tonearm", appauthor=False))
+
+
+def default_database_url(environ: Mapping[str, str] | None = None) -> URL:
+    return URL.create("sqlite", database=str(data_dir(environ) / "tonearm.db"))
+
+
+def resolve_database_url(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> URL:
+    """``--database-url`` wins, then ``TONEARM_DATABASE_URL``, then the SQLite file in the data dir."""
+    env = os.environ if environ is None else environ
+    text = explicit or env.get(DATABASE_URL_ENV)
+    if not text:
+        return default_database_url(env)
+    try:
+        url = make_url(text)
+    except ArgumentError as exc:
+        raise DatabaseConfigError(f"bad database URL {text!r}: {exc}") from None
+    if url.get_backend_name() not in ("sqlite", "mariadb", "mysql"):
+        raise DatabaseConfigError(
+            f"unsupported database {url.get_backend_name()!r}: use sqlite:///PATH or mariadb+pymysql://..."
+        )
+    if url.get_backend_name() in ("mariadb", "mysql") and url.get_driver_name() not in ("pymysql",):
+        url = url.set(drivername=f"{url.get_backend_name()}+pymysql")
+    return url
+
+
+def sqlite_schema_file(main_database: str, schema: str) -> str:
+    """The file attached as ``schema`` beside the main SQLite file (``tonearm.db`` -> ``tonearm-<schema>.db``)."""
+    if main_database in ("", ":memory:"):
+        return ":memory:"
+    path = Path(main_database)
+    return str(path.with_name(f"{path.stem}-{schema}{path.suffix or '.db'}"))
+
+
+@dataclass
+class Database:
+    """An open database: its engine (with the schema split applied) and a session factory."""
+
+    url: URL
+    schemas: SchemaConfig
+    engine: Engine
+    sessions: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name  # "sqlite" or "mariadb"/"mysql"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def enforces_cross_schema_fks(self) -> bool:
+        """False where listens -> medialibrary foreign keys cannot be declared (attached SQLite files)."""
+        return not (self.is_sqlite and self.schemas.medialibrary != self.schemas.listens)
+
+    def files(self) -> dict[str, str]:
+        """SQLite: the main file and one attached file per named schema."""
+        if not self.is_sqlite:
+            return {}
+        main = self.url.database or ""
+        out = {"main": main}
+        for schema in self.schemas.named_schemas():
+            out[schema] = sqlite_schema_file(main, schema)
+        return out
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(
+    url: str | URL | None = None,
+    schemas: SchemaConfig | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    create_dirs: bool = True,
+    echo: bool = False,
+) -> Database:
+    """Create the engine for ``url`` (resolved as :func:`resolve_database_url` does) with Tonearm's options.
+
+    Does not connect. SQLite: WAL, foreign_keys=ON, busy_timeout, synchronous=NORMAL, and the schema files
+    attached on every new connection. MariaDB: PyMySQL with utf8mb4.
+    """
+    resolved = url if isinstance(url, URL) else resolve_database_url(url, environ)
+    schema_config = schemas if schemas is not None else SchemaConfig.from_env(environ)
+    translate = {"schema_translate_map": schema_config.translate_map()}
+    if resolved.get_backend_name() == "sqlite":
+        database = resolved.database or ""
+        if database not in ("", ":memory:") and create_dirs:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(resolved, echo=echo, execution_options=translate)
+        _configure_sqlite(engine, database, schema_config)
+    else:
+        query = dict(resolved.query)
+        query.setdefault("charset", "utf8mb4")
+        resolved = resolved.set(query=query)
+        engine = create_engine(
+            resolved, echo=echo, pool_pre_ping=True, pool_recycle=3600, execution_options=translate
+        )
+    return Database(url=resolved, schemas=schema_config, engine=engine)
+
+
+def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig) -> None:
+    attach = [(name, sqlite_schema_file(main_database, name)) for name in schemas.named_schemas()]
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # Our own transaction control: let SQLAlchemy's BEGIN (below) be the only one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for name, path in attach:
+            cursor.execute("ATTACH DATABASE ? AS " + _quote(name), (path,))
+        for schema in ["main"] + [name for name, _ in attach]:
+            cursor.execute(f"PRAGMA {_quote(schema)}.journal_mode=WAL")
+            cursor.execute(f"PRAGMA {_quote(schema)}.synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        # pysqlite's implicit transactions start late and skip SELECTs; an explicit BEGIN makes every
+        # transaction (including reads) atomic across the attached files.
+        conn.exec_driver_sql("BEGIN")
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

@@ -1,0 +1,152 @@
+"""Listening history: immutable raw ingest, canonical listens, match candidates and facets (listens schema).
+
+Foreign keys into the medialibrary schema (tracks, artists, genres) are real on MariaDB and on a single
+SQLite file; across attached SQLite files they cannot be enforced, so the writers check them
+(:mod:`models.integrity`) and `tonearm db check` reports orphans.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Computed,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.artists import utcnow
+from models.base import Base, listens_table_args
+from models.enums import EnrichStatus, enum_column_type
+from models.types import MBID, DurationSecs, LongText, UnixTime, UTCDateTime
+
+
+class ListenRaw(Base):
+    """A scrobble exactly as it arrived; never updated.
+
+    Dedupe key (contract): (user_id, listened_at, source, COALESCE(source_track_id, '')). Neither engine
+    accepts that expression portably in a unique key (MariaDB has no functional key parts), so the
+    COALESCE lives in a STORED generated column, ``source_track_key``, that both SQLite (>= 3.31) and
+    MariaDB index like any column. Inserts use INSERT-or-ignore on this key.
+    """
+
+    __tablename__ = "listens_raw"
+    __table_args__ = listens_table_args(
+        UniqueConstraint(
+            "user_id", "listened_at", "source", "source_track_key", name="uq_listens_raw_dedupe"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("listens.users.id", ondelete="CASCADE"))
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(64))
+    source_track_id: Mapped[str | None] = mapped_column(String(255))
+    # Declared nullable because MariaDB refuses NOT NULL on generated columns; COALESCE never yields NULL.
+    source_track_key: Mapped[str | None] = mapped_column(
+        String(255), Computed("COALESCE(source_track_id, '')", persisted=True), nullable=True
+    )
+    payload_json: Mapped[str] = mapped_column(LongText)
+    listened_at: Mapped[datetime] = mapped_column(UnixTime)
+
+
+class Listen(Base):
+    """One canonical listening event. The raw names are kept beside the link so a listen stays meaningful
+    (and re-matchable) whatever happens to the catalog."""
+
+    __tablename__ = "listens"
+    __table_args__ = listens_table_args(
+        UniqueConstraint("user_id", "track_id", "listened_at", name="uq_listen_dedupe"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raw_id: Mapped[int] = mapped_column(ForeignKey("listens.listens_raw.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("listens.users.id", ondelete="CASCADE"))
+    track_id: Mapped[int | None] = mapped_column(
+        ForeignKey("medialibrary.tracks.id", ondelete="SET NULL"), index=True
+    )
+    listened_at: Mapped[datetime] = mapped_column(UnixTime)
+    duration_secs: Mapped[float | None] = mapped_column(DurationSecs)  # observed listening length
+    track_duration_secs: Mapped[float | None] = mapped_column(DurationSecs)  # length the source reported
+    source: Mapped[str] = mapped_column(String(64))
+    artist_name: Mapped[str] = mapped_column(String(1024))
+    track_name: Mapped[str] = mapped_column(String(1024))
+    release_name: Mapped[str | None] = mapped_column(String(1024))
+    artist_name_normalized: Mapped[str] = mapped_column(String(255))
+    track_name_normalized: Mapped[str] = mapped_column(String(255))
+    release_name_normalized: Mapped[str | None] = mapped_column(String(255))
+    recording_mbid: Mapped[str | None] = mapped_column(MBID, index=True)
+    isrc: Mapped[str | None] = mapped_column(String(16))
+    spotify_id: Mapped[str | None] = mapped_column(String(64))
+    enrich_status: Mapped[EnrichStatus] = mapped_column(
+        enum_column_type(EnrichStatus, "enrich_status"), default=EnrichStatus.PENDING, index=True
+    )
+    match_confidence: Mapped[float | None] = mapped_column(Float)
+    match_reason: Mapped[str | None] = mapped_column(String(64))
+    last_enriched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(255))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ListenSource(Base):
+    """Every raw row behind a canonical listen: the first one (``primary``) and any cross-source copy
+    of the same listen that arrived later (``duplicate``), so no arrival is silently lost."""
+
+    __tablename__ = "listen_sources"
+    __table_args__ = listens_table_args()
+
+    listen_id: Mapped[int] = mapped_column(
+        ForeignKey("listens.listens.id", ondelete="CASCADE"), primary_key=True
+    )
+    raw_id: Mapped[int] = mapped_column(
+        ForeignKey("listens.listens_raw.id", ondelete="CASCADE"), primary_key=True, unique=True
+    )
+    relation: Mapped[str] = mapped_column(String(16), default="primary")
+
+
+class ListenMatchCandidate(Base):
+    __tablename__ = "listen_match_candidates"
+    __table_args__ = listens_table_args(UniqueConstraint("listen_id", "track_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listen_id: Mapped[int] = mapped_column(ForeignKey("listens.listens.id", ondelete="CASCADE"))
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("medialibrary.tracks.id", ondelete="CASCADE"), index=True
+    )
+    confidence: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer, default=0)
+    features_json: Mapped[str | None] = mapped_column(LongText)  # per-signal scores
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ListenArtist(Base):
+    __tablename__ = "listen_artists"
+    __table_args__ = listens_table_args()
+
+    listen_id: Mapped[int] = mapped_column(
+        ForeignKey("listens.listens.id", ondelete="CASCADE"), primary_key=True
+    )
+    artist_id: Mapped[int] = mapped_column(
+        ForeignKey("medialibrary.artists.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ListenGenre(Base):
+    __tablename__ = "listen_genres"
+    __table_args__ = listens_table_args()
+
+    listen_id: Mapped[int] = mapped_column(
+        ForeignKey("listens.listens.id", ondelete="CASCADE"), primary_key=True
+    )
+    genre_id: Mapped[int] = mapped_column(
+        ForeignKey("medialibrary.genres.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+# The contract's (user_id, listened_at DESC): history pages and stats read newest first per user.
+Index("ix_listens_user_listened_at", Listen.user_id, Listen.listened_at.desc())
