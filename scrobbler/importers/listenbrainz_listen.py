@@ -1,0 +1,91 @@
+"""One ListenBrainz listen object (export line, legacy export item, API item) to a ListenRecord.
+
+All three LB formats share the submission shape of formats.md §1-2, so they share this converter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrobbler.importers.fields import (
+    clean_isrc,
+    clean_mbid,
+    clean_mbids,
+    clean_text,
+    seconds,
+    spotify_track_id,
+    track_number,
+)
+from scrobbler.importers.rules import ImportOptions, check_listened_at, from_unix, scrobble_verdict
+from scrobbler.records import ImportProblem, ListenRecord, Row, SkipReason
+
+
+def record_from_listen(listen: Any, location: str, source: str, options: ImportOptions) -> Row:
+    """Convert one LB listen; malformed listens become failed problems, playing-now items skips."""
+    if not isinstance(listen, dict):
+        return ImportProblem.failed(location, "listen is not a JSON object")
+    if listen.get("playing_now"):
+        return ImportProblem.skipped(
+            location, SkipReason.NOW_PLAYING, "playing-now entry, not a finished listen"
+        )
+    meta = listen.get("track_metadata")
+    if not isinstance(meta, dict):
+        return ImportProblem.failed(location, "missing track_metadata")
+    if listen.get("listened_at") is None:
+        return ImportProblem.failed(location, "missing listened_at")
+    try:
+        # LB background/export.py: epochs come from SQL and may carry fractions; LB int()s them.
+        listened_at = from_unix(listen["listened_at"])
+    except (TypeError, ValueError, OverflowError, OSError):
+        return ImportProblem.failed(
+            location, f"listened_at is not a unix time: {listen['listened_at']!r:.40}"
+        )
+    if (bad_time := check_listened_at(listened_at, options)) is not None:
+        return ImportProblem.failed(location, bad_time)
+    artist = clean_text(meta.get("artist_name"))
+    track = clean_text(meta.get("track_name"))
+    if artist is None or track is None:
+        missing = "artist_name" if artist is None else "track_name"
+        return ImportProblem.failed(location, f"missing or empty track_metadata.{missing}")
+
+    info = meta.get("additional_info")
+    info = info if isinstance(info, dict) else {}
+    # LB api_tools.py: duration_ms or duration (seconds), never both; duration_played in seconds.
+    duration = seconds(info.get("duration_ms"), 0.001) or seconds(info.get("duration"))
+    played = seconds(info.get("duration_played"))
+    if (verdict := scrobble_verdict(duration, played, options)) is not None:
+        return ImportProblem.skipped(location, verdict[0], verdict[1])
+
+    submitted_recording = clean_mbid(info.get("recording_mbid"))
+    mapping = meta.get("mbid_mapping")
+    mapping = mapping if isinstance(mapping, dict) else {}
+    # formats.md §2: the submitted recording_mbid wins over the mapper's. Take the mapping's release and
+    # artists only when they describe the same recording, so the record never mixes two recordings.
+    mapped_recording = clean_mbid(mapping.get("recording_mbid"))
+    if submitted_recording is not None and mapped_recording != submitted_recording:
+        mapping = {}
+    release_mbid = clean_mbid(info.get("release_mbid")) or clean_mbid(mapping.get("release_mbid"))
+    artist_mbids = clean_mbids(info.get("artist_mbids")) or clean_mbids(mapping.get("artist_mbids"))
+
+    # Export lines carry recording_msid inside track_metadata; API and legacy listens at the top level.
+    msid = clean_text(meta.get("recording_msid")) or clean_text(listen.get("recording_msid"))
+    return ListenRecord(
+        listened_at=listened_at,
+        artist_name=artist,
+        track_name=track,
+        source=source,
+        release_name=clean_text(meta.get("release_name")),
+        duration_secs=duration,
+        duration_played_secs=played,
+        source_track_id=msid,
+        recording_mbid=submitted_recording or mapped_recording,
+        release_mbid=release_mbid,
+        release_group_mbid=clean_mbid(info.get("release_group_mbid")),
+        artist_mbids=artist_mbids,
+        track_mbid=clean_mbid(info.get("track_mbid")),
+        isrc=clean_isrc(info.get("isrc")),
+        spotify_id=spotify_track_id(info.get("spotify_id")) or spotify_track_id(info.get("origin_url")),
+        album_artist_name=clean_text(info.get("release_artist_name")) or clean_text(info.get("albumartist")),
+        track_number=track_number(info.get("tracknumber")),
+        payload=listen,
+    )
