@@ -84,8 +84,12 @@ def test_benfoxall_csv() -> None:
         (datetime(2021, 2, 3, 9, 5, tzinfo=UTC), "Beyoncé", "Lemonade", "Formation"),
         (datetime(2021, 2, 28, 23, 59, tzinfo=UTC), "中島みゆき", "寒水魚", "悪女"),
     ]
-    assert records[0].payload == {"artist": "Radiohead", "album": "OK Computer", "title": "Airbag",
-                                  "date": "03 Jan 2021 12:34"}  # fmt: skip
+    assert records[0].payload == {
+        "artist": "Radiohead",
+        "album": "OK Computer",
+        "title": "Airbag",
+        "date": "03 Jan 2021 12:34",
+    }
     assert [(p.location, p.kind, p.reason) for p in problems] == [
         ("lastfm_benfoxall.csv:4", "failed", "unreadable date '31 Foo 2021 10:00'"),
         ("lastfm_benfoxall.csv:5", "failed", "expected 4 columns (artist,album,title,date), got 5"),

@@ -199,8 +199,16 @@ def test_api_page() -> None:
 
 
 def test_api_playing_now_and_list_of_pages(tmp_path: Path) -> None:
-    playing_now = {"payload": {"count": 1, "playing_now": True, "user_id": "alice", "listens": [
-        {"playing_now": True, "track_metadata": {"artist_name": "Live", "track_name": "Now"}}]}}  # fmt: skip
+    playing_now = {
+        "payload": {
+            "count": 1,
+            "playing_now": True,
+            "user_id": "alice",
+            "listens": [
+                {"playing_now": True, "track_metadata": {"artist_name": "Live", "track_name": "Now"}}
+            ],
+        }
+    }
     page = json.loads((DATA / "listenbrainz_api_page.json").read_text(encoding="utf-8"))
     path = tmp_path / "pages.json"
     path.write_text(json.dumps([playing_now, page]), encoding="utf-8")

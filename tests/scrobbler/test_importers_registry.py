@@ -197,10 +197,14 @@ def test_check_listened_at_bounds() -> None:
 
 def test_big_spotify_file_streams_in_constant_memory(tmp_path: Path) -> None:
     row = {
-        "ts": "2023-03-19T18:31:37Z", "ms_played": 174424, "master_metadata_track_name": "Flowers",
-        "master_metadata_album_artist_name": "Miley Cyrus", "master_metadata_album_album_name": "E" * 200,
-        "spotify_track_uri": "spotify:track:0yLdNVWF3Srea0uzk55zFn", "incognito_mode": False,
-    }  # fmt: skip
+        "ts": "2023-03-19T18:31:37Z",
+        "ms_played": 174424,
+        "master_metadata_track_name": "Flowers",
+        "master_metadata_album_artist_name": "Miley Cyrus",
+        "master_metadata_album_album_name": "E" * 200,
+        "spotify_track_uri": "spotify:track:0yLdNVWF3Srea0uzk55zFn",
+        "incognito_mode": False,
+    }
     path = tmp_path / "Streaming_History_Audio_2023_1.json"
     with path.open("w") as handle:
         handle.write("[")

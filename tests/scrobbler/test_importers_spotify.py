@@ -127,8 +127,13 @@ def test_extended_truncated_file_and_non_object_items(tmp_path: Path) -> None:
 
 def test_extended_with_bom(tmp_path: Path) -> None:
     path = tmp_path / "Streaming_History_Audio_2024.json"
-    row = {"ts": "2024-02-29T12:00:00Z", "ms_played": 60_000, "master_metadata_track_name": "Leap",
-           "master_metadata_album_artist_name": "Días", "spotify_track_uri": None}  # fmt: skip
+    row = {
+        "ts": "2024-02-29T12:00:00Z",
+        "ms_played": 60_000,
+        "master_metadata_track_name": "Leap",
+        "master_metadata_album_artist_name": "Días",
+        "spotify_track_uri": None,
+    }
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps([row]).encode())
     assert spotify_extended.sniff(path)
     [record] = list(spotify_extended.parse(path))
