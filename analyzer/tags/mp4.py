@@ -1,0 +1,79 @@
+"""iTunes-style MP4 metadata atoms (M4A with AAC or ALAC) mapped to the canonical vocabulary.
+
+Well-known atoms follow Picard's mapping; everything MusicBrainz-specific lives in free-form
+"----:com.apple.iTunes:<name>" atoms whose names the shared free-form table knows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mutagen.mp4 import AtomDataType, MP4Cover, MP4FreeForm
+
+from analyzer.tags.canonical import TagCollector
+
+ATOM_KEYS: dict[str, str] = {
+    "\xa9nam": "title",
+    "sonm": "titlesort",
+    "\xa9ART": "artist",
+    "soar": "artistsort",
+    "aART": "albumartist",
+    "soaa": "albumartistsort",
+    "\xa9alb": "album",
+    "soal": "albumsort",
+    "\xa9day": "date",
+    "\xa9gen": "genre",  # mutagen also turns the numeric "gnre" atom into this
+    "\xa9wrt": "composer",
+    "\xa9cmt": "comment",
+    "cpil": "compilation",
+    "tmpo": "bpm",
+}
+ITUNES_FREEFORM = "----:com.apple.iTunes:"
+_TEXT_FORMATS = (AtomDataType.UTF8, AtomDataType.IMPLICIT, AtomDataType.ISRC, AtomDataType.UPC)
+
+
+def read_mp4(tags: Any, into: TagCollector) -> None:
+    """Collect canonical values and raw pairs from an MP4 ``ilst`` (None when there is none)."""
+    if tags is None:
+        return
+    for atom, values in tags.items():
+        if not isinstance(values, list):
+            values = [values]  # mutagen gives "cpil" (and other flag atoms) as a bare bool
+        if atom in ("trkn", "disk"):
+            number_key, total_key = (
+                ("tracknumber", "totaltracks") if atom == "trkn" else ("discnumber", "totaldiscs")
+            )
+            for number, total in values:
+                into.add_raw(atom, f"{number}/{total}")
+                into.add(number_key, str(number))
+                into.add(total_key, str(total))
+            continue
+        freeform_name = atom[len(ITUNES_FREEFORM) :] if atom.startswith(ITUNES_FREEFORM) else None
+        canonical = ATOM_KEYS.get(atom)
+        for value in values:
+            text, is_text = _atom_text(value)
+            into.add_raw(atom, text)
+            if not is_text:
+                continue  # a binary summary is never a tag value
+            if canonical is not None:
+                into.add(canonical, text)
+            elif freeform_name is not None:
+                into.add_freeform(freeform_name, text)
+
+
+def _atom_text(value: Any) -> tuple[str, bool]:
+    """The value as text, and whether it is a real text value rather than a binary summary."""
+    if isinstance(value, MP4Cover):
+        kind = "png" if value.imageformat == MP4Cover.FORMAT_PNG else "jpeg"
+        return f"<picture image/{kind}, {len(value):,} bytes>", False
+    if isinstance(value, MP4FreeForm):
+        if value.dataformat in _TEXT_FORMATS:
+            return bytes(value).decode("utf-8", "replace"), True
+        if value.dataformat == AtomDataType.UTF16:
+            return bytes(value).decode("utf-16-be", "replace"), True
+        return f"<binary, {len(value):,} bytes>", False
+    if isinstance(value, bool):
+        return ("1" if value else "0"), True
+    if isinstance(value, bytes):
+        return f"<binary, {len(value):,} bytes>", False
+    return str(value), True

@@ -1,0 +1,38 @@
+"""Vorbis comments (FLAC, Ogg Vorbis, Opus, Ogg FLAC, Speex) mapped to the canonical vocabulary.
+
+Vorbis field names are case-insensitive free text and repeat for multiple values, so the shared
+free-form table covers them (Picard writes e.g. ARTISTS, MUSICBRAINZ_ARTISTID, RELEASETYPE, TRACKTOTAL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from analyzer.tags.canonical import TagCollector
+
+# Pictures travel base64-encoded inside the comment (Xiph wiki, "VorbisComment", METADATA_BLOCK_PICTURE);
+# COVERART is the older unofficial spelling.
+_PICTURE_FIELDS = frozenset(("metadata_block_picture", "coverart"))
+
+
+def read_vorbis_comment(tags: Iterable[tuple[str, str]] | None, into: TagCollector) -> None:
+    """Collect canonical values and raw pairs from a Vorbis comment block (None when there is none)."""
+    if tags is None:
+        return
+    for name, value in tags:
+        lower = name.lower()
+        if lower in _PICTURE_FIELDS:
+            into.add_raw(name, f"<picture base64, {len(value):,} chars>")
+            continue
+        into.add_raw(name, value)
+        into.add_freeform(lower, value)
+
+
+def read_flac_pictures(pictures: Iterable[Any], into: TagCollector) -> None:
+    """FLAC keeps pictures in PICTURE metadata blocks beside the comment; summarize them into ``raw``."""
+    for picture in pictures:
+        into.add_raw(
+            "METADATA_BLOCK_PICTURE",
+            f"<picture {picture.mime or 'unknown'}, {len(picture.data):,} bytes, type {int(picture.type)}>",
+        )
