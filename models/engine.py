@@ -78,6 +78,10 @@ class Database:
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if not self.enforces_cross_schema_fks:
+            from models.integrity import install_cross_schema_guard
+
+            install_cross_schema_guard(self.sessions)
 
     @property
     def dialect(self) -> str:
@@ -141,6 +145,7 @@ def open_database(
         engine = create_engine(
             resolved, echo=echo, pool_pre_ping=True, pool_recycle=3600, execution_options=translate
         )
+        event.listen(engine, "handle_error", _check_violation_is_integrity_error)
     return Database(url=resolved, schemas=schema_config, engine=engine)
 
 
@@ -166,6 +171,20 @@ def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig)
         # pysqlite's implicit transactions start late and skip SELECTs; an explicit BEGIN makes every
         # transaction (including reads) atomic across the attached files.
         conn.exec_driver_sql("BEGIN")
+
+
+_MARIADB_CHECK_FAILED = 4025  # ER_CONSTRAINT_FAILED
+
+
+def _check_violation_is_integrity_error(context):  # type: ignore[no-untyped-def]
+    """PyMySQL reports a failed CHECK constraint as OperationalError; SQLite (and the SQL standard) call it
+    an integrity violation. Raise IntegrityError on both engines so callers handle one exception."""
+    from sqlalchemy import exc
+
+    orig = context.original_exception
+    if getattr(orig, "args", None) and orig.args[0] == _MARIADB_CHECK_FAILED:
+        return exc.IntegrityError(context.statement, context.parameters, orig)
+    return None
 
 
 def _quote(identifier: str) -> str:

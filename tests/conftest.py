@@ -42,7 +42,7 @@ def mariadb_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         yield url.render_as_string(hide_password=False)
         return
     try:
-        server = MariaDBServer.start(tmp_path_factory.mktemp("mariadb"))
+        server = MariaDBServer.start()
     except MariaDBUnavailable as exc:
         message = f"MariaDB tests need a server and none could be started: {exc}"
         if REQUIRE_MARIADB:
