@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scrobbler.importers.fields import clean_text
+from scrobbler.importers.fields import MAX_DURATION_SECS, clean_text
 from scrobbler.importers.rules import ImportOptions, check_listened_at, scrobble_verdict, start_from_end
 from scrobbler.importers.streams import first_char, head_keys, iter_json_items, noting_empty, read_head
 from scrobbler.records import ImportProblem, ListenRecord, Row, SkipReason
@@ -56,8 +56,10 @@ def _record(item: Any, location: str, options: ImportOptions) -> Row:
         return ImportProblem.failed(location, f"unreadable endTime {end_text!r:.40}")
     end = end.replace(tzinfo=UTC) if end.tzinfo is None else end.astimezone(UTC)
     ms_played = item.get("msPlayed")
-    if isinstance(ms_played, bool) or not isinstance(ms_played, int | float) or ms_played < 0:
+    if isinstance(ms_played, bool) or not isinstance(ms_played, int | float):
         return ImportProblem.failed(location, f"unreadable msPlayed {ms_played!r:.40}")
+    if not 0 <= ms_played <= MAX_DURATION_SECS * 1000:
+        return ImportProblem.failed(location, f"implausible msPlayed {ms_played!r:.40}")
     artist, track = clean_text(item.get("artistName")), clean_text(item.get("trackName"))
     if artist is None or track is None:
         return ImportProblem.failed(location, f"missing {'artistName' if artist is None else 'trackName'}")

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scrobbler.importers.fields import clean_text, spotify_track_id
+from scrobbler.importers.fields import MAX_DURATION_SECS, clean_text, spotify_track_id
 from scrobbler.importers.rules import ImportOptions, check_listened_at, scrobble_verdict, start_from_end
 from scrobbler.importers.streams import first_char, head_keys, iter_json_items, noting_empty, read_head
 from scrobbler.records import ImportProblem, ListenRecord, Row, SkipReason
@@ -74,8 +74,10 @@ def _record(item: Any, location: str, options: ImportOptions) -> Row:
     except (TypeError, ValueError):
         return ImportProblem.failed(location, f"unreadable ts {item.get('ts')!r:.40}")
     ms_played = item.get("ms_played")
-    if isinstance(ms_played, bool) or not isinstance(ms_played, int | float) or ms_played < 0:
+    if isinstance(ms_played, bool) or not isinstance(ms_played, int | float):
         return ImportProblem.failed(location, f"unreadable ms_played {ms_played!r:.40}")
+    if not 0 <= ms_played <= MAX_DURATION_SECS * 1000:
+        return ImportProblem.failed(location, f"implausible ms_played {ms_played!r:.40}")
     artist = clean_text(item.get("master_metadata_album_artist_name"))
     if artist is None:
         return ImportProblem.failed(location, "missing master_metadata_album_artist_name")

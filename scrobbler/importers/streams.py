@@ -100,13 +100,10 @@ def iter_json_items(
             for value in values:
                 count += 1
                 yield f"{label} item {count}", value
-        except ijson.IncompleteJSONError as error:
-            yield ImportProblem.failed(
-                f"{label} after item {count}", f"JSON ends early or is invalid: {json_error_text(error)}"
-            )
         except ijson.JSONError as error:
+            # yajl reports truncation, syntax errors and integers beyond 64 bits all this way.
             yield ImportProblem.failed(
-                f"{label} after item {count}", f"invalid JSON: {json_error_text(error)}"
+                f"{label} near item {count + 1}", f"invalid or truncated JSON: {json_error_text(error)}"
             )
 
 
@@ -130,7 +127,10 @@ def _values_at(events: Iterator[tuple[str, str, Any]], prefixes: frozenset[str])
                 depth -= 1
             if depth == 0:
                 break
-            prefix, event, value = next(events)
+            following = next(events, None)
+            if following is None:  # ijson raises on a cut document first; never build half a value
+                return
+            prefix, event, value = following
         yield builder.value
 
 

@@ -167,8 +167,8 @@ def test_truncated_legacy_export_keeps_what_was_read(tmp_path: Path) -> None:
     records, problems = split(list(listenbrainz_legacy.parse(path)))
     assert len(records) == 2
     [problem] = problems
-    assert (problem.location, problem.kind) == ("alice_lb-2023-01-16.json after item 2", "failed")
-    assert problem.reason.startswith("JSON ends early or is invalid")
+    assert (problem.location, problem.kind) == ("alice_lb-2023-01-16.json near item 3", "failed")
+    assert problem.reason.startswith("invalid or truncated JSON")
 
 
 def test_legacy_empty_array_is_claimed_only_by_its_file_name(tmp_path: Path) -> None:

@@ -115,8 +115,8 @@ def test_extended_truncated_file_and_non_object_items(tmp_path: Path) -> None:
     rows = list(spotify_extended.parse(path))
     assert isinstance(rows[0], ListenRecord)
     assert rows[-1] == ImportProblem.failed(
-        "Streaming_History_Audio_2023_1.json after item 3",
-        "JSON ends early or is invalid: parse error: premature EOF",
+        "Streaming_History_Audio_2023_1.json near item 4",
+        "invalid or truncated JSON: parse error: premature EOF",
     )
     odd = tmp_path / "odd.json"
     odd.write_text('[{"ts": "2023-03-19T18:31:37Z", "ms_played": 1}, 7]')
