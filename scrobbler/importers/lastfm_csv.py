@@ -15,7 +15,7 @@ from pathlib import Path
 
 from scrobbler.importers.fields import clean_mbid, clean_mbids, clean_text
 from scrobbler.importers.rules import ImportOptions, check_listened_at, from_unix
-from scrobbler.importers.streams import DecodedLines, noting_empty, read_head
+from scrobbler.importers.streams import HEAD_BYTES, DecodedLines, noting_empty, read_head
 from scrobbler.records import ImportProblem, ListenRecord, Row, SkipReason
 
 NAME = "lastfm_csv"
@@ -34,16 +34,23 @@ _MONTHS = {
 
 
 def sniff(path: Path) -> bool:
-    """The first row is the ghan header, or four columns ending in a Last.fm date (benfoxall)."""
-    text = read_head(path).decode("utf-8", errors="ignore")
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    """The first row is the ghan header, or four columns and one of the first rows has a Last.fm date.
+
+    benfoxall rows may lack a date (the now-playing track), so a few rows are looked at, not just one.
+    """
+    head = read_head(path)
+    lines = head.decode("utf-8", errors="ignore").splitlines()
+    if len(head) == HEAD_BYTES:
+        lines = lines[:-1]  # probably cut short
     try:
-        first = next(csv.reader([first_line]))
-    except (csv.Error, StopIteration):
+        rows = list(csv.reader([line for line in lines if line.strip()][:5]))
+    except csv.Error:
         return False
-    if _is_ghan_header(first):
+    if not rows:
+        return False
+    if _is_ghan_header(rows[0]):
         return True
-    return len(first) == 4 and _LASTFM_DATE.match(first[3].strip()) is not None
+    return len(rows[0]) == 4 and any(len(row) == 4 and _LASTFM_DATE.match(row[3].strip()) for row in rows)
 
 
 def parse(path: Path, options: ImportOptions | None = None) -> Iterator[Row]:
@@ -73,6 +80,7 @@ def _rows(path: Path, options: ImportOptions) -> Iterator[Row]:
         lines = DecodedLines(handle)
         reader = csv.reader(lines)
         columns: list[str] | None = None
+        first_row = True
         previous_end = 0
         while True:
             try:
@@ -90,9 +98,11 @@ def _rows(path: Path, options: ImportOptions) -> Iterator[Row]:
                 continue
             if not any(cell.strip() for cell in row):
                 continue
-            if columns is None and _is_ghan_header(row):
+            if first_row and _is_ghan_header(row):
                 columns = [cell.strip().lower() for cell in row]
+                first_row = False
                 continue
+            first_row = False
             if columns is None:
                 yield _benfoxall_row(row, location, options)
             else:

@@ -171,3 +171,20 @@ def test_api_page_without_tracks_is_empty(tmp_path: Path) -> None:
 def test_other_formats_are_not_lastfm(name: str) -> None:
     assert not lastfm_csv.sniff(DATA / name)
     assert not lastfm_api.sniff(DATA / name)
+
+
+def test_benfoxall_starting_with_now_playing_row_is_sniffed(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Nujabes,Modal Soul,Feather,\nNujabes,Modal Soul,Luv(sic) pt3,07 Jul 2022 07:07\n")
+    assert lastfm_csv.sniff(path)
+    rows = list(lastfm_csv.parse(path))
+    assert [row.kind for row in rows if isinstance(row, ImportProblem)] == ["skipped"]
+    assert [row.listened_at for row in rows if isinstance(row, ListenRecord)] == [
+        datetime(2022, 7, 7, 7, 7, tzinfo=UTC)
+    ]
+
+
+def test_four_column_csv_without_dates_is_not_lastfm(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.csv"
+    path.write_text("id,name,colour,size\n1,shirt,red,M\n")
+    assert not lastfm_csv.sniff(path)

@@ -77,7 +77,7 @@ FOREIGN_FILES: dict[str, bytes] = {
     "notes.csv": b"name,age\nalice,30\n",
     "picture.png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
     "feedback.jsonl": b'{"recording_msid": "x", "recording_mbid": null, "score": 1, "created": 1}\n',
-    "lb_submit_body.json": b'{"listen_type": "import", "payload": [{"listened_at": 1, "track_metadata": {}}]}',  # noqa: E501
+    "lb_submit_body.json": b'{"listen_type": "import", "payload": [{"listened_at": 1, "track_metadata": {}}]}',
 }
 
 
