@@ -55,7 +55,8 @@ class ContainerReader:
     min_bytes: int
     """Smallest possible file with a complete header: a parse failure below this size is a truncation."""
     fixed_header: bool = False
-    """Whether mutagen reads the stream header unchecked, so a zero rate or channel count means damage."""
+    """Whether a zero sample rate or channel count means damage: mutagen reads these headers unchecked
+    (APE, WavPack, RIFF, IFF...), and an ASF file without audio stream properties is broken too."""
 
 
 def _stream(

@@ -201,14 +201,22 @@ def _after_id3(f: BinaryIO, head: bytes, size: int) -> str:
 
 
 def _find_mpeg_sync(f: BinaryIO, start: int, size: int) -> tuple[int | None, bytes]:
-    """Offset of the first MPEG frame in the block after ``start``, and the block that was searched."""
+    """Offset of the first MPEG frame after ``start``, and the block that was searched.
+
+    Looks in 4 KiB first (the frame nearly always follows the tag at once), then up to MPEG_SCAN_BYTES.
+    """
     f.seek(start)
-    block = f.read(MPEG_SCAN_BYTES)
-    pos = block.find(b"\xff")
-    while pos != -1:
-        if _mpeg_frames_at(block, pos, size - start):
-            return start + pos, block
-        pos = block.find(b"\xff", pos + 1)
+    block = f.read(4096)
+    for attempt in range(2):
+        pos = block.find(b"\xff")
+        while pos != -1:
+            if _mpeg_frames_at(block, pos, size - start):
+                return start + pos, block
+            pos = block.find(b"\xff", pos + 1)
+        if attempt == 0 and len(block) == 4096:
+            block += f.read(MPEG_SCAN_BYTES - 4096)
+        else:
+            break
     return None, block
 
 
