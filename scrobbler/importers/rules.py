@@ -21,6 +21,7 @@ class ImportOptions:
     The scrobble rule only drops a row when the file says how long it was *played* (Spotify's ms_played,
     Maloja's ``duration``, LB's ``duration_played``): a listen with only a track length was already judged
     a scrobble by the client that sent it, so we do not second-guess it. See :func:`scrobble_verdict`.
+    ``apply_scrobble_rule=False`` imports every play, including ``.scrobbler.log`` plays rated S (skipped).
     ``timezone`` is the zone of files that store local wall-clock times (``.scrobbler.log`` with
     ``#TZ/UNKNOWN``); None means this machine's local zone.
     """
