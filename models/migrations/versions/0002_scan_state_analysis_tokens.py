@@ -138,22 +138,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('fingerprints', schema=media_schema())
-    with op.batch_alter_table('audio_features', schema=media_schema()) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_audio_features_extractor_version'))
-
     op.drop_table('audio_features', schema=media_schema())
-    with op.batch_alter_table('acoustid_submissions', schema=media_schema()) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_acoustid_submissions_media_file_id'))
-
     op.drop_table('acoustid_submissions', schema=media_schema())
     op.drop_table('listen_sources', schema=listens_schema())
-    with op.batch_alter_table('api_tokens', schema=listens_schema()) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
-
     op.drop_table('api_tokens', schema=listens_schema())
     with op.batch_alter_table("media_files", schema=media_schema()) as batch_op:
         batch_op.drop_index(batch_op.f("ix_media_files_scan_status"))
         batch_op.drop_index(batch_op.f("ix_media_files_analysis_status"))
+        batch_op.drop_constraint(batch_op.f("ck_media_files_analysis_status"), type_="check")
+        batch_op.drop_constraint(batch_op.f("ck_media_files_scan_status"), type_="check")
         batch_op.drop_column('analyzed_at')
         batch_op.drop_column('last_scanned_at')
         batch_op.drop_column('analysis_error')
