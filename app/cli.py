@@ -77,7 +77,8 @@ def error_line(exc: BaseException) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
+        # standalone_mode=False: click returns the exit code of typer.Exit instead of raising it
+        result = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:
         return int(exc.exit_code or 0)
     except typer.Abort:
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         typer.echo(f"tonearm: error: {line}", err=True)
         return 1
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from models.bootstrap import init_database, upgrade_database
 from models.health import check_database, database_info
 
 app = typer.Typer(help="Create, inspect, check and upgrade the Tonearm database.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)  # paths stay on one line, whatever the width
 
 
 @app.command("init")
