@@ -153,7 +153,7 @@ def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig)
     attach = [(name, sqlite_schema_file(main_database, name)) for name in schemas.named_schemas()]
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record):
         # Our own transaction control: let SQLAlchemy's BEGIN (below) be the only one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -167,7 +167,7 @@ def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig)
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn):
         # pysqlite's implicit transactions start late and skip SELECTs; an explicit BEGIN makes every
         # transaction (including reads) atomic across the attached files.
         conn.exec_driver_sql("BEGIN")
@@ -176,7 +176,7 @@ def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig)
 _MARIADB_CHECK_FAILED = 4025  # ER_CONSTRAINT_FAILED
 
 
-def _check_violation_is_integrity_error(context):  # type: ignore[no-untyped-def]
+def _check_violation_is_integrity_error(context):
     """PyMySQL reports a failed CHECK constraint as OperationalError; SQLite (and the SQL standard) call it
     an integrity violation. Raise IntegrityError on both engines so callers handle one exception."""
     from sqlalchemy import exc

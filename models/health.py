@@ -109,13 +109,13 @@ def check_database(db: Database) -> CheckReport:
                     "SQLite split: listens -> medialibrary references are checked by Tonearm, not SQLite"
                 )
         else:
-            for table in physical_metadata(db.schemas).sorted_tables:
-                name = f"`{table.schema}`.`{table.name}`" if table.schema else f"`{table.name}`"
-                for row in connection.execute(text(f"CHECK TABLE {name}")):
+            for tbl in physical_metadata(db.schemas).sorted_tables:
+                qualified = f"`{tbl.schema}`.`{tbl.name}`" if tbl.schema else f"`{tbl.name}`"
+                for row in connection.execute(text(f"CHECK TABLE {qualified}")):
                     if row[2] == "error" or (
                         row[2] == "status" and row[3] not in ("OK", "Table is already up to date")
                     ):
-                        problems.append(f"CHECK TABLE {table.name}: {row[3]}")
+                        problems.append(f"CHECK TABLE {tbl.name}: {row[3]}")
     with db.session() as session:
         problems.extend(str(orphan) for orphan in find_orphans(session))
     return CheckReport(problems, notes, counts)

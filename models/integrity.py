@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import ColumnElement, event, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
@@ -29,10 +30,10 @@ class MissingReference(Exception):
 
 # (child table column, parent primary key) pairs that cross from listens into medialibrary.
 CROSS_SCHEMA_REFERENCES: list[tuple[InstrumentedAttribute[int | None], InstrumentedAttribute[int]]] = [
-    (Listen.track_id, Track.id),  # type: ignore[list-item]
-    (ListenMatchCandidate.track_id, Track.id),  # type: ignore[list-item]
-    (ListenArtist.artist_id, Artist.id),  # type: ignore[list-item]
-    (ListenGenre.genre_id, Genre.id),  # type: ignore[list-item]
+    (Listen.track_id, Track.id),
+    (ListenMatchCandidate.track_id, Track.id),
+    (ListenArtist.artist_id, Artist.id),
+    (ListenGenre.genre_id, Genre.id),
 ]
 
 _ENTITY_TABLES = {
@@ -62,7 +63,7 @@ def _missing_ids(session: Session, parent: InstrumentedAttribute[int], ids: Iter
 
 def ensure_tracks_exist(session: Session, track_ids: Iterable[int]) -> None:
     """Raise :class:`MissingReference` unless every id is a track (bulk writers call this before linking)."""
-    missing = _missing_ids(session, Track.id, track_ids)  # type: ignore[arg-type]
+    missing = _missing_ids(session, Track.id, track_ids)
     if missing:
         raise MissingReference(f"no track with id {', '.join(map(str, sorted(missing)[:10]))}")
 
@@ -71,7 +72,7 @@ def _guard_cross_schema_writes(session: Session, _flush_context: object, _instan
     pending: dict[InstrumentedAttribute[int], set[int]] = {}
     for obj in list(session.new) + list(session.dirty):
         for child, parent in CROSS_SCHEMA_REFERENCES:
-            if isinstance(obj, child.class_):
+            if isinstance(obj, cast(type, child.class_)):
                 value = getattr(obj, child.key)
                 if value is not None:
                     pending.setdefault(parent, set()).add(value)
@@ -121,7 +122,7 @@ def find_orphans(session: Session, sample_size: int = 5) -> list[Orphans]:
     return problems
 
 
-def _orphans(session, table, column, id_column, condition, sample_size):  # type: ignore[no-untyped-def]
+def _orphans(session, table, column, id_column, condition, sample_size):
     from sqlalchemy import func
 
     count = session.scalar(select(func.count()).select_from(id_column.class_).where(condition)) or 0

@@ -79,8 +79,8 @@ def physical_metadata(schemas: SchemaConfig) -> MetaData:
     for table in metadata.sorted_tables:
         table.to_metadata(
             target,
-            schema=mapping[table.schema],
+            schema=mapping[table.schema],  # type: ignore[arg-type]  # None is accepted: "the default schema"
             # BLANK_SCHEMA, not None: None would keep the logical name in the reference.
-            referred_schema_fn=lambda _t, _to, _c, referred: mapping.get(referred, referred) or BLANK_SCHEMA,
+            referred_schema_fn=lambda _t, _to, _c, referred: mapping.get(referred, referred) or BLANK_SCHEMA,  # type: ignore[arg-type,return-value]
         )
     return target

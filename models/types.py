@@ -126,7 +126,7 @@ class FilePath(TypeDecorator[str]):
 def _long_text() -> Text:
     from sqlalchemy.dialects import mysql
 
-    return Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")  # type: ignore[return-value]
+    return Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
 LongText = _long_text()

@@ -14,7 +14,7 @@ target_metadata = physical_metadata(schemas)
 our_schemas = {None, *schemas.named_schemas()}
 
 
-def include_name(name, type_, parent_names):  # type: ignore[no-untyped-def]
+def include_name(name, type_, parent_names):
     if type_ == "schema":
         return name in our_schemas
     if type_ == "table":

@@ -45,7 +45,7 @@ def test_info_on_sqlite_split_shows_three_files(
     monkeypatch.setenv("SCROBBLER_LISTENS_SCHEMA", "listens")
     url = f"sqlite:///{tmp_path / 'lib.db'}"
     assert run(capsys, "--database-url", url, "db", "init")[0] == 0
-    code, out, _ = run(capsys, "--database-url", url, "db", "info", "--json")
+    _code, out, _ = run(capsys, "--database-url", url, "db", "info", "--json")
     info = json.loads(out)
     assert info["files"] == {
         "main": str(tmp_path / "lib.db"),
@@ -108,7 +108,7 @@ def test_check_reports_missing_tables_and_old_revisions(
     ],
 )
 def test_errors_are_one_clear_line(capsys: pytest.CaptureFixture[str], url: str, expected: str) -> None:
-    code, out, err = run(capsys, "--database-url", url, "db", "info")
+    code, _out, err = run(capsys, "--database-url", url, "db", "info")
     assert code == 1
     assert err.count("\n") == 1 and err.startswith("tonearm: error: ") and expected in err
     assert "secret" not in err and "Traceback" not in err
