@@ -1,0 +1,273 @@
+"""From one file's tags to a :class:`TrackRecord`: everything the catalog writer needs, already decided.
+
+Pure and picklable: the scanner builds records in its worker processes, so the single database writer only
+does set-based SQL. Identity rules (``track_uid``) and the folder-name fallbacks live here, in one place;
+docs/data-model.md describes them for people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+
+from analyzer.credits import parse_artist_credit, split_title_variant
+from analyzer.tags import FileTags
+from models.enums import ReleaseGroupType
+from models.normalize import normalize, sort_name
+
+VARIOUS_ARTISTS = "Various Artists"
+UNKNOWN_ARTIST = "[unknown]"  # MusicBrainz's special-purpose artist for "no artist known"
+FALLBACK_KEY = "tonearm:fallback"
+"""track_tag_attributes key listing the fields taken from folder/file names ("title,artist,album")."""
+VALUE_SEPARATOR = "\n"
+"""Joins repeated values of one tag key in track_tag_attributes (tag values rarely hold a bare newline)."""
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_LEADING_NUMBER = re.compile(r"^\s*(?:(\d{1,2})[-.](?=\d))?(\d{1,3})(?:\s*[-._)]\s*|\s+)(?=\S)")
+_SECONDARY_TYPES: dict[str, ReleaseGroupType] = {
+    "compilation": ReleaseGroupType.COMPILATION,
+    "live": ReleaseGroupType.LIVE,
+    "dj-mix": ReleaseGroupType.DJ_MIX,
+    "mixtape/street": ReleaseGroupType.MIXTAPE,
+    "mixtape": ReleaseGroupType.MIXTAPE,
+    "remix": ReleaseGroupType.REMIX,
+}
+_PRIMARY_TYPES: dict[str, ReleaseGroupType] = {
+    "album": ReleaseGroupType.ALBUM,
+    "single": ReleaseGroupType.SINGLE,
+    "ep": ReleaseGroupType.EP,
+    "broadcast": ReleaseGroupType.OTHER,
+    "other": ReleaseGroupType.OTHER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """One artist on a track: ``mbid``/``sort_name`` only when the tags tie them to this very name."""
+
+    name: str
+    role: str
+    position: int
+    join_phrase: str
+    mbid: str | None = None
+    sort_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """A track as the catalog stores it, decided from one file's tags (and its path where tags are missing)."""
+
+    track_uid: str
+    title: str
+    duration_secs: float
+    credits: tuple[Credit, ...]
+    album: str | None
+    album_artist: Credit | None
+    group_type: ReleaseGroupType
+    year: int | None
+    release_date: str
+    country: str | None
+    media: str | None
+    barcode: str | None
+    disc_no: int
+    track_no: int
+    genres: tuple[str, ...]
+    labels: tuple[tuple[str, str], ...]  # (label, catalog number or '')
+    title_aliases: tuple[tuple[str, str], ...]  # (alias, kind)
+    track_ids: tuple[tuple[str, str], ...]  # external ids of the track: (scheme, value)
+    release_ids: tuple[tuple[str, str], ...]
+    group_ids: tuple[tuple[str, str], ...]
+    attributes: tuple[tuple[str, str], ...]  # every raw tag key, repeated values joined
+    fallback: tuple[str, ...] = ()
+
+
+def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ()) -> TrackRecord:
+    """Decide a file's catalog record. ``folders`` are the folder names between the scan root and the file
+    (outermost first): "Artist/Album/01 Title.ext" fills missing artist, album, track number and title."""
+    fallback: list[str] = []
+    stem = os.path.splitext(os.path.basename(path))[0]
+    title = (tags.title or "").strip()
+    track_no = tags.tracknumber or 0
+    disc_no = tags.discnumber or 0
+    if not title:
+        title, number, disc = _title_from_stem(stem)
+        fallback.append("title")
+        if not track_no and number:
+            track_no = number
+            fallback.append("tracknumber")
+        if not disc_no and disc:
+            disc_no = disc
+    artist = (tags.artist or "").strip()
+    if not artist and not tags.artists:
+        artist = folders[-2] if len(folders) >= 2 else ""
+        if artist:
+            fallback.append("artist")
+    album = (tags.album or "").strip() or None
+    if album is None and folders:
+        album = folders[-1]
+        fallback.append("album")
+
+    credits = _track_credits(tags, artist, title)
+    album_artist = _album_artist(tags, credits) if album else None
+    group_type = _group_type(tags, album_artist)
+    uid_artist = album_artist.name if album_artist else (credits[0].name if credits else "")
+    track_uid = make_track_uid(
+        tags.musicbrainz_recordingid, uid_artist, album or "", disc_no, track_no, title
+    )
+    attributes = _attributes(tags.raw)
+    if fallback:
+        attributes = (*attributes, (FALLBACK_KEY, ",".join(fallback)))
+    return TrackRecord(
+        track_uid=track_uid,
+        title=title,
+        duration_secs=max(0.0, tags.duration_secs or 0.0),
+        credits=credits,
+        album=album,
+        album_artist=album_artist,
+        group_type=group_type,
+        year=tags.originalyear or tags.year,
+        release_date=_release_date(tags),
+        country=tags.releasecountry,
+        media=tags.media,
+        barcode=tags.barcode,
+        disc_no=disc_no,
+        track_no=track_no,
+        genres=tuple(dict.fromkeys(g.strip() for g in tags.genre if g.strip())),
+        labels=_labels(tags),
+        title_aliases=_title_aliases(title),
+        track_ids=_track_external_ids(tags),
+        release_ids=_pairs(
+            ("release_mbid", tags.musicbrainz_albumid), ("barcode", tags.barcode), ("asin", tags.asin)
+        ),
+        group_ids=_pairs(("release_group_mbid", tags.musicbrainz_releasegroupid)),
+        attributes=attributes,
+        fallback=tuple(fallback),
+    )
+
+
+def make_track_uid(
+    recording_mbid: str | None, album_artist: str, album: str, disc_no: int, track_no: int, title: str
+) -> str:
+    """``mb:<recording MBID>`` when tagged; else ``h:`` + SHA-1 of the normalized (album artist, album,
+    disc, track, title), so a rescan and a second format of the same album give the same track."""
+    if recording_mbid:
+        return f"mb:{recording_mbid.lower()}"
+    key = "\x1f".join(
+        (normalize(album_artist), normalize(album), str(disc_no), str(track_no), normalize(title))
+    )
+    return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+def _title_from_stem(stem: str) -> tuple[str, int, int]:
+    """ "01 Title" / "1-03 - Title" / "03. Title" -> (title, track, disc); a bare number stays the title."""
+    match = _LEADING_NUMBER.match(stem)
+    if match is None:
+        return stem.strip() or stem, 0, 0
+    disc = int(match.group(1)) if match.group(1) else 0
+    return stem[match.end() :].strip(), int(match.group(2)), disc
+
+
+def _track_credits(tags: FileTags, artist: str, title: str) -> tuple[Credit, ...]:
+    parsed = parse_artist_credit(
+        artist or " / ".join(tags.artists),
+        tags.artists,
+        title,
+        artist_ids=tags.musicbrainz_artistid,
+        remixers=tags.remixer,
+    )
+    primaries = [c for c in parsed if c.role == "primary"]
+    ids = tags.musicbrainz_artistid
+    named = [c for c in parsed if c.role in ("primary", "featuring")]
+    out: list[Credit] = []
+    for c in parsed:
+        mbid = None
+        if c.role in ("primary", "featuring") and len(ids) == len(named):
+            mbid = ids[named.index(c)]
+        sort = tags.artistsort if (len(primaries) == 1 and c is primaries[0] and tags.artistsort) else None
+        out.append(Credit(c.name, c.role, c.position, c.join_phrase, mbid, sort))
+    for position, composer in enumerate(tags.composer, start=len(out)):
+        if composer.strip():
+            out.append(Credit(composer.strip(), "composer", position, ""))
+    return tuple(out)
+
+
+def _album_artist(tags: FileTags, credits: tuple[Credit, ...]) -> Credit:
+    ids = tags.musicbrainz_albumartistid
+    mbid = ids[0] if len(ids) == 1 else None
+    name = (tags.albumartist or "").strip() or (tags.albumartists[0] if tags.albumartists else "")
+    if not name and tags.compilation:
+        name = VARIOUS_ARTISTS
+    if name:
+        return Credit(name, "primary", 0, "", mbid, tags.albumartistsort)
+    first = next((c for c in credits if c.role == "primary"), None)
+    if first is None:
+        return Credit(UNKNOWN_ARTIST, "primary", 0, "")
+    return first
+
+
+def _group_type(tags: FileTags, album_artist: Credit | None) -> ReleaseGroupType:
+    types = tags.releasetype
+    for secondary in types[1:]:
+        if secondary in _SECONDARY_TYPES:
+            return _SECONDARY_TYPES[secondary]
+    if tags.compilation or (album_artist and normalize(album_artist.name) == "various artists"):
+        return ReleaseGroupType.COMPILATION
+    if types:
+        return _SECONDARY_TYPES.get(types[0]) or _PRIMARY_TYPES.get(types[0], ReleaseGroupType.OTHER)
+    return ReleaseGroupType.ALBUM
+
+
+def _release_date(tags: FileTags) -> str:
+    match = _DATE.match(tags.date or "")
+    if match:
+        return "-".join(part for part in match.groups() if part)
+    return str(tags.year) if tags.year else ""
+
+
+def _labels(tags: FileTags) -> tuple[tuple[str, str], ...]:
+    labels = [name.strip() for name in tags.label if name.strip()]
+    numbers = [n.strip() for n in tags.catalognumber]
+    if not labels:
+        return ()
+    if len(numbers) == len(labels):
+        return tuple(zip(labels, numbers, strict=True))
+    return tuple((name, numbers[0] if len(labels) == 1 and numbers else "") for name in labels)
+
+
+def _title_aliases(title: str) -> tuple[tuple[str, str], ...]:
+    base, _variant, kind = split_title_variant(title)
+    if not base or base == title:
+        return ()
+    return ((base, kind or "credit"),)  # "credit": only a "(feat. X)" suffix was removed
+
+
+def _track_external_ids(tags: FileTags) -> tuple[tuple[str, str], ...]:
+    return _pairs(
+        ("recording_mbid", tags.musicbrainz_recordingid),
+        ("track_mbid", tags.musicbrainz_trackid),
+        ("acoustid", tags.acoustid_id),
+        *(("isrc", isrc.strip().upper()) for isrc in tags.isrc),
+        *(("work_mbid", work) for work in tags.musicbrainz_workid),
+    )
+
+
+def _pairs(*pairs: tuple[str, str | None]) -> tuple[tuple[str, str], ...]:
+    return tuple(dict.fromkeys((scheme, value.strip()) for scheme, value in pairs if value and value.strip()))
+
+
+def _attributes(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    # Keys merge case-insensitively: MariaDB's unique key on (track_id, key) compares them that way.
+    merged: dict[str, tuple[str, list[str]]] = {}
+    for key, value in raw:
+        folded = key.strip().casefold()[:255]
+        if folded not in merged:
+            merged[folded] = (key.strip()[:255], [])
+        merged[folded][1].append(value)
+    return tuple((key, VALUE_SEPARATOR.join(values)) for key, values in merged.values())
+
+
+def sort_name_for(credit: Credit) -> str:
+    """The tagged sort name when the tags tie one to this artist, else the "The X" -> "X, The" rule."""
+    return credit.sort_name or sort_name(credit.name)

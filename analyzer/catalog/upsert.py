@@ -1,0 +1,96 @@
+"""Set-based "find or create" for the catalog: one IN query per batch, executemany for what is missing.
+
+Both engines: SQLite gets ``INSERT ... ON CONFLICT DO NOTHING``, MariaDB ``INSERT IGNORE`` — decided in
+:func:`insert_ignore` only. Ids found are cached for the whole scan, so a known artist costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Column, Insert, Table, select
+from sqlalchemy.orm import Session
+
+IN_CHUNK = 500
+"""Keys per IN (...) query: well under SQLite's variable limit and MariaDB's packet size."""
+
+
+def insert_ignore(table: Table, dialect: str) -> Insert:
+    """An INSERT that skips rows colliding with a unique key, on either engine (the one dialect switch)."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+    return mysql_insert(table).prefix_with("IGNORE")
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert-or-ignore ``rows`` with one executemany (nothing when empty)."""
+    if rows:
+        session.execute(insert_ignore(table, session.get_bind().dialect.name), list(rows))
+
+
+def chunked(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class IdCache:
+    """Ids of one table's rows by a natural key (a column, or several), filled a batch at a time.
+
+    ``key_columns`` form the key; ``lookup_column`` is the one used in the IN query (the first key column
+    by default). Keys the database matches only under its collation (MariaDB's accent/case-insensitive
+    compare) are found by a one-row query each, so a colliding spelling still resolves to its row.
+    """
+
+    def __init__(self, table: Table, key_columns: Sequence[str]) -> None:
+        self.table = table
+        self.columns: list[Column[Any]] = [table.c[name] for name in key_columns]
+        self.ids: dict[Hashable, int] = {}
+
+    def key_of(self, row: Sequence[Any]) -> Hashable:
+        return row[0] if len(self.columns) == 1 else tuple(row)
+
+    def resolve(
+        self,
+        session: Session,
+        wanted: dict[Hashable, dict[str, Any]],
+        on_created: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> dict[Hashable, int]:
+        """Ids for every key in ``wanted`` (key -> row to insert when missing); inserts what is missing."""
+        missing = [key for key in wanted if key not in self.ids]
+        if missing:
+            self._load(session, missing)
+            new_rows = [wanted[key] for key in missing if key not in self.ids]
+            if new_rows:
+                insert_rows(session, self.table, new_rows)
+                still = [key for key in missing if key not in self.ids]
+                self._load(session, still)
+                for key in still:
+                    if key not in self.ids:
+                        self._load_one(session, key)
+                if on_created is not None:
+                    on_created(new_rows)
+        return {key: self.ids[key] for key in wanted}
+
+    def _load(self, session: Session, keys: list[Hashable]) -> None:
+        first = self.columns[0]
+        lookup = sorted({key[0] if isinstance(key, tuple) else key for key in keys}, key=repr)
+        wanted = set(keys)
+        for chunk in chunked(lookup):
+            statement = select(self.table.c.id, *self.columns).where(first.in_(chunk))
+            for row in session.execute(statement):
+                key = self.key_of(row[1:])
+                if key in wanted:
+                    self.ids[key] = row[0]
+
+    def _load_one(self, session: Session, key: Hashable) -> None:
+        values = key if isinstance(key, tuple) else (key,)
+        condition = [column == value for column, value in zip(self.columns, values, strict=True)]
+        found = session.execute(select(self.table.c.id).where(*condition).limit(1)).scalar()
+        if found is None:
+            raise LookupError(f"{self.table.name}: no row for {key!r} after insert")
+        self.ids[key] = found

@@ -1,0 +1,418 @@
+"""Writing a batch of :class:`TrackRecord` into the catalog tables with set-based SQL.
+
+One :class:`CatalogWriter` lives for a whole scan: it caches the ids of artists, genres, labels, groups,
+releases and tracks it has seen, so each batch costs a handful of IN queries and executemany inserts,
+never a query per file. The caller owns the transaction (one per batch).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, update
+from sqlalchemy.orm import Session
+
+from analyzer.catalog.record import Credit, TrackRecord, sort_name_for
+from analyzer.catalog.upsert import IdCache, chunked, insert_rows
+from models.artists import Artist, ArtistAlias, utcnow
+from models.enums import EntityType
+from models.external_ids import ExternalId
+from models.normalize import normalize
+from models.releases import Label, Release, ReleaseGroup, ReleaseItem, ReleaseLabel
+from models.tracks import (
+    Genre,
+    TagSource,
+    TitleAlias,
+    Track,
+    TrackArtist,
+    TrackGenre,
+    TrackLabel,
+    TrackTagAttribute,
+)
+
+FILE_SOURCE = "file"
+FILE_SOURCE_PRIORITY = 10
+"""Tags read from the files; later sources (MusicBrainz lookups, a person's edits) get higher priorities."""
+
+
+def _table(model: Any) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+ARTISTS, ALIASES, GENRES, LABELS = _table(Artist), _table(ArtistAlias), _table(Genre), _table(Label)
+GROUPS, RELEASES, ITEMS, RELEASE_LABELS = (
+    _table(ReleaseGroup),
+    _table(Release),
+    _table(ReleaseItem),
+    _table(ReleaseLabel),
+)
+TRACKS, TRACK_ARTISTS, TRACK_GENRES, TRACK_LABELS = (
+    _table(Track),
+    _table(TrackArtist),
+    _table(TrackGenre),
+    _table(TrackLabel),
+)
+TITLE_ALIASES, ATTRIBUTES, EXTERNAL_IDS, TAG_SOURCES = (
+    _table(TitleAlias),
+    _table(TrackTagAttribute),
+    _table(ExternalId),
+    _table(TagSource),
+)
+
+
+def _cut(text: str | None, width: int) -> str | None:
+    return None if text is None else text[:width]
+
+
+class CatalogWriter:
+    """Find-or-create of every catalog entity for batches of records, with ids cached across batches."""
+
+    def __init__(self) -> None:
+        self.artists = IdCache(ARTISTS, ["name_normalized"])
+        self.genres = IdCache(GENRES, ["name_normalized"])
+        self.labels = IdCache(LABELS, ["name_normalized"])
+        self.groups = IdCache(GROUPS, ["title_normalized", "primary_artist_id"])
+        self.releases = IdCache(RELEASES, ["release_group_id", "title_normalized", "release_date"])
+        self.tracks = IdCache(TRACKS, ["track_uid"])
+        self._source_id: int | None = None
+        self._artist_mbids_set: set[int] = set()
+        self._seen_aliases: set[tuple[int, str]] = set()
+        self._seen_entity_ids: set[tuple[str, int, str, str]] = set()
+        self._seen_release_labels: set[tuple[int, int, str]] = set()
+
+    def write(self, session: Session, records: Sequence[TrackRecord]) -> list[int]:
+        """Upsert ``records``; returns the track id of each record, in order."""
+        if not records:
+            return []
+        artist_ids = self._artists(session, records)
+        group_ids, release_ids = self._releases(session, records, artist_ids)
+        track_ids = self._tracks(session, records, artist_ids, group_ids)
+        self._track_links(session, records, track_ids, artist_ids, release_ids)
+        return [track_ids[r.track_uid] for r in records]
+
+    def file_source_id(self, session: Session) -> int:
+        if self._source_id is None:
+            cache = IdCache(TAG_SOURCES, ["name"])
+            row = {"name": FILE_SOURCE, "priority": FILE_SOURCE_PRIORITY}
+            self._source_id = cache.resolve(session, {FILE_SOURCE: row})[FILE_SOURCE]
+        return self._source_id
+
+    # -- artists -------------------------------------------------------------------------------------
+
+    def _artists(self, session: Session, records: Sequence[TrackRecord]) -> dict[str, int]:
+        wanted: dict[Hashable, dict[str, Any]] = {}
+        mbids: dict[str, str] = {}
+        credited: list[tuple[str, Credit]] = []
+        for record in records:
+            for credit in (*record.credits, *((record.album_artist,) if record.album_artist else ())):
+                key = normalize(credit.name)
+                if not key:
+                    continue
+                credited.append((key, credit))
+                if credit.mbid:
+                    mbids.setdefault(key, credit.mbid)
+                if key not in wanted or (credit.sort_name and not wanted[key]["sort_name"]):
+                    wanted[key] = {
+                        "name": credit.name[:1024],
+                        "sort_name": _cut(sort_name_for(credit), 1024),
+                        "name_normalized": key,
+                        "mbid": None,
+                    }
+        for key, mbid in mbids.items():
+            wanted[key]["mbid"] = mbid
+        ids = self.artists.resolve(session, wanted)
+        self._set_artist_mbids(session, ids, mbids)
+        aliases: list[dict[str, Any]] = []
+        for key, credit in credited:
+            for alias, source in ((credit.name, "tag"), (credit.sort_name, "sort_tag")):
+                if alias and (ids[key], alias[:255].casefold()) not in self._seen_aliases:
+                    self._seen_aliases.add((ids[key], alias[:255].casefold()))
+                    aliases.append(
+                        {
+                            "artist_id": ids[key],
+                            "alias": alias[:255],
+                            "alias_normalized": normalize(alias),
+                            "source": source,
+                        }
+                    )
+        insert_rows(session, ALIASES, aliases)
+        self._external(session, EntityType.ARTIST, ((ids[k], "artist_mbid", m) for k, m in mbids.items()))
+        return {str(key): ids[key] for key in wanted}
+
+    def _set_artist_mbids(self, session: Session, ids: dict[Hashable, int], mbids: dict[str, str]) -> None:
+        rows: list[dict[str, Any]] = [
+            {"aid": ids[key], "mbid": mbid}
+            for key, mbid in mbids.items()
+            if ids[key] not in self._artist_mbids_set
+        ]
+        if rows:
+            statement = (
+                update(ARTISTS)
+                .where(ARTISTS.c.id == bindparam("aid"), ARTISTS.c.mbid.is_(None))
+                .values(mbid=bindparam("mbid"))
+            )
+            session.execute(statement, rows)
+            self._artist_mbids_set.update(int(row["aid"]) for row in rows)
+
+    # -- release groups and releases -----------------------------------------------------------------
+
+    def _releases(
+        self, session: Session, records: Sequence[TrackRecord], artist_ids: dict[str, int]
+    ) -> tuple[dict[Hashable, int], dict[Hashable, int]]:
+        groups: dict[Hashable, dict[str, Any]] = {}
+        for record in records:
+            if record.album is None or record.album_artist is None:
+                continue
+            key = self._group_key(record, artist_ids)
+            groups.setdefault(
+                key,
+                {
+                    "title": record.album[:1024],
+                    "title_normalized": key[0],
+                    "type": record.group_type,
+                    "mbid": dict(record.group_ids).get("release_group_mbid"),
+                    "primary_artist_id": key[1],
+                    "year": record.year,
+                },
+            )
+        group_ids = self.groups.resolve(session, groups)
+        releases: dict[Hashable, dict[str, Any]] = {}
+        for record in records:
+            if record.album is None or record.album_artist is None:
+                continue
+            group_id = group_ids[self._group_key(record, artist_ids)]
+            release_key = (group_id, normalize(record.album), record.release_date)
+            releases.setdefault(
+                release_key,
+                {
+                    "title": record.album[:1024],
+                    "title_normalized": release_key[1],
+                    "release_date": record.release_date,
+                    "release_group_id": group_id,
+                    "country": _cut(record.country, 8),
+                    "format": _cut(record.media, 64),
+                    "mbid": dict(record.release_ids).get("release_mbid"),
+                    "barcode": _cut(record.barcode, 32),
+                },
+            )
+        release_ids = self.releases.resolve(session, releases)
+        self._external(
+            session,
+            EntityType.RELEASE_GROUP,
+            (
+                (group_ids[self._group_key(r, artist_ids)], scheme, value)
+                for r in records
+                if r.album is not None
+                for scheme, value in r.group_ids
+            ),
+        )
+        self._external(
+            session,
+            EntityType.RELEASE,
+            (
+                (self._release_id_of(r, release_ids, artist_ids), scheme, value)
+                for r in records
+                if r.album is not None
+                for scheme, value in r.release_ids
+            ),
+        )
+        return group_ids, release_ids
+
+    @staticmethod
+    def _group_key(record: TrackRecord, artist_ids: dict[str, int]) -> tuple[str, int]:
+        assert record.album is not None and record.album_artist is not None
+        return normalize(record.album), artist_ids[normalize(record.album_artist.name)]
+
+    # -- tracks --------------------------------------------------------------------------------------
+
+    def _tracks(
+        self,
+        session: Session,
+        records: Sequence[TrackRecord],
+        artist_ids: dict[str, int],
+        group_ids: dict[Hashable, int],
+    ) -> dict[str, int]:
+        rows: dict[Hashable, dict[str, Any]] = {}
+        for record in records:
+            primary = next((c for c in record.credits if c.role == "primary"), None)
+            rows[record.track_uid] = {
+                "track_uid": record.track_uid,
+                "title": record.title[:1024],
+                "title_normalized": normalize(record.title),
+                "duration_secs": record.duration_secs,
+                "primary_artist_id": artist_ids.get(normalize(primary.name)) if primary else None,
+                "album_id": group_ids[self._group_key(record, artist_ids)]
+                if record.album is not None and record.album_artist is not None
+                else None,
+            }
+        created: set[Hashable] = set()
+        ids = self.tracks.resolve(
+            session, rows, on_created=lambda new: created.update(row["track_uid"] for row in new)
+        )
+        known = [uid for uid in rows if uid not in created]
+        if known:
+            statement = (
+                update(TRACKS)
+                .where(TRACKS.c.id == bindparam("tid"))
+                .values(
+                    title=bindparam("title"),
+                    title_normalized=bindparam("title_normalized"),
+                    duration_secs=bindparam("duration_secs"),
+                    primary_artist_id=bindparam("primary_artist_id"),
+                    album_id=bindparam("album_id"),
+                    updated_at=utcnow(),
+                )
+            )
+            session.execute(
+                statement,
+                [
+                    {**{k: v for k, v in rows[uid].items() if k != "track_uid"}, "tid": ids[uid]}
+                    for uid in known
+                ],
+            )
+            self._clear_track_links(session, [ids[uid] for uid in known])
+        return {str(uid): track_id for uid, track_id in ids.items()}
+
+    def _clear_track_links(self, session: Session, track_ids: list[int]) -> None:
+        """Drop what the file tags said about these tracks before writing what they say now."""
+        source_id = self.file_source_id(session)
+        for chunk in chunked(sorted(set(track_ids))):
+            session.execute(delete(TRACK_ARTISTS).where(TRACK_ARTISTS.c.track_id.in_(chunk)))
+            session.execute(delete(TRACK_GENRES).where(TRACK_GENRES.c.track_id.in_(chunk)))
+            session.execute(delete(TRACK_LABELS).where(TRACK_LABELS.c.track_id.in_(chunk)))
+            session.execute(
+                delete(TITLE_ALIASES).where(
+                    TITLE_ALIASES.c.track_id.in_(chunk), TITLE_ALIASES.c.source == "tag"
+                )
+            )
+            session.execute(
+                delete(ATTRIBUTES).where(
+                    ATTRIBUTES.c.track_id.in_(chunk), ATTRIBUTES.c.source_id == source_id
+                )
+            )
+            session.execute(
+                delete(EXTERNAL_IDS).where(
+                    EXTERNAL_IDS.c.entity_type == EntityType.TRACK, EXTERNAL_IDS.c.entity_id.in_(chunk)
+                )
+            )
+        self._seen_entity_ids = {k for k in self._seen_entity_ids if k[0] != EntityType.TRACK}
+
+    def _track_links(
+        self,
+        session: Session,
+        records: Sequence[TrackRecord],
+        track_ids: dict[str, int],
+        artist_ids: dict[str, int],
+        release_ids: dict[Hashable, int],
+    ) -> None:
+        source_id = self.file_source_id(session)
+        genre_ids = self.genres.resolve(
+            session,
+            {
+                normalize(g): {"name": g[:255], "name_normalized": normalize(g)}
+                for r in records
+                for g in r.genres
+            },
+        )
+        label_ids = self.labels.resolve(
+            session,
+            {
+                normalize(name): {"name": name[:1024], "name_normalized": normalize(name)}
+                for r in records
+                for name, _ in r.labels
+            },
+        )
+        credits: dict[tuple[int, int, str], dict[str, Any]] = {}
+        genres: dict[tuple[int, int], dict[str, Any]] = {}
+        track_labels: dict[tuple[int, int], dict[str, Any]] = {}
+        release_labels: list[dict[str, Any]] = []
+        items: dict[tuple[int, int, int, int], dict[str, Any]] = {}
+        aliases: dict[tuple[int, str], dict[str, Any]] = {}
+        attributes: dict[tuple[int, str], dict[str, Any]] = {}
+        for record in records:
+            track_id = track_ids[record.track_uid]
+            for credit in record.credits:
+                artist_id = artist_ids.get(normalize(credit.name))
+                if artist_id is not None:
+                    credits.setdefault(
+                        (track_id, artist_id, credit.role),
+                        {
+                            "track_id": track_id,
+                            "artist_id": artist_id,
+                            "role": credit.role,
+                            "position": credit.position,
+                            "credited_name": credit.name[:1024],
+                            "join_phrase": credit.join_phrase[:64],
+                        },
+                    )
+            for index, genre in enumerate(record.genres):
+                gid = genre_ids[normalize(genre)]
+                genres.setdefault(
+                    (track_id, gid), {"track_id": track_id, "genre_id": gid, "weight": 1.0 / (index + 1)}
+                )
+            release_id = self._release_id_of(record, release_ids, artist_ids)
+            for name, catalog_number in record.labels:
+                lid = label_ids[normalize(name)]
+                track_labels[(track_id, lid)] = {"track_id": track_id, "label_id": lid}
+                if (
+                    release_id is not None
+                    and (release_id, lid, catalog_number) not in self._seen_release_labels
+                ):
+                    self._seen_release_labels.add((release_id, lid, catalog_number))
+                    release_labels.append(
+                        {"release_id": release_id, "label_id": lid, "cat_id": catalog_number[:128]}
+                    )
+            if release_id is not None:
+                key = (release_id, track_id, record.disc_no, record.track_no)
+                items[key] = dict(zip(("release_id", "track_id", "disc_no", "track_no"), key, strict=True))
+            for alias, kind in record.title_aliases:
+                aliases[(track_id, normalize(alias))] = {
+                    "track_id": track_id,
+                    "alias": alias[:1024],
+                    "alias_normalized": normalize(alias),
+                    "kind": kind,
+                    "source": "tag",
+                }
+            for key_name, value in record.attributes:
+                attributes[(track_id, key_name.casefold())] = {
+                    "track_id": track_id,
+                    "key": key_name,
+                    "value": value,
+                    "source_id": source_id,
+                }
+        insert_rows(session, TRACK_ARTISTS, list(credits.values()))
+        insert_rows(session, TRACK_GENRES, list(genres.values()))
+        insert_rows(session, TRACK_LABELS, list(track_labels.values()))
+        insert_rows(session, RELEASE_LABELS, release_labels)
+        insert_rows(session, ITEMS, list(items.values()))
+        insert_rows(session, TITLE_ALIASES, list(aliases.values()))
+        insert_rows(session, ATTRIBUTES, list(attributes.values()))
+        self._external(
+            session,
+            EntityType.TRACK,
+            ((track_ids[r.track_uid], scheme, value) for r in records for scheme, value in r.track_ids),
+        )
+
+    def _release_id_of(
+        self, record: TrackRecord, release_ids: dict[Hashable, int], artist_ids: dict[str, int]
+    ) -> int | None:
+        if record.album is None or record.album_artist is None:
+            return None
+        group_id = self.groups.ids[self._group_key(record, artist_ids)]
+        return release_ids[(group_id, normalize(record.album), record.release_date)]
+
+    def _external(self, session: Session, entity: EntityType, found: Any) -> None:
+        rows: list[dict[str, Any]] = []
+        for entity_id, scheme, value in found:
+            if entity_id is None:
+                continue
+            key = (str(entity), entity_id, scheme, value[:255])
+            if key not in self._seen_entity_ids:
+                self._seen_entity_ids.add(key)
+                rows.append(
+                    {"entity_type": entity, "entity_id": entity_id, "scheme": scheme, "value": value[:255]}
+                )
+        insert_rows(session, EXTERNAL_IDS, rows)

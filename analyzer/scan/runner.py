@@ -1,0 +1,148 @@
+"""``scan_folders``: walk, plan, read in a process pool, write in batches — as a generator of Progress.
+
+One writer (this generator, in the caller's process) commits a batch of files per transaction. A stop at
+any point (cancel, Ctrl-C, kill, a failing batch) leaves every committed batch complete and nothing of the
+failed one, and the next scan skips what was written because its size and mtime now match.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field
+
+from analyzer.catalog.orphans import prune_orphan_tracks
+from analyzer.catalog.writer import CatalogWriter
+from analyzer.scan.media_rows import write_batch
+from analyzer.scan.moves import reconcile_moved_files
+from analyzer.scan.plan import PlannedFile, ScanPlan, load_known_files, mark_missing, plan_file
+from analyzer.scan.reading import FileOutcome, ReadJob, read_in_pool
+from analyzer.scan.walker import FoundFile, WalkProblem, walk_folders
+from models.engine import Database
+from models.progress import CancelToken, Progress
+
+BATCH_FILES = 1000
+"""Files per write transaction: large enough for set-based SQL to pay off, small enough that a stop
+loses little and the progress bar moves."""
+WALK_REPORT_EVERY = 2000
+
+
+@dataclass
+class ScanSummary:
+    """What a scan did. ``problems`` are folders it could not enter (never counted as missing)."""
+
+    found: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    errors: int = 0
+    vanished: int = 0
+    moved: int = 0
+    pruned_tracks: int = 0
+    problems: list[WalkProblem] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
+
+
+def scan_folders(
+    db: Database,
+    roots: Sequence[str | os.PathLike[str]],
+    *,
+    include_hidden: bool = False,
+    cancel: CancelToken | None = None,
+    batch_files: int = BATCH_FILES,
+    workers: int | None = None,
+    executor_factory: Callable[[int], Executor] | None = None,
+) -> Generator[Progress, None, ScanSummary]:
+    """Scan ``roots`` into the catalog. Yields Progress (stages walk, read, finish); returns the summary.
+
+    Raises :class:`models.progress.Cancelled` after the current batch is committed when ``cancel`` fires.
+    """
+    token = cancel or CancelToken()
+    summary = ScanSummary()
+    abs_roots = [os.path.abspath(os.fspath(root)) for root in roots]
+    with db.session() as session:
+        known = load_known_files(session)
+    plan = ScanPlan()
+    for item in walk_folders(abs_roots, include_hidden=include_hidden):
+        if isinstance(item, WalkProblem):
+            summary.problems.append(item)
+            continue
+        summary.found += 1
+        plan_file(plan, known, item)
+        if summary.found % WALK_REPORT_EVERY == 0:
+            token.raise_if_cancelled()
+            yield Progress("walk", summary.found, None, "looking for audio files", summary.counts())
+    summary.unchanged = plan.unchanged
+    yield Progress("walk", summary.found, summary.found, "looking for audio files", summary.counts())
+
+    yield from _read_and_write(db, plan.to_read, summary, token, batch_files, workers, executor_factory)
+
+    blocked = [p.path for p in summary.problems if p.blocks_subtree]
+    with db.session() as session:
+        summary.missing = mark_missing(session, known, plan.seen, abs_roots, blocked)
+        summary.moved = reconcile_moved_files(session)
+    yield Progress("finish", len(plan.to_read), len(plan.to_read), "done", summary.counts())
+    return summary
+
+
+def _read_and_write(
+    db: Database,
+    to_read: list[PlannedFile],
+    summary: ScanSummary,
+    token: CancelToken,
+    batch_files: int,
+    workers: int | None,
+    executor_factory: Callable[[int], Executor] | None,
+) -> Generator[Progress, None, None]:
+    total = len(to_read)
+    jobs: list[ReadJob] = [(p.found.path, p.found.folders) for p in to_read]
+    catalog = CatalogWriter()
+    orphan_candidates: set[int] = set()
+    batch: list[tuple[PlannedFile, FileOutcome]] = []
+    done = 0
+
+    def flush() -> None:
+        with db.session() as session:
+            counts, orphans = write_batch(session, catalog, batch)
+        orphan_candidates.update(orphans)
+        summary.added += counts.added
+        summary.updated += counts.updated
+        summary.errors += counts.errors
+        summary.vanished += counts.vanished
+        batch.clear()
+
+    reader = read_in_pool(jobs, workers=workers, executor_factory=executor_factory)
+    try:
+        for start, outcomes in reader:
+            batch.extend(zip(to_read[start : start + len(outcomes)], outcomes, strict=True))
+            done += len(outcomes)
+            if len(batch) >= batch_files or token.cancelled:
+                flush()
+                token.raise_if_cancelled()
+            yield Progress("read", done, total, "reading tags", summary.counts())
+        if batch:
+            flush()
+    finally:
+        reader.close()
+    if orphan_candidates:
+        with db.session() as session:
+            summary.pruned_tracks = prune_orphan_tracks(session, orphan_candidates)
+    if total:
+        yield Progress("read", done, total, "reading tags", summary.counts())
+
+
+def run_scan(db: Database, roots: Sequence[str | os.PathLike[str]], **options: object) -> ScanSummary:
+    """Run :func:`scan_folders` to the end, ignoring progress (tests, scripts)."""
+    generator = scan_folders(db, roots, **options)  # type: ignore[arg-type]
+    while True:
+        try:
+            next(generator)
+        except StopIteration as stop:
+            return stop.value
+
+
+__all__ = ["FoundFile", "ScanSummary", "run_scan", "scan_folders"]

@@ -1,0 +1,96 @@
+"""Walking music folders: every audio candidate with its size and mtime, and every folder we could not read.
+
+``os.scandir`` gives names and types without extra system calls; one ``stat`` per candidate file gives the
+size and mtime_ns the incremental plan compares. Symlinked folders are followed once: a folder already
+visited (same st_dev, st_ino) is a loop or a second route and is skipped, and said so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from analyzer.tags import is_audio_candidate
+
+
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    """An audio candidate on disk. ``folders`` are the folder names between the scan root and the file."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    folders: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WalkProblem:
+    """A folder (or root) the walk could not enter, or skipped; ``path`` is never marked missing below."""
+
+    path: str
+    reason: str
+    blocks_subtree: bool = True
+
+
+def walk_folders(roots: list[str], *, include_hidden: bool = False) -> Iterator[FoundFile | WalkProblem]:
+    """Yield audio candidates under ``roots`` (absolute paths, symlinks not resolved) and walk problems.
+
+    Hidden entries (a leading ".") are skipped unless ``include_hidden``. A root that is a file is offered
+    as itself when it is an audio candidate.
+    """
+    visited: set[tuple[int, int]] = set()
+    for root in roots:
+        root = os.path.abspath(root)
+        try:
+            info = os.stat(root)
+        except OSError as exc:
+            yield WalkProblem(root, f"cannot read: {exc.strerror or exc}")
+            continue
+        if not os.path.isdir(root):
+            if is_audio_candidate(root):
+                yield FoundFile(root, info.st_size, info.st_mtime_ns, ())
+            continue
+        visited.add((info.st_dev, info.st_ino))
+        yield from _walk(root, (), visited, include_hidden)
+
+
+def _walk(
+    folder: str, folders: tuple[str, ...], visited: set[tuple[int, int]], include_hidden: bool
+) -> Iterator[FoundFile | WalkProblem]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        kind = "permission denied" if isinstance(exc, PermissionError) else "cannot read"
+        yield WalkProblem(folder, f"{kind}: {exc.strerror or exc}")
+        return
+    subfolders: list[os.DirEntry[str]] = []
+    for entry in entries:
+        if not include_hidden and entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir():
+                subfolders.append(entry)
+                continue
+            if not is_audio_candidate(entry.name) or not entry.is_file():
+                continue
+            info = entry.stat()
+        except OSError as exc:  # a dangling symlink, or a file gone since the listing
+            yield WalkProblem(entry.path, f"cannot stat: {exc.strerror or exc}", blocks_subtree=False)
+            continue
+        yield FoundFile(entry.path, info.st_size, info.st_mtime_ns, folders)
+    for entry in subfolders:
+        try:
+            info = entry.stat()
+        except OSError as exc:
+            yield WalkProblem(entry.path, f"cannot stat: {exc.strerror or exc}")
+            continue
+        identity = (info.st_dev, info.st_ino)
+        if identity in visited:
+            yield WalkProblem(
+                entry.path, "skipped: symlink loop or folder already scanned", blocks_subtree=False
+            )
+            continue
+        visited.add(identity)
+        yield from _walk(entry.path, (*folders, entry.name), visited, include_hidden)
