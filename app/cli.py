@@ -7,6 +7,10 @@ import sys
 import typer
 
 from app.commands import db as db_commands
+from app.commands import listens as listens_commands
+from app.commands import scan as scan_commands
+from app.commands import tracks as tracks_commands
+from app.commands import users as users_commands
 from app.context import CliContext, CliError
 from models import __version__
 
@@ -18,6 +22,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+listens_commands.register(app)
+users_commands.register(app)
+app.add_typer(scan_commands.app)
+app.add_typer(tracks_commands.app)
 
 
 def _version(value: bool) -> None:
