@@ -1,0 +1,179 @@
+"""Listen ingest: every source's ListenRecords into listens_raw (immutable) and canonical listens.
+
+:func:`ingest` is a long operation in the house style: a generator of :class:`~models.progress.Progress`
+events that takes a cancel token; its return value (``StopIteration.value``) is the
+:class:`IngestReport`. :func:`run_ingest` drains it for callers that want only the report.
+
+Memory stays constant: records are consumed ``batch_size`` at a time and each batch is written and
+committed in its own short transaction, so an interrupted import keeps what it wrote and a re-run adds
+only what is missing (the raw dedupe key makes every earlier row a no-op).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.engine import Database
+from models.progress import CancelToken, Progress
+from models.users import User
+from scrobbler.ingest_batch import BatchResult, write_batch
+from scrobbler.ingest_rows import PreparedListen, RowRejected, prepare
+from scrobbler.records import ImportProblem, Row
+
+DEFAULT_BATCH_SIZE = 5000
+# Cross-source duplicate window: an import and a live scrobble of one listen differ by seconds (clock
+# skew, start vs. submit time); two real plays of one track are at least its length apart.
+DEFAULT_DUPLICATE_WINDOW_SECS = 120
+# Failed rows kept in the report with their location; beyond this they are only counted.
+MAX_REPORTED_FAILURES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRow:
+    location: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did with every row it was given; nothing is dropped without a count here.
+
+    ``duplicates``: rows whose raw key was already stored (a re-import) or repeated in the same input.
+    ``merged``: new raw rows recognised as another source's copy of a stored listen (kept in listens_raw
+    and linked in listen_sources as ``duplicate``). ``linked``: new listens matched at once by an id,
+    per scheme.
+    """
+
+    read: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    merged: int = 0
+    linked: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    failed: list[FailedRow] = field(default_factory=list)
+    failed_count: int = 0
+    cancelled: bool = False
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(self.skipped.values())
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "merged": self.merged,
+            "skipped": self.skipped_count,
+            "failed": self.failed_count,
+        }
+
+    def add_failure(self, location: str, reason: str) -> None:
+        self.failed_count += 1
+        if len(self.failed) < MAX_REPORTED_FAILURES:
+            self.failed.append(FailedRow(location, reason))
+
+    def add_problem(self, problem: ImportProblem) -> None:
+        if problem.kind == "skipped":
+            key = str(problem.skip_reason or "other")
+            self.skipped[key] = self.skipped.get(key, 0) + 1
+        else:
+            self.add_failure(problem.location, problem.reason)
+
+    def add_batch(self, result: BatchResult) -> None:
+        self.imported += result.inserted - result.cross_source_duplicates
+        self.merged += result.cross_source_duplicates
+        self.duplicates += result.already_stored
+        for scheme, count in result.linked.items():
+            self.linked[scheme] = self.linked.get(scheme, 0) + count
+
+
+SessionSource = Database | sessionmaker[Session]
+
+
+def session_factory(target: SessionSource) -> sessionmaker[Session]:
+    return target.sessions if isinstance(target, Database) else target
+
+
+def ingest(
+    target: SessionSource,
+    records: Iterable[Row],
+    user: User | int,
+    *,
+    cancel: CancelToken | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    duplicate_window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
+) -> Generator[Progress, None, IngestReport]:
+    """Write ``records`` for ``user``; yields a Progress after each committed batch, returns the report.
+
+    Cancelling stops reading at the next record and commits what was read (each batch is one
+    transaction, so nothing is half-written); the report then has ``cancelled=True``.
+    """
+    sessions = session_factory(target)
+    user_id = user if isinstance(user, int) else user.id
+    report = IngestReport()
+    batch: list[PreparedListen] = []
+    seen: set[tuple[int, str, str]] = set()
+
+    def flush() -> Progress:
+        with sessions.begin() as session:
+            dialect = session.get_bind().dialect.name
+            report.add_batch(write_batch(session, dialect, user_id, batch, duplicate_window_secs))
+        batch.clear()
+        seen.clear()
+        return Progress("write", report.read, None, f"{report.imported:,} imported", report.counts())
+
+    for row in records:
+        if cancel is not None and cancel.cancelled:
+            report.cancelled = True
+            break
+        report.read += 1
+        if isinstance(row, ImportProblem):
+            report.add_problem(row)
+            continue
+        try:
+            prepared = prepare(row)
+        except (RowRejected, ValueError) as error:
+            report.add_failure(_location(row.payload), str(error))
+            continue
+        if prepared.raw_key in seen:  # the same row twice in one batch: INSERT-or-ignore would hide it
+            report.duplicates += 1
+            continue
+        seen.add(prepared.raw_key)
+        batch.append(prepared)
+        if len(batch) >= batch_size:
+            yield flush()
+    if batch:  # also when cancelled: what was read is written, so the report stays exact
+        yield flush()
+    return report
+
+
+def run_ingest(
+    target: SessionSource,
+    records: Iterable[Row],
+    user: User | int,
+    *,
+    cancel: CancelToken | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    duplicate_window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
+) -> IngestReport:
+    """Run :func:`ingest` to the end, ignoring progress; returns its report."""
+    generator = ingest(
+        target,
+        records,
+        user,
+        cancel=cancel,
+        batch_size=batch_size,
+        duplicate_window_secs=duplicate_window_secs,
+    )
+    while True:
+        try:
+            next(generator)
+        except StopIteration as done:
+            return done.value
+
+
+def _location(payload: object) -> str:
+    return f"record {str(payload)[:60]}"

@@ -1,0 +1,298 @@
+"""Writing one batch of prepared listens in one transaction: raw rows, canonical listens, their links.
+
+Order inside the transaction: INSERT-or-ignore into listens_raw (its RETURNING names the rows that are
+really new), then ID links from external_ids, then the cross-source duplicate check against listens
+already stored near the same times, then listens and listen_sources. Core executemany throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Insert, Table, and_, insert, or_, select, type_coerce
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from models.enums import EnrichStatus, EntityType
+from models.external_ids import ExternalId
+from models.listens import Listen, ListenRaw, ListenSource
+from models.tracks import Track
+from scrobbler.ingest_rows import PreparedListen
+
+RAW: Table = ListenRaw.__table__  # type: ignore[assignment]
+LISTENS: Table = Listen.__table__  # type: ignore[assignment]
+SOURCES: Table = ListenSource.__table__  # type: ignore[assignment]
+
+# external_ids schemes that link a listen at once, strongest first (architecture.md, data flow).
+ID_SCHEMES: tuple[tuple[str, str], ...] = (
+    ("recording_mbid", "recording_mbid"),
+    ("isrc", "isrc"),
+    ("spotify_id", "spotify_id"),
+)
+_MAX_RANGES_PER_QUERY = 100
+_MAX_IN_VALUES = 500
+
+
+def insert_or_ignore(table: Table, dialect: str) -> Insert:
+    """INSERT that skips rows hitting a unique key: ON CONFLICT DO NOTHING (SQLite), INSERT IGNORE (MariaDB).
+
+    INSERT IGNORE also downgrades other errors to warnings, so callers validate rows first
+    (:func:`scrobbler.ingest_rows.prepare`).
+    """
+    if dialect == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing()
+    return insert(table).prefix_with("IGNORE")
+
+
+@dataclass
+class BatchResult:
+    inserted: int = 0
+    already_stored: int = 0
+    cross_source_duplicates: int = 0
+    linked: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Canonical:
+    """A canonical listen a new arrival may duplicate: stored (``listen_id``) or new in this batch."""
+
+    listened_at: int
+    source: str
+    names: tuple[str, str]
+    track_id: int | None
+    listen_id: int | None = None
+    raw_id: int | None = None  # for listens created in this batch, until their id is known
+    duplicate_sources: set[str] = field(default_factory=set)
+
+
+def write_batch(
+    session: Session, dialect: str, user_id: int, rows: Sequence[PreparedListen], window_secs: int
+) -> BatchResult:
+    """Store ``rows`` (unique raw keys, checked) for ``user_id``; returns what happened to them."""
+    result = BatchResult()
+    if not rows:
+        return result
+    now = datetime.now(UTC)
+    raw_params = [
+        {
+            "user_id": user_id,
+            "ingested_at": now,
+            "source": row.record.source,
+            "source_track_id": row.source_track_id,
+            "payload_json": row.payload_json,
+            "listened_at": row.listened_at,
+        }
+        for row in rows
+    ]
+    statement = insert_or_ignore(RAW, dialect).returning(
+        RAW.c.id, type_coerce(RAW.c.listened_at, BigInteger), RAW.c.source, RAW.c.source_track_key
+    )
+    by_key = {row.raw_key: row for row in rows}
+    new: list[tuple[int, PreparedListen]] = []
+    for raw_id, listened_at, source, track_key in session.execute(statement, raw_params):
+        new.append((raw_id, by_key[(int(listened_at), source, track_key)]))
+    result.inserted = len(new)
+    result.already_stored = len(rows) - len(new)
+    if not new:
+        return result
+    new.sort(key=lambda item: (item[1].listened_at, item[0]))
+
+    links = _id_links(session, [row for _, row in new])
+    stored = _stored_neighbours(session, user_id, [row.listened_at for _, row in new], window_secs)
+    by_names: dict[tuple[str, str], list[_Canonical]] = {}
+    by_track_time: dict[tuple[int, int], _Canonical] = {}
+    for canonical in stored:
+        by_names.setdefault(canonical.names, []).append(canonical)
+        if canonical.track_id is not None:
+            by_track_time[(canonical.track_id, canonical.listened_at)] = canonical
+    if stored:
+        _load_duplicate_sources(session, [c for c in stored if c.names in _names_of(new)])
+
+    listen_params: list[dict[str, object]] = []
+    duplicates: list[tuple[_Canonical, int]] = []
+    for raw_id, row in new:
+        track_id, reason = links.get(id(row), (None, None))
+        twin = _find_twin(row, track_id, by_names, by_track_time, window_secs)
+        if twin is not None:
+            twin.duplicate_sources.add(row.record.source)
+            duplicates.append((twin, raw_id))
+            continue
+        canonical = _Canonical(row.listened_at, row.record.source, row.names, track_id, raw_id=raw_id)
+        by_names.setdefault(row.names, []).append(canonical)
+        if track_id is not None:
+            by_track_time[(track_id, row.listened_at)] = canonical
+            result.linked[reason or ""] = result.linked.get(reason or "", 0) + 1
+        listen_params.append(_listen_values(user_id, raw_id, row, track_id, reason))
+
+    listen_ids: dict[int, int] = {}
+    if listen_params:
+        returned = session.execute(insert(LISTENS).returning(LISTENS.c.id, LISTENS.c.raw_id), listen_params)
+        listen_ids = {raw_id: listen_id for listen_id, raw_id in returned}
+    source_params = [
+        {"listen_id": listen_id, "raw_id": raw_id, "relation": "primary"}
+        for raw_id, listen_id in listen_ids.items()
+    ]
+    for twin, raw_id in duplicates:
+        listen_id = twin.listen_id if twin.listen_id is not None else listen_ids[twin.raw_id or 0]
+        source_params.append({"listen_id": listen_id, "raw_id": raw_id, "relation": "duplicate"})
+    session.execute(insert(SOURCES), source_params)
+    result.cross_source_duplicates = len(duplicates)
+    return result
+
+
+def _names_of(new: Iterable[tuple[int, PreparedListen]]) -> set[tuple[str, str]]:
+    return {row.names for _, row in new}
+
+
+def _find_twin(
+    row: PreparedListen,
+    track_id: int | None,
+    by_names: dict[tuple[str, str], list[_Canonical]],
+    by_track_time: dict[tuple[int, int], _Canonical],
+    window_secs: int,
+) -> _Canonical | None:
+    """The canonical listen ``row`` repeats, if any.
+
+    A twin comes from another source, has the same normalized artist and track, lies within the window,
+    and has no copy from this source yet (a quick replay from one source is two listens; the nearest
+    free twin wins). The same linked track at the very same second is always the same listen: the
+    contract's uq_listen_dedupe (user_id, track_id, listened_at) says so.
+    """
+    if track_id is not None and (exact := by_track_time.get((track_id, row.listened_at))) is not None:
+        return exact
+    source = row.record.source
+    best: _Canonical | None = None
+    for candidate in by_names.get(row.names, ()):
+        distance = abs(candidate.listened_at - row.listened_at)
+        if (
+            distance <= window_secs
+            and candidate.source != source
+            and source not in candidate.duplicate_sources
+            and (best is None or distance < abs(best.listened_at - row.listened_at))
+        ):
+            best = candidate
+    return best
+
+
+def _listen_values(
+    user_id: int, raw_id: int, row: PreparedListen, track_id: int | None, reason: str | None
+) -> dict[str, object]:
+    record = row.record
+    return {
+        "raw_id": raw_id,
+        "user_id": user_id,
+        "track_id": track_id,
+        "listened_at": row.listened_at,
+        "duration_secs": row.played_secs,
+        "track_duration_secs": row.duration_secs,
+        "source": record.source,
+        "artist_name": record.artist_name.strip(),
+        "track_name": record.track_name.strip(),
+        "release_name": record.release_name,
+        "artist_name_normalized": row.artist_normalized,
+        "track_name_normalized": row.track_normalized,
+        "release_name_normalized": row.release_normalized,
+        "recording_mbid": row.recording_mbid,
+        "isrc": row.isrc,
+        "spotify_id": row.spotify_id,
+        "enrich_status": EnrichStatus.MATCHED if track_id is not None else EnrichStatus.PENDING,
+        "match_confidence": 1.0 if track_id is not None else None,
+        "match_reason": reason,
+        "last_enriched_at": None,
+        "reviewed_by": None,
+        "reviewed_at": None,
+    }
+
+
+def _id_links(session: Session, rows: Sequence[PreparedListen]) -> dict[int, tuple[int, str]]:
+    """Rows (by ``id(row)``) whose recording MBID, ISRC or Spotify id names exactly one library track.
+
+    Joined to tracks, so an external_ids row left behind by a deleted track never links (external_ids is
+    polymorphic and has no foreign key; models/integrity.py). An id naming two tracks links nothing.
+    """
+    wanted: dict[str, set[str]] = {scheme: set() for scheme, _ in ID_SCHEMES}
+    for row in rows:
+        for scheme, attribute in ID_SCHEMES:
+            if (value := getattr(row, attribute)) is not None:
+                wanted[scheme].add(value)
+    found: dict[tuple[str, str], set[int]] = {}
+    for scheme, values in wanted.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), _MAX_IN_VALUES):
+            chunk = ordered[start : start + _MAX_IN_VALUES]
+            query = (
+                select(ExternalId.value, Track.id)
+                .join(Track, Track.id == ExternalId.entity_id)
+                .where(
+                    ExternalId.entity_type == EntityType.TRACK,
+                    ExternalId.scheme == scheme,
+                    ExternalId.value.in_(chunk),
+                )
+            )
+            for value, track_id in session.execute(query):
+                found.setdefault((scheme, value), set()).add(track_id)
+    links: dict[int, tuple[int, str]] = {}
+    if not found:
+        return links
+    for row in rows:
+        for scheme, attribute in ID_SCHEMES:
+            tracks = found.get((scheme, getattr(row, attribute) or ""))
+            if tracks is not None and len(tracks) == 1:
+                links[id(row)] = (next(iter(tracks)), scheme)
+                break
+    return links
+
+
+def _time_ranges(times: Sequence[int], window_secs: int) -> list[tuple[int, int]]:
+    """Merged [t - window, t + window] intervals around sorted ``times``: one range for time-ordered files,
+    several short ones for shuffled input, never a scan of the whole history."""
+    ranges: list[tuple[int, int]] = []
+    for at in times:
+        low, high = at - window_secs, at + window_secs
+        if ranges and low <= ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], high))
+        else:
+            ranges.append((low, high))
+    return ranges
+
+
+def _stored_neighbours(
+    session: Session, user_id: int, times: Sequence[int], window_secs: int
+) -> list[_Canonical]:
+    """Stored canonical listens of the user within the window of any new listen (index user_id, listened_at)."""
+    listened_at = type_coerce(LISTENS.c.listened_at, BigInteger)
+    ranges = _time_ranges(times, window_secs)
+    found: list[_Canonical] = []
+    for start in range(0, len(ranges), _MAX_RANGES_PER_QUERY):
+        chunk = ranges[start : start + _MAX_RANGES_PER_QUERY]
+        query = select(
+            LISTENS.c.id,
+            listened_at,
+            LISTENS.c.source,
+            LISTENS.c.artist_name_normalized,
+            LISTENS.c.track_name_normalized,
+            LISTENS.c.track_id,
+        ).where(
+            LISTENS.c.user_id == user_id,
+            or_(*(and_(LISTENS.c.listened_at >= low, LISTENS.c.listened_at <= high) for low, high in chunk)),
+        )
+        for listen_id, at, source, artist, track, track_id in session.execute(query):
+            found.append(_Canonical(int(at), source, (artist, track), track_id, listen_id=listen_id))
+    return found
+
+
+def _load_duplicate_sources(session: Session, candidates: Sequence[_Canonical]) -> None:
+    """Fill ``duplicate_sources`` of stored candidates: the sources already linked to them as duplicates."""
+    by_id = {c.listen_id: c for c in candidates if c.listen_id is not None}
+    ids = sorted(by_id)
+    for start in range(0, len(ids), _MAX_IN_VALUES):
+        chunk = ids[start : start + _MAX_IN_VALUES]
+        query = (
+            select(SOURCES.c.listen_id, RAW.c.source)
+            .join(RAW, RAW.c.id == SOURCES.c.raw_id)
+            .where(SOURCES.c.listen_id.in_(chunk), SOURCES.c.relation == "duplicate")
+        )
+        for listen_id, source in session.execute(query):
+            by_id[listen_id].duplicate_sources.add(source)

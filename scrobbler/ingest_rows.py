@@ -1,0 +1,133 @@
+"""Turning a ListenRecord into the column values ingest writes, checked before any INSERT.
+
+Checks run here, not in the database, because MariaDB's INSERT IGNORE turns errors it should report
+(over-long strings, bad values) into warnings and silently truncated rows; SQLite would store them as
+given. A row that fails here is reported as failed with its location, never half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from models.normalize import normalize
+from models.types import to_epoch
+from scrobbler.records import ListenRecord
+
+# Column widths of models/listens.py (ListenRaw / Listen).
+_SOURCE_WIDTH = 64
+_SOURCE_TRACK_ID_WIDTH = 255
+_NAME_WIDTH = 1024
+_ISRC_WIDTH = 16
+_SPOTIFY_WIDTH = 64
+# Derived source track ids start with this, so they can never equal a real one (see derived_track_key).
+DERIVED_KEY_PREFIX = "~names:"
+
+
+class RowRejected(ValueError):
+    """The record cannot be stored as it is; the message is the reason shown in the import report."""
+
+
+@dataclass(slots=True)
+class PreparedListen:
+    """One record's values for listens_raw and listens, plus the keys ingest matches on."""
+
+    record: ListenRecord
+    listened_at: int
+    source_track_id: str
+    payload_json: str
+    artist_normalized: str
+    track_normalized: str
+    release_normalized: str | None
+    recording_mbid: str | None
+    isrc: str | None
+    spotify_id: str | None
+    duration_secs: float | None
+    played_secs: float | None
+
+    @property
+    def raw_key(self) -> tuple[int, str, str]:
+        """The listens_raw dedupe key without the user (one ingest run writes for one user)."""
+        return (self.listened_at, self.record.source, self.source_track_id)
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return (self.artist_normalized, self.track_normalized)
+
+
+def derived_track_key(artist_normalized: str, track_normalized: str) -> str:
+    """A stand-in source track id for sources that give none (Last.fm CSV, .scrobbler.log, Spotify...).
+
+    Without it, two different listens in the same second from the same source would share the raw dedupe
+    key and the second would be lost. Maloja bumps the second one by +1 s; we keep the true time and key
+    on the names instead, so an exact repeat of a row is still a duplicate and re-imports stay idempotent.
+    """
+    digest = hashlib.sha1(f"{artist_normalized}\x1f{track_normalized}".encode()).hexdigest()[:20]
+    return DERIVED_KEY_PREFIX + digest
+
+
+def payload_text(payload: dict[str, Any]) -> str:
+    """The source row as JSON text, verbatim; falls back to the stdlib for what orjson refuses
+    (integers past 64 bits, non-string keys)."""
+    try:
+        return orjson.dumps(payload).decode()
+    except TypeError:
+        return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def _positive_or_none(value: float | None) -> float | None:
+    if value is None or value != value or value <= 0:  # None, NaN, zero or negative: unknown
+        return None
+    return float(value)
+
+
+def _mbid_or_none(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None
+
+
+def prepare(record: ListenRecord) -> PreparedListen:
+    """Checked column values for ``record``; raises :class:`RowRejected` with a reason a person can act on.
+
+    Optional ids that do not fit (a malformed MBID, an over-long ISRC) are dropped rather than failing the
+    listen: the raw payload keeps them, and the listen itself is still real.
+    """
+    source = record.source
+    if not source or len(source) > _SOURCE_WIDTH:
+        raise RowRejected(f"source name must be 1 to {_SOURCE_WIDTH} characters")
+    artist = record.artist_name.strip() if isinstance(record.artist_name, str) else ""
+    track = record.track_name.strip() if isinstance(record.track_name, str) else ""
+    if not artist or not track:
+        raise RowRejected("missing artist or track name")
+    for label, text in (("artist", artist), ("track", track), ("release", record.release_name or "")):
+        if len(text) > _NAME_WIDTH:
+            raise RowRejected(f"{label} name longer than {_NAME_WIDTH} characters")
+    if record.source_track_id is not None and len(record.source_track_id) > _SOURCE_TRACK_ID_WIDTH:
+        raise RowRejected(f"source track id longer than {_SOURCE_TRACK_ID_WIDTH} characters")
+    artist_normalized = normalize(artist)
+    track_normalized = normalize(track)
+    isrc = record.isrc if record.isrc and len(record.isrc) <= _ISRC_WIDTH else None
+    spotify_id = record.spotify_id if record.spotify_id and len(record.spotify_id) <= _SPOTIFY_WIDTH else None
+    return PreparedListen(
+        record=record,
+        listened_at=to_epoch(record.listened_at),
+        source_track_id=record.source_track_id or derived_track_key(artist_normalized, track_normalized),
+        payload_json=payload_text(record.payload),
+        artist_normalized=artist_normalized,
+        track_normalized=track_normalized,
+        release_normalized=normalize(record.release_name) or None,
+        recording_mbid=_mbid_or_none(record.recording_mbid),
+        isrc=isrc.upper() if isrc else None,
+        spotify_id=spotify_id,
+        duration_secs=_positive_or_none(record.duration_secs),
+        played_secs=_positive_or_none(record.duration_played_secs),
+    )
