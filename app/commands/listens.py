@@ -1,0 +1,138 @@
+"""`tonearm import FILE...` and `tonearm serve`: bring listening history in, and take live scrobbles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.context import CliError, cli_context
+from models.progress import CancelToken
+from scrobbler import importers
+from scrobbler.ingest import IngestReport, ingest
+from scrobbler.users import UserError, default_user, resolve_user
+
+console = Console()
+err_console = Console(stderr=True)
+SHOWN_FAILURES = 20
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_files)
+    app.command("serve")(serve)
+
+
+def import_files(
+    ctx: typer.Context,
+    files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="History files to import."),
+    user: str | None = typer.Option(
+        None, "--user", help="Whose listens these are (default: the local user)."
+    ),
+    format_name: str | None = typer.Option(
+        None,
+        "--format",
+        help="Importer to use instead of detecting it: "
+        + ", ".join(sorted(i.NAME for i in importers.all_importers())),
+    ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON report per file on stdout."),
+) -> None:
+    """Import listening-history files; each gets a report (imported, duplicates, skipped, failed rows)."""
+    db = cli_context(ctx).database()
+    with db.session() as session:
+        try:
+            user_id = resolve_user(session, user).id
+        except UserError as error:
+            raise CliError(str(error)) from None
+    reports: list[dict[str, Any]] = []
+    unreadable = 0
+    for path in files:
+        importer = _importer_for(path, format_name)
+        if importer is None:
+            unreadable += 1
+            reports.append({"file": str(path), "error": "format not recognised (try --format)"})
+            if not as_json:
+                err_console.print(f"[red]{path}: format not recognised (try --format)[/]")
+            continue
+        report = _run(db, importer.parse(path), user_id, path.name, quiet=as_json)
+        reports.append({"file": str(path), "format": importer.NAME, **asdict(report)})
+        if not as_json:
+            _print_report(path, importer.NAME, report)
+    if as_json:
+        typer.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+    if unreadable:
+        raise typer.Exit(1)
+
+
+def _importer_for(path: Path, format_name: str | None) -> importers.Importer | None:
+    if format_name is None:
+        return importers.detect(path)
+    try:
+        return importers.get(format_name)
+    except KeyError as error:
+        raise CliError(str(error.args[0])) from None
+
+
+def _run(db: Any, rows: Any, user_id: int, label: str, *, quiet: bool) -> IngestReport:
+    cancel = CancelToken()
+    generator = ingest(db, rows, user_id, cancel=cancel)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[line]}"))
+    with Progress(*columns, TimeElapsedColumn(), console=err_console, disable=quiet, transient=True) as bar:
+        task = bar.add_task(label, total=None, line="")
+        try:
+            while True:
+                event = next(generator)
+                bar.update(task, line=f"{event.done:,} rows read, {event.message}")
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        except KeyboardInterrupt:
+            cancel.cancel()  # commit what was read, then report it
+            while True:
+                try:
+                    next(generator)
+                except StopIteration as done:
+                    return done.value  # type: ignore[no-any-return]
+
+
+def _print_report(path: Path, format_name: str, report: IngestReport) -> None:
+    table = Table(title=f"{path.name} ({format_name})", show_header=False)
+    table.add_row("read", f"{report.read:,}")
+    table.add_row("imported", f"{report.imported:,}")
+    for scheme, count in sorted(report.linked.items()):
+        table.add_row(f"  linked by {scheme}", f"{count:,}")
+    table.add_row("duplicates (already stored)", f"{report.duplicates:,}")
+    table.add_row("merged (same listen from another source)", f"{report.merged:,}")
+    table.add_row("skipped", f"{report.skipped_count:,}")
+    for reason, count in sorted(report.skipped.items()):
+        table.add_row(f"  {reason}", f"{count:,}")
+    table.add_row("failed", f"{report.failed_count:,}")
+    console.print(table)
+    for failure in report.failed[:SHOWN_FAILURES]:
+        console.print(f"  [red]failed[/] {failure.location}: {failure.reason}")
+    if report.failed_count > SHOWN_FAILURES:
+        console.print(f"  ... and {report.failed_count - SHOWN_FAILURES:,} more (see --json)")
+    if report.cancelled:
+        console.print("[yellow]Interrupted: rows read so far were imported; run again to continue.[/]")
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; loopback unless you say so."),
+    port: int = typer.Option(8765, "--port", help="TCP port."),
+) -> None:
+    """Serve the ListenBrainz-compatible scrobble API (point your player's ListenBrainz URL here)."""
+    from scrobbler.api import make_server
+
+    db = cli_context(ctx).database()
+    with db.session() as session:
+        user = default_user(session).username
+    console.print(
+        f"Tonearm scrobble API on http://{host}:{port} (OpenAPI: /openapi.json, docs: /docs). "
+        f"Default user: {user}; create a token with `tonearm token create {user}`."
+    )
+    make_server(db, host, port, log_level="info").run()
