@@ -1,0 +1,106 @@
+"""Group commit for the API: one writer thread turns many concurrent submissions into one transaction.
+
+A request's listens join a queue and the request waits for its result; the thread takes everything that
+is waiting (up to ``max_group`` submissions), writes it with the ingest batch writer in one short
+transaction, and answers every request at once. SQLite allows one writer at a time anyway, so this keeps
+the event loop free and pays one commit (one fsync) per group instead of one per request.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from scrobbler.ingest import DEFAULT_DUPLICATE_WINDOW_SECS
+from scrobbler.ingest_batch import BatchResult, write_batch
+from scrobbler.ingest_rows import PreparedListen, prepare
+from scrobbler.records import ListenRecord
+
+
+@dataclass
+class _Submission:
+    user_id: int
+    rows: list[PreparedListen]
+    done: Future[BatchResult] = field(default_factory=Future)
+
+
+class ListenWriter:
+    """Started with the server, stopped with it; :meth:`submit` may be called from any thread."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        max_group: int = 256,
+        window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
+    ) -> None:
+        self._sessions = sessions
+        self._max_group = max_group
+        self._window = window_secs
+        self._queue: queue.Queue[_Submission | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="tonearm-listen-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Finish what is queued, then end the thread."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def submit(self, user_id: int, records: list[ListenRecord]) -> Future[BatchResult]:
+        """Queue ``records`` (already validated) for ``user_id``; the future resolves once committed."""
+        submission = _Submission(user_id, [prepare(record) for record in records])
+        if self._thread is None:
+            submission.done.set_exception(RuntimeError("the listen writer is not running"))
+        else:
+            self._queue.put(submission)
+        return submission.done
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group = [first]
+            stopping = False
+            while len(group) < self._max_group:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                group.append(item)
+            self._write(group)
+            if stopping:
+                return
+
+    def _write(self, group: list[_Submission]) -> None:
+        try:
+            with self._sessions.begin() as session:
+                dialect = session.get_bind().dialect.name
+                results = [self._write_one(session, dialect, item) for item in group]
+        except Exception as error:  # the whole group failed: every waiting request learns why
+            for item in group:
+                item.done.set_exception(error)
+            return
+        for item, result in zip(group, results, strict=True):
+            item.done.set_result(result)
+
+    def _write_one(self, session: Session, dialect: str, item: _Submission) -> BatchResult:
+        unique: dict[tuple[int, str, str], PreparedListen] = {}
+        for row in item.rows:
+            unique.setdefault(row.raw_key, row)
+        result = write_batch(session, dialect, item.user_id, list(unique.values()), self._window)
+        result.already_stored += len(item.rows) - len(unique)
+        return result
