@@ -87,7 +87,8 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
     """Decide a file's catalog record. ``folders`` are the folder names between the scan root and the file
     (outermost first): "Artist/Album/01 Title.ext" fills missing artist, album, track number and title."""
     fallback: list[str] = []
-    stem = os.path.splitext(os.path.basename(path))[0]
+    stem = display_name(os.path.splitext(os.path.basename(path))[0])
+    folders = tuple(display_name(name) for name in folders)
     title = (tags.title or "").strip()
     track_no = tags.tracknumber or 0
     disc_no = tags.discnumber or 0
@@ -158,6 +159,16 @@ def make_track_uid(
         (normalize(album_artist), normalize(album), str(disc_no), str(track_no), normalize(title))
     )
     return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+def display_name(name: str) -> str:
+    """A path part as text for a tag value: names that are not UTF-8 are read as Windows-1252, the
+    likeliest legacy encoding of music file names (the path itself is stored byte-exact elsewhere)."""
+    raw = os.fsencode(name)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
 
 
 def _title_from_stem(stem: str) -> tuple[str, int, int]:

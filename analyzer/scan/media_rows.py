@@ -116,7 +116,7 @@ def _previous_track_ids(session: Session, media_ids: list[int]) -> dict[int, int
     found: dict[int, int | None] = {}
     for chunk in chunked(media_ids):
         statement = select(MEDIA_FILES.c.id, MEDIA_FILES.c.track_id).where(MEDIA_FILES.c.id.in_(chunk))
-        found.update(session.execute(statement).tuples())
+        found.update((media_id, track_id) for media_id, track_id in session.execute(statement).tuples())
     return found
 
 

@@ -17,7 +17,7 @@ from analyzer.catalog.writer import CatalogWriter
 from analyzer.scan.media_rows import write_batch
 from analyzer.scan.moves import reconcile_moved_files
 from analyzer.scan.plan import PlannedFile, ScanPlan, load_known_files, mark_missing, plan_file
-from analyzer.scan.reading import FileOutcome, ReadJob, read_in_pool
+from analyzer.scan.reading import CHUNK_FILES, FileOutcome, ReadJob, read_in_pool
 from analyzer.scan.walker import FoundFile, WalkProblem, walk_folders
 from models.engine import Database
 from models.progress import CancelToken, Progress
@@ -105,27 +105,31 @@ def _read_and_write(
     batch: list[tuple[PlannedFile, FileOutcome]] = []
     done = 0
 
-    def flush() -> None:
+    def flush(count: int) -> None:
         with db.session() as session:
-            counts, orphans = write_batch(session, catalog, batch)
+            counts, orphans = write_batch(session, catalog, batch[:count])
         orphan_candidates.update(orphans)
         summary.added += counts.added
         summary.updated += counts.updated
         summary.errors += counts.errors
         summary.vanished += counts.vanished
-        batch.clear()
+        del batch[:count]
 
-    reader = read_in_pool(jobs, workers=workers, executor_factory=executor_factory)
+    reader = read_in_pool(
+        jobs, workers=workers, executor_factory=executor_factory, chunk_files=min(CHUNK_FILES, batch_files)
+    )
     try:
         for start, outcomes in reader:
             batch.extend(zip(to_read[start : start + len(outcomes)], outcomes, strict=True))
             done += len(outcomes)
-            if len(batch) >= batch_files or token.cancelled:
-                flush()
+            while len(batch) >= batch_files:
+                flush(batch_files)
+            if token.cancelled:
+                flush(len(batch))
                 token.raise_if_cancelled()
             yield Progress("read", done, total, "reading tags", summary.counts())
         if batch:
-            flush()
+            flush(len(batch))
     finally:
         reader.close()
     if orphan_candidates:
