@@ -1,0 +1,268 @@
+"""Top artists, releases (release groups), tracks and genres of a scope, by plays or by listening time.
+
+Unmatched listens are not dropped: they count under their raw (normalized) names, and a raw name that
+equals a catalog entry's normalized name is merged into it, so "Radiohead" scrobbled before the catalog
+knew it and "Radiohead" matched later are one row. Genres come from ``listen_genres`` when the matcher
+wrote them, else from the matched track's ``track_genres``; a listen with several genres counts for each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from models.artists import Artist
+from models.listens import Listen, ListenArtist, ListenGenre
+from models.releases import ReleaseGroup
+from models.tracks import Genre, Track, TrackGenre
+from scrobbler.stats.scope import ListenScope, listening_secs
+
+
+class TopKind(StrEnum):
+    ARTISTS = "artists"
+    RELEASES = "releases"
+    TRACKS = "tracks"
+    GENRES = "genres"
+
+
+class TopBy(StrEnum):
+    PLAYS = "plays"
+    TIME = "time"
+
+
+@dataclass(frozen=True, slots=True)
+class TopEntry:
+    """One row of a top list. ``catalog_id`` is None for names only known from unmatched listens."""
+
+    rank: int
+    name: str
+    artist: str | None
+    plays: int
+    listening_secs: float
+    catalog_id: int | None
+
+
+@dataclass
+class _Group:
+    name: str
+    artist: str | None
+    plays: int
+    secs: float
+    catalog_id: int | None
+
+
+def top(
+    session: Session,
+    scope: ListenScope,
+    kind: TopKind | str,
+    by: TopBy | str = TopBy.PLAYS,
+    limit: int | None = 50,
+) -> list[TopEntry]:
+    """The ``limit`` biggest groups of ``kind``; ties break on the other measure, then the name."""
+    kind, by = TopKind(kind), TopBy(by)
+    groups = {
+        TopKind.ARTISTS: _artists,
+        TopKind.RELEASES: _releases,
+        TopKind.TRACKS: _tracks,
+        TopKind.GENRES: _genres,
+    }[kind](session, scope)
+    if by is TopBy.PLAYS:
+        ordered = sorted(groups, key=lambda g: (-g.plays, -g.secs, g.name.casefold()))
+    else:
+        ordered = sorted(groups, key=lambda g: (-g.secs, -g.plays, g.name.casefold()))
+    chosen = ordered if limit is None else ordered[:limit]
+    return [
+        TopEntry(i, g.name, g.artist, g.plays, round(g.secs, 3), g.catalog_id)
+        for i, g in enumerate(chosen, start=1)
+    ]
+
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def _scoped(stmt: SelectT, scope: ListenScope) -> SelectT:
+    return stmt.where(*scope.conditions())
+
+
+def _merge(matched: dict[object, _Group], raw: Iterable[tuple[object, _Group]]) -> list[_Group]:
+    """Add raw-name groups into the catalog group with the same merge key, or keep them as their own rows."""
+    out = dict(matched)
+    for key, group in raw:
+        into = out.get(key)
+        if into is None:
+            out[key] = group
+        else:
+            into.plays += group.plays
+            into.secs += group.secs
+    return list(out.values())
+
+
+def _no_listen_artists() -> ColumnElement[bool]:
+    return ~exists().where(ListenArtist.listen_id == Listen.id)
+
+
+def _artists(session: Session, scope: ListenScope) -> list[_Group]:
+    secs = listening_secs()
+    matched_stmt = _scoped(
+        select(
+            Artist.id,
+            func.min(Artist.name),
+            func.min(Artist.name_normalized),
+            func.count(),
+            func.sum(secs),
+        )
+        .select_from(Listen)
+        .join(ListenArtist, ListenArtist.listen_id == Listen.id)
+        .join(Artist, Artist.id == ListenArtist.artist_id)
+        .outerjoin(Track, Track.id == Listen.track_id)
+        .group_by(Artist.id),
+        scope,
+    )
+    matched = {
+        norm: _Group(name, None, int(plays), float(total or 0), int(artist_id))
+        for artist_id, name, norm, plays, total in session.execute(matched_stmt)
+    }
+    raw_stmt = _scoped(
+        select(Listen.artist_name_normalized, func.min(Listen.artist_name), func.count(), func.sum(secs))
+        .select_from(Listen)
+        .outerjoin(Track, Track.id == Listen.track_id)
+        .where(_no_listen_artists())
+        .group_by(Listen.artist_name_normalized),
+        scope,
+    )
+    raw = (
+        (norm, _Group(name, None, int(plays), float(total or 0), None))
+        for norm, name, plays, total in session.execute(raw_stmt)
+    )
+    return _merge(matched, raw)
+
+
+def _releases(session: Session, scope: ListenScope) -> list[_Group]:
+    secs = listening_secs()
+    artist = aliased(Artist)
+    matched_stmt = _scoped(
+        select(
+            ReleaseGroup.id,
+            func.min(ReleaseGroup.title),
+            func.min(ReleaseGroup.title_normalized),
+            func.min(artist.name),
+            func.min(artist.name_normalized),
+            func.count(),
+            func.sum(secs),
+        )
+        .select_from(Listen)
+        .join(Track, Track.id == Listen.track_id)
+        .join(ReleaseGroup, ReleaseGroup.id == Track.album_id)
+        .outerjoin(artist, artist.id == ReleaseGroup.primary_artist_id)
+        .group_by(ReleaseGroup.id),
+        scope,
+    )
+    matched = {
+        (title_norm, artist_norm or ""): _Group(title, artist_name, int(plays), float(total or 0), int(rg))
+        for rg, title, title_norm, artist_name, artist_norm, plays, total in session.execute(matched_stmt)
+    }
+    raw_stmt = _scoped(
+        select(
+            Listen.release_name_normalized,
+            Listen.artist_name_normalized,
+            func.min(Listen.release_name),
+            func.min(Listen.artist_name),
+            func.count(),
+            func.sum(secs),
+        )
+        .select_from(Listen)
+        .outerjoin(Track, Track.id == Listen.track_id)
+        .where(Track.album_id.is_(None), Listen.release_name_normalized.is_not(None))
+        .where(Listen.release_name_normalized != "")
+        .group_by(Listen.release_name_normalized, Listen.artist_name_normalized),
+        scope,
+    )
+    raw = (
+        ((title_norm, artist_norm), _Group(title, artist_name, int(plays), float(total or 0), None))
+        for title_norm, artist_norm, title, artist_name, plays, total in session.execute(raw_stmt)
+    )
+    return _merge(matched, raw)  # type: ignore[arg-type]
+
+
+def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
+    secs = listening_secs()
+    matched_stmt = _scoped(
+        select(
+            Track.id,
+            func.min(Track.title),
+            func.min(Track.title_normalized),
+            func.min(Artist.name),
+            func.min(Artist.name_normalized),
+            func.min(Listen.artist_name),
+            func.count(),
+            func.sum(secs),
+        )
+        .select_from(Listen)
+        .join(Track, Track.id == Listen.track_id)
+        .outerjoin(Artist, Artist.id == Track.primary_artist_id)
+        .group_by(Track.id),
+        scope,
+    )
+    matched: dict[object, _Group] = {}
+    for track_id, title, title_norm, artist_name, artist_norm, raw_artist, plays, total in session.execute(
+        matched_stmt
+    ):
+        key = (title_norm, artist_norm) if artist_norm else ("#", track_id)
+        matched[key] = _Group(title, artist_name or raw_artist, int(plays), float(total or 0), int(track_id))
+    raw_stmt = _scoped(
+        select(
+            Listen.track_name_normalized,
+            Listen.artist_name_normalized,
+            func.min(Listen.track_name),
+            func.min(Listen.artist_name),
+            func.count(),
+            func.sum(secs),
+        )
+        .select_from(Listen)
+        .outerjoin(Track, Track.id == Listen.track_id)
+        .where(Listen.track_id.is_(None))
+        .group_by(Listen.track_name_normalized, Listen.artist_name_normalized),
+        scope,
+    )
+    raw = (
+        ((title_norm, artist_norm), _Group(title, artist_name, int(plays), float(total or 0), None))
+        for title_norm, artist_norm, title, artist_name, plays, total in session.execute(raw_stmt)
+    )
+    return _merge(matched, raw)
+
+
+def _genres(session: Session, scope: ListenScope) -> list[_Group]:
+    secs = listening_secs()
+    from_listen = _scoped(
+        select(Genre.id, func.min(Genre.name), func.count(), func.sum(secs))
+        .select_from(Listen)
+        .join(ListenGenre, ListenGenre.listen_id == Listen.id)
+        .join(Genre, Genre.id == ListenGenre.genre_id)
+        .outerjoin(Track, Track.id == Listen.track_id)
+        .group_by(Genre.id),
+        scope,
+    )
+    from_track = _scoped(
+        select(Genre.id, func.min(Genre.name), func.count(), func.sum(secs))
+        .select_from(Listen)
+        .join(Track, Track.id == Listen.track_id)
+        .join(TrackGenre, TrackGenre.track_id == Track.id)
+        .join(Genre, Genre.id == TrackGenre.genre_id)
+        .where(~exists().where(ListenGenre.listen_id == Listen.id))
+        .group_by(Genre.id),
+        scope,
+    )
+    matched = {
+        int(gid): _Group(name, None, int(plays), float(total or 0), int(gid))
+        for gid, name, plays, total in session.execute(from_listen)
+    }
+    more = (
+        (int(gid), _Group(name, None, int(plays), float(total or 0), int(gid)))
+        for gid, name, plays, total in session.execute(from_track)
+    )
+    return _merge(matched, more)  # type: ignore[arg-type]

@@ -1,0 +1,100 @@
+"""Top lists against hand-computed answers, on every engine layout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from models.engine import Database
+from scrobbler.stats import TopBy, TopKind, scope_for, top
+from tests.listening_fixtures import Library, utc
+
+
+@pytest.fixture
+def listened(db: Database) -> Iterator[Database]:
+    """alice in 2024: Creep x3 (200 s each), Karma Police x1 (played 100 s), Teardrop x2 (330 s),
+    unmatched Radiohead - Nude x1 (reported 255 s, "In Rainbows"), unmatched Portishead - Roads x2
+    (no length, one with a listen genre); plus Teardrop once in 2023."""
+    with db.session() as session:
+        lib = Library(session)
+        alice = lib.user("alice", "UTC")
+        lib.track("Creep", "Radiohead", duration=200, album="Pablo Honey", genres=("rock",))
+        lib.track("Karma Police", "Radiohead", duration=260, album="OK Computer", genres=("rock", "alt"))
+        lib.track("Teardrop", "Massive Attack", duration=330, album="Mezzanine", genres=("trip-hop",))
+        for day in (1, 2, 3):
+            lib.listen(alice, utc(2024, 1, day, 12), "Radiohead", "Creep")
+        lib.listen(alice, utc(2024, 2, 1, 12), "Radiohead", "Karma Police", played=100)
+        lib.listen(alice, utc(2024, 3, 1, 12), "Massive Attack", "Teardrop")
+        lib.listen(alice, utc(2024, 3, 2, 12), "Massive Attack", "Teardrop")
+        lib.listen(
+            alice,
+            utc(2024, 4, 1),
+            "Radiohead",
+            "Nude",
+            matched=False,
+            track_duration=255,
+            release="In Rainbows",
+        )
+        lib.listen(alice, utc(2024, 5, 1), "Portishead", "Roads", matched=False, listen_genres=("trip-hop",))
+        lib.listen(alice, utc(2024, 5, 2), "Portishead", "Roads", matched=False)
+        lib.listen(alice, utc(2023, 6, 1), "Massive Attack", "Teardrop")
+    yield db
+
+
+def _rows(db: Database, kind: TopKind, by: TopBy = TopBy.PLAYS, rng: str = "2024") -> list[tuple]:
+    with db.session() as session:
+        from scrobbler.users import get_user
+
+        scope = scope_for(get_user(session, "alice"), rng)  # type: ignore[arg-type]
+        return [(e.name, e.plays, e.listening_secs) for e in top(session, scope, kind, by)]
+
+
+def test_top_artists_merge_unmatched_listens_by_name(listened: Database) -> None:
+    assert _rows(listened, TopKind.ARTISTS) == [
+        ("Radiohead", 5, 955.0),
+        ("Massive Attack", 2, 660.0),
+        ("Portishead", 2, 0.0),
+    ]
+    assert _rows(listened, TopKind.ARTISTS, rng="all")[1] == ("Massive Attack", 3, 990.0)
+
+
+def test_top_artists_by_time(listened: Database) -> None:
+    assert [r[0] for r in _rows(listened, TopKind.ARTISTS, TopBy.TIME)] == [
+        "Radiohead",
+        "Massive Attack",
+        "Portishead",
+    ]
+
+
+def test_top_tracks(listened: Database) -> None:
+    assert _rows(listened, TopKind.TRACKS) == [
+        ("Creep", 3, 600.0),
+        ("Teardrop", 2, 660.0),
+        ("Roads", 2, 0.0),
+        ("Nude", 1, 255.0),
+        ("Karma Police", 1, 100.0),
+    ]
+    assert [r[0] for r in _rows(listened, TopKind.TRACKS, TopBy.TIME)][:2] == ["Teardrop", "Creep"]
+
+
+def test_top_releases_are_release_groups_plus_raw_release_names(listened: Database) -> None:
+    assert _rows(listened, TopKind.RELEASES) == [
+        ("Pablo Honey", 3, 600.0),
+        ("Mezzanine", 2, 660.0),
+        ("In Rainbows", 1, 255.0),
+        ("OK Computer", 1, 100.0),
+    ]
+
+
+def test_top_genres_from_listen_genres_then_track_genres(listened: Database) -> None:
+    assert _rows(listened, TopKind.GENRES) == [
+        ("rock", 4, 700.0),
+        ("trip-hop", 3, 660.0),
+        ("alt", 1, 100.0),
+    ]
+
+
+def test_empty_range_gives_empty_lists(listened: Database) -> None:
+    for kind in TopKind:
+        assert _rows(listened, kind, rng="2020") == []
