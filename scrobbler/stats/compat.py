@@ -32,10 +32,15 @@ class Compatibility:
     reasons: list[str] = field(default_factory=list)
 
 
-def _shares(entries: list[TopEntry]) -> dict[str, float]:
+def _shares(entries: list[TopEntry], labels: dict[str, str]) -> dict[str, float]:
+    """Play share per case-folded (name, artist); ``labels`` collects how to print each key."""
     total = sum(e.plays for e in entries)
-    key = lambda e: (e.name.casefold(), (e.artist or "").casefold())  # noqa: E731
-    return {f"{key(e)[0]}\x1f{key(e)[1]}": e.plays / total for e in entries} if total else {}
+    out = {}
+    for entry in entries:
+        key = f"{entry.name.casefold()}\x1f{(entry.artist or '').casefold()}"
+        labels.setdefault(key, f"{entry.artist} - {entry.name}" if entry.artist else entry.name)
+        out[key] = entry.plays / total
+    return out
 
 
 def weighted_overlap(a: dict[str, float], b: dict[str, float]) -> tuple[float, list[str]]:
@@ -54,19 +59,15 @@ def feature_similarity(a: dict[str, FeatureSummary], b: dict[str, FeatureSummary
     return math.exp(-sum(gaps) / len(gaps)) if gaps else None
 
 
-def _label(key: str) -> str:
-    name, _, artist = key.partition("\x1f")
-    return f"{artist} - {name}" if artist else name
-
-
 def compatibility(session: Session, first: ListenScope, second: ListenScope) -> Compatibility:
+    labels: dict[str, str] = {}
     artists, shared_artists = weighted_overlap(
-        _shares(top(session, first, TopKind.ARTISTS, limit=None)),
-        _shares(top(session, second, TopKind.ARTISTS, limit=None)),
+        _shares(top(session, first, TopKind.ARTISTS, limit=None), labels),
+        _shares(top(session, second, TopKind.ARTISTS, limit=None), labels),
     )
     tracks, shared_tracks = weighted_overlap(
-        _shares(top(session, first, TopKind.TRACKS, limit=None)),
-        _shares(top(session, second, TopKind.TRACKS, limit=None)),
+        _shares(top(session, first, TopKind.TRACKS, limit=None), labels),
+        _shares(top(session, second, TopKind.TRACKS, limit=None), labels),
     )
     features_a = summarize_features(analysed_track_plays(session, first))
     features_b = summarize_features(analysed_track_plays(session, second))
@@ -76,7 +77,7 @@ def compatibility(session: Session, first: ListenScope, second: ListenScope) -> 
         parts["features"] = features
     weight = sum(WEIGHTS[k] for k in parts)
     score = round(100 * sum(WEIGHTS[k] * v for k, v in parts.items()) / weight, 1)
-    names = [_label(k) for k in shared_artists]
+    names = [labels[k] for k in shared_artists]
     reasons = [
         f"{len(shared_artists)} shared artists ({artists:.0%} of plays overlap)"
         + (f": {', '.join(names[:5])}" if names else ""),
@@ -97,6 +98,6 @@ def compatibility(session: Session, first: ListenScope, second: ListenScope) -> 
         track_overlap=round(tracks, 4),
         feature_similarity=None if features is None else round(features, 4),
         shared_artists=names,
-        shared_tracks=[_label(k) for k in shared_tracks],
+        shared_tracks=[labels[k] for k in shared_tracks],
         reasons=reasons,
     )
