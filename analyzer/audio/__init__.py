@@ -10,7 +10,8 @@ import os
 import time
 from dataclasses import dataclass, field
 
-from analyzer.audio.decode import AudioDecodeError, DecodedAudio, decode
+from analyzer.audio.decode import AudioDecodeError, DecodedAudio
+from analyzer.audio.decode import decode as decode_file
 from analyzer.audio.features import EXTRACTOR_VERSION, AudioFeatures, extract_features
 from analyzer.audio.fingerprint import CHROMAPRINT_RATE, compute_fingerprint
 
@@ -54,7 +55,7 @@ def analyze_file(path: str | os.PathLike[str]) -> FileAnalysis:
     timings: dict[str, float] = {}
     problems: list[str] = []
     start = time.process_time()
-    decoded = decode(path)
+    decoded = decode_file(path)
     timings["decode"] = time.process_time() - start
 
     start = time.process_time()

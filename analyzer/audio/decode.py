@@ -2,6 +2,7 @@
 
 Essentia's AudioLoader decodes through FFmpeg and, with computeMD5=True, hashes the raw (undecoded)
 packets of the audio stream, so editing tags never changes `audio_hash` while re-encoding always does.
+Ogg Vorbis/Opus are the exception (the tags are a codec header there): see ogg_payload.py.
 Bad input becomes an `AudioDecodeError` with a kind a user interface can group by.
 """
 
@@ -19,6 +20,7 @@ from typing import Literal
 
 import numpy as np
 
+from analyzer.audio.ogg_payload import ogg_payload_md5
 from analyzer.audio.resample import halve_rate, octave_steps
 
 DecodeErrorKind = Literal["corrupt", "truncated", "not_audio", "unsupported", "empty", "permission_denied"]
@@ -253,6 +255,8 @@ def decode(path: str | os.PathLike[str]) -> DecodedAudio:
             kind,
             f"decoded only {duration:.1f} s of the {declared:.1f} s the file declares (cut short or damaged)",
         )
+    if head.startswith(b"OggS"):
+        md5 = ogg_payload_md5(p) or md5
     # AudioLoader returns mono sources in the left channel with a silent right channel.
     left = audio[:, 0]
     if channels == 1:
