@@ -119,7 +119,7 @@ def daily_chart(trend: Sequence[DayTrend], title: str, path: Path | str, fmt: st
     axes.grid(axis="y", color="#e4e7eb", linewidth=0.6)
     axes.set_axisbelow(True)
     _style(axes)
-    axes.legend(frameon=False, fontsize=8, loc="upper left")
+    axes.legend(frameon=False, fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=3)
     axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=INK)
     if not trend:
         axes.text(0.5, 0.5, "no listens in this range", ha="center", va="center", transform=axes.transAxes)
