@@ -1,0 +1,146 @@
+"""Writing one batch of match outcomes: listens' match columns, candidates and facets, as executemany
+Core statements (never an ORM loop), inside the caller's transaction.
+
+A link that would break ``uq_listen_dedupe`` (the same user, second and track as another listen: the same
+play scrobbled twice under different names) is not written: the later listen stays unlinked as
+``ambiguous`` with reason ``duplicate_listen`` and its candidates, for a person to look at. Merging the two
+listens is the scrobbler's business (listen_sources), not the matcher's.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy.orm import Session
+
+from analyzer.matching.facets import Facets, replace_facets
+from analyzer.matching.index import CatalogIndex
+from analyzer.matching.matcher import MatchOutcome
+from models.enums import EnrichStatus
+from models.integrity import ensure_tracks_exist
+from models.listens import Listen, ListenMatchCandidate
+
+DUPLICATE_REASON = "duplicate_listen"
+_CHUNK = 500
+_listens = cast(Table, Listen.__table__)
+_UPDATE_MATCH = (
+    _listens.update()
+    .where(_listens.c.id == bindparam("b_id"), _listens.c.enrich_status != EnrichStatus.MANUAL.value)
+    .values(
+        track_id=bindparam("b_track_id"),
+        enrich_status=bindparam("b_status"),
+        match_confidence=bindparam("b_confidence"),
+        match_reason=bindparam("b_reason"),
+        last_enriched_at=bindparam("b_at"),
+    )
+)
+
+
+@dataclass(slots=True)
+class EnrichedListen:
+    listen_id: int
+    user_id: int
+    listened_at: datetime
+    outcome: MatchOutcome
+    at: datetime  # when it was matched (last_enriched_at)
+
+
+@dataclass
+class WriteResult:
+    duplicates: set[int] = field(default_factory=set)  # listens left unlinked to keep uq_listen_dedupe
+
+
+def write_batch(
+    session: Session, index: CatalogIndex, items: list[EnrichedListen], *, check_tracks: bool
+) -> WriteResult:
+    """Write the outcomes of one batch. ``check_tracks``: verify linked tracks exist first (needed where
+    the listens -> tracks foreign key cannot be declared, i.e. attached SQLite files)."""
+    result = WriteResult(duplicates=_duplicate_links(session, items))
+    linked = {
+        item.outcome.track_id
+        for item in items
+        if item.outcome.track_id is not None and item.listen_id not in result.duplicates
+    }
+    if check_tracks:
+        ensure_tracks_exist(
+            session,
+            linked | {c.track_id for item in items for c in item.outcome.candidates},
+        )
+    listen_ids = [item.listen_id for item in items]
+    for start in range(0, len(listen_ids), _CHUNK):
+        chunk = listen_ids[start : start + _CHUNK]
+        session.execute(delete(ListenMatchCandidate).where(ListenMatchCandidate.listen_id.in_(chunk)))
+    updates = []
+    candidates = []
+    facets: dict[int, Facets] = {}
+    for item in items:
+        outcome = item.outcome
+        duplicate = item.listen_id in result.duplicates
+        track_id = None if duplicate else outcome.track_id
+        status = EnrichStatus.AMBIGUOUS if duplicate else EnrichStatus(outcome.status)
+        updates.append(
+            {
+                "b_id": item.listen_id,
+                "b_track_id": track_id,
+                "b_status": status.value,
+                "b_confidence": outcome.confidence,
+                "b_reason": DUPLICATE_REASON if duplicate else outcome.reason,
+                "b_at": item.at,
+            }
+        )
+        # Candidates are kept when there is a choice to show: always unless a lone sure link.
+        if status != EnrichStatus.MATCHED or len(outcome.candidates) > 1:
+            for rank, candidate in enumerate(outcome.candidates, start=1):
+                candidates.append(
+                    {
+                        "listen_id": item.listen_id,
+                        "track_id": candidate.track_id,
+                        "confidence": candidate.confidence,
+                        "rank": rank,
+                        "features_json": json.dumps(candidate.features.as_json(), separators=(",", ":")),
+                        "created_at": item.at,
+                    }
+                )
+        if track_id is not None:
+            track = index.tracks[track_id]
+            facets[item.listen_id] = (track.artist_ids, track.genre_ids)
+        else:
+            facets[item.listen_id] = (outcome.artist_ids, ())
+    if updates:
+        session.connection().execute(_UPDATE_MATCH, updates)
+    if candidates:
+        session.execute(insert(ListenMatchCandidate), candidates)
+    replace_facets(session, facets)
+    return result
+
+
+def _duplicate_links(session: Session, items: list[EnrichedListen]) -> set[int]:
+    """Listens whose link would repeat (user, second, track) of another listen, in the database or earlier
+    in this batch; the earliest listen keeps the link."""
+    wanted = [item for item in items if item.outcome.track_id is not None]
+    if not wanted:
+        return set()
+    batch_ids = {item.listen_id for item in items}
+    taken: dict[tuple[int, datetime, int], int] = {}
+    moments = sorted({item.listened_at for item in wanted})
+    for start in range(0, len(moments), _CHUNK):
+        rows = session.execute(
+            select(Listen.id, Listen.user_id, Listen.listened_at, Listen.track_id).where(
+                Listen.listened_at.in_(moments[start : start + _CHUNK]), Listen.track_id.is_not(None)
+            )
+        )
+        for row in rows:
+            if row.id not in batch_ids:
+                taken[(row.user_id, row.listened_at, row.track_id)] = row.id
+    duplicates: set[int] = set()
+    for item in sorted(wanted, key=lambda i: i.listen_id):
+        key = (item.user_id, item.listened_at, item.outcome.track_id or 0)
+        if key in taken:
+            duplicates.add(item.listen_id)
+        else:
+            taken[key] = item.listen_id
+    return duplicates

@@ -1,0 +1,126 @@
+"""`enrich_listens` end to end on every database layout: links, candidates, facets, retries, duplicates."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select, update
+
+from analyzer.matching import EnrichSummary, MatchSettings, enrich_listens
+from models.engine import Database
+from models.enums import EnrichStatus
+from models.listens import Listen, ListenArtist, ListenGenre, ListenMatchCandidate
+from tests import matching_fixtures as fx
+
+MBID = "0a7a5e8f-8c4c-4a35-9a3e-93f1a1c5f001"
+
+
+def run(db: Database, **kwargs) -> EnrichSummary:
+    events = enrich_listens(db, **kwargs)
+    while True:
+        try:
+            next(events)
+        except StopIteration as stop:
+            return stop.value
+
+
+def listen_row(db: Database, listen_id: int) -> Listen:
+    with db.session() as session:
+        row = session.get(Listen, listen_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_ids_exact_and_unmatched_listens_with_facets(db: Database):
+    with db.session() as s:
+        studio = fx.track(s, "Queen", "Bohemian Rhapsody", album="A Night at the Opera", duration=355,
+                          genre="rock", ids={"recording_mbid": MBID})  # fmt: skip
+        fx.track(s, "Queen", "Bohemian Rhapsody (Live at Wembley)", duration=362)
+        feat = fx.track(s, "Daft Punk", "Get Lucky", featuring=("Pharrell Williams",), duration=369)
+        by_id = fx.listen(s, "queen", "bohemian rhapsody (2011 mix)", recording_mbid=MBID)
+        exact = fx.listen(
+            s, "QUEEN", "Bohemian Rhapsody - Remastered 2011", "A Night At The Opera", duration=354
+        )
+        featuring = fx.listen(s, "Daft Punk feat. Pharrell Williams", "Get Lucky (Radio Edit)", duration=368)
+        live = fx.listen(s, "Queen", "Bohemian Rhapsody (Live)", duration=362)
+        new_song = fx.listen(s, "Queen", "Under Pressure", duration=248)
+        queen = fx.artist(s, "Queen")
+    summary = run(db)
+    assert summary.selected == 5
+    assert listen_row(db, by_id).track_id == studio
+    assert listen_row(db, by_id).match_reason == "recording_mbid"
+    row = listen_row(db, exact)
+    assert (row.enrich_status, row.track_id, row.match_reason) == (EnrichStatus.MATCHED, studio, "exact")
+    assert row.match_confidence is not None and row.match_confidence >= 0.9
+    assert row.last_enriched_at is not None
+    assert listen_row(db, featuring).track_id == feat
+    assert listen_row(db, live).track_id != studio  # the live track, never the studio one
+    assert listen_row(db, new_song).enrich_status == EnrichStatus.UNMATCHED
+    with db.session() as s:
+        artists = {lid: set(s.scalars(select(ListenArtist.artist_id).where(ListenArtist.listen_id == lid)))
+                   for lid in (exact, featuring, new_song)}  # fmt: skip
+        genres = set(s.scalars(select(ListenGenre.genre_id).where(ListenGenre.listen_id == exact)))
+    assert artists[exact] == {queen} and len(artists[featuring]) == 2
+    assert artists[new_song] == {queen}  # from the raw name when unmatched
+    assert len(genres) == 1
+
+
+def test_other_version_is_a_candidate_not_a_link(db: Database):
+    with db.session() as s:
+        studio = fx.track(s, "Nirvana", "Come as You Are", duration=219)
+        live = fx.listen(s, "Nirvana", "Come As You Are (Live)", duration=250)
+    run(db)
+    row = listen_row(db, live)
+    assert row.track_id is None and row.enrich_status == EnrichStatus.AMBIGUOUS
+    assert row.match_reason == "other_version"
+    with db.session() as s:
+        candidate = s.scalars(
+            select(ListenMatchCandidate).where(ListenMatchCandidate.listen_id == live)
+        ).one()
+        assert candidate.track_id == studio and candidate.rank == 1
+        features = json.loads(candidate.features_json or "{}")
+    assert features["version"] == "conflict" and features["title"] == 1.0
+
+
+def test_manual_decisions_are_never_touched_and_misses_retry_after_a_scan(db: Database):
+    with db.session() as s:
+        fx.track(s, "Björk", "Jóga", duration=305)
+        manual = fx.listen(s, "Bjork", "Joga", duration=305)
+        missing = fx.listen(s, "Björk", "Hyperballad", duration=321)
+        s.execute(update(Listen).where(Listen.id == manual).values(enrich_status=EnrichStatus.MANUAL))
+    first = run(db)
+    assert first.selected == 1 and listen_row(db, missing).enrich_status == EnrichStatus.UNMATCHED
+    assert listen_row(db, manual).track_id is None
+    assert run(db).selected == 0  # nothing changed: nothing re-tried
+    with db.session() as s:
+        added = fx.track(s, "Björk", "Hyperballad", duration=321)
+    second = run(db)
+    assert second.selected == 1 and listen_row(db, missing).track_id == added
+    assert listen_row(db, manual).enrich_status == EnrichStatus.MANUAL
+
+
+def test_same_play_scrobbled_twice_keeps_one_link(db: Database):
+    with db.session() as s:
+        song = fx.track(s, "Portishead", "Glory Box", duration=306)
+        first = fx.listen(s, "Portishead", "Glory Box", at=fx.START)
+        second = fx.listen(s, "portishead", "Glory Box!", at=fx.START)
+    summary = run(db)
+    assert summary.duplicates == 1
+    assert listen_row(db, first).track_id == song
+    row = listen_row(db, second)
+    assert (row.track_id, row.enrich_status, row.match_reason) == (
+        None,
+        EnrichStatus.AMBIGUOUS,
+        "duplicate_listen",
+    )
+
+
+def test_threshold_is_configurable(sqlite_db: Database):
+    with sqlite_db.session() as s:
+        fx.track(s, "Radiohead", "Paranoid Android", duration=387)
+        typo = fx.listen(s, "Radiohead", "Paranoid Andriod", duration=387)
+    run(sqlite_db, settings=MatchSettings(auto_link=0.9999))
+    assert listen_row(sqlite_db, typo).enrich_status == EnrichStatus.AMBIGUOUS
+    run(sqlite_db, retry=True)
+    assert listen_row(sqlite_db, typo).enrich_status == EnrichStatus.MATCHED
