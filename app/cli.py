@@ -7,8 +7,10 @@ import sys
 import typer
 
 from app.commands import db as db_commands
+from app.commands import export as export_commands
 from app.commands import listens as listens_commands
 from app.commands import scan as scan_commands
+from app.commands import stats as stats_commands
 from app.commands import tracks as tracks_commands
 from app.commands import users as users_commands
 from app.context import CliContext, CliError
@@ -26,6 +28,8 @@ listens_commands.register(app)
 users_commands.register(app)
 app.add_typer(scan_commands.app)
 app.add_typer(tracks_commands.app)
+app.add_typer(stats_commands.app, name="stats")
+app.add_typer(export_commands.app, name="export")
 
 
 def _version(value: bool) -> None:
