@@ -7,8 +7,10 @@ import sys
 import typer
 
 from app.commands import db as db_commands
+from app.commands import enrich as enrich_commands
 from app.commands import export as export_commands
 from app.commands import listens as listens_commands
+from app.commands import review as review_commands
 from app.commands import scan as scan_commands
 from app.commands import stats as stats_commands
 from app.commands import tracks as tracks_commands
@@ -28,6 +30,8 @@ listens_commands.register(app)
 users_commands.register(app)
 app.add_typer(scan_commands.app)
 app.add_typer(tracks_commands.app)
+app.add_typer(enrich_commands.app)
+app.add_typer(review_commands.app, name="review")
 app.add_typer(stats_commands.app, name="stats")
 app.add_typer(export_commands.app, name="export")
 
