@@ -7,9 +7,10 @@ Both engines: SQLite gets ``INSERT ... ON CONFLICT DO NOTHING``, MariaDB ``INSER
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Insert, Table, select
+from sqlalchemy import Column, Connection, Insert, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 IN_CHUNK = 500
@@ -28,9 +29,82 @@ def insert_ignore(table: Table, dialect: str) -> Insert:
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert-or-ignore ``rows`` with one executemany (nothing when empty)."""
+    """Insert-or-ignore ``rows`` (dicts sharing their keys) with one DBAPI executemany."""
     if rows:
-        session.execute(insert_ignore(table, session.get_bind().dialect.name), list(rows))
+        names = tuple(rows[0])
+        getter = itemgetter(*names)
+        insert_tuples(
+            session,
+            table,
+            names,
+            [getter(row) for row in rows] if len(names) > 1 else [(row[names[0]],) for row in rows],
+        )
+
+
+def insert_tuples(
+    session: Session, table: Table, names: tuple[str, ...], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert-or-ignore ``rows`` (tuples of ``names``' values) with one DBAPI executemany.
+
+    The statement is compiled once per table and column set and the rows go to the driver as tuples:
+    SQLAlchemy's per-row parameter handling cost more than SQLite itself on a library scan. Values still
+    pass through their types' bind processors (paths, datetimes, enums), and Python-side column defaults
+    are evaluated once per call.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    sql, order, processors, defaults = _compiled_insert(connection, table, names)
+    if order == names and not any(name in processors for name in names):
+        tuples: list[tuple[Any, ...]] = list(rows)  # the common case: values go to the driver as they are
+    else:
+        given = dict(zip(names, zip(*rows, strict=True), strict=True))
+        columns: list[Sequence[Any]] = []
+        for name in order:
+            process = processors.get(name)
+            if name in given:
+                columns.append(tuple(map(process, given[name])) if process else given[name])
+            else:
+                value = defaults[name]()
+                columns.append((process(value) if process else value,) * len(rows))
+        tuples = list(zip(*columns, strict=True))
+    params: list[Any] = (
+        tuples if connection.dialect.positional else [dict(zip(order, t, strict=True)) for t in tuples]
+    )
+    connection.exec_driver_sql(sql, params)
+
+
+_CompiledInsert = tuple[str, tuple[str, ...], dict[str, Callable[[Any], Any]], dict[str, Callable[[], Any]]]
+_COMPILED: dict[tuple[Any, ...], _CompiledInsert] = {}
+
+
+def _compiled_insert(connection: Connection, table: Table, columns: tuple[str, ...]) -> _CompiledInsert:
+    dialect = connection.dialect
+    translate = connection.get_execution_options().get("schema_translate_map") or {}
+    key = (table.name, columns, dialect.name, id(dialect), tuple(sorted(translate.items(), key=repr)))
+    if key not in _COMPILED:
+        statement = insert_ignore(table, dialect.name).values({name: bindparam(name) for name in columns})
+        compiled = statement.compile(
+            dialect=dialect, schema_translate_map=translate, render_schema_translate=True
+        )
+        order = tuple(compiled.positiontup or compiled.params)
+        processors: dict[str, Callable[[Any], Any]] = {}
+        defaults: dict[str, Callable[[], Any]] = {}
+        for name in order:
+            process = table.c[name].type.bind_processor(dialect)
+            if process is not None:
+                processors[name] = process
+            if name not in columns:
+                defaults[name] = _default_maker(table.c[name].default)
+        _COMPILED[key] = (compiled.string, order, processors, defaults)
+    return _COMPILED[key]
+
+
+def _default_maker(default: Any) -> Callable[[], Any]:
+    arg = getattr(default, "arg", None)
+    if callable(arg):
+        return lambda: arg(None)  # SQLAlchemy wraps column default callables to take a context
+    return lambda: arg
 
 
 def chunked(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:

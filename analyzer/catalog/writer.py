@@ -14,7 +14,7 @@ from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.orm import Session
 
 from analyzer.catalog.record import Credit, TrackRecord, sort_name_for
-from analyzer.catalog.upsert import IdCache, chunked, insert_rows
+from analyzer.catalog.upsert import IdCache, chunked, insert_rows, insert_tuples
 from models.artists import Artist, ArtistAlias, utcnow
 from models.enums import EntityType
 from models.external_ids import ExternalId
@@ -331,7 +331,7 @@ class CatalogWriter:
         release_labels: list[dict[str, Any]] = []
         items: dict[tuple[int, int, int, int], dict[str, Any]] = {}
         aliases: dict[tuple[int, str], dict[str, Any]] = {}
-        attributes: dict[tuple[int, str], dict[str, Any]] = {}
+        attributes: list[tuple[int, str, str, int]] = []
         for record in records:
             track_id = track_ids[record.track_uid]
             for credit in record.credits:
@@ -376,20 +376,16 @@ class CatalogWriter:
                     "kind": kind,
                     "source": "tag",
                 }
-            for key_name, value in record.attributes:
-                attributes[(track_id, key_name.casefold())] = {
-                    "track_id": track_id,
-                    "key": key_name,
-                    "value": value,
-                    "source_id": source_id,
-                }
+            # Keys are unique per record (merged case-insensitively in the worker); a second file of the
+            # same track in this batch loses to the first on the unique key, as a rescan would.
+            attributes.extend((track_id, key, value, source_id) for key, value in record.attributes)
         insert_rows(session, TRACK_ARTISTS, list(credits.values()))
         insert_rows(session, TRACK_GENRES, list(genres.values()))
         insert_rows(session, TRACK_LABELS, list(track_labels.values()))
         insert_rows(session, RELEASE_LABELS, release_labels)
         insert_rows(session, ITEMS, list(items.values()))
         insert_rows(session, TITLE_ALIASES, list(aliases.values()))
-        insert_rows(session, ATTRIBUTES, list(attributes.values()))
+        insert_tuples(session, ATTRIBUTES, ("track_id", "key", "value", "source_id"), attributes)
         self._external(
             session,
             EntityType.TRACK,

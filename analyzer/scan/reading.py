@@ -90,9 +90,11 @@ def read_in_pool(
     workers: int | None = None,
     executor_factory: Callable[[int], Executor] | None = None,
     chunk_files: int = CHUNK_FILES,
+    ahead_files: int = 0,
 ) -> Generator[tuple[int, list[FileOutcome]], None, None]:
     """Yield (start index, outcomes) per chunk of ``jobs``, in order. Closing the generator cancels what
-    has not started (the caller stops early on cancel or error)."""
+    has not started (the caller stops early on cancel or error). ``ahead_files`` is how many files may be
+    read ahead of the consumer."""
     count = workers or default_workers()
     if not jobs:
         return
@@ -103,7 +105,7 @@ def read_in_pool(
     executor = (executor_factory or _process_pool)(count)
     pending: deque[tuple[int, Future[list[FileOutcome]]]] = deque()
     starts = iter(range(0, len(jobs), chunk_files))
-    limit = count * 8
+    limit = max(count * 8, -(-ahead_files // chunk_files))  # workers keep reading while the writer writes
     try:
         for start in starts:
             pending.append((start, executor.submit(read_chunk, jobs[start : start + chunk_files])))
