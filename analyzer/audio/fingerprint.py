@@ -55,7 +55,8 @@ def compute_fingerprint(
     """
     import essentia.standard as es
 
-    signal = np.ascontiguousarray(samples, dtype=np.float32)
+    # Slice first: the samples past max_secs would still be converted and copied by the wrapper.
+    signal = np.ascontiguousarray(samples[: int(max_secs * sample_rate)], dtype=np.float32)
     fingerprint = es.Chromaprinter(sampleRate=float(sample_rate), maxLength=float(max_secs))(signal)
     return ChromaprintFingerprint(fingerprint=str(fingerprint), duration_secs=float(duration_secs))
 

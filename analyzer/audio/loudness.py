@@ -69,8 +69,8 @@ def integrated_loudness(mid: np.ndarray, side: np.ndarray | None, sample_rate: f
     """Gated integrated loudness in LUFS; None when the signal is shorter than one 400 ms block or silent.
 
     L and R are mid +/- side, and K is linear, so K(L)^2 + K(R)^2 = 2 (K(M)^2 + K(S)^2); a mono source
-    (side None) is one channel, as BS.1770 defines mono. `mid`/`side` may be decimated: content above
-    the reduced Nyquist is lost (typically < 0.1 dB of K-weighted energy at 22.05 kHz).
+    (side None) is one channel, as BS.1770 defines mono. `mid`/`side` may be at a reduced rate; the
+    K-weighting filters are designed for `sample_rate` (libebur128's formulas work for any rate).
     """
     mid_energy = _step_energies(_k_weighted(mid, sample_rate), sample_rate)
     if side is None:
