@@ -52,45 +52,50 @@ def walk_folders(roots: list[str], *, include_hidden: bool = False) -> Iterator[
                 yield FoundFile(root, info.st_size, info.st_mtime_ns, ())
             continue
         visited.add((info.st_dev, info.st_ino))
-        yield from _walk(root, (), visited, include_hidden)
+        yield from _walk(root, visited, include_hidden)
 
 
 def _walk(
-    folder: str, folders: tuple[str, ...], visited: set[tuple[int, int]], include_hidden: bool
+    root: str, visited: set[tuple[int, int]], include_hidden: bool
 ) -> Iterator[FoundFile | WalkProblem]:
-    try:
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
-    except OSError as exc:
-        kind = "permission denied" if isinstance(exc, PermissionError) else "cannot read"
-        yield WalkProblem(folder, f"{kind}: {exc.strerror or exc}")
-        return
-    subfolders: list[os.DirEntry[str]] = []
-    for entry in entries:
-        if not include_hidden and entry.name.startswith("."):
-            continue
+    # An explicit stack, not recursion: each file then passes through one generator frame, not one per
+    # folder level, which is most of the walk's cost on an unchanged library.
+    stack: list[tuple[str, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        folder, folders = stack.pop()
         try:
-            if entry.is_dir():
-                subfolders.append(entry)
-                continue
-            if not is_audio_candidate(entry.name) or not entry.is_file():
-                continue
-            info = entry.stat()
-        except OSError as exc:  # a dangling symlink, or a file gone since the listing
-            yield WalkProblem(entry.path, f"cannot stat: {exc.strerror or exc}", blocks_subtree=False)
-            continue
-        yield FoundFile(entry.path, info.st_size, info.st_mtime_ns, folders)
-    for entry in subfolders:
-        try:
-            info = entry.stat()
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            yield WalkProblem(entry.path, f"cannot stat: {exc.strerror or exc}")
+            kind = "permission denied" if isinstance(exc, PermissionError) else "cannot read"
+            yield WalkProblem(folder, f"{kind}: {exc.strerror or exc}")
             continue
-        identity = (info.st_dev, info.st_ino)
-        if identity in visited:
-            yield WalkProblem(
-                entry.path, "skipped: symlink loop or folder already scanned", blocks_subtree=False
-            )
-            continue
-        visited.add(identity)
-        yield from _walk(entry.path, (*folders, entry.name), visited, include_hidden)
+        subfolders: list[tuple[str, tuple[str, ...]]] = []
+        for entry in entries:
+            name = entry.name
+            if name[0] == "." and not include_hidden:
+                continue
+            is_folder = False
+            try:
+                if entry.is_dir():
+                    is_folder = True
+                    info = entry.stat()
+                    identity = (info.st_dev, info.st_ino)
+                    if identity in visited:
+                        yield WalkProblem(
+                            entry.path,
+                            "skipped: symlink loop or folder already scanned",
+                            blocks_subtree=False,
+                        )
+                        continue
+                    visited.add(identity)
+                    subfolders.append((entry.path, (*folders, name)))
+                    continue
+                if not is_audio_candidate(name) or not entry.is_file():
+                    continue
+                info = entry.stat()
+            except OSError as exc:  # a dangling symlink, or an entry gone since the listing
+                yield WalkProblem(entry.path, f"cannot stat: {exc.strerror or exc}", blocks_subtree=is_folder)
+                continue
+            yield FoundFile(entry.path, info.st_size, info.st_mtime_ns, folders)
+        stack.extend(reversed(subfolders))  # popped in name order
