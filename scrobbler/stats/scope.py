@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session, aliased
 
 from models.listens import Listen
 from models.tracks import Track
@@ -49,9 +49,12 @@ def scope_for(user: User, stats_range: StatsRange | str = ALL_TIME) -> ListenSco
 def listening_secs() -> ColumnElement[float]:
     """Seconds a listen counts for "by time": played length, else the reported length, else the catalog's.
 
-    Needs ``tracks`` outer-joined; a listen with no known length counts 0 s (it still counts as a play).
+    The catalog length is a correlated subquery that COALESCE only evaluates when both listen columns are
+    NULL, so the common case costs no join. A listen with no known length counts 0 s (still one play).
     """
-    return func.coalesce(Listen.duration_secs, Listen.track_duration_secs, Track.duration_secs, 0.0)
+    track = aliased(Track)
+    catalog = select(track.duration_secs).where(track.id == Listen.track_id).correlate_except(track)
+    return func.coalesce(Listen.duration_secs, Listen.track_duration_secs, catalog.scalar_subquery(), 0.0)
 
 
 def load_user(session: Session, user_id: int) -> User:

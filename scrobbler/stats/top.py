@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.artists import Artist
@@ -102,137 +102,120 @@ def _merge(matched: dict[object, _Group], raw: Iterable[tuple[object, _Group]]) 
     return list(out.values())
 
 
-def _no_listen_artists() -> ColumnElement[bool]:
-    return ~exists().where(ListenArtist.listen_id == Listen.id)
+def _only_unmatched(
+    value: SQLColumnExpression[Any], matched_key: SQLColumnExpression[Any]
+) -> ColumnElement[Any]:
+    """``value`` for rows whose ``matched_key`` is NULL, else NULL: a raw-name grouping key that is NULL
+    on catalog-linked rows, so one GROUP BY pass covers both kinds."""
+    return case((matched_key.is_(None), value), else_=None)
 
 
 def _artists(session: Session, scope: ListenScope) -> list[_Group]:
-    secs = listening_secs()
-    matched_stmt = _scoped(
+    # One range scan: group by the listen_artists link, or by the raw name when there is none; catalog
+    # names are joined per group afterwards, not per listen.
+    raw_key = _only_unmatched(Listen.artist_name_normalized, ListenArtist.artist_id)
+    grouped = _scoped(
         select(
-            Artist.id,
-            func.min(Artist.name),
-            func.min(Artist.name_normalized),
-            func.count(),
-            func.sum(secs),
+            ListenArtist.artist_id.label("artist_id"),
+            raw_key.label("raw_key"),
+            func.min(_only_unmatched(Listen.artist_name, ListenArtist.artist_id)).label("raw_name"),
+            func.count().label("plays"),
+            func.sum(listening_secs()).label("secs"),
         )
         .select_from(Listen)
-        .join(ListenArtist, ListenArtist.listen_id == Listen.id)
-        .join(Artist, Artist.id == ListenArtist.artist_id)
-        .outerjoin(Track, Track.id == Listen.track_id)
-        .group_by(Artist.id),
+        .outerjoin(ListenArtist, ListenArtist.listen_id == Listen.id)
+        .group_by(ListenArtist.artist_id, raw_key),
         scope,
+    ).subquery()
+    stmt = select(grouped, Artist.name, Artist.name_normalized).outerjoin(
+        Artist, Artist.id == grouped.c.artist_id
     )
-    matched = {
-        norm: _Group(name, None, int(plays), float(total or 0), int(artist_id))
-        for artist_id, name, norm, plays, total in session.execute(matched_stmt)
-    }
-    raw_stmt = _scoped(
-        select(Listen.artist_name_normalized, func.min(Listen.artist_name), func.count(), func.sum(secs))
+    matched: dict[object, _Group] = {}
+    raw: list[tuple[object, _Group]] = []
+    for artist_id, raw_norm, raw_name, plays, total, name, norm in session.execute(stmt):
+        if artist_id is not None:
+            matched[norm] = _Group(name, None, int(plays), float(total or 0), int(artist_id))
+        else:
+            raw.append((raw_norm, _Group(raw_name, None, int(plays), float(total or 0), None)))
+    return _merge(matched, raw)
+
+
+def _by_track(scope: ListenScope, *raw_columns: SQLColumnExpression[Any]) -> Any:
+    """Plays and seconds per linked track, and per raw-name tuple for unlinked listens, in one pass."""
+    keys = [_only_unmatched(c, Listen.track_id).label(f"raw_key{i}") for i, c in enumerate(raw_columns)]
+    return _scoped(
+        select(
+            Listen.track_id.label("track_id"),
+            *keys,
+            func.min(_only_unmatched(Listen.artist_name, Listen.track_id)).label("raw_artist"),
+            func.min(_only_unmatched(Listen.track_name, Listen.track_id)).label("raw_track"),
+            func.min(_only_unmatched(Listen.release_name, Listen.track_id)).label("raw_release"),
+            func.count().label("plays"),
+            func.sum(listening_secs()).label("secs"),
+        )
         .select_from(Listen)
-        .outerjoin(Track, Track.id == Listen.track_id)
-        .where(_no_listen_artists())
-        .group_by(Listen.artist_name_normalized),
+        .group_by(Listen.track_id, *keys),
         scope,
+    ).subquery()
+
+
+def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
+    grouped = _by_track(scope, Listen.artist_name_normalized, Listen.track_name_normalized)
+    stmt = (
+        select(grouped, Track.title, Track.title_normalized, Artist.name, Artist.name_normalized)
+        .outerjoin(Track, Track.id == grouped.c.track_id)
+        .outerjoin(Artist, Artist.id == Track.primary_artist_id)
     )
-    raw = (
-        (norm, _Group(name, None, int(plays), float(total or 0), None))
-        for norm, name, plays, total in session.execute(raw_stmt)
-    )
+    matched: dict[object, _Group] = {}
+    raw: list[tuple[object, _Group]] = []
+    for row in session.execute(stmt).mappings():
+        plays, total = int(row["plays"]), float(row["secs"] or 0)
+        if row["track_id"] is not None:
+            track_id = int(row["track_id"])
+            key = (
+                (row["title_normalized"], row["name_normalized"])
+                if row["name_normalized"]
+                else ("#", track_id)
+            )
+            matched[key] = _Group(row["title"], row["name"], plays, total, track_id)
+        else:
+            key = (row["raw_key1"], row["raw_key0"])
+            raw.append((key, _Group(row["raw_track"], row["raw_artist"], plays, total, None)))
     return _merge(matched, raw)
 
 
 def _releases(session: Session, scope: ListenScope) -> list[_Group]:
-    secs = listening_secs()
+    # Per track first (one pass over the range), then per release group: tracks are joined per group.
+    grouped = _by_track(scope, Listen.release_name_normalized, Listen.artist_name_normalized)
     artist = aliased(Artist)
-    matched_stmt = _scoped(
+    stmt = (
         select(
-            ReleaseGroup.id,
-            func.min(ReleaseGroup.title),
-            func.min(ReleaseGroup.title_normalized),
-            func.min(artist.name),
-            func.min(artist.name_normalized),
-            func.count(),
-            func.sum(secs),
+            grouped,
+            ReleaseGroup.id.label("rg_id"),
+            ReleaseGroup.title.label("rg_title"),
+            ReleaseGroup.title_normalized.label("rg_norm"),
+            artist.name.label("rg_artist"),
+            artist.name_normalized.label("rg_artist_norm"),
         )
-        .select_from(Listen)
-        .join(Track, Track.id == Listen.track_id)
-        .join(ReleaseGroup, ReleaseGroup.id == Track.album_id)
+        .outerjoin(Track, Track.id == grouped.c.track_id)
+        .outerjoin(ReleaseGroup, ReleaseGroup.id == Track.album_id)
         .outerjoin(artist, artist.id == ReleaseGroup.primary_artist_id)
-        .group_by(ReleaseGroup.id),
-        scope,
-    )
-    matched = {
-        (title_norm, artist_norm or ""): _Group(title, artist_name, int(plays), float(total or 0), int(rg))
-        for rg, title, title_norm, artist_name, artist_norm, plays, total in session.execute(matched_stmt)
-    }
-    raw_stmt = _scoped(
-        select(
-            Listen.release_name_normalized,
-            Listen.artist_name_normalized,
-            func.min(Listen.release_name),
-            func.min(Listen.artist_name),
-            func.count(),
-            func.sum(secs),
-        )
-        .select_from(Listen)
-        .outerjoin(Track, Track.id == Listen.track_id)
-        .where(Track.album_id.is_(None), Listen.release_name_normalized.is_not(None))
-        .where(Listen.release_name_normalized != "")
-        .group_by(Listen.release_name_normalized, Listen.artist_name_normalized),
-        scope,
-    )
-    raw = (
-        ((title_norm, artist_norm), _Group(title, artist_name, int(plays), float(total or 0), None))
-        for title_norm, artist_norm, title, artist_name, plays, total in session.execute(raw_stmt)
-    )
-    return _merge(matched, raw)  # type: ignore[arg-type]
-
-
-def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
-    secs = listening_secs()
-    matched_stmt = _scoped(
-        select(
-            Track.id,
-            func.min(Track.title),
-            func.min(Track.title_normalized),
-            func.min(Artist.name),
-            func.min(Artist.name_normalized),
-            func.min(Listen.artist_name),
-            func.count(),
-            func.sum(secs),
-        )
-        .select_from(Listen)
-        .join(Track, Track.id == Listen.track_id)
-        .outerjoin(Artist, Artist.id == Track.primary_artist_id)
-        .group_by(Track.id),
-        scope,
     )
     matched: dict[object, _Group] = {}
-    for track_id, title, title_norm, artist_name, artist_norm, raw_artist, plays, total in session.execute(
-        matched_stmt
-    ):
-        key = (title_norm, artist_norm) if artist_norm else ("#", track_id)
-        matched[key] = _Group(title, artist_name or raw_artist, int(plays), float(total or 0), int(track_id))
-    raw_stmt = _scoped(
-        select(
-            Listen.track_name_normalized,
-            Listen.artist_name_normalized,
-            func.min(Listen.track_name),
-            func.min(Listen.artist_name),
-            func.count(),
-            func.sum(secs),
-        )
-        .select_from(Listen)
-        .outerjoin(Track, Track.id == Listen.track_id)
-        .where(Listen.track_id.is_(None))
-        .group_by(Listen.track_name_normalized, Listen.artist_name_normalized),
-        scope,
-    )
-    raw = (
-        ((title_norm, artist_norm), _Group(title, artist_name, int(plays), float(total or 0), None))
-        for title_norm, artist_norm, title, artist_name, plays, total in session.execute(raw_stmt)
-    )
+    raw: list[tuple[object, _Group]] = []
+    for row in session.execute(stmt).mappings():
+        plays, total = int(row["plays"]), float(row["secs"] or 0)
+        if row["rg_id"] is not None:
+            key = (row["rg_norm"], row["rg_artist_norm"] or "")
+            into = matched.get(key)
+            if into is None:
+                matched[key] = _Group(row["rg_title"], row["rg_artist"], plays, total, int(row["rg_id"]))
+            else:
+                into.plays += plays
+                into.secs += total
+        elif row["track_id"] is None and row["raw_key0"]:
+            key = (row["raw_key0"], row["raw_key1"])
+            raw.append((key, _Group(row["raw_release"], row["raw_artist"], plays, total, None)))
     return _merge(matched, raw)
 
 
@@ -243,7 +226,6 @@ def _genres(session: Session, scope: ListenScope) -> list[_Group]:
         .select_from(Listen)
         .join(ListenGenre, ListenGenre.listen_id == Listen.id)
         .join(Genre, Genre.id == ListenGenre.genre_id)
-        .outerjoin(Track, Track.id == Listen.track_id)
         .group_by(Genre.id),
         scope,
     )
