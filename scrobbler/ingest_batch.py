@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Insert, Table, and_, insert, or_, select, type_coerce
+from sqlalchemy import BigInteger, Insert, Table, insert, select, type_coerce
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,8 @@ ID_SCHEMES: tuple[tuple[str, str], ...] = (
     ("isrc", "isrc"),
     ("spotify_id", "spotify_id"),
 )
-_MAX_RANGES_PER_QUERY = 100
+# Gaps between new listens shorter than this are read as one range: fewer queries, few extra rows.
+_MERGE_GAP_SECS = 6 * 3600
 _MAX_IN_VALUES = 500
 
 
@@ -246,12 +247,15 @@ def _id_links(session: Session, rows: Sequence[PreparedListen]) -> dict[int, tup
 
 
 def _time_ranges(times: Sequence[int], window_secs: int) -> list[tuple[int, int]]:
-    """Merged [t - window, t + window] intervals around sorted ``times``: one range for time-ordered files,
-    several short ones for shuffled input, never a scan of the whole history."""
+    """[t - window, t + window] around sorted ``times``, merged across gaps under ``_MERGE_GAP_SECS``.
+
+    A time-ordered file gives one range per batch (one index range scan); shuffled input gives a few
+    ranges rather than a scan of the whole history.
+    """
     ranges: list[tuple[int, int]] = []
     for at in times:
         low, high = at - window_secs, at + window_secs
-        if ranges and low <= ranges[-1][1] + 1:
+        if ranges and low <= ranges[-1][1] + _MERGE_GAP_SECS:
             ranges[-1] = (ranges[-1][0], max(ranges[-1][1], high))
         else:
             ranges.append((low, high))
@@ -263,10 +267,8 @@ def _stored_neighbours(
 ) -> list[_Canonical]:
     """Stored canonical listens of the user within the window of any new listen (index user_id, listened_at)."""
     listened_at = type_coerce(LISTENS.c.listened_at, BigInteger)
-    ranges = _time_ranges(times, window_secs)
     found: list[_Canonical] = []
-    for start in range(0, len(ranges), _MAX_RANGES_PER_QUERY):
-        chunk = ranges[start : start + _MAX_RANGES_PER_QUERY]
+    for low, high in _time_ranges(times, window_secs):
         query = select(
             LISTENS.c.id,
             listened_at,
@@ -274,10 +276,7 @@ def _stored_neighbours(
             LISTENS.c.artist_name_normalized,
             LISTENS.c.track_name_normalized,
             LISTENS.c.track_id,
-        ).where(
-            LISTENS.c.user_id == user_id,
-            or_(*(and_(LISTENS.c.listened_at >= low, LISTENS.c.listened_at <= high) for low, high in chunk)),
-        )
+        ).where(LISTENS.c.user_id == user_id, listened_at >= low, listened_at <= high)
         for listen_id, at, source, artist, track, track_id in session.execute(query):
             found.append(_Canonical(int(at), source, (artist, track), track_id, listen_id=listen_id))
     return found

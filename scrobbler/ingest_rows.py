@@ -49,15 +49,10 @@ class PreparedListen:
     spotify_id: str | None
     duration_secs: float | None
     played_secs: float | None
-
-    @property
-    def raw_key(self) -> tuple[int, str, str]:
-        """The listens_raw dedupe key without the user (one ingest run writes for one user)."""
-        return (self.listened_at, self.record.source, self.source_track_id)
-
-    @property
-    def names(self) -> tuple[str, str]:
-        return (self.artist_normalized, self.track_normalized)
+    # The listens_raw dedupe key without the user (one ingest run writes for one user).
+    raw_key: tuple[int, str, str]
+    # (artist, track) normalized: what cross-source duplicates are matched on.
+    names: tuple[str, str]
 
 
 def derived_track_key(artist_normalized: str, track_normalized: str) -> str:
@@ -117,10 +112,12 @@ def prepare(record: ListenRecord) -> PreparedListen:
     track_normalized = normalize(track)
     isrc = record.isrc if record.isrc and len(record.isrc) <= _ISRC_WIDTH else None
     spotify_id = record.spotify_id if record.spotify_id and len(record.spotify_id) <= _SPOTIFY_WIDTH else None
+    listened_at = to_epoch(record.listened_at)
+    source_track_id = record.source_track_id or derived_track_key(artist_normalized, track_normalized)
     return PreparedListen(
         record=record,
-        listened_at=to_epoch(record.listened_at),
-        source_track_id=record.source_track_id or derived_track_key(artist_normalized, track_normalized),
+        listened_at=listened_at,
+        source_track_id=source_track_id,
         payload_json=payload_text(record.payload),
         artist_normalized=artist_normalized,
         track_normalized=track_normalized,
@@ -130,4 +127,6 @@ def prepare(record: ListenRecord) -> PreparedListen:
         spotify_id=spotify_id,
         duration_secs=_positive_or_none(record.duration_secs),
         played_secs=_positive_or_none(record.duration_played_secs),
+        raw_key=(listened_at, source, source_track_id),
+        names=(artist_normalized, track_normalized),
     )

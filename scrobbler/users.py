@@ -146,14 +146,12 @@ def validate_token(session: Session, token: str, *, touch: bool = True) -> User 
     """The user a live token belongs to, or None; records when it was last used."""
     if not token:
         return None
-    row = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_sha256 == token_digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None:
-        return None
-    api_token, user = row
+    live = (ApiToken.token_sha256 == token_digest(token)) & ApiToken.revoked_at.is_(None)
     if touch:
-        api_token.last_used_at = datetime.now(UTC)
-    return user
+        # Write first: an SQLite transaction that reads and then writes fails at once ("database is
+        # locked") when another writer got in between; one that starts with the write waits its turn.
+        session.execute(
+            update(ApiToken).where(live).values(last_used_at=datetime.now(UTC)),
+            execution_options={"synchronize_session": False},
+        )
+    return session.scalars(select(User).join(ApiToken, ApiToken.user_id == User.id).where(live)).first()

@@ -22,7 +22,13 @@ from starlette.exceptions import HTTPException
 
 from models import __version__
 from scrobbler.api.auth import ApiUser, TokenChecker, token_from_header
-from scrobbler.api.errors import APIError, api_error_handler, http_error_handler, query_error_handler
+from scrobbler.api.errors import (
+    APIError,
+    api_error_handler,
+    http_error_handler,
+    internal_error_handler,
+    query_error_handler,
+)
 from scrobbler.api.playing_now import PlayingNowStore
 from scrobbler.api.validation import check_body_size, parse_submission
 from scrobbler.api.writer import ListenWriter
@@ -92,6 +98,7 @@ def create_app(target: SessionSource, *, group_size: int = 256) -> FastAPI:
     app.add_exception_handler(APIError, api_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, query_error_handler)
+    app.add_exception_handler(Exception, internal_error_handler)
 
     async def authenticate(header: str | None) -> ApiUser:
         token = token_from_header(header)

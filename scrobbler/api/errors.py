@@ -53,3 +53,8 @@ async def query_error_handler(_request: Request, exc: Exception) -> Response:
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(part) for part in first.get("loc", ())[1:])
     return error_response(400, f"'{where}' should be a non-negative integer" if where else "Bad request.")
+
+
+async def internal_error_handler(_request: Request, _exc: Exception) -> Response:
+    """Unexpected failures in LB's shape and words (``errors.py::APIInternalServerError``)."""
+    return error_response(500, "Something went wrong. Please try again.")

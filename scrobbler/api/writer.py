@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from scrobbler.ingest import DEFAULT_DUPLICATE_WINDOW_SECS
-from scrobbler.ingest_batch import BatchResult, write_batch
+from scrobbler.ingest_batch import write_batch
 from scrobbler.ingest_rows import PreparedListen, prepare
 from scrobbler.records import ListenRecord
 
@@ -25,7 +25,7 @@ from scrobbler.records import ListenRecord
 class _Submission:
     user_id: int
     rows: list[PreparedListen]
-    done: Future[BatchResult] = field(default_factory=Future)
+    done: Future[None] = field(default_factory=Future)
 
 
 class ListenWriter:
@@ -56,7 +56,7 @@ class ListenWriter:
             self._thread.join()
             self._thread = None
 
-    def submit(self, user_id: int, records: list[ListenRecord]) -> Future[BatchResult]:
+    def submit(self, user_id: int, records: list[ListenRecord]) -> Future[None]:
         """Queue ``records`` (already validated) for ``user_id``; the future resolves once committed."""
         submission = _Submission(user_id, [prepare(record) for record in records])
         if self._thread is None:
@@ -86,21 +86,20 @@ class ListenWriter:
                 return
 
     def _write(self, group: list[_Submission]) -> None:
+        """One transaction for the group, one batch per user in it: a handful of statements in all."""
+        by_user: dict[int, dict[tuple[int, str, str], PreparedListen]] = {}
+        for item in group:
+            unique = by_user.setdefault(item.user_id, {})
+            for row in item.rows:
+                unique.setdefault(row.raw_key, row)
         try:
             with self._sessions.begin() as session:
                 dialect = session.get_bind().dialect.name
-                results = [self._write_one(session, dialect, item) for item in group]
+                for user_id, rows in by_user.items():
+                    write_batch(session, dialect, user_id, list(rows.values()), self._window)
         except Exception as error:  # the whole group failed: every waiting request learns why
             for item in group:
                 item.done.set_exception(error)
             return
-        for item, result in zip(group, results, strict=True):
-            item.done.set_result(result)
-
-    def _write_one(self, session: Session, dialect: str, item: _Submission) -> BatchResult:
-        unique: dict[tuple[int, str, str], PreparedListen] = {}
-        for row in item.rows:
-            unique.setdefault(row.raw_key, row)
-        result = write_batch(session, dialect, item.user_id, list(unique.values()), self._window)
-        result.already_stored += len(item.rows) - len(unique)
-        return result
+        for item in group:
+            item.done.set_result(None)
