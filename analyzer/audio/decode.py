@@ -106,9 +106,10 @@ def _quiet_essentia() -> Iterator[None]:
 
 
 # Essentia 2.1b6 AudioLoader bug: when opening the codec fails after the demuxer is open (e.g. damaged
-# Vorbis setup headers: "Unable to instantiate codec"), closeAudioFile() later unrefs an AVPacket that was
-# never initialised, corrupting the heap and crashing the *next* decode. Such loaders are never freed:
-# each leaks one file descriptor and a demuxer (process-pool workers should be recycled now and then).
+# Vorbis setup headers: "Unable to instantiate codec"), freeing that loader corrupts the heap and the
+# *next* decode dies ("free(): invalid pointer" / SIGSEGV; its closeAudioFile() cleans up state the
+# failed open never set up). Such loaders are never freed: each leaks one file descriptor and a demuxer,
+# so process-pool workers should be recycled now and then (max_tasks_per_child).
 # These failures are known to leave nothing half-open, so their loaders may be freed normally.
 _SAFE_TO_FREE = (
     "Could not open file",
