@@ -200,6 +200,13 @@ def test_valid_header_with_garbage_payload_is_corrupt(audio_dir: Path, tmp_path:
     expect_kind(path, "corrupt")
 
 
+def test_surround_file_is_unsupported(audio_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "surround.flac"
+    cmd = ["ffmpeg", "-loglevel", "error", "-y", "-i", str(audio_dir / "mono.wav"), "-ac", "6", str(path)]
+    subprocess.run(cmd, check=True)
+    expect_kind(path, "unsupported")
+
+
 def test_unreadable_file_is_permission_denied(
     audio_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
