@@ -132,7 +132,7 @@ def _artists(session: Session, scope: ListenScope) -> list[_Group]:
     )
     matched: dict[object, _Group] = {}
     raw: list[tuple[object, _Group]] = []
-    for artist_id, raw_norm, raw_name, plays, total, name, norm in session.execute(stmt):
+    for artist_id, raw_norm, raw_name, plays, total, name, norm in session.connection().execute(stmt):
         if artist_id is not None:
             matched[norm] = _Group(name, None, int(plays), float(total or 0), int(artist_id))
         else:
@@ -168,7 +168,7 @@ def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
     )
     matched: dict[object, _Group] = {}
     raw: list[tuple[object, _Group]] = []
-    for row in session.execute(stmt).mappings():
+    for row in session.connection().execute(stmt).mappings():
         plays, total = int(row["plays"]), float(row["secs"] or 0)
         if row["track_id"] is not None:
             track_id = int(row["track_id"])
@@ -203,7 +203,7 @@ def _releases(session: Session, scope: ListenScope) -> list[_Group]:
     )
     matched: dict[object, _Group] = {}
     raw: list[tuple[object, _Group]] = []
-    for row in session.execute(stmt).mappings():
+    for row in session.connection().execute(stmt).mappings():
         plays, total = int(row["plays"]), float(row["secs"] or 0)
         if row["rg_id"] is not None:
             key = (row["rg_norm"], row["rg_artist_norm"] or "")
@@ -241,10 +241,10 @@ def _genres(session: Session, scope: ListenScope) -> list[_Group]:
     )
     matched = {
         int(gid): _Group(name, None, int(plays), float(total or 0), int(gid))
-        for gid, name, plays, total in session.execute(from_listen)
+        for gid, name, plays, total in session.connection().execute(from_listen)
     }
     more = (
         (int(gid), _Group(name, None, int(plays), float(total or 0), int(gid)))
-        for gid, name, plays, total in session.execute(from_track)
+        for gid, name, plays, total in session.connection().execute(from_track)
     )
     return _merge(matched, more)  # type: ignore[arg-type]

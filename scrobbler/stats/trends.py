@@ -36,7 +36,7 @@ def day_of(number: int) -> date:
 def scope_epochs(session: Session, scope: ListenScope) -> IntArray:
     """Every listen time of the scope as an int64 array (one column, so a million rows stay small)."""
     stmt = select(_EPOCH).where(*scope.conditions())
-    return np.fromiter(session.scalars(stmt), dtype=np.int64)
+    return np.fromiter(session.connection().execute(stmt).scalars(), dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,7 @@ def daily_trend(session: Session, scope: ListenScope, *, fill_gaps: bool = True)
     epochs: list[int] = []
     tracks: list[object] = []
     artists: list[str] = []
-    for epoch, track_id, artist, title in session.execute(stmt):
+    for epoch, track_id, artist, title in session.connection().execute(stmt):
         epochs.append(epoch)
         tracks.append(track_id if track_id is not None else (artist, title))
         artists.append(artist)
@@ -114,7 +114,7 @@ class DayPlays:
 def track_daily_plays(session: Session, scope: ListenScope, track_id: int) -> list[DayPlays]:
     """Plays of one catalog track per local day (only days with plays)."""
     stmt = select(_EPOCH).where(*scope.conditions(), Listen.track_id == track_id)
-    epochs = np.fromiter(session.scalars(stmt), dtype=np.int64)
+    epochs = np.fromiter(session.connection().execute(stmt).scalars(), dtype=np.int64)
     days, counts = np.unique(local_days(to_local_seconds(epochs, scope.zone)), return_counts=True)
     return [DayPlays(day_of(d), int(c)) for d, c in zip(days.tolist(), counts.tolist(), strict=True)]
 
@@ -151,7 +151,7 @@ def discoveries(session: Session, scope: ListenScope, kind: str = "track") -> li
     if scope.hi is not None:
         inner = inner.having(first < scope.hi)
     out = []
-    for row in session.execute(inner.order_by(first)):
+    for row in session.connection().execute(inner.order_by(first)):
         epoch, artist, track = row[-3], row[-2], row[-1]
         when = datetime.fromtimestamp(int(epoch), scope.zone)
         out.append(Discovery(when, kind, artist, track if kind == "track" else None))
