@@ -110,7 +110,8 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
         album = folders[-1]
         fallback.append("album")
 
-    credits = _track_credits(tags, artist, title)
+    # A name that normalizes to nothing (blank, control characters) cannot be an artist row.
+    credits = tuple(c for c in _track_credits(tags, artist, title) if normalize(c.name))
     album_artist = _album_artist(tags, credits) if album else None
     group_type = _group_type(tags, album_artist)
     uid_artist = album_artist.name if album_artist else (credits[0].name if credits else "")
@@ -210,7 +211,7 @@ def _album_artist(tags: FileTags, credits: tuple[Credit, ...]) -> Credit:
     name = (tags.albumartist or "").strip() or (tags.albumartists[0] if tags.albumartists else "")
     if not name and tags.compilation:
         name = VARIOUS_ARTISTS
-    if name:
+    if normalize(name):
         return Credit(name, "primary", 0, "", mbid, tags.albumartistsort)
     first = next((c for c in credits if c.role == "primary"), None)
     if first is None:
