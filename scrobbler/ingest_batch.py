@@ -7,7 +7,7 @@ already stored near the same times, then listens and listen_sources. Core execut
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -109,7 +109,8 @@ def write_batch(
         if canonical.track_id is not None:
             by_track_time[(canonical.track_id, canonical.listened_at)] = canonical
     if stored:
-        _load_duplicate_sources(session, [c for c in stored if c.names in _names_of(new)])
+        new_names = {row.names for _, row in new}
+        _load_duplicate_sources(session, [c for c in stored if c.names in new_names])
 
     listen_params: list[dict[str, object]] = []
     duplicates: list[tuple[_Canonical, int]] = []
@@ -141,10 +142,6 @@ def write_batch(
     session.execute(insert(SOURCES), source_params)
     result.cross_source_duplicates = len(duplicates)
     return result
-
-
-def _names_of(new: Iterable[tuple[int, PreparedListen]]) -> set[tuple[str, str]]:
-    return {row.names for _, row in new}
 
 
 def _find_twin(
