@@ -388,7 +388,12 @@ def generate(seed: int, n_tracks: int, n_listens: int, absent_share: float = 0.2
 
 def load_into(db: Database, data: EvalSet, *, chunk: int = 5000) -> list[int]:
     """Write the library and the listens (all ``pending``) through the models; returns listen ids in order."""
-    now = datetime.now(UTC)
+    load_library(db, data, chunk=chunk)
+    return load_listens(db, data.listens, chunk=chunk)
+
+
+def load_library(db: Database, data: EvalSet, *, chunk: int = 5000) -> None:
+    """Write the generated catalog (and the one user listens belong to)."""
     genres = [{"id": i + 1, "name": g, "name_normalized": normalize(g)} for i, g in enumerate(_GENRES)]
     with db.session() as session:
         session.execute(insert(User), [{"id": 1, "username": "eval"}])
@@ -452,13 +457,20 @@ def load_into(db: Database, data: EvalSet, *, chunk: int = 5000) -> list[int]:
             if value
         ]
         _insert(session, ExternalId, ids, chunk)
+
+
+def load_listens(
+    db: Database, listens: list[GenListen], *, first_id: int = 1, chunk: int = 5000
+) -> list[int]:
+    """Write pending listens with ids from ``first_id``, one second apart; returns their ids in order."""
+    now = datetime.now(UTC)
     start = datetime(2020, 1, 1, tzinfo=UTC)
-    listen_ids = list(range(1, len(data.listens) + 1))
-    for offset in range(0, len(data.listens), chunk):
+    listen_ids = list(range(first_id, first_id + len(listens)))
+    for offset in range(0, len(listens), chunk):
         with db.session() as session:
-            part = data.listens[offset : offset + chunk]
-            raws, listens = [], []
-            for n, listen in enumerate(part, start=offset + 1):
+            part = listens[offset : offset + chunk]
+            raws, rows = [], []
+            for n, listen in enumerate(part, start=first_id + offset):
                 at = start + timedelta(seconds=n)
                 raws.append(
                     {
@@ -470,7 +482,7 @@ def load_into(db: Database, data: EvalSet, *, chunk: int = 5000) -> list[int]:
                         "ingested_at": now,
                     }
                 )
-                listens.append(
+                rows.append(
                     {"id": n, "raw_id": n, "user_id": 1, "listened_at": at, "source": "eval",
                      "artist_name": listen.artist_name, "track_name": listen.track_name,
                      "release_name": listen.release_name, "artist_name_normalized": normalize(listen.artist_name),
@@ -480,7 +492,7 @@ def load_into(db: Database, data: EvalSet, *, chunk: int = 5000) -> list[int]:
                      "isrc": listen.isrc}
                 )  # fmt: skip
             session.execute(insert(ListenRaw), raws)
-            session.execute(insert(Listen), listens)
+            session.execute(insert(Listen), rows)
     return listen_ids
 
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from analyzer.matching.facets import library_fingerprint
 from analyzer.matching.index import CatalogIndex
-from analyzer.matching.matcher import ListenQuery, Matcher, MatchOutcome
+from analyzer.matching.matcher import ListenQuery, Matcher
 from analyzer.matching.scoring import MatchSettings
-from analyzer.matching.writes import EnrichedListen, write_batch
+from analyzer.matching.writes import EnrichedListen, shared_listen_moments, write_batch
 from models.artists import utcnow
 from models.engine import Database
 from models.enums import EnrichStatus
@@ -55,8 +56,12 @@ class EnrichSummary:
 
 def listens_to_enrich(session: Session, *, retry: bool, user_id: int | None = None) -> list[int]:
     """Ids of pending listens, plus the unmatched/ambiguous ones when ``retry`` or when the library changed
-    since the last complete run (a scan added tracks, a review learned an alias)."""
-    condition = Listen.enrich_status == EnrichStatus.PENDING
+    since the last complete run (a scan added tracks, a review learned an alias). Listens ingest linked at
+    once by an ID (matched, never enriched) come too: their facets and confidence are still to fill."""
+    condition = or_(
+        Listen.enrich_status == EnrichStatus.PENDING,
+        (Listen.enrich_status == EnrichStatus.MATCHED) & Listen.last_enriched_at.is_(None),
+    )
     if retry or library_fingerprint(session) != _stored_fingerprint(session):
         condition = or_(condition, Listen.enrich_status.in_(RETRIED_STATUSES))
     statement = select(Listen.id).where(condition)
@@ -97,6 +102,7 @@ def enrich_listens(
         index = CatalogIndex.load(session)
         fingerprint = library_fingerprint(session)
         ids = listens_to_enrich(session, retry=retry, user_id=user_id)
+        shared = shared_listen_moments(session) if ids else set()
     matcher = Matcher(index, settings)
     summary.selected = len(ids)
     check_tracks = not db.enforces_cross_schema_fks
@@ -105,9 +111,17 @@ def enrich_listens(
         if cancel is not None:
             cancel.raise_if_cancelled()
         chunk = ids[offset : offset + batch_size]
-        with db.session() as session:
-            enriched = match_batch(session, matcher, chunk)
-            result = write_batch(session, index, enriched, check_tracks=check_tracks)
+        try:
+            with db.session() as session:
+                enriched = match_batch(session, matcher, chunk)
+                result = write_batch(
+                    session, index, enriched, check_tracks=check_tracks, shared_moments=shared
+                )
+        except IntegrityError:
+            # A listen arrived meanwhile at an already shared second: redo the batch checking every link.
+            with db.session() as session:
+                enriched = match_batch(session, matcher, chunk)
+                result = write_batch(session, index, enriched, check_tracks=check_tracks)
         for item in enriched:
             status = item.outcome.status
             if item.listen_id in result.duplicates:
@@ -138,24 +152,24 @@ def match_batch(session: Session, matcher: Matcher, listen_ids: list[int]) -> li
         Listen.isrc,
         Listen.spotify_id,
     )
-    rows = session.execute(
-        select(*columns).where(Listen.id.in_(listen_ids), Listen.enrich_status != EnrichStatus.MANUAL)
+    rows = session.connection().execute(
+        select(*columns, Listen.last_enriched_at).where(
+            Listen.id.in_(listen_ids), Listen.enrich_status != EnrichStatus.MANUAL
+        )
     )
     now: datetime = utcnow()
-    out: list[EnrichedListen] = []
-    for row in rows:
-        query = ListenQuery(
-            row.artist_name,
-            row.track_name,
-            row.release_name,
-            row.track_duration_secs,
-            row.recording_mbid,
-            row.isrc,
-            row.spotify_id,
+    match = matcher.match
+    return [
+        EnrichedListen(
+            row[0],
+            row[1],
+            row[2],
+            match(ListenQuery(row[3], row[4], row[5], row[6], row[7], row[8], row[9])),
+            now,
+            row[10] is not None,
         )
-        outcome: MatchOutcome = matcher.match(query)
-        out.append(EnrichedListen(row.id, row.user_id, row.listened_at, outcome, now))
-    return out
+        for row in rows
+    ]
 
 
 def status_counts(session: Session) -> dict[str, int]:

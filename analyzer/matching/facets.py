@@ -3,9 +3,10 @@ both the enrich run and the review decisions use."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from analyzer.matching.keys import split_artist_string
@@ -19,9 +20,14 @@ Facets = tuple[Sequence[int], Sequence[int]]  # (artist ids, genre ids)
 _CHUNK = 500
 
 
-def replace_facets(session: Session, facets: Mapping[int, Facets]) -> None:
-    """Set the listen_artists and listen_genres of these listens to exactly the given ids (batched)."""
-    listen_ids = list(facets)
+def replace_facets(
+    session: Session, facets: Mapping[int, Facets], *, existing: Collection[int] | None = None
+) -> None:
+    """Set the listen_artists and listen_genres of these listens to exactly the given ids (batched Core).
+
+    ``existing``: the listens that may already have rows (None: any of them); the others skip the DELETE.
+    """
+    listen_ids = list(facets) if existing is None else list(existing)
     for start in range(0, len(listen_ids), _CHUNK):
         chunk = listen_ids[start : start + _CHUNK]
         session.execute(delete(ListenArtist).where(ListenArtist.listen_id.in_(chunk)))
@@ -32,10 +38,11 @@ def replace_facets(session: Session, facets: Mapping[int, Facets]) -> None:
     genres = [
         {"listen_id": lid, "genre_id": g} for lid, (_, ids) in facets.items() for g in dict.fromkeys(ids)
     ]
+    connection = session.connection()
     if artists:
-        session.execute(insert(ListenArtist), artists)
+        connection.execute(insert(cast(Table, ListenArtist.__table__)), artists)
     if genres:
-        session.execute(insert(ListenGenre), genres)
+        connection.execute(insert(cast(Table, ListenGenre.__table__)), genres)
 
 
 def track_facets(session: Session, track_id: int) -> Facets:

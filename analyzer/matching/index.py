@@ -58,6 +58,7 @@ class CatalogIndex:
 
     tracks: dict[int, IndexedTrack] = field(default_factory=dict)
     by_title_key: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_artist_title: dict[tuple[int, str], list[int]] = field(default_factory=lambda: defaultdict(list))
     title_aliases: dict[str, list[TitleAliasEntry]] = field(default_factory=lambda: defaultdict(list))
     artists_by_key: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     alias_sources: dict[tuple[str, int], str] = field(default_factory=dict)  # alias-only keys
@@ -129,6 +130,7 @@ class CatalogIndex:
         if track is not None and artist_id not in track.artist_ids:
             track.artist_ids.append(artist_id)
             self.tracks_by_artist[artist_id].append(track_id)
+            self.by_artist_title[(artist_id, track.title_base.replace(" ", ""))].append(track_id)
 
     def add_artist_name(self, artist_id: int, name: str, *, alias_source: str | None = None) -> None:
         """Index an artist's name, or (with ``alias_source``) one of its aliases."""

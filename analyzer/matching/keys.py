@@ -24,6 +24,8 @@ _ARTIST_SPLIT = re.compile(
 )
 _LEADING_ARTICLE = re.compile(r"^the\s+")
 _TRAILING_PUNCTUATION = " !?.,;:*~"
+# What split_title_variant can cut: a bracket, a dash suffix, or a feat. tail.
+_MAYBE_SUFFIX = re.compile(r"[(\[]|\s[-–—]\s|\b(?:feat|ft|featuring)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=262144)
@@ -70,8 +72,12 @@ class TitleParts:
 @lru_cache(maxsize=262144)
 def title_parts(title: str | None) -> TitleParts:
     """Cut a title once; cached because listens repeat the same titles over and over."""
+    text = title or ""
+    if not _MAYBE_SUFFIX.search(text):  # most titles: nothing to cut, skip the splitter's regexes
+        key = compact_key(text)
+        return TitleParts(normalize(text), key, key, None)
     # Trailing "!" or "..." after a suffix ("Song (Radio Edit)!") would hide the suffix from the splitter.
-    base, _variant, kind = split_title_variant((title or "").rstrip(_TRAILING_PUNCTUATION))
+    base, _variant, kind = split_title_variant(text.rstrip(_TRAILING_PUNCTUATION))
     base_norm = normalize(base) or normalize(title)
     return TitleParts(base_norm, base_norm.replace(" ", ""), compact_key(title), kind)
 

@@ -9,6 +9,7 @@ repeats the same songs many times.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -25,9 +26,9 @@ _FUZZY_ARTIST_CUTOFF = 80.0
 _TITLE_BLOCK_LIMIT = 60  # best title-blocked tracks (by title similarity) kept for full scoring
 
 
-@dataclass(frozen=True, slots=True)
-class ListenQuery:
-    """What a listen says about its song; equal queries get the same answer (the memo key)."""
+class ListenQuery(NamedTuple):
+    """What a listen says about its song; equal queries get the same answer (the memo key). A NamedTuple:
+    one is built per listen read, and tuples are the cheapest to build and hash."""
 
     artist_name: str
     track_name: str
@@ -109,6 +110,8 @@ class Matcher:
         )
 
     def _match_ids(self, query: ListenQuery, resolved: _Resolved) -> MatchOutcome | None:
+        if not (query.recording_mbid or query.isrc or query.spotify_id):
+            return None
         for field_name in ID_FIELDS:
             hits = self.index.track_ids_by_external_id(field_name, getattr(query, field_name))
             if not hits:
@@ -127,25 +130,22 @@ class Matcher:
 
     def _exact_candidates(self, resolved: _Resolved) -> list[Candidate]:
         """Tracks whose base title (or a title alias) equals the listen's and that credit its artist."""
-        parts = resolved.parts
-        found: dict[int, str] = {}
-        for key in (parts.full_key, parts.key):
-            for alias in self.index.title_aliases.get(key, ()):
-                via = "review_alias" if alias.source == "review" else "alias"
-                found.setdefault(alias.track_id, via)
-        for track_id in self.index.by_title_key.get(parts.key, ()):
-            found.setdefault(track_id, "exact")
         if not resolved.artist_ids:
             return []
-        tracks = self.index.tracks
-        out = []
-        for track_id, via in found.items():
-            if resolved.artist_ids.isdisjoint(tracks[track_id].artist_ids):
-                continue
-            if via == "exact" and resolved.alias_artist is not None:
-                via = "review_alias" if resolved.alias_artist == "review" else "alias"
-            out.append(Candidate.scored(track_id, self._features(resolved, track_id, via)))
-        return out
+        parts = resolved.parts
+        index = self.index
+        found: dict[int, str] = {}
+        for key in (parts.full_key, parts.key):
+            for alias in index.title_aliases.get(key, ()):
+                if not resolved.artist_ids.isdisjoint(index.tracks[alias.track_id].artist_ids):
+                    found.setdefault(alias.track_id, "review_alias" if alias.source == "review" else "alias")
+        exact_via = "exact"
+        if resolved.alias_artist is not None:
+            exact_via = "review_alias" if resolved.alias_artist == "review" else "alias"
+        for artist_id in resolved.artist_ids:
+            for track_id in index.by_artist_title.get((artist_id, parts.key), ()):
+                found.setdefault(track_id, exact_via)
+        return [Candidate.scored(t, self._features(resolved, t, via)) for t, via in found.items()]
 
     def _blocked_track_ids(self, resolved: _Resolved, already: dict[int, Candidate]) -> list[int]:
         """Tracks worth a full score: the listen's artists' tracks (exact or fuzzy artist) and the tracks

@@ -7,6 +7,7 @@ why a candidate ranked where it did, and so the weights can be re-fitted without
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,11 +101,19 @@ class Candidate:
     features: Features
     raw: float
     confidence: float
+    _json: str | None = None
 
     @classmethod
     def scored(cls, track_id: int, features: Features) -> Candidate:
         raw = features.raw_score
         return cls(track_id, features, raw, calibrated(raw))
+
+    @property
+    def features_json(self) -> str:
+        """The features as stored in listen_match_candidates (encoded once: outcomes are memoized)."""
+        if self._json is None:
+            self._json = json.dumps(self.features.as_json(), separators=(",", ":"))
+        return self._json
 
 
 def rank(candidates: list[Candidate]) -> list[Candidate]:

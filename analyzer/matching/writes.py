@@ -9,12 +9,11 @@ listens is the scrobbler's business (listen_sources), not the matcher's.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from analyzer.matching.facets import Facets, replace_facets
@@ -47,6 +46,7 @@ class EnrichedListen:
     listened_at: datetime
     outcome: MatchOutcome
     at: datetime  # when it was matched (last_enriched_at)
+    seen: bool = True  # enriched before, so it may have candidates and facets to replace
 
 
 @dataclass
@@ -55,11 +55,21 @@ class WriteResult:
 
 
 def write_batch(
-    session: Session, index: CatalogIndex, items: list[EnrichedListen], *, check_tracks: bool
+    session: Session,
+    index: CatalogIndex,
+    items: list[EnrichedListen],
+    *,
+    check_tracks: bool,
+    shared_moments: set[tuple[int, datetime]] | None = None,
 ) -> WriteResult:
     """Write the outcomes of one batch. ``check_tracks``: verify linked tracks exist first (needed where
-    the listens -> tracks foreign key cannot be declared, i.e. attached SQLite files)."""
-    result = WriteResult(duplicates=_duplicate_links(session, items))
+    the listens -> tracks foreign key cannot be declared, i.e. attached SQLite files).
+    ``shared_moments``: the (user, second) pairs holding more than one listen, from
+    :func:`shared_listen_moments`; only those can break uq_listen_dedupe (None: check every listen)."""
+    candidates_for_dedupe = items
+    if shared_moments is not None:
+        candidates_for_dedupe = [i for i in items if (i.user_id, i.listened_at) in shared_moments]
+    result = WriteResult(duplicates=_duplicate_links(session, candidates_for_dedupe))
     linked = {
         item.outcome.track_id
         for item in items
@@ -70,7 +80,7 @@ def write_batch(
             session,
             linked | {c.track_id for item in items for c in item.outcome.candidates},
         )
-    listen_ids = [item.listen_id for item in items]
+    listen_ids = [item.listen_id for item in items if item.seen]
     for start in range(0, len(listen_ids), _CHUNK):
         chunk = listen_ids[start : start + _CHUNK]
         session.execute(delete(ListenMatchCandidate).where(ListenMatchCandidate.listen_id.in_(chunk)))
@@ -92,7 +102,7 @@ def write_batch(
                 "b_at": item.at,
             }
         )
-        # Candidates are kept when there is a choice to show: always unless a lone sure link.
+        # Candidates are kept when there is a choice to show: always, unless a link without a rival.
         if status != EnrichStatus.MATCHED or len(outcome.candidates) > 1:
             for rank, candidate in enumerate(outcome.candidates, start=1):
                 candidates.append(
@@ -101,7 +111,7 @@ def write_batch(
                         "track_id": candidate.track_id,
                         "confidence": candidate.confidence,
                         "rank": rank,
-                        "features_json": json.dumps(candidate.features.as_json(), separators=(",", ":")),
+                        "features_json": candidate.features_json,
                         "created_at": item.at,
                     }
                 )
@@ -110,12 +120,24 @@ def write_batch(
             facets[item.listen_id] = (track.artist_ids, track.genre_ids)
         else:
             facets[item.listen_id] = (outcome.artist_ids, ())
+    connection = session.connection()
     if updates:
-        session.connection().execute(_UPDATE_MATCH, updates)
+        connection.execute(_UPDATE_MATCH, updates)
     if candidates:
-        session.execute(insert(ListenMatchCandidate), candidates)
-    replace_facets(session, facets)
+        connection.execute(insert(cast(Table, ListenMatchCandidate.__table__)), candidates)
+    replace_facets(session, facets, existing=listen_ids)
     return result
+
+
+def shared_listen_moments(session: Session) -> set[tuple[int, datetime]]:
+    """(user, second) pairs with more than one listen: the only places a link can repeat another's
+    (user, second, track). One grouped scan of the (user_id, listened_at) index per run."""
+    statement = (
+        select(Listen.user_id, Listen.listened_at)
+        .group_by(Listen.user_id, Listen.listened_at)
+        .having(func.count() > 1)
+    )
+    return {(user_id, at) for user_id, at in session.execute(statement)}
 
 
 def _duplicate_links(session: Session, items: list[EnrichedListen]) -> set[int]:
@@ -126,16 +148,23 @@ def _duplicate_links(session: Session, items: list[EnrichedListen]) -> set[int]:
         return set()
     batch_ids = {item.listen_id for item in items}
     taken: dict[tuple[int, datetime, int], int] = {}
-    moments = sorted({item.listened_at for item in wanted})
-    for start in range(0, len(moments), _CHUNK):
-        rows = session.execute(
-            select(Listen.id, Listen.user_id, Listen.listened_at, Listen.track_id).where(
-                Listen.listened_at.in_(moments[start : start + _CHUNK]), Listen.track_id.is_not(None)
+    moments_by_user: dict[int, set[datetime]] = {}
+    for item in wanted:
+        moments_by_user.setdefault(item.user_id, set()).add(item.listened_at)
+    for user_id, moments in moments_by_user.items():
+        ordered = sorted(moments)
+        for start in range(0, len(ordered), _CHUNK):
+            # (user_id, listened_at) is indexed (ix_listens_user_listened_at).
+            rows = session.connection().execute(
+                select(Listen.id, Listen.listened_at, Listen.track_id).where(
+                    Listen.user_id == user_id,
+                    Listen.listened_at.in_(ordered[start : start + _CHUNK]),
+                    Listen.track_id.is_not(None),
+                )
             )
-        )
-        for row in rows:
-            if row.id not in batch_ids:
-                taken[(row.user_id, row.listened_at, row.track_id)] = row.id
+            for listen_id, listened_at, track_id in rows:
+                if listen_id not in batch_ids:
+                    taken[(user_id, listened_at, track_id)] = listen_id
     duplicates: set[int] = set()
     for item in sorted(wanted, key=lambda i: i.listen_id):
         key = (item.user_id, item.listened_at, item.outcome.track_id or 0)

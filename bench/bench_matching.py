@@ -1,0 +1,108 @@
+"""Enrichment speed on a generated 100,000-track library (SQLite file).
+
+    python -m bench.bench_matching [--tracks 100000] [--exact 200000] [--fuzzy 20000] [--profile]
+
+Two runs of the real ``enrich_listens`` (index build, match, batched writes):
+- exact path: listens naming library tracks as tagged (case varied, album and length given) -- target
+  >= 20,000 listens/s for matching + writing;
+- fuzzy path: listens with a typo in the title or artist, so every one goes through blocking and
+  rapidfuzz scoring (reported, no target).
+The index build (once per run) is timed apart. ``--profile`` writes a pyinstrument report of the exact run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from analyzer.matching import EnrichSummary, enrich_listens
+from bench.matching_data import GenListen, _typo, generate_library, load_library, load_listens
+from models.bootstrap import init_database
+from models.engine import Database, open_database
+from models.schemas import SchemaConfig
+
+
+def timed_enrich(db: Database) -> tuple[EnrichSummary, float, float, float]:
+    """(summary, seconds to build the index and select listens, seconds to match and write, and the CPU
+    seconds of this process for the latter: the machine may be shared, and SQLite works in-process)."""
+    started = time.perf_counter()
+    events = enrich_listens(db)
+    index_done, cpu_started = started, time.process_time()
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as stop:
+            summary: EnrichSummary = stop.value
+            break
+        if event.stage == "match" and event.done == 0:
+            index_done, cpu_started = time.perf_counter(), time.process_time()
+    return summary, index_done - started, time.perf_counter() - index_done, time.process_time() - cpu_started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--exact", type=int, default=200_000)
+    parser.add_argument("--fuzzy", type=int, default=20_000)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args(argv)
+    rng = random.Random(3)
+    data = generate_library(rng, args.tracks)
+    tracks = list(data.tracks.values())
+    exact = []
+    for _ in range(args.exact):
+        track = rng.choice(tracks)
+        artist = data.artists[track.artist_ids[0]]
+        title = track.title.lower() if rng.random() < 0.3 else track.title
+        exact.append(GenListen(artist, title, data.albums[track.album_id][1], track.duration, track.id))
+    fuzzy = []
+    for _ in range(args.fuzzy):
+        track = rng.choice(tracks)
+        artist, title = data.artists[track.artist_ids[0]], track.title
+        if rng.random() < 0.7 or len(artist) < 6:
+            title = _typo(rng, title) + rng.choice(["", "x", "!!"])
+        else:
+            artist = _typo(rng, artist)
+        fuzzy.append(GenListen(artist, title, None, track.duration, track.id))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_database(f"sqlite:///{Path(tmp) / 'bench.db'}", SchemaConfig())
+        init_database(db)
+        load_library(db, data)
+        load_listens(db, exact)
+        print(f"library: {len(data.tracks):,} tracks, {len(data.artists):,} artists")
+        if args.profile:
+            from pyinstrument import Profiler
+
+            profiler = Profiler()
+            profiler.start()
+        summary, index_secs, match_secs, match_cpu = timed_enrich(db)
+        if args.profile:
+            profiler.stop()
+            Path("bench/out").mkdir(parents=True, exist_ok=True)
+            Path("bench/out/matching_profile.txt").write_text(profiler.output_text(unicode=False))
+        rate = summary.selected / match_secs
+        print(
+            f"exact path: {summary.selected:,} listens in {match_secs:.2f} s = {rate:,.0f} listens/s "
+            f"({summary.selected / match_cpu:,.0f} per CPU-second; index build {index_secs:.2f} s; "
+            f"{summary.matched:,} linked, {summary.fuzzy:,} went fuzzy)"
+        )
+        load_listens(db, fuzzy, first_id=len(exact) + 1)
+        summary_f, index_f, match_f, cpu_f = timed_enrich(db)
+        print(
+            f"fuzzy path: {summary_f.selected:,} listens in {match_f:.2f} s = {summary_f.selected / match_f:,.0f} "
+            f"listens/s ({summary_f.selected / cpu_f:,.0f} per CPU-second; index build {index_f:.2f} s; "
+            f"{summary_f.matched:,} linked, "
+            f"{summary_f.fuzzy:,} distinct listens scored fuzzily)"
+        )
+        db.dispose()
+    ok = rate >= 20_000
+    print("exact-path target (>= 20,000 listens/s) " + ("met" if ok else "NOT MET"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
