@@ -7,14 +7,12 @@ flat however long the history; the file appears only when complete (:mod:`scrobb
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
-import time
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import orjson
 from sqlalchemy import BigInteger, Float, String, func, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
@@ -71,13 +69,30 @@ class ExportResult:
     cancelled: bool = False
 
 
-def _iso(epoch: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+def _iso_times(epochs: Sequence[int]) -> list[str]:
+    """ISO 8601 UTC texts for epoch seconds, vectorised (per-row strftime was a fifth of a CSV export)."""
+    stamps = np.asarray(epochs, dtype=np.int64).astype("datetime64[s]")
+    return [f"{text}Z" for text in np.datetime_as_string(stamps, unit="s").tolist()]
 
 
 def _full_rows(chunk: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
     """Database rows -> export rows (adds the ISO time beside the epoch)."""
-    return [(r[0], _iso(r[1]), *r[1:]) for r in chunk]
+    isos = _iso_times([r[1] for r in chunk])
+    return [(r[0], iso, *r[1:]) for r, iso in zip(chunk, isos, strict=True)]
+
+
+def _batch(chunk: Sequence[Sequence[Any]]) -> Any:
+    """A chunk as an Arrow record batch: columns built in C, shared by the CSV and Parquet writers."""
+    import pyarrow as pa
+
+    schema = parquet_schema()
+    if not chunk:
+        return pa.RecordBatch.from_pylist([], schema=schema)
+    columns: list[Any] = [list(c) for c in zip(*chunk, strict=True)]
+    columns.insert(1, _iso_times(columns[1]))
+    return pa.RecordBatch.from_arrays(
+        [pa.array(c, type=schema.field(i).type) for i, c in enumerate(columns)], schema=schema
+    )
 
 
 def listen_chunks(
@@ -123,16 +138,13 @@ class _Writer:
         self.fmt, self.handle, self.path = fmt, handle, path
         self.first = True
         self.parquet: Any = None
-        if fmt == "csv":
-            self.text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-            self.csv = csv.writer(self.text)
-            self.csv.writerow(COLUMNS)
-        elif fmt == "json":
+        self.csv: Any = None
+        if fmt == "json":
             handle.write(b"[")
 
     def write(self, chunk: Sequence[Sequence[Any]]) -> None:
         if self.fmt == "csv":
-            self.csv.writerows(_full_rows(chunk))
+            self._csv(chunk)
         elif self.fmt == "jsonl":
             self.handle.write(
                 b"".join(orjson.dumps(dict(zip(COLUMNS, r, strict=True))) + b"\n" for r in _full_rows(chunk))
@@ -147,31 +159,34 @@ class _Writer:
         elif self.fmt == "parquet":
             self._parquet(chunk)
 
+    def _csv(self, chunk: Sequence[Sequence[Any]]) -> None:
+        # Arrow's C++ CSV writer: RFC 4180 quoting only where needed, NULL as an empty field.
+        import pyarrow.csv as pa_csv
+
+        if self.csv is None:
+            options = pa_csv.WriteOptions(include_header=True, quoting_style="needed")
+            self.csv = pa_csv.CSVWriter(self.handle, parquet_schema(), write_options=options)
+        self.csv.write_batch(_batch(chunk))
+
     def _parquet(self, chunk: Sequence[Sequence[Any]]) -> None:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = parquet_schema()
-        columns: list[Sequence[Any]] = (
-            list(zip(*_full_rows(chunk), strict=True)) if chunk else [() for _ in COLUMNS]
-        )
-        batch = pa.RecordBatch.from_arrays(
-            [pa.array(list(c), type=schema.field(i).type) for i, c in enumerate(columns)], schema=schema
-        )
         if self.parquet is None:
-            self.parquet = pq.ParquetWriter(self.handle, schema, compression="zstd")
-        self.parquet.write_batch(batch)
+            self.parquet = pq.ParquetWriter(self.handle, parquet_schema(), compression="zstd")
+        self.parquet.write_batch(_batch(chunk))
 
     def abort(self) -> None:
         """Release the format writer without finishing the file (it is deleted next)."""
-        if self.parquet is not None:
-            with contextlib.suppress(Exception):  # the half-written file is discarded anyway
-                self.parquet.close()
+        for writer in (self.parquet, self.csv):
+            if writer is not None:
+                with contextlib.suppress(Exception):  # the half-written file is discarded anyway
+                    writer.close()
 
     def close(self) -> None:
         if self.fmt == "csv":
-            self.text.flush()
-            self.text.detach()  # the binary handle is closed by its owner
+            if self.csv is None:
+                self._csv([])
+            self.csv.close()
         elif self.fmt == "json":
             self.handle.write(b"\n]\n" if not self.first else b"]\n")
         elif self.fmt == "parquet":
