@@ -21,9 +21,11 @@ INK = "#1f2933"
 
 
 def _figure(width: float, height: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), dpi=150, layout="constrained")
+    FigureCanvasAgg(figure)  # the headless Agg canvas, whatever matplotlib's default backend is
     figure.patch.set_facecolor("white")
     return figure
 
