@@ -60,11 +60,11 @@ def bump(path: Path) -> None:
 
 
 def test_rescan_after_tag_edit_rename_delete_and_new_file(
-    sqlite_db: Database, tmp_path: Path, templates: dict[str, Path]
+    db: Database, tmp_path: Path, templates: dict[str, Path]
 ) -> None:
     root = tmp_path / "music"
     files = album(root, templates)
-    first = run_scan(sqlite_db, [root])
+    first = run_scan(db, [root])
     assert (first.added, first.errors) == (6, 0)
 
     tag(files[0], title="Song 1 (Live)")
@@ -80,10 +80,10 @@ def test_rescan_after_tag_edit_rename_delete_and_new_file(
         tracknumber="7",
     )
 
-    second = run_scan(sqlite_db, [root])
+    second = run_scan(db, [root])
     assert (second.updated, second.added, second.missing, second.unchanged) == (1, 2, 2, 3)
     assert second.pruned_tracks == 1  # "Song 1" lost its only file to "Song 1 (Live)"
-    with sqlite_db.session() as s:
+    with db.session() as s:
         titles = set(s.scalars(select(Track.title)))
         assert "Song 1 (Live)" in titles and "Song 1" not in titles
         missing = s.scalars(
@@ -91,15 +91,15 @@ def test_rescan_after_tag_edit_rename_delete_and_new_file(
         ).all()
         assert sorted(Path(p).name for p in missing) == ["02 Song 2.flac", "03 Song 3.flac"]
     # Song 2 renamed: same tags, same track; Song 3 deleted: track kept for history.
-    tracks, media, statuses = counts(sqlite_db)
+    tracks, media, statuses = counts(db)
     assert (tracks, media, statuses) == (7, 8, {"ok": 6, "missing": 2})
 
-    third = run_scan(sqlite_db, [root])
+    third = run_scan(db, [root])
     assert (third.unchanged, third.added, third.updated, third.missing) == (6, 0, 0, 0)
 
 
 def test_interrupted_scan_resumes_without_duplicates(
-    sqlite_db: Database, tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "music"
     album(root, templates, count=9)
@@ -114,13 +114,13 @@ def test_interrupted_scan_resumes_without_duplicates(
 
     monkeypatch.setattr(CatalogWriter, "write", failing_write)
     with pytest.raises(RuntimeError, match="power cut"):
-        run_scan(sqlite_db, [root], batch_files=2, workers=1)
-    assert counts(sqlite_db)[:2] == (4, 4)  # two whole batches, nothing of the third
+        run_scan(db, [root], batch_files=2, workers=1)
+    assert counts(db)[:2] == (4, 4)  # two whole batches, nothing of the third
 
     monkeypatch.setattr(CatalogWriter, "write", real_write)
-    resumed = run_scan(sqlite_db, [root], batch_files=2, workers=1)
+    resumed = run_scan(db, [root], batch_files=2, workers=1)
     assert (resumed.unchanged, resumed.added) == (4, 5)
-    assert counts(sqlite_db)[:2] == (9, 9)
+    assert counts(db)[:2] == (9, 9)
 
 
 def test_cancel_token_stops_after_a_committed_batch(
