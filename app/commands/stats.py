@@ -33,6 +33,7 @@ from scrobbler.stats import (
     scope_for,
     table_of,
     taste_profile,
+    track_daily_plays,
 )
 from scrobbler.users import UserError, get_user, resolve_user
 
@@ -114,6 +115,21 @@ _simple("daily", "Daily trend: plays, unique tracks and unique artists per local
 _simple("discoveries", "First listens ever (tracks) that fall in the range.")
 _simple("streaks", "Longest and latest runs of consecutive listening days.")
 _simple("library", "Library: files, size, duration, analysed share, duplicates, unmatched listens.")
+
+
+@app.command("track")
+def track_plays(
+    ctx: typer.Context,
+    track_id: int = typer.Argument(..., help="Catalog track id (see `tonearm tracks --json`)."),
+    range_text: str = RangeOption,
+    user: str | None = UserOption,
+    as_json: bool = JsonOption,
+    as_csv: bool = CsvOption,
+) -> None:
+    """Plays of one catalog track per local day (days with plays only)."""
+    with cli_context(ctx).database().session() as session:
+        days = track_daily_plays(session, open_scope(session, user, range_text), track_id)
+    print_table(table_of("track-plays", days, ["day", "plays"]), as_json, as_csv, f"Track {track_id} per day")
 
 
 @app.command("taste")

@@ -68,6 +68,14 @@ def test_compat_and_recommend_messages(capsys: pytest.CaptureFixture[str], url: 
     assert code == 1 and "no audio analysis data" in err
 
 
+def test_track_daily_plays_command(capsys: pytest.CaptureFixture[str], url: str) -> None:
+    code, out, _ = run(capsys, url, "stats", "track", "1", "--user", "alice", "--json")
+    assert code == 0 and json.loads(out) == [
+        {"day": "2024-01-01", "plays": 1},
+        {"day": "2024-01-02", "plays": 1},
+    ]
+
+
 def test_bad_range_is_one_line(capsys: pytest.CaptureFixture[str], url: str) -> None:
     code, _, err = run(capsys, url, "stats", "clock", "--range", "someday", "--user", "alice")
     assert code == 1 and err.startswith("tonearm: error: bad range 'someday'")
