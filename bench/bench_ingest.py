@@ -1,0 +1,207 @@
+"""Benchmark listen ingest: 1,000,000 generated ListenBrainz listens into SQLite and MariaDB, and the same
+50,000-row Last.fm CSV through `maloja import` and `tonearm import`.
+
+Usage: ``.venv/bin/python bench/bench_ingest.py [--listens 1000000] [--csv-rows 50000] [--skip-mariadb]
+[--skip-maloja]``. Maloja runs from a throwaway venv (``bench/out/maloja-venv``, made with
+``python3 -m venv bench/out/maloja-venv && bench/out/maloja-venv/bin/pip install malojaserver``), never
+from the project's lock. Prints markdown tables; records nothing. Wall and CPU time are both shown because
+a shared machine makes wall time noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.listen_files import write_lastfm_csv, write_listenbrainz_jsonl
+from models.bootstrap import init_database
+from models.engine import Database, open_database
+from models.schemas import SchemaConfig
+from scrobbler.importers import get
+from scrobbler.ingest import IngestReport, run_ingest
+from scrobbler.users import default_user
+
+OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parent.parent
+MALOJA_VENV = OUT / "maloja-venv"
+
+
+@dataclass
+class Timing:
+    label: str
+    rows: int
+    wall: float
+    cpu: float
+    note: str = ""
+
+    def row(self) -> str:
+        rate = self.rows / self.wall if self.wall else 0
+        return (
+            f"| {self.label} | {self.rows:,} | {self.wall:.1f} | {self.cpu:.1f} | {rate:,.0f} | {self.note} |"
+        )
+
+
+HEADER = "| run | rows | wall s | CPU s | rows/s (wall) | notes |\n|---|---:|---:|---:|---:|---|"
+
+
+def emit(timing: Timing) -> None:
+    """Print a result as soon as it exists: a long run that is stopped still leaves its figures."""
+    print(timing.row(), flush=True)
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def import_into(db: Database, path: Path, label: str) -> tuple[Timing, IngestReport]:
+    init_database(db)
+    with db.session() as session:
+        user_id = default_user(session, {"TONEARM_USER": "bench"}).id
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = run_ingest(db, get("listenbrainz_export").parse(path), user_id)
+    timing = Timing(label, report.read, time.perf_counter() - wall, time.process_time() - cpu)
+    timing.note = f"imported {report.imported:,}, failed {report.failed_count}"
+    return timing, report
+
+
+def bench_sqlite(path: Path, work: Path, reimport: bool) -> list[Timing]:
+    db = open_database(f"sqlite:///{work / 'bench.db'}", SchemaConfig())
+    try:
+        first, _ = import_into(db, path, "SQLite, fresh database")
+        emit(first)
+        if not reimport:
+            return [first]
+        wall, cpu = time.perf_counter(), time.process_time()
+        with db.session() as session:
+            user_id = default_user(session).id
+        again = run_ingest(db, get("listenbrainz_export").parse(path), user_id)
+        second = Timing(
+            "SQLite, same file again (adds nothing)",
+            again.read,
+            time.perf_counter() - wall,
+            time.process_time() - cpu,
+            f"imported {again.imported}, duplicates {again.duplicates:,}",
+        )
+        emit(second)
+        return [first, second]
+    finally:
+        db.dispose()
+
+
+def bench_mariadb(path: Path) -> list[Timing]:
+    from tests.conftest import make_mariadb_database
+    from tests.mariadb_server import MariaDBServer
+
+    server = MariaDBServer.start()
+    try:
+        url, schemas = make_mariadb_database(server.url, split=True)
+        db = open_database(url, schemas)
+        try:
+            timing, _ = import_into(db, path, "MariaDB (schema split), fresh database")
+            timing.note += "; server CPU not counted"
+            emit(timing)
+            return [timing]
+        finally:
+            db.dispose()
+    finally:
+        server.stop()
+
+
+def bench_parse_only(path: Path) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    count = sum(1 for _ in get("listenbrainz_export").parse(path))
+    return Timing(
+        "parse only (importer, no database)", count, time.perf_counter() - wall, time.process_time() - cpu
+    )
+
+
+def bench_maloja(csv_path: Path, work: Path) -> list[Timing]:
+    maloja = MALOJA_VENV / "bin" / "maloja"
+    timings: list[Timing] = []
+    if not maloja.exists():
+        print(f"Maloja not installed at {maloja}; see this module's docstring.", file=sys.stderr)
+    else:
+        data = work / "maloja-data"
+        data.mkdir()
+        env = {**os.environ, "MALOJA_DATA_DIRECTORY": str(data)}
+        cpu, wall = _child_cpu(), time.perf_counter()
+        done = subprocess.run(
+            [str(maloja), "import", str(csv_path)], env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        elapsed = time.perf_counter() - wall
+        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+        (OUT / "maloja-import.log").write_text(done.stdout + done.stderr)
+        note = f"exit {done.returncode}: " + " / ".join(line.strip()[:80] for line in tail)
+        timings.append(
+            Timing("maloja import (Maloja 3.x)", _csv_rows(csv_path), elapsed, _child_cpu() - cpu, note)
+        )
+    tonearm = ROOT / ".venv" / "bin" / "tonearm"
+    db_url = f"sqlite:///{work / 'tonearm-csv.db'}"
+    cpu, wall = _child_cpu(), time.perf_counter()
+    done = subprocess.run(
+        [str(tonearm), "--database-url", db_url, "import", "--json", str(csv_path)],
+        capture_output=True, text=True, check=False, env={**os.environ, "TONEARM_USER": "bench"},
+    )  # fmt: skip
+    elapsed = time.perf_counter() - wall
+    note = f"exit {done.returncode}" + ("" if done.returncode == 0 else f": {done.stderr.strip()[-200:]}")
+    timings.append(
+        Timing("tonearm import (CLI, SQLite)", _csv_rows(csv_path), elapsed, _child_cpu() - cpu, note)
+    )
+    return timings
+
+
+def _csv_rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--listens", type=int, default=1_000_000)
+    parser.add_argument("--csv-rows", type=int, default=50_000)
+    parser.add_argument("--skip-mariadb", action="store_true")
+    parser.add_argument("--skip-maloja", action="store_true")
+    parser.add_argument("--reimport", action="store_true", help="Also time importing the file a second time.")
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    jsonl = OUT / f"listens-{args.listens}.jsonl"
+    if not jsonl.exists():
+        write_listenbrainz_jsonl(jsonl, args.listens)
+    csv_path = OUT / f"lastfm-{args.csv_rows}.csv"
+    if not csv_path.exists():
+        write_lastfm_csv(csv_path, args.csv_rows)
+
+    work = Path(tempfile.mkdtemp(prefix="tonearm-bench-", dir=OUT))
+    try:
+        print(f"\n### Ingest of {args.listens:,} ListenBrainz listens ({os.cpu_count()} CPUs)\n")
+        print(HEADER, flush=True)
+        emit(bench_parse_only(jsonl))
+        bench_sqlite(jsonl, work, args.reimport)
+        if not args.skip_maloja:
+            print(f"\n### The same {args.csv_rows:,}-row Last.fm CSV through Maloja and Tonearm\n")
+            print(HEADER, flush=True)
+            maloja_rows = bench_maloja(csv_path, work)
+            if len(maloja_rows) == 2 and maloja_rows[1].wall:
+                ratio = maloja_rows[0].wall / maloja_rows[1].wall
+                print(f"\nTonearm is {ratio:.1f}x faster (wall time).", flush=True)
+        if not args.skip_mariadb:
+            print(f"\n### MariaDB: {args.listens:,} listens\n")
+            print(HEADER, flush=True)
+            bench_mariadb(jsonl)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
