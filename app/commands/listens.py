@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from app.context import CliError, cli_context
+from models.engine import Database
 from models.progress import CancelToken
 from scrobbler import importers
 from scrobbler.ingest import IngestReport, ingest
+from scrobbler.records import Row
 from scrobbler.users import UserError, default_user, resolve_user
 
 console = Console()
 err_console = Console(stderr=True)
 SHOWN_FAILURES = 20
+_FORMAT_NAMES = sorted(importer.NAME for importer in importers.all_importers())
 
 
 def register(app: typer.Typer) -> None:
@@ -37,8 +41,7 @@ def import_files(
     format_name: str | None = typer.Option(
         None,
         "--format",
-        help="Importer to use instead of detecting it: "
-        + ", ".join(sorted(i.NAME for i in importers.all_importers())),
+        help="Importer to use instead of detecting it: " + ", ".join(_FORMAT_NAMES),
     ),
     as_json: bool = typer.Option(False, "--json", help="One JSON report per file on stdout."),
 ) -> None:
@@ -78,7 +81,7 @@ def _importer_for(path: Path, format_name: str | None) -> importers.Importer | N
         raise CliError(str(error.args[0])) from None
 
 
-def _run(db: Any, rows: Any, user_id: int, label: str, *, quiet: bool) -> IngestReport:
+def _run(db: Database, rows: Iterable[Row], user_id: int, label: str, *, quiet: bool) -> IngestReport:
     cancel = CancelToken()
     generator = ingest(db, rows, user_id, cancel=cancel)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[line]}"))
@@ -89,14 +92,14 @@ def _run(db: Any, rows: Any, user_id: int, label: str, *, quiet: bool) -> Ingest
                 event = next(generator)
                 bar.update(task, line=f"{event.done:,} rows read, {event.message}")
         except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+            return done.value
         except KeyboardInterrupt:
             cancel.cancel()  # commit what was read, then report it
             while True:
                 try:
                     next(generator)
                 except StopIteration as done:
-                    return done.value  # type: ignore[no-any-return]
+                    return done.value
 
 
 def _print_report(path: Path, format_name: str, report: IngestReport) -> None:

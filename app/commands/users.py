@@ -61,7 +61,9 @@ def user_list(
         return
     table = Table("id", "name", "timezone", "default")
     for user in users:
-        table.add_row(str(user["id"]), str(user["name"]), str(user["timezone"] or ""), "*" * user["default"])
+        table.add_row(
+            str(user["id"]), str(user["name"]), str(user["timezone"] or ""), "*" if user["default"] else ""
+        )
     console.print(table)
 
 

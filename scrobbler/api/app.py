@@ -36,6 +36,7 @@ from scrobbler.history import listen_bounds, recent_listens
 from scrobbler.importers.listenbrainz_listen import record_from_listen
 from scrobbler.importers.rules import ImportOptions
 from scrobbler.ingest import SessionSource, session_factory
+from scrobbler.ingest_rows import PreparedListen, RowRejected, prepare
 from scrobbler.records import ListenRecord
 from scrobbler.users import get_user
 
@@ -189,11 +190,15 @@ def _user_or_404(session: Session, name: str) -> Any:
     return user
 
 
-def _record(listen: dict[str, Any], index: int) -> ListenRecord:
+def _record(listen: dict[str, Any], index: int) -> PreparedListen:
+    """The listen as ingest will store it; what LB accepts but our columns cannot hold is a 400."""
     row = record_from_listen(listen, f"payload[{index}]", API_SOURCE, _API_OPTIONS)
-    if not isinstance(row, ListenRecord):  # validation passed, so this is a rule of ours, not LB's
+    if not isinstance(row, ListenRecord):
         raise APIError(400, row.reason, listen)
-    return row
+    try:
+        return prepare(row)
+    except RowRejected as error:
+        raise APIError(400, str(error), listen) from None
 
 
 async def _read_capped(request: Request) -> bytes:

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scrobbler.ingest import DEFAULT_DUPLICATE_WINDOW_SECS
 from scrobbler.ingest_batch import write_batch
-from scrobbler.ingest_rows import PreparedListen, prepare
-from scrobbler.records import ListenRecord
+from scrobbler.ingest_rows import PreparedListen
 
 
 @dataclass
@@ -56,9 +55,9 @@ class ListenWriter:
             self._thread.join()
             self._thread = None
 
-    def submit(self, user_id: int, records: list[ListenRecord]) -> Future[None]:
-        """Queue ``records`` (already validated) for ``user_id``; the future resolves once committed."""
-        submission = _Submission(user_id, [prepare(record) for record in records])
+    def submit(self, user_id: int, rows: list[PreparedListen]) -> Future[None]:
+        """Queue checked ``rows`` for ``user_id``; the future resolves once they are committed."""
+        submission = _Submission(user_id, rows)
         if self._thread is None:
             submission.done.set_exception(RuntimeError("the listen writer is not running"))
         else:

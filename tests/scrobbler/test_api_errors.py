@@ -169,3 +169,8 @@ def test_openapi_documents_the_routes(api: RunningApi) -> None:
         assert path in spec["paths"]
     body = spec["paths"]["/1/submit-listens"]["post"]["requestBody"]
     assert body["content"]["application/json"]["schema"]["properties"]["payload"]["maxItems"] == 1000
+
+
+def test_what_lb_accepts_but_the_columns_cannot_hold(api: RunningApi) -> None:
+    long_artist = listen(track_metadata={"artist_name": "A" * 1500, "track_name": "T"})
+    assert_error(submit(api, single(long_artist)), 400, "artist name longer than 1024 characters")
