@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from models.enums import AnalysisStatus, ScanStatus
@@ -83,7 +83,8 @@ def library_stats(session: Session, user_id: int | None = None) -> LibraryStats:
     ).one()
     listen_filter = [] if user_id is None else [Listen.user_id == user_id]
     listens, unmatched = session.execute(
-        select(func.count(), func.count().filter(Listen.track_id.is_(None))).where(*listen_filter)
+        # SUM(CASE) rather than COUNT(*) FILTER (WHERE ...): MariaDB has no FILTER clause.
+        select(func.count(), func.sum(case((Listen.track_id.is_(None), 1), else_=0))).where(*listen_filter)
     ).one()
     return LibraryStats(
         files=files,

@@ -39,12 +39,12 @@ C_MAJOR = {
 
 
 @pytest.fixture
-def taste_db(sqlite_db: Database) -> Iterator[tuple[Database, dict[str, int]]]:
+def taste_db(db: Database) -> Iterator[tuple[Database, dict[str, int]]]:
     """alice 2024: Creep x3 (A minor, 100 BPM), Teardrop x1 (C major, 80 BPM), Roads x1 (no analysis);
     Creep has a second copy (same audio hash, other features, must not count twice); Glory Box owned and
     never played; Sour Times owned and last played in 2020; one unmatched listen in 2019.
     bob 2024: Creep x1, Teardrop x1."""
-    with sqlite_db.session() as session:
+    with db.session() as session:
         lib = Library(session)
         alice, bob = lib.user("alice"), lib.user("bob")
         lib.track("Creep", "Radiohead", genres=("rock",))
@@ -72,7 +72,7 @@ def taste_db(sqlite_db: Database) -> Iterator[tuple[Database, dict[str, int]]]:
         lib.listen(bob, utc(2024, 2, 1), "Radiohead", "Creep")
         lib.listen(bob, utc(2024, 2, 2), "Massive Attack", "Teardrop")
         ids = dict(lib.tracks)
-    yield sqlite_db, ids
+    yield db, ids
 
 
 def _scope(session, name: str, rng: str = "2024"):  # type: ignore[no-untyped-def]
