@@ -98,3 +98,15 @@ def test_top_genres_from_listen_genres_then_track_genres(listened: Database) -> 
 def test_empty_range_gives_empty_lists(listened: Database) -> None:
     for kind in TopKind:
         assert _rows(listened, kind, rng="2020") == []
+
+
+def test_linked_track_without_release_group_counts_under_its_raw_release(sqlite_db: Database) -> None:
+    with sqlite_db.session() as session:
+        lib = Library(session)
+        alice = lib.user("alice")
+        lib.track("Loose", "Someone")  # in the catalog, but no release group
+        lib.listen(alice, utc(2024, 1, 1), "Someone", "Loose", release="Single")
+        lib.listen(alice, utc(2024, 1, 2), "Someone", "Other", matched=False, release="single")
+        scope = scope_for(alice, "2024")
+        entries = top(session, scope, TopKind.RELEASES)
+    assert [(e.name, e.artist, e.plays, e.catalog_id) for e in entries] == [("Single", "Someone", 2, None)]
