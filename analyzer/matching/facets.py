@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import cast
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from analyzer.matching.bulk_sql import BulkStatement
 from analyzer.matching.keys import split_artist_string
 from models.artists import Artist, ArtistAlias
 from models.enums import ArtistRole
@@ -18,6 +19,16 @@ from models.tracks import TitleAlias, Track, TrackArtist, TrackGenre
 
 Facets = tuple[Sequence[int], Sequence[int]]  # (artist ids, genre ids)
 _CHUNK = 500
+_INSERT_ARTIST = BulkStatement(
+    insert(cast(Table, ListenArtist.__table__)).values(
+        listen_id=bindparam("p_listen"), artist_id=bindparam("p_artist")
+    )
+)
+_INSERT_GENRE = BulkStatement(
+    insert(cast(Table, ListenGenre.__table__)).values(
+        listen_id=bindparam("p_listen"), genre_id=bindparam("p_genre")
+    )
+)
 
 
 def replace_facets(
@@ -33,16 +44,12 @@ def replace_facets(
         session.execute(delete(ListenArtist).where(ListenArtist.listen_id.in_(chunk)))
         session.execute(delete(ListenGenre).where(ListenGenre.listen_id.in_(chunk)))
     artists = [
-        {"listen_id": lid, "artist_id": a} for lid, (ids, _) in facets.items() for a in dict.fromkeys(ids)
+        {"p_listen": lid, "p_artist": a} for lid, (ids, _) in facets.items() for a in dict.fromkeys(ids)
     ]
-    genres = [
-        {"listen_id": lid, "genre_id": g} for lid, (_, ids) in facets.items() for g in dict.fromkeys(ids)
-    ]
+    genres = [{"p_listen": lid, "p_genre": g} for lid, (_, ids) in facets.items() for g in dict.fromkeys(ids)]
     connection = session.connection()
-    if artists:
-        connection.execute(insert(cast(Table, ListenArtist.__table__)), artists)
-    if genres:
-        connection.execute(insert(cast(Table, ListenGenre.__table__)), genres)
+    _INSERT_ARTIST.execute(connection, artists)
+    _INSERT_GENRE.execute(connection, genres)
 
 
 def track_facets(session: Session, track_id: int) -> Facets:

@@ -258,8 +258,11 @@ class Matcher:
         kept = [c for c in ranked[: settings.max_candidates] if self._plausible(c)]
         if is_linkable(ranked, settings):
             best = ranked[0]
+            # A link keeps only rivals a reviewer might prefer, not every weaker or other-version track.
+            rivals = [c for c in kept[1:] if c.confidence >= settings.ambiguous_floor]
+            links = [best, *rivals] if rivals else []
             return MatchOutcome(
-                "matched", best.track_id, best.confidence, best.features.via, kept, artist_ids
+                "matched", best.track_id, best.confidence, best.features.via, links, artist_ids
             )
         if kept and (kept[0].confidence >= settings.ambiguous_floor or _other_version(kept[0])):
             reason = _ambiguity_reason(ranked, settings)

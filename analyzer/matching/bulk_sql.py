@@ -1,0 +1,91 @@
+"""Executemany of a Core statement with SQLAlchemy's per-row parameter machinery taken out of the loop.
+
+The enrich hot path writes three to four rows per listen. Measured on 40,000 listens (SQLite), a
+5-column executemany UPDATE took 0.7-1.2 CPU-s through ``Connection.execute`` and 0.4 s this way: most of
+the difference is SQLAlchemy building each row's parameters. The statement is still built from the model
+tables and compiled by the connection's dialect (schema translation rendered, so no hand-written or
+schema-qualified SQL); only the per-row step is ours: values in bind order with each column's bind
+processor applied, constants processed once.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    sql: str
+    names: list[str]
+    positional: bool
+    literals: dict[str, Any]  # binds the statement carries a value for (``!= 'manual'``)
+    processors: dict[str, _Processor]
+
+
+class BulkStatement:
+    """A statement compiled once per dialect and schema map; :meth:`execute` runs it for many rows."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        # Per engine: rendering the schema map can spell out the connection's own database name.
+        self._prepared: weakref.WeakKeyDictionary[Engine, dict[str, _Prepared]] = weakref.WeakKeyDictionary()
+
+    def _prepare(self, connection: Connection) -> _Prepared:
+        translate = connection.get_execution_options().get("schema_translate_map") or {}
+        key = repr(sorted(translate.items(), key=str))
+        cache = self._prepared.setdefault(connection.engine, {})
+        prepared = cache.get(key)
+        if prepared is None:
+            compiled = self.statement.compile(  # type: ignore[attr-defined]
+                dialect=connection.dialect, schema_translate_map=translate, render_schema_translate=True
+            )
+            assert isinstance(compiled, SQLCompiler)
+            names = (
+                list(compiled.positiontup or [])
+                if compiled.positional
+                else list(compiled.bind_names.values())
+            )
+            binds = {name: bind for bind, name in compiled.bind_names.items()}
+            literals = {name: binds[name].value for name in names if not binds[name].required}
+            processors = {name: cast(_Processor, compiled._bind_processors.get(name)) for name in names}
+            prepared = _Prepared(compiled.string, names, compiled.positional, literals, processors)
+            cache[key] = prepared
+        return prepared
+
+    def execute(
+        self,
+        connection: Connection,
+        rows: Sequence[Mapping[str, Any]],
+        constants: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Run the statement once per row. ``constants``: values shared by every row (processed once)."""
+        if not rows:
+            return
+        prepared = self._prepare(connection)
+        shared = {**prepared.literals, **(constants or {})}
+        fixed: dict[str, Any] = {}
+        varying: list[tuple[str, _Processor]] = []
+        for name in prepared.names:
+            processor = prepared.processors[name]
+            if name in shared:
+                value = shared[name]
+                fixed[name] = processor(value) if processor and value is not None else value
+            else:
+                varying.append((name, processor))
+        params: list[Any] = []
+        for row in rows:
+            values = dict(fixed)
+            for name, processor in varying:
+                value = row[name]
+                values[name] = processor(value) if processor and value is not None else value
+            params.append(tuple(values[name] for name in prepared.names) if prepared.positional else values)
+        connection.exec_driver_sql(prepared.sql, params)
