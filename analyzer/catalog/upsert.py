@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Connection, Insert, Table, bindparam, select
+from sqlalchemy import Column, Connection, Insert, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 IN_CHUNK = 500
@@ -105,6 +105,28 @@ def _default_maker(default: Any) -> Callable[[], Any]:
     if callable(arg):
         return lambda: arg(None)  # SQLAlchemy wraps column default callables to take a context
     return lambda: arg
+
+
+def fetch_driver_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows of a Core SELECT as the driver returns them (no type conversion), for bulk reads where
+    SQLAlchemy's row handling is the cost. Only for columns whose stored form is what the caller wants."""
+    connection = session.connection()
+    translate = connection.get_execution_options().get("schema_translate_map") or {}
+    compiled = statement.compile(
+        dialect=connection.dialect, schema_translate_map=translate, render_schema_translate=True
+    )
+    params = compiled.construct_params()
+    bound: Any = (
+        tuple(params[name] for name in compiled.positiontup or ())
+        if connection.dialect.positional
+        else params
+    )
+    cursor = connection.connection.cursor()  # the transaction's own DBAPI connection
+    try:
+        cursor.execute(compiled.string, bound)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def chunked(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:

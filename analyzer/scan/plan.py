@@ -9,30 +9,29 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, select, type_coerce, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from analyzer.catalog.upsert import chunked
+from analyzer.catalog.upsert import chunked, fetch_driver_rows
 from analyzer.scan.walker import FoundFile
 from models.artists import utcnow
 from models.enums import ScanStatus
 from models.media import MediaFile
 
+_FS_ENCODING = sys.getfilesystemencoding()
+
 
 def path_hash(path: str) -> str:
     """The media_files key of an absolute path (bytes as the OS has them, so non-UTF-8 names work)."""
-    return hashlib.sha1(os.fsencode(path)).hexdigest()
+    return hashlib.sha1(path.encode(_FS_ENCODING, "surrogateescape")).hexdigest()  # os.fsencode, inlined
 
 
-@dataclass(frozen=True, slots=True)
-class KnownFile:
-    id: int
-    size: int
-    mtime_ns: int
-    status: str
+KnownFile = tuple[int, int, str, int]
+"""A media_files row as the plan compares it: (size_bytes, mtime_ns, scan_status, id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,18 +53,14 @@ class ScanPlan:
 def load_known_files(session: Session) -> dict[str, KnownFile]:
     """Every media_files row's key and scan state (no paths: decoding them is the slow part).
 
-    Core on the session's connection, status read as plain text: on 100,000 rows the ORM's row loading
-    and enum conversion cost more than the query."""
+    Run through the driver as compiled SQL: on 100,000 rows SQLAlchemy's row objects and enum conversion
+    cost more than the query."""
     table = MediaFile.__table__
     statement = select(
-        table.c.file_path_hash,
-        table.c.id,
-        table.c.size_bytes,
-        table.c.mtime_ns,
-        type_coerce(table.c.scan_status, String),
+        table.c.file_path_hash, table.c.size_bytes, table.c.mtime_ns, table.c.scan_status, table.c.id
     )
-    rows = session.connection().execute(statement).fetchall()
-    return {row[0]: KnownFile(row[1], row[2], row[3], row[4]) for row in rows}
+    rows = fetch_driver_rows(session, statement)
+    return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
 
 
 def plan_file(plan: ScanPlan, known: dict[str, KnownFile], found: FoundFile) -> None:
@@ -75,15 +70,10 @@ def plan_file(plan: ScanPlan, known: dict[str, KnownFile], found: FoundFile) -> 
         return  # the same path reached twice (overlapping roots)
     plan.seen.add(key)
     row = known.get(key)
-    if (
-        row is not None
-        and row.size == found.size
-        and row.mtime_ns == found.mtime_ns
-        and row.status != ScanStatus.MISSING
-    ):
+    if row is not None and row[0] == found.size and row[1] == found.mtime_ns and row[2] != ScanStatus.MISSING:
         plan.unchanged += 1
         return
-    plan.to_read.append(PlannedFile(found, key, row.id if row else None))
+    plan.to_read.append(PlannedFile(found, key, row[3] if row else None))
 
 
 def mark_missing(
@@ -97,9 +87,7 @@ def mark_missing(
 
     Rows under a ``blocked`` folder (one the walk could not read) are left alone: unreadable is not gone.
     """
-    candidates = [
-        row.id for key, row in known.items() if key not in seen and row.status != ScanStatus.MISSING
-    ]
+    candidates = [row[3] for key, row in known.items() if key not in seen and row[2] != ScanStatus.MISSING]
     if not candidates:
         return 0
     inside = [_as_prefix(root) for root in roots]
