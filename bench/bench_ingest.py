@@ -170,6 +170,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--listens", type=int, default=1_000_000)
     parser.add_argument("--csv-rows", type=int, default=50_000)
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-mariadb", action="store_true")
     parser.add_argument("--skip-maloja", action="store_true")
     parser.add_argument("--reimport", action="store_true", help="Also time importing the file a second time.")
@@ -187,7 +188,8 @@ def main() -> None:
         print(f"\n### Ingest of {args.listens:,} ListenBrainz listens ({os.cpu_count()} CPUs)\n")
         print(HEADER, flush=True)
         emit(bench_parse_only(jsonl))
-        bench_sqlite(jsonl, work, args.reimport)
+        if not args.skip_sqlite:
+            bench_sqlite(jsonl, work, args.reimport)
         if not args.skip_maloja:
             print(f"\n### The same {args.csv_rows:,}-row Last.fm CSV through Maloja and Tonearm\n")
             print(HEADER, flush=True)
