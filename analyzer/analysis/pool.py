@@ -107,4 +107,3 @@ def analyze_in_pool(
             yield job, outcome
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
-
