@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, outerjoin, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, outerjoin, select
 from sqlalchemy.orm import Session, aliased
 
 from models.artists import Artist
@@ -223,15 +223,20 @@ def _releases(session: Session, scope: ListenScope) -> list[_Group]:
     }
     # Listens linked to a track without a release group fall back to their raw release name, like
     # unlinked ones.
-    source = outerjoin(Listen, Track, Track.id == Listen.track_id)
+    # The set of album-less tracks is small and built once (SQLite ephemeral index, MariaDB materialised),
+    # cheaper than joining tracks for every listen.
+    no_album = or_(
+        Listen.track_id.is_(None),
+        Listen.track_id.in_(select(Track.id).where(Track.album_id.is_(None))),
+    )
     raw = [
         ((release_norm, artist_norm), _Group(release, artist_name, int(plays), float(total or 0), None))
         for release_norm, artist_norm, artist_name, _, release, plays, total in _raw_groups(
             session,
             scope,
-            source,
+            Listen,
             and_(
-                Track.album_id.is_(None),  # no track, or a track without a release group
+                no_album,
                 Listen.release_name_normalized.is_not(None),
                 Listen.release_name_normalized != "",
             ),
