@@ -6,12 +6,15 @@ import sys
 
 import typer
 
+from app.commands import analyze as analyze_commands
 from app.commands import db as db_commands
+from app.commands import duplicates as duplicates_commands
 from app.commands import enrich as enrich_commands
 from app.commands import export as export_commands
 from app.commands import listens as listens_commands
 from app.commands import review as review_commands
 from app.commands import scan as scan_commands
+from app.commands import similar as similar_commands
 from app.commands import stats as stats_commands
 from app.commands import tracks as tracks_commands
 from app.commands import users as users_commands
@@ -34,6 +37,9 @@ app.add_typer(enrich_commands.app)
 app.add_typer(review_commands.app, name="review")
 app.add_typer(stats_commands.app, name="stats")
 app.add_typer(export_commands.app, name="export")
+app.add_typer(analyze_commands.app)
+app.add_typer(duplicates_commands.app)
+app.add_typer(similar_commands.app)
 
 
 def _version(value: bool) -> None:
