@@ -39,6 +39,8 @@ class EvalReport:
     missed_by_tag: Counter[str] = field(default_factory=Counter)
     wrong_by_tag: Counter[str] = field(default_factory=Counter)
     tags: Counter[str] = field(default_factory=Counter)
+    # Reliability: per confidence decile of the best answer (link or first candidate), [answers, right].
+    deciles: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def precision(self) -> float:
@@ -61,6 +63,10 @@ class EvalReport:
             f"top-3 recall        {self.top3_recall:.4f} ({self.top3:,}/{self.in_library:,})  target >= 0.98",
             f"absent songs linked {self.absent_linked}  target 0",
         ]
+        out.append("calibration (best answer's confidence -> share right):")
+        for decile, (answers, right) in sorted(self.deciles.items()):
+            low = decile / 10
+            out.append(f"  {low:.1f}-{low + 0.1:.1f}: {answers:>6,} answers, {right / answers:.3f} right")
         for tag, count in sorted(self.tags.items()):
             out.append(
                 f"  {tag:<16} {count:>6,} listens, {self.missed_by_tag[tag]:>5,} not linked, "
@@ -80,19 +86,28 @@ def evaluate(db: Database, data: EvalSet, settings: MatchSettings | None = None)
             break
     with db.session() as session:
         links = {lid: tid for lid, tid in session.execute(select(Listen.id, Listen.track_id))}
+        confidences = {lid: c for lid, c in session.execute(select(Listen.id, Listen.match_confidence))}
         statuses = {lid: st for lid, st in session.execute(select(Listen.id, Listen.enrich_status))}
         candidates: dict[int, list[int]] = {}
+        best_candidate: dict[int, float] = {}
         rows = session.execute(
-            select(ListenMatchCandidate.listen_id, ListenMatchCandidate.track_id).order_by(
-                ListenMatchCandidate.listen_id, ListenMatchCandidate.rank
-            )
+            select(
+                ListenMatchCandidate.listen_id, ListenMatchCandidate.track_id, ListenMatchCandidate.confidence
+            ).order_by(ListenMatchCandidate.listen_id, ListenMatchCandidate.rank)
         )
-        for listen_id, track_id in rows:
+        for listen_id, track_id, confidence in rows:
             candidates.setdefault(listen_id, []).append(track_id)
+            best_candidate.setdefault(listen_id, confidence)
     report = EvalReport(listens=len(listen_ids))
     for listen_id, listen in zip(listen_ids, data.listens, strict=True):
         linked = links.get(listen_id)
         report.statuses[str(statuses[listen_id])] += 1
+        answer = linked if linked is not None else (candidates.get(listen_id) or [None])[0]
+        confidence = confidences[listen_id] if linked is not None else best_candidate.get(listen_id)
+        if answer is not None and confidence is not None:
+            tally = report.deciles.setdefault(min(int(confidence * 10), 9), [0, 0])
+            tally[0] += 1
+            tally[1] += answer == listen.truth
         tags = listen.tags or ["clean"]
         report.tags.update(tags)
         if linked is not None:

@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         with db.session() as session:
             index = CatalogIndex.load(session)
         db.dispose()
-    # Keep every candidate: the fit must see low scores too, whatever the current table says of them.
-    matcher = Matcher(index, MatchSettings(candidate_floor=0.0))
+    # Keep every candidate and link nothing (a link stores no candidate list): the fit must see every
+    # listen's best raw score, low ones too, whatever the current table says of them.
+    matcher = Matcher(index, MatchSettings(candidate_floor=0.0, auto_link=1.01))
     points: list[tuple[float, int]] = []
     for listen in data.listens:
         query = ListenQuery(listen.artist_name, listen.track_name, listen.release_name, listen.duration)

@@ -15,7 +15,13 @@ from rapidfuzz import fuzz, process
 
 from analyzer.matching.calibration import ID_CONFIDENCE
 from analyzer.matching.index import CatalogIndex, IndexedTrack, key_tokens
-from analyzer.matching.keys import TitleParts, artist_keys, title_parts, version_relation
+from analyzer.matching.keys import (
+    TitleParts,
+    artist_keys,
+    split_artist_string,
+    title_parts,
+    version_relation,
+)
 from analyzer.matching.scoring import Candidate, Features, MatchSettings, is_linkable, rank
 from models.normalize import normalize
 
@@ -24,6 +30,8 @@ _MAX_TOKEN_POSTINGS = 5000  # a title token on more tracks than this blocks noth
 _MAX_ARTIST_POSTINGS = 2000
 _FUZZY_ARTIST_CUTOFF = 80.0
 _TITLE_BLOCK_LIMIT = 60  # best title-blocked tracks (by title similarity) kept for full scoring
+_CLOSE_TITLE = 0.85  # an artist's track this close in title makes the title block unnecessary
+_CLOSE_ARTIST = 0.9
 
 
 class ListenQuery(NamedTuple):
@@ -56,6 +64,7 @@ class MatchOutcome:
 class _Resolved:
     parts: TitleParts
     akeys: tuple[str, ...]
+    artist_name: str
     artist_ids: set[int]
     alias_artist: str | None  # source of an artist alias the artist was found through
     release: str | None
@@ -92,8 +101,7 @@ class Matcher:
             return self._decide(ranked, artist_ids)
         self.fuzzy_count += 1
         found = {c.track_id: c for c in exact}
-        for track_id in self._blocked_track_ids(resolved, found):
-            found[track_id] = Candidate.scored(track_id, self._features(resolved, track_id, "fuzzy"))
+        self._add_fuzzy_candidates(resolved, found)
         return self._decide(rank(list(found.values())), artist_ids)
 
     def _resolve(self, query: ListenQuery) -> _Resolved:
@@ -106,7 +114,13 @@ class Matcher:
                 alias_source = alias_source or self.index.alias_sources.get((key, artist_id))
         release = normalize(query.release_name) or None
         return _Resolved(
-            title_parts(query.track_name), akeys, ids, alias_source, release, query.duration_secs
+            title_parts(query.track_name),
+            akeys,
+            query.artist_name,
+            ids,
+            alias_source,
+            release,
+            query.duration_secs,
         )
 
     def _match_ids(self, query: ListenQuery, resolved: _Resolved) -> MatchOutcome | None:
@@ -147,15 +161,24 @@ class Matcher:
                 found.setdefault(track_id, exact_via)
         return [Candidate.scored(t, self._features(resolved, t, via)) for t, via in found.items()]
 
-    def _blocked_track_ids(self, resolved: _Resolved, already: dict[int, Candidate]) -> list[int]:
-        """Tracks worth a full score: the listen's artists' tracks (exact or fuzzy artist) and the tracks
-        most similar in title among those sharing its rarest title words."""
+    def _add_fuzzy_candidates(self, resolved: _Resolved, found: dict[int, Candidate]) -> None:
+        """Score the blocked tracks: the listen's artists' tracks (exact or fuzzy artist) first; only when
+        none of them has a close title, also the tracks most similar in title among those sharing the
+        listen's rarest title words (another artist entity, a credit spelled differently)."""
         index = self.index
-        artist_ids = resolved.artist_ids or self._fuzzy_artist_ids(resolved)
-        wanted: dict[int, None] = {}
-        for artist_id in artist_ids:
+        for artist_id in resolved.artist_ids or self._fuzzy_artist_ids(resolved):
             for track_id in index.tracks_by_artist.get(artist_id, ()):
-                wanted[track_id] = None
+                if track_id not in found:
+                    found[track_id] = Candidate.scored(track_id, self._features(resolved, track_id, "fuzzy"))
+        if any(
+            c.features.title >= _CLOSE_TITLE and c.features.artist >= _CLOSE_ARTIST for c in found.values()
+        ):
+            return
+        for track_id in self._title_block(resolved, found):
+            found[track_id] = Candidate.scored(track_id, self._features(resolved, track_id, "fuzzy"))
+
+    def _title_block(self, resolved: _Resolved, exclude: dict[int, Candidate]) -> list[int]:
+        index = self.index
         postings = sorted(
             (
                 index.title_tokens[token]
@@ -169,19 +192,18 @@ class Matcher:
             if len(posting) > _MAX_TOKEN_POSTINGS and blocked:
                 break
             blocked.update(posting[:_MAX_TOKEN_POSTINGS])
-        blocked.difference_update(wanted)
-        if blocked:
-            titles = {track_id: index.tracks[track_id].title_base for track_id in blocked}
-            best = process.extract(
-                resolved.parts.base,
-                titles,
-                scorer=fuzz.ratio,
-                limit=_TITLE_BLOCK_LIMIT,
-                score_cutoff=self.settings.fuzzy_title_cutoff,
-            )
-            for _title, _score, track_id in best:
-                wanted[track_id] = None
-        return [track_id for track_id in wanted if track_id not in already]
+        blocked.difference_update(exclude)
+        if not blocked:
+            return []
+        titles = {track_id: index.tracks[track_id].title_base for track_id in blocked}
+        best = process.extract(
+            resolved.parts.base,
+            titles,
+            scorer=fuzz.ratio,
+            limit=_TITLE_BLOCK_LIMIT,
+            score_cutoff=self.settings.fuzzy_title_cutoff,
+        )
+        return [track_id for _title, _score, track_id in best]
 
     def _fuzzy_artist_ids(self, resolved: _Resolved) -> set[int]:
         """Artists whose key is close to one of the listen's, among those sharing a word or a key prefix."""
@@ -189,8 +211,8 @@ class Matcher:
             return set()
         index = self.index
         pool: set[int] = set()
-        for key_source in (resolved.akeys[0], *resolved.akeys[1:2]):
-            for token in key_tokens(key_source):
+        for name in (resolved.artist_name, *split_artist_string(resolved.artist_name)[:1]):
+            for token in key_tokens(name):
                 artists = index.artist_tokens.get(token, ())
                 if len(artists) <= _MAX_ARTIST_POSTINGS:
                     pool.update(artists)
