@@ -85,7 +85,17 @@ def top(
 SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
+# MariaDB 10.11 prefers uq_listen_dedupe (user_id, track_id, listened_at) for GROUP BY track_id, reading the
+# user's whole history to skip a sort: 8.6 s instead of 1.2 s for a year of a 1M-listen history.
+_TIME_INDEX_HINT = "FORCE INDEX (ix_listens_user_listened_at)"
+
+
 def _scoped(stmt: SelectT, scope: ListenScope) -> SelectT:
+    """Restrict to the scope, and make MariaDB read the (user_id, listened_at) range like SQLite does."""
+    if scope.lo is not None or scope.hi is not None:
+        stmt = stmt.with_hint(Listen, _TIME_INDEX_HINT, "mariadb").with_hint(
+            Listen, _TIME_INDEX_HINT, "mysql"
+        )
     return stmt.where(*scope.conditions())
 
 
