@@ -146,6 +146,7 @@ def bench_maloja(csv_path: Path, work: Path) -> list[Timing]:
         timings.append(
             Timing("maloja import (Maloja 3.x)", _csv_rows(csv_path), elapsed, _child_cpu() - cpu, note)
         )
+        emit(timings[-1])
     tonearm = ROOT / ".venv" / "bin" / "tonearm"
     db_url = f"sqlite:///{work / 'tonearm-csv.db'}"
     cpu, wall = _child_cpu(), time.perf_counter()
@@ -158,6 +159,7 @@ def bench_maloja(csv_path: Path, work: Path) -> list[Timing]:
     timings.append(
         Timing("tonearm import (CLI, SQLite)", _csv_rows(csv_path), elapsed, _child_cpu() - cpu, note)
     )
+    emit(timings[-1])
     return timings
 
 
