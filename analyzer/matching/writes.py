@@ -58,7 +58,7 @@ class EnrichedListen:
     listened_at: datetime
     outcome: MatchOutcome
     at: datetime  # when it was matched (last_enriched_at)
-    seen: bool = True  # enriched before, so it may have candidates and facets to replace
+    seen: bool = True  # enriched before, so it may have candidates to replace
 
 
 @dataclass
@@ -134,7 +134,8 @@ def write_batch(
     at = items[0].at if items else None  # one run, one timestamp
     _UPDATE_MATCH.execute(connection, updates, {"b_at": at})
     _INSERT_CANDIDATE.execute(connection, candidates, {"p_at": at})
-    replace_facets(session, facets, existing=listen_ids)
+    # Facets are replaced for every listen: a review (even one undone) may have written some already.
+    replace_facets(session, facets)
     return result
 
 

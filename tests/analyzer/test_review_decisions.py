@@ -102,3 +102,15 @@ def test_group_accept_links_every_listen_of_the_song_once_per_second(sqlite_db: 
     with db.session() as s:
         assert review.undo(s) is not None
     assert state(db, second)[0] is None
+
+
+def test_a_pending_listen_linked_then_undone_enriches_cleanly(sqlite_db: Database):
+    db = sqlite_db
+    with db.session() as s:
+        song = fx.track(s, "Massive Attack", "Teardrop", duration=330, genre="trip hop")
+        pending = fx.listen(s, "Massive Attack", "Teardrop", duration=330)
+        review.link(s, pending, song, reviewer="ada")
+        review.undo(s)
+    assert state(db, pending) == (None, EnrichStatus.PENDING, None)
+    run(db)
+    assert state(db, pending)[:2] == (song, EnrichStatus.MATCHED)
