@@ -3,7 +3,7 @@ both the enrich run and the review decisions use."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select
@@ -31,14 +31,9 @@ _INSERT_GENRE = BulkStatement(
 )
 
 
-def replace_facets(
-    session: Session, facets: Mapping[int, Facets], *, existing: Collection[int] | None = None
-) -> None:
-    """Set the listen_artists and listen_genres of these listens to exactly the given ids (batched Core).
-
-    ``existing``: the listens that may already have rows (None: any of them); the others skip the DELETE.
-    """
-    listen_ids = list(facets) if existing is None else list(existing)
+def replace_facets(session: Session, facets: Mapping[int, Facets]) -> None:
+    """Set the listen_artists and listen_genres of these listens to exactly the given ids (batched Core)."""
+    listen_ids = list(facets)
     for start in range(0, len(listen_ids), _CHUNK):
         chunk = listen_ids[start : start + _CHUNK]
         session.execute(delete(ListenArtist).where(ListenArtist.listen_id.in_(chunk)))
