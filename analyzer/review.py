@@ -258,19 +258,19 @@ def _link(
     session: Session, listens: list[Listen], track_id: int, *, reviewer: str, action: str, strict: bool = True
 ) -> Decision:
     taken = _taken_moments(session, listens, track_id)
-    skipped = [listen.id for listen in listens if (listen.user_id, listen.listened_at) in taken]
+    chosen: list[Listen] = []
+    skipped: list[int] = []
+    for listen in listens:
+        moment = (listen.user_id, listen.listened_at)
+        if moment in taken:
+            skipped.append(listen.id)
+        else:
+            taken.add(moment)  # two listens of the group at the same second: the first keeps the link
+            chosen.append(listen)
     if skipped and strict:
         raise ReviewError(
             f"listen {skipped[0]} would repeat another listen of the same track at the same second (a duplicate)"
         )
-    chosen: list[Listen] = []
-    for listen in listens:
-        moment = (listen.user_id, listen.listened_at)
-        if moment in taken:
-            continue
-        taken.add(moment)  # two listens of the group at the same second: the first keeps the link
-        chosen.append(listen)
-    skipped = [listen.id for listen in listens if listen not in chosen]
     entry = UndoEntry(action, [_state(listen) for listen in chosen])
     _decide(session, chosen, track_id, reviewer, f"review_{action}")
     learned = _learn_aliases(session, chosen, track_id, entry)

@@ -114,3 +114,14 @@ def test_a_pending_listen_linked_then_undone_enriches_cleanly(sqlite_db: Databas
     assert state(db, pending) == (None, EnrichStatus.PENDING, None)
     run(db)
     assert state(db, pending)[:2] == (song, EnrichStatus.MATCHED)
+
+
+def test_linking_a_second_copy_of_a_play_is_refused(sqlite_db: Database):
+    db = sqlite_db
+    with db.session() as s:
+        song = fx.track(s, "Portishead", "Roads", duration=305)
+        fx.listen(s, "Portishead", "Roads", at=fx.START)
+        copy = fx.listen(s, "Portished", "Roads (Live)", at=fx.START)
+    run(db)
+    with db.session() as s, pytest.raises(review.ReviewError, match="same second"):
+        review.link(s, copy, song, reviewer="ada")
