@@ -144,7 +144,11 @@ def generate(db: Database, listens: int, tracks: int, seed: int = 7) -> None:
 def timed(label: str, func: Callable[[], Any], runs: int = 5) -> float:
     """Median wall time in ms; also prints this process's CPU time, which on a shared machine says more
     about SQLite (it runs in-process) than wall time does."""
-    func()  # warm the caches, as a second look in the GUI would
+    try:
+        func()  # warm the caches, as a second look in the GUI would
+    except Exception as error:  # report and go on: one failed figure should not hide the others
+        print(f"  {label:<38} FAILED: {str(error).splitlines()[0][:160]}", flush=True)
+        return float("nan")
     samples, cpu = [], []
     for _ in range(runs):
         began, began_cpu = time.perf_counter(), time.process_time()
