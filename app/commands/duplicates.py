@@ -37,7 +37,9 @@ def duplicates(
     if not groups:
         out.print("No duplicates found (run tonearm analyze first if files are new).")
     else:
-        out.print(f"{len(groups):,} groups, {sum(len(g.files) - 1 for g in groups):,} files that could go.")
+        spare = sum(len(g.files) - 1 for g in groups)
+        noun = "group" if len(groups) == 1 else "groups"
+        out.print(f"{len(groups):,} {noun}, {spare:,} file{'s' if spare != 1 else ''} that could go.")
 
 
 def _as_dict(group: DuplicateGroup) -> dict[str, object]:
