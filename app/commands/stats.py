@@ -18,12 +18,12 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from app.context import CliError, cli_context
+from app.similarity_bridge import similar_tracks_search
 from scrobbler.stats import (
     RANGE_HELP,
     ListenScope,
     NoAnalysisData,
     RangeError,
-    SimilarTracks,
     StatsTable,
     TopBy,
     TopKind,
@@ -178,11 +178,6 @@ def compat(
         console.print(f"  - {reason}")
 
 
-def similarity_search() -> SimilarTracks | None:
-    """The analyzer's similarity index, once it exists; None tells the user to analyse first."""
-    return None
-
-
 @app.command("recommend")
 def recommend(
     ctx: typer.Context,
@@ -195,13 +190,15 @@ def recommend(
     as_json: bool = JsonOption,
 ) -> None:
     """Owned tracks and albums close to what you play most that you have not played for a long time."""
-    with cli_context(ctx).database().session() as session:
+    db = cli_context(ctx).database()
+    search = similar_tracks_search(db)
+    with db.session() as session:
         scope = open_scope(session, user, range_text)
         try:
             found = recommendations(
                 session,
                 scope,
-                similarity_search(),
+                search,
                 now_epoch=int(time.time()),
                 not_played_days=not_played_days,
                 limit=limit,
