@@ -8,7 +8,11 @@ the GUI runs the same generator in a worker and turns events into signals. Nothi
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Cancelled(Exception):
@@ -47,3 +51,12 @@ class Progress:
     total: int | None = None
     message: str = ""
     counts: dict[str, int] = field(default_factory=dict)
+
+
+def run_to_end(events: Generator[Any, Any, T]) -> T:
+    """Drive a long operation to the end without showing progress; returns its summary (the return value)."""
+    while True:
+        try:
+            next(events)
+        except StopIteration as stop:
+            return stop.value

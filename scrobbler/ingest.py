@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.engine import Database
-from models.progress import CancelToken, Progress
+from models.progress import CancelToken, Progress, run_to_end
 from models.users import User
 from scrobbler.ingest_batch import BatchResult, write_batch
 from scrobbler.ingest_rows import PreparedListen, RowRejected, prepare
@@ -168,11 +168,7 @@ def run_ingest(
         batch_size=batch_size,
         duplicate_window_secs=duplicate_window_secs,
     )
-    while True:
-        try:
-            next(generator)
-        except StopIteration as done:
-            return done.value
+    return run_to_end(generator)
 
 
 def _location(payload: object) -> str:

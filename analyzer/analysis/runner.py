@@ -22,7 +22,7 @@ from analyzer.scan import reconcile_moved_files
 from analyzer.similarity import update_similarity_index
 from models.engine import Database
 from models.media import MediaFile
-from models.progress import CancelToken, Progress
+from models.progress import CancelToken, Progress, run_to_end
 
 BATCH_FILES = 50
 """Files per write transaction: analysis takes ~0.1-1 s a file, so this commits every few seconds."""
@@ -142,8 +142,4 @@ def _tally(summary: AnalysisSummary, job: AnalysisJob, outcome: AnalysisOutcome)
 def run_analysis(db: Database, **options: object) -> AnalysisSummary:
     """Run :func:`analyze_library` to the end, ignoring progress (tests, scripts)."""
     generator = analyze_library(db, **options)  # type: ignore[arg-type]
-    while True:
-        try:
-            next(generator)
-        except StopIteration as stop:
-            return stop.value
+    return run_to_end(generator)

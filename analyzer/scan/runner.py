@@ -23,7 +23,7 @@ from analyzer.scan.plan import PlannedFile, ScanPlan, load_known_files, mark_mis
 from analyzer.scan.reading import CHUNK_FILES, FileOutcome, ReadJob, read_in_pool
 from analyzer.scan.walker import FoundFile, WalkProblem, walk_folders
 from models.engine import Database
-from models.progress import CancelToken, Progress
+from models.progress import CancelToken, Progress, run_to_end
 
 BATCH_FILES = 1000
 """Files per write transaction: large enough for set-based SQL to pay off, small enough that a stop
@@ -160,11 +160,7 @@ def _size_writer_cache(session: Session) -> None:
 def run_scan(db: Database, roots: Sequence[str | os.PathLike[str]], **options: object) -> ScanSummary:
     """Run :func:`scan_folders` to the end, ignoring progress (tests, scripts)."""
     generator = scan_folders(db, roots, **options)  # type: ignore[arg-type]
-    while True:
-        try:
-            next(generator)
-        except StopIteration as stop:
-            return stop.value
+    return run_to_end(generator)
 
 
 __all__ = ["FoundFile", "ScanSummary", "run_scan", "scan_folders"]

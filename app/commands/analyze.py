@@ -21,7 +21,7 @@ from rich.progress import (
 from analyzer.acoustid import AcoustIdSummary, PyAcoustIdService, load_acoustid_config, sync_acoustid
 from analyzer.analysis import AnalysisSummary, analyze_library
 from app.context import CliError, cli_context
-from models.progress import Cancelled, CancelToken
+from models.progress import Cancelled, CancelToken, run_to_end
 from models.progress import Progress as WorkProgress
 
 app = typer.Typer()
@@ -87,11 +87,7 @@ def analyze(
 
 def _drain(events: Generator[WorkProgress, None, T], show_bar: bool) -> T:
     if not show_bar:
-        while True:
-            try:
-                next(events)
-            except StopIteration as stop:
-                return stop.value
+        return run_to_end(events)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=True) as bar:

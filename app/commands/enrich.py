@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from analyzer.matching import EnrichSummary, MatchSettings, enrich_listens
 from analyzer.matching.enrich import status_counts
 from app.context import CliError, cli_context
-from models.progress import Cancelled, CancelToken
+from models.progress import Cancelled, CancelToken, run_to_end
 from models.progress import Progress as EnrichProgress
 
 app = typer.Typer()
@@ -66,11 +66,7 @@ def enrich(
 
 def _drain(events: Generator[EnrichProgress, None, EnrichSummary], *, show_bar: bool) -> EnrichSummary:
     if not show_bar:
-        while True:
-            try:
-                next(events)
-            except StopIteration as stop:
-                return stop.value
+        return run_to_end(events)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("Reading the library", total=None)

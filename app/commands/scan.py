@@ -21,7 +21,7 @@ from rich.progress import (
 
 from analyzer.scan import ScanSummary, problem_files, scan_folders
 from app.context import CliError, cli_context
-from models.progress import Cancelled, CancelToken
+from models.progress import Cancelled, CancelToken, run_to_end
 from models.progress import Progress as ScanProgress
 
 app = typer.Typer()
@@ -69,11 +69,7 @@ def scan(
 def _drain(events: Generator[ScanProgress, None, ScanSummary], *, show_bar: bool) -> ScanSummary:
     """Run the scan generator, drawing a bar with files/s and ETA when asked; returns the summary."""
     if not show_bar:
-        while True:
-            try:
-                next(events)
-            except StopIteration as stop:
-                return stop.value
+        return run_to_end(events)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
