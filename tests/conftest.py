@@ -125,3 +125,14 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
         yield database
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def sqlite_split_db(tmp_path: Path) -> Iterator[Database]:
+    """An initialized SQLite database split into attached medialibrary/listens files."""
+    database = open_database(f"sqlite:///{tmp_path / 'tonearm.db'}", SchemaConfig("medialibrary", "listens"))
+    init_database(database)
+    try:
+        yield database
+    finally:
+        database.dispose()

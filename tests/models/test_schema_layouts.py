@@ -89,9 +89,8 @@ def test_listens_indexes(db: Database) -> None:
             assert [(r.Column_name, r.Collation) for r in rows] == [("user_id", "A"), ("listened_at", "D")]
 
 
-def test_sqlite_split_uses_one_file_per_schema(db: Database) -> None:
-    if not (db.is_sqlite and db.schemas.is_split):
-        pytest.skip("only meaningful for the SQLite split layout")
+def test_sqlite_split_uses_one_file_per_schema(sqlite_split_db: Database) -> None:
+    db = sqlite_split_db
     files = db.files()
     assert set(files) == {"main", "medialibrary", "listens"}
     for path in files.values():
