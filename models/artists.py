@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, media_table_args
-from models.types import MBID, UTCDateTime
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from models.types import MBID, UTCDateTime, utcnow
 
 
 class Artist(Base):

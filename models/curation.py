@@ -7,9 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.artists import utcnow
 from models.base import Base, media_table_args
-from models.types import UTCDateTime
+from models.types import UTCDateTime, utcnow
 
 
 class Playlist(Base):

@@ -20,10 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.artists import utcnow
 from models.base import Base, listens_table_args
 from models.enums import EnrichStatus, enum_column_type
-from models.types import MBID, DurationSecs, LongText, UnixTime, UTCDateTime
+from models.types import MBID, DurationSecs, LongText, UnixTime, UTCDateTime, utcnow
 
 
 class ListenRaw(Base):

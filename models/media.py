@@ -7,10 +7,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.artists import utcnow
 from models.base import Base, media_table_args
 from models.enums import AnalysisStatus, ScanStatus, enum_column_type
-from models.types import DurationSecs, FilePath, UTCDateTime
+from models.types import DurationSecs, FilePath, UTCDateTime, utcnow
 
 
 class MediaFile(Base):

@@ -7,10 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.artists import utcnow
 from models.base import Base, media_table_args
 from models.enums import ReleaseGroupType, enum_column_type
-from models.types import MBID, UTCDateTime
+from models.types import MBID, UTCDateTime, utcnow
 
 
 class ReleaseGroup(Base):

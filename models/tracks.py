@@ -7,10 +7,9 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.artists import utcnow
 from models.base import Base, media_table_args
 from models.enums import ArtistRole, enum_column_type
-from models.types import DurationSecs, LongText, UTCDateTime
+from models.types import DurationSecs, LongText, UTCDateTime, utcnow
 
 
 class Track(Base):

@@ -20,6 +20,11 @@ from sqlalchemy import BigInteger, DateTime, Dialect, Float, String, Text
 from sqlalchemy.types import TypeDecorator
 
 
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime: the default of every timestamp column."""
+    return datetime.now(UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime
     cache_ok = True

@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.artists import utcnow
 from models.base import Base, listens_table_args
-from models.types import UTCDateTime
+from models.types import UTCDateTime, utcnow
 
 
 class User(Base):

@@ -20,11 +20,11 @@ from analyzer.matching.index import CatalogIndex
 from analyzer.matching.matcher import ListenQuery, Matcher
 from analyzer.matching.scoring import MatchSettings
 from analyzer.matching.writes import EnrichedListen, shared_listen_moments, write_batch
-from models.artists import utcnow
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.listens import Listen
 from models.progress import CancelToken, Progress
+from models.types import utcnow
 from models.users import ConfigEntry
 
 RETRIED_STATUSES = (EnrichStatus.UNMATCHED, EnrichStatus.AMBIGUOUS)

@@ -19,9 +19,9 @@ from analyzer.catalog.upsert import chunked, insert_rows
 from analyzer.catalog.writer import CatalogWriter
 from analyzer.scan.plan import PlannedFile
 from analyzer.scan.reading import FileFailed, FileOutcome, FileRead
-from models.artists import utcnow
 from models.enums import AnalysisStatus, ScanStatus
 from models.media import MediaFile
+from models.types import utcnow
 
 MEDIA_FILES: Table = MediaFile.__table__  # type: ignore[assignment]
 REASON_WIDTH = 1000

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from analyzer.catalog.upsert import chunked, fetch_driver_rows
 from analyzer.scan.walker import FoundFile
-from models.artists import utcnow
 from models.enums import ScanStatus
 from models.media import MediaFile
+from models.types import utcnow
 
 _FS_ENCODING = sys.getfilesystemencoding()
 
