@@ -149,6 +149,13 @@ def open_database(
     return Database(url=resolved, schemas=schema_config, engine=engine)
 
 
+# Page cache per database file (negative: KiB) and memory-mapped reads. SQLite's defaults (2 MiB, no mmap)
+# are sized for phones; a music library with a million listens has indexes of a few hundred MiB, and stats,
+# matching and bulk imports walk them. The cache is allocated only as pages are used; mmap is address space.
+_SQLITE_CACHE_KIB = -65536
+_SQLITE_MMAP_BYTES = 1 << 30
+
+
 def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig) -> None:
     attach = [(name, sqlite_schema_file(main_database, name)) for name in schemas.named_schemas()]
 
@@ -162,6 +169,8 @@ def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig)
         for schema in ["main"] + [name for name, _ in attach]:
             cursor.execute(f"PRAGMA {_quote(schema)}.journal_mode=WAL")
             cursor.execute(f"PRAGMA {_quote(schema)}.synchronous=NORMAL")
+            cursor.execute(f"PRAGMA {_quote(schema)}.cache_size={_SQLITE_CACHE_KIB}")
+            cursor.execute(f"PRAGMA {_quote(schema)}.mmap_size={_SQLITE_MMAP_BYTES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
