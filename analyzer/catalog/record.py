@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from analyzer.credits import parse_artist_credit, split_title_variant
 from analyzer.tags import FileTags
@@ -43,21 +43,32 @@ _PRIMARY_TYPES: dict[str, ReleaseGroupType] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Credit:
-    """One artist on a track: ``mbid``/``sort_name`` only when the tags tie them to this very name."""
+class Credit(NamedTuple):
+    """One artist on a track: ``mbid``/``sort_name`` only when the tags tie them to this very name;
+    ``key`` is the normalized name (the artists row it points at)."""
 
     name: str
     role: str
     position: int
     join_phrase: str
-    mbid: str | None = None
-    sort_name: str | None = None
+    mbid: str | None
+    sort_name: str | None
+    key: str
 
 
-@dataclass(frozen=True, slots=True)
-class TrackRecord:
-    """A track as the catalog stores it, decided from one file's tags (and its path where tags are missing)."""
+def make_credit(
+    name: str, role: str, position: int, join_phrase: str, mbid: str | None = None, sort: str | None = None
+) -> Credit:
+    return Credit(name, role, position, join_phrase, mbid, sort, normalize(name))
+
+
+class TrackRecord(NamedTuple):
+    """A track as the catalog stores it, decided from one file's tags (and its path where tags are missing).
+
+    A named tuple, not a dataclass: records cross the process pool by the thousand, and tuples pickle and
+    unpickle several times faster. The ``*_key`` fields are the normalized forms the writer looks rows up
+    by, computed here in the worker so the single writer does not have to.
+    """
 
     track_uid: str
     title: str
@@ -80,7 +91,12 @@ class TrackRecord:
     release_ids: tuple[tuple[str, str], ...]
     group_ids: tuple[tuple[str, str], ...]
     attributes: tuple[tuple[str, str], ...]  # every raw tag key, repeated values joined
-    fallback: tuple[str, ...] = ()
+    fallback: tuple[str, ...]
+    title_key: str  # normalize(title)
+    album_key: str  # normalize(album), '' without an album
+    genre_keys: tuple[str, ...]  # normalize() of each of ``genres``
+    label_keys: tuple[str, ...]  # normalize() of each label name in ``labels``
+    title_alias_keys: tuple[str, ...]  # normalize() of each alias in ``title_aliases``
 
 
 def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ()) -> TrackRecord:
@@ -111,7 +127,7 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
         fallback.append("album")
 
     # A name that normalizes to nothing (blank, control characters) cannot be an artist row.
-    credits = tuple(c for c in _track_credits(tags, artist, title) if normalize(c.name))
+    credits = tuple(c for c in _track_credits(tags, artist, title) if c.key)
     album_artist = _album_artist(tags, credits) if album else None
     group_type = _group_type(tags, album_artist)
     uid_artist = album_artist.name if album_artist else (credits[0].name if credits else "")
@@ -121,6 +137,9 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
     attributes = _attributes(tags.raw)
     if fallback:
         attributes = (*attributes, (FALLBACK_KEY, ",".join(fallback)))
+    genres = tuple(dict.fromkeys(g.strip() for g in tags.genre if g.strip()))
+    labels = _labels(tags)
+    title_aliases = _title_aliases(title)
     return TrackRecord(
         track_uid=track_uid,
         title=title,
@@ -136,9 +155,9 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
         barcode=tags.barcode,
         disc_no=disc_no,
         track_no=track_no,
-        genres=tuple(dict.fromkeys(g.strip() for g in tags.genre if g.strip())),
-        labels=_labels(tags),
-        title_aliases=_title_aliases(title),
+        genres=genres,
+        labels=labels,
+        title_aliases=title_aliases,
         track_ids=_track_external_ids(tags),
         release_ids=_pairs(
             ("release_mbid", tags.musicbrainz_albumid), ("barcode", tags.barcode), ("asin", tags.asin)
@@ -146,6 +165,11 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
         group_ids=_pairs(("release_group_mbid", tags.musicbrainz_releasegroupid)),
         attributes=attributes,
         fallback=tuple(fallback),
+        title_key=normalize(title),
+        album_key=normalize(album),
+        genre_keys=tuple(normalize(genre) for genre in genres),
+        label_keys=tuple(normalize(name) for name, _ in labels),
+        title_alias_keys=tuple(normalize(alias) for alias, _ in title_aliases),
     )
 
 
@@ -198,10 +222,10 @@ def _track_credits(tags: FileTags, artist: str, title: str) -> tuple[Credit, ...
         if c.role in ("primary", "featuring") and len(ids) == len(named):
             mbid = ids[named.index(c)]
         sort = tags.artistsort if (len(primaries) == 1 and c is primaries[0] and tags.artistsort) else None
-        out.append(Credit(c.name, c.role, c.position, c.join_phrase, mbid, sort))
+        out.append(make_credit(c.name, c.role, c.position, c.join_phrase, mbid, sort))
     for position, composer in enumerate(tags.composer, start=len(out)):
         if composer.strip():
-            out.append(Credit(composer.strip(), "composer", position, ""))
+            out.append(make_credit(composer.strip(), "composer", position, ""))
     return tuple(out)
 
 
@@ -212,10 +236,10 @@ def _album_artist(tags: FileTags, credits: tuple[Credit, ...]) -> Credit:
     if not name and tags.compilation:
         name = VARIOUS_ARTISTS
     if normalize(name):
-        return Credit(name, "primary", 0, "", mbid, tags.albumartistsort)
+        return make_credit(name, "primary", 0, "", mbid, tags.albumartistsort)
     first = next((c for c in credits if c.role == "primary"), None)
     if first is None:
-        return Credit(UNKNOWN_ARTIST, "primary", 0, "")
+        return make_credit(UNKNOWN_ARTIST, "primary", 0, "")
     return first
 
 
@@ -224,7 +248,7 @@ def _group_type(tags: FileTags, album_artist: Credit | None) -> ReleaseGroupType
     for secondary in types[1:]:
         if secondary in _SECONDARY_TYPES:
             return _SECONDARY_TYPES[secondary]
-    if tags.compilation or (album_artist and normalize(album_artist.name) == "various artists"):
+    if tags.compilation or (album_artist and album_artist.key == "various artists"):
         return ReleaseGroupType.COMPILATION
     if types:
         return _SECONDARY_TYPES.get(types[0]) or _PRIMARY_TYPES.get(types[0], ReleaseGroupType.OTHER)

@@ -67,6 +67,27 @@ def _cut(text: str | None, width: int) -> str | None:
     return None if text is None else text[:width]
 
 
+GroupKey = tuple[str, int]
+"""A release group's natural key: (normalized album title, album artist id)."""
+
+
+def _group_key(record: TrackRecord, artist_ids: dict[str, int]) -> GroupKey | None:
+    if record.album is None or record.album_artist is None:
+        return None
+    return record.album_key, artist_ids[record.album_artist.key]
+
+
+def _release_id_of(
+    record: TrackRecord,
+    group_key: GroupKey | None,
+    release_ids: dict[Hashable, int],
+    group_ids: dict[Hashable, int],
+) -> int | None:
+    if group_key is None:
+        return None
+    return release_ids[(group_ids[group_key], record.album_key, record.release_date)]
+
+
 class CatalogWriter:
     """Find-or-create of every catalog entity for batches of records, with ids cached across batches."""
 
@@ -88,9 +109,10 @@ class CatalogWriter:
         if not records:
             return []
         artist_ids = self._artists(session, records)
-        group_ids, release_ids = self._releases(session, records, artist_ids)
-        track_ids = self._tracks(session, records, artist_ids, group_ids)
-        self._track_links(session, records, track_ids, artist_ids, release_ids)
+        group_keys = [_group_key(record, artist_ids) for record in records]
+        group_ids, release_ids = self._releases(session, records, group_keys)
+        track_ids = self._tracks(session, records, artist_ids, group_ids, group_keys)
+        self._track_links(session, records, track_ids, artist_ids, release_ids, group_ids, group_keys)
         return [track_ids[r.track_uid] for r in records]
 
     def file_source_id(self, session: Session) -> int:
@@ -108,7 +130,7 @@ class CatalogWriter:
         credited: list[tuple[str, Credit]] = []
         for record in records:
             for credit in (*record.credits, *((record.album_artist,) if record.album_artist else ())):
-                key = normalize(credit.name)
+                key = credit.key
                 if not key:
                     continue
                 credited.append((key, credit))
@@ -160,13 +182,13 @@ class CatalogWriter:
     # -- release groups and releases -----------------------------------------------------------------
 
     def _releases(
-        self, session: Session, records: Sequence[TrackRecord], artist_ids: dict[str, int]
+        self, session: Session, records: Sequence[TrackRecord], group_keys: list[GroupKey | None]
     ) -> tuple[dict[Hashable, int], dict[Hashable, int]]:
         groups: dict[Hashable, dict[str, Any]] = {}
-        for record in records:
-            if record.album is None or record.album_artist is None:
+        for record, key in zip(records, group_keys, strict=True):
+            if key is None or key in groups:
                 continue
-            key = self._group_key(record, artist_ids)
+            assert record.album is not None
             groups.setdefault(
                 key,
                 {
@@ -180,11 +202,14 @@ class CatalogWriter:
             )
         group_ids = self.groups.resolve(session, groups)
         releases: dict[Hashable, dict[str, Any]] = {}
-        for record in records:
-            if record.album is None or record.album_artist is None:
+        for record, key in zip(records, group_keys, strict=True):
+            if key is None:
                 continue
-            group_id = group_ids[self._group_key(record, artist_ids)]
-            release_key = (group_id, normalize(record.album), record.release_date)
+            assert record.album is not None
+            group_id = group_ids[key]
+            release_key = (group_id, record.album_key, record.release_date)
+            if release_key in releases:
+                continue
             releases.setdefault(
                 release_key,
                 {
@@ -203,9 +228,9 @@ class CatalogWriter:
             session,
             EntityType.RELEASE_GROUP,
             (
-                (group_ids[self._group_key(r, artist_ids)], scheme, value)
-                for r in records
-                if r.album is not None
+                (group_ids[key], scheme, value)
+                for r, key in zip(records, group_keys, strict=True)
+                if key is not None
                 for scheme, value in r.group_ids
             ),
         )
@@ -213,18 +238,13 @@ class CatalogWriter:
             session,
             EntityType.RELEASE,
             (
-                (self._release_id_of(r, release_ids, artist_ids), scheme, value)
-                for r in records
-                if r.album is not None
+                (_release_id_of(r, key, release_ids, group_ids), scheme, value)
+                for r, key in zip(records, group_keys, strict=True)
+                if key is not None
                 for scheme, value in r.release_ids
             ),
         )
         return group_ids, release_ids
-
-    @staticmethod
-    def _group_key(record: TrackRecord, artist_ids: dict[str, int]) -> tuple[str, int]:
-        assert record.album is not None and record.album_artist is not None
-        return normalize(record.album), artist_ids[normalize(record.album_artist.name)]
 
     # -- tracks --------------------------------------------------------------------------------------
 
@@ -234,19 +254,18 @@ class CatalogWriter:
         records: Sequence[TrackRecord],
         artist_ids: dict[str, int],
         group_ids: dict[Hashable, int],
+        group_keys: list[GroupKey | None],
     ) -> dict[str, int]:
         rows: dict[Hashable, dict[str, Any]] = {}
-        for record in records:
+        for record, key in zip(records, group_keys, strict=True):
             primary = next((c for c in record.credits if c.role == "primary"), None)
             rows[record.track_uid] = {
                 "track_uid": record.track_uid,
                 "title": record.title[:1024],
-                "title_normalized": normalize(record.title),
+                "title_normalized": record.title_key,
                 "duration_secs": record.duration_secs,
-                "primary_artist_id": artist_ids.get(normalize(primary.name)) if primary else None,
-                "album_id": group_ids[self._group_key(record, artist_ids)]
-                if record.album is not None and record.album_artist is not None
-                else None,
+                "primary_artist_id": artist_ids.get(primary.key) if primary else None,
+                "album_id": group_ids[key] if key is not None else None,
             }
         created: set[Hashable] = set()
         ids = self.tracks.resolve(
@@ -307,24 +326,19 @@ class CatalogWriter:
         track_ids: dict[str, int],
         artist_ids: dict[str, int],
         release_ids: dict[Hashable, int],
+        group_ids: dict[Hashable, int],
+        group_keys: list[GroupKey | None],
     ) -> None:
         source_id = self.file_source_id(session)
-        genre_ids = self.genres.resolve(
-            session,
-            {
-                normalize(g): {"name": g[:255], "name_normalized": normalize(g)}
-                for r in records
-                for g in r.genres
-            },
-        )
-        label_ids = self.labels.resolve(
-            session,
-            {
-                normalize(name): {"name": name[:1024], "name_normalized": normalize(name)}
-                for r in records
-                for name, _ in r.labels
-            },
-        )
+        wanted_genres: dict[Hashable, dict[str, Any]] = {}
+        wanted_labels: dict[Hashable, dict[str, Any]] = {}
+        for r in records:
+            for genre, genre_key in zip(r.genres, r.genre_keys, strict=True):
+                wanted_genres[genre_key] = {"name": genre[:255], "name_normalized": genre_key}
+            for (name, _), label_key in zip(r.labels, r.label_keys, strict=True):
+                wanted_labels[label_key] = {"name": name[:1024], "name_normalized": label_key}
+        genre_ids = self.genres.resolve(session, wanted_genres)
+        label_ids = self.labels.resolve(session, wanted_labels)
         credits: dict[tuple[int, int, str], dict[str, Any]] = {}
         genres: dict[tuple[int, int], dict[str, Any]] = {}
         track_labels: dict[tuple[int, int], dict[str, Any]] = {}
@@ -332,10 +346,10 @@ class CatalogWriter:
         items: dict[tuple[int, int, int, int], dict[str, Any]] = {}
         aliases: dict[tuple[int, str], dict[str, Any]] = {}
         attributes: list[tuple[int, str, str, int]] = []
-        for record in records:
+        for record, group_key in zip(records, group_keys, strict=True):
             track_id = track_ids[record.track_uid]
             for credit in record.credits:
-                artist_id = artist_ids.get(normalize(credit.name))
+                artist_id = artist_ids.get(credit.key)
                 if artist_id is not None:
                     credits.setdefault(
                         (track_id, artist_id, credit.role),
@@ -348,14 +362,14 @@ class CatalogWriter:
                             "join_phrase": credit.join_phrase[:64],
                         },
                     )
-            for index, genre in enumerate(record.genres):
-                gid = genre_ids[normalize(genre)]
+            for index, genre_key in enumerate(record.genre_keys):
+                gid = genre_ids[genre_key]
                 genres.setdefault(
                     (track_id, gid), {"track_id": track_id, "genre_id": gid, "weight": 1.0 / (index + 1)}
                 )
-            release_id = self._release_id_of(record, release_ids, artist_ids)
-            for name, catalog_number in record.labels:
-                lid = label_ids[normalize(name)]
+            release_id = _release_id_of(record, group_key, release_ids, group_ids)
+            for (_name, catalog_number), label_key in zip(record.labels, record.label_keys, strict=True):
+                lid = label_ids[label_key]
                 track_labels[(track_id, lid)] = {"track_id": track_id, "label_id": lid}
                 if (
                     release_id is not None
@@ -368,17 +382,17 @@ class CatalogWriter:
             if release_id is not None:
                 key = (release_id, track_id, record.disc_no, record.track_no)
                 items[key] = dict(zip(("release_id", "track_id", "disc_no", "track_no"), key, strict=True))
-            for alias, kind in record.title_aliases:
-                aliases[(track_id, normalize(alias))] = {
+            for (alias, kind), alias_key in zip(record.title_aliases, record.title_alias_keys, strict=True):
+                aliases[(track_id, alias_key)] = {
                     "track_id": track_id,
                     "alias": alias[:1024],
-                    "alias_normalized": normalize(alias),
+                    "alias_normalized": alias_key,
                     "kind": kind,
                     "source": "tag",
                 }
             # Keys are unique per record (merged case-insensitively in the worker); a second file of the
             # same track in this batch loses to the first on the unique key, as a rescan would.
-            attributes.extend((track_id, key, value, source_id) for key, value in record.attributes)
+            attributes += [(track_id, key, value, source_id) for key, value in record.attributes]
         insert_rows(session, TRACK_ARTISTS, list(credits.values()))
         insert_rows(session, TRACK_GENRES, list(genres.values()))
         insert_rows(session, TRACK_LABELS, list(track_labels.values()))
@@ -391,14 +405,6 @@ class CatalogWriter:
             EntityType.TRACK,
             ((track_ids[r.track_uid], scheme, value) for r in records for scheme, value in r.track_ids),
         )
-
-    def _release_id_of(
-        self, record: TrackRecord, release_ids: dict[Hashable, int], artist_ids: dict[str, int]
-    ) -> int | None:
-        if record.album is None or record.album_artist is None:
-            return None
-        group_id = self.groups.ids[self._group_key(record, artist_ids)]
-        return release_ids[(group_id, normalize(record.album), record.release_date)]
 
     def _external(self, session: Session, entity: EntityType, found: Any) -> None:
         rows: list[dict[str, Any]] = []

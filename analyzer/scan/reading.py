@@ -10,7 +10,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from analyzer.catalog.record import TrackRecord, build_track_record
 from analyzer.tags import TagReadError, read_tags
@@ -18,8 +18,7 @@ from analyzer.tags import TagReadError, read_tags
 CHUNK_FILES = 48
 
 
-@dataclass(frozen=True, slots=True)
-class StreamInfo:
+class StreamInfo(NamedTuple):
     format: str
     codec: str
     duration_secs: float
@@ -29,14 +28,14 @@ class StreamInfo:
     lossless: bool
 
 
-@dataclass(frozen=True, slots=True)
-class FileRead:
+class FileRead(NamedTuple):
+    """A file read into its record (named tuples all the way down: they cross the pool cheaply)."""
+
     stream: StreamInfo
     record: TrackRecord
 
 
-@dataclass(frozen=True, slots=True)
-class FileFailed:
+class FileFailed(NamedTuple):
     """Why a file is not in the catalog: ``kind`` for programs, ``reason`` for people."""
 
     kind: str
