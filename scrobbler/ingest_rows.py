@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -25,6 +25,7 @@ _SOURCE_TRACK_ID_WIDTH = 255
 _NAME_WIDTH = 1024
 _ISRC_WIDTH = 16
 _SPOTIFY_WIDTH = 64
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Derived source track ids start with this, so they can never equal a real one (see derived_track_key).
 DERIVED_KEY_PREFIX = "~names:"
 
@@ -33,14 +34,20 @@ class RowRejected(ValueError):
     """The record cannot be stored as it is; the message is the reason shown in the import report."""
 
 
-@dataclass(slots=True)
-class PreparedListen:
-    """One record's values for listens_raw and listens, plus the keys ingest matches on."""
+class PreparedListen(NamedTuple):
+    """One record's checked values for listens_raw and listens, plus the keys ingest matches on.
 
-    record: ListenRecord
+    A plain tuple: cheap to build, and cheap to pickle when a parse worker process sends it to the
+    writer (scrobbler/ingest_worker.py).
+    """
+
     listened_at: int
+    source: str
     source_track_id: str
     payload_json: str
+    artist_name: str  # stripped
+    track_name: str  # stripped
+    release_name: str | None
     artist_normalized: str
     track_normalized: str
     release_normalized: str | None
@@ -49,10 +56,16 @@ class PreparedListen:
     spotify_id: str | None
     duration_secs: float | None
     played_secs: float | None
-    # The listens_raw dedupe key without the user (one ingest run writes for one user).
-    raw_key: tuple[int, str, str]
-    # (artist, track) normalized: what cross-source duplicates are matched on.
-    names: tuple[str, str]
+
+    @property
+    def raw_key(self) -> tuple[int, str, str]:
+        """The listens_raw dedupe key without the user (one ingest run writes for one user)."""
+        return (self.listened_at, self.source, self.source_track_id)
+
+    @property
+    def names(self) -> tuple[str, str]:
+        """(artist, track) normalized: what cross-source duplicates are matched on."""
+        return (self.artist_normalized, self.track_normalized)
 
 
 def derived_track_key(artist_normalized: str, track_normalized: str) -> str:
@@ -84,6 +97,8 @@ def _positive_or_none(value: float | None) -> float | None:
 def _mbid_or_none(value: str | None) -> str | None:
     if not value:
         return None
+    if _CANONICAL_UUID.fullmatch(value):  # what importers already give (fields.clean_mbid): no re-parse
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:
@@ -115,18 +130,19 @@ def prepare(record: ListenRecord) -> PreparedListen:
     listened_at = to_epoch(record.listened_at)
     source_track_id = record.source_track_id or derived_track_key(artist_normalized, track_normalized)
     return PreparedListen(
-        record=record,
-        listened_at=listened_at,
-        source_track_id=source_track_id,
-        payload_json=payload_text(record.payload),
-        artist_normalized=artist_normalized,
-        track_normalized=track_normalized,
-        release_normalized=normalize(record.release_name) or None,
-        recording_mbid=_mbid_or_none(record.recording_mbid),
-        isrc=isrc.upper() if isrc else None,
-        spotify_id=spotify_id,
-        duration_secs=_positive_or_none(record.duration_secs),
-        played_secs=_positive_or_none(record.duration_played_secs),
-        raw_key=(listened_at, source, source_track_id),
-        names=(artist_normalized, track_normalized),
+        listened_at,
+        source,
+        source_track_id,
+        payload_text(record.payload),
+        artist,
+        track,
+        record.release_name,
+        artist_normalized,
+        track_normalized,
+        normalize(record.release_name) or None,
+        _mbid_or_none(record.recording_mbid),
+        isrc.upper() if isrc else None,
+        spotify_id,
+        _positive_or_none(record.duration_secs),
+        _positive_or_none(record.duration_played_secs),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -201,3 +202,28 @@ def test_rows_the_database_cannot_hold_fail_with_a_reason(db: Database, user_id:
     with db.session() as session:
         listen = session.scalars(select(Listen)).one()
         assert (listen.recording_mbid, listen.isrc, listen.track_duration_secs) == (None, None, None)
+
+
+def test_partial_reimport_links_every_listen_to_its_own_raw_row(db: Database, user_id: int) -> None:
+    """Half the rows stored already, the rest new and out of order: each new listen points at the raw
+    row holding its own payload (the SQLite writer derives ids from SQLite's rowid rule)."""
+    rows = [record("lastfm_csv", 300 * i, track_name=f"Song {i}", payload={"i": i}) for i in range(40)]
+    first = run_ingest(db, rows[::2], user_id, batch_size=7)
+    shuffled = rows[1::2][::-1] + rows[::2]
+    second = run_ingest(db, shuffled, user_id, batch_size=9)
+    assert (first.imported, second.imported, second.duplicates) == (20, 20, 20)
+    with db.session() as session:
+        query = select(
+            Listen.track_name, Listen.listened_at, ListenRaw.payload_json, ListenRaw.listened_at
+        ).join(ListenRaw, ListenRaw.id == Listen.raw_id)
+        pairs = session.execute(query).all()
+        primaries = session.execute(
+            select(ListenSource.listen_id, ListenSource.raw_id, Listen.raw_id)
+            .join(Listen, Listen.id == ListenSource.listen_id)
+            .where(ListenSource.relation == "primary")
+        ).all()
+    assert len(pairs) == 40
+    for track_name, listened_at, payload, raw_listened_at in pairs:
+        assert track_name == f"Song {json.loads(payload)['i']}"
+        assert listened_at == raw_listened_at
+    assert len(primaries) == 40 and all(raw_id == own_raw for _, raw_id, own_raw in primaries)
