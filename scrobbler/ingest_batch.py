@@ -87,30 +87,39 @@ def write_batch(
 
     links = _id_links(session, [row for _, row in new])
     stored = _stored_neighbours(session, user_id, [row.listened_at for _, row in new], window_secs)
+    # A twin by names must come from another source: with one source in play (a plain file import), only
+    # the same linked track at the same second can be a twin, and the per-name bookkeeping is skipped.
+    sources = {row.source for _, row in new}
+    sources.update(canonical.source for canonical in stored)
+    by_name = len(sources) > 1
     by_names: dict[tuple[str, str], list[_Canonical]] = {}
     by_track_time: dict[tuple[int, int], _Canonical] = {}
     for canonical in stored:
         by_names.setdefault(canonical.names, []).append(canonical)
         if canonical.track_id is not None:
             by_track_time[(canonical.track_id, canonical.listened_at)] = canonical
-    if stored:
+    if stored and by_name:
         new_names = {row.names for _, row in new}
         _load_duplicate_sources(session, [c for c in stored if c.names in new_names])
 
     fresh: list[tuple[int, PreparedListen, int | None, str | None]] = []
     duplicates: list[tuple[_Canonical, int]] = []
     for raw_id, row in new:
-        track_id, reason = links.get(id(row), (None, None))
-        twin = _find_twin(row, track_id, by_names, by_track_time, window_secs) if by_names else None
+        track_id, reason = links.get(id(row), _NO_LINK)
+        twin = by_track_time.get((track_id, row.listened_at)) if track_id is not None else None
+        if twin is None and by_name:
+            twin = _find_twin(row, by_names, window_secs)
         if twin is not None:
             twin.duplicate_sources.add(row.source)
             duplicates.append((twin, raw_id))
             continue
-        canonical = _Canonical(row.listened_at, row.source, row.names, track_id, raw_id=raw_id)
-        by_names.setdefault(row.names, []).append(canonical)
-        if track_id is not None:
-            by_track_time[(track_id, row.listened_at)] = canonical
-            result.linked[reason or ""] = result.linked.get(reason or "", 0) + 1
+        if by_name or track_id is not None:
+            canonical = _Canonical(row.listened_at, row.source, row.names, track_id, raw_id=raw_id)
+            if by_name:
+                by_names.setdefault(canonical.names, []).append(canonical)
+            if track_id is not None:
+                by_track_time[(track_id, row.listened_at)] = canonical
+                result.linked[reason or ""] = result.linked.get(reason or "", 0) + 1
         fresh.append((raw_id, row, track_id, reason))
 
     listen_ids = store.insert_listens(user_id, fresh)
@@ -354,21 +363,15 @@ def _sqlite_statements(connection: Connection) -> _SqliteSql:
 
 
 def _find_twin(
-    row: PreparedListen,
-    track_id: int | None,
-    by_names: dict[tuple[str, str], list[_Canonical]],
-    by_track_time: dict[tuple[int, int], _Canonical],
-    window_secs: int,
+    row: PreparedListen, by_names: dict[tuple[str, str], list[_Canonical]], window_secs: int
 ) -> _Canonical | None:
-    """The canonical listen ``row`` repeats, if any.
+    """The canonical listen ``row`` repeats by names, if any.
 
     A twin comes from another source, has the same normalized artist and track, lies within the window,
     and has no copy from this source yet (a quick replay from one source is two listens; the nearest
-    free twin wins). The same linked track at the very same second is always the same listen: the
-    contract's uq_listen_dedupe (user_id, track_id, listened_at) says so.
+    free twin wins). The same linked track at the very same second is always the same listen (the
+    contract's uq_listen_dedupe (user_id, track_id, listened_at) says so); the caller checks that first.
     """
-    if track_id is not None and (exact := by_track_time.get((track_id, row.listened_at))) is not None:
-        return exact
     source = row.source
     best: _Canonical | None = None
     for candidate in by_names.get(row.names, ()):
@@ -381,6 +384,9 @@ def _find_twin(
         ):
             best = candidate
     return best
+
+
+_NO_LINK: tuple[None, None] = (None, None)
 
 
 def _id_links(session: Session, rows: Sequence[PreparedListen]) -> dict[int, tuple[int, str]]:

@@ -63,7 +63,13 @@ def insert_tuples(
         for name in order:
             process = processors.get(name)
             if name in given:
-                columns.append(tuple(map(process, given[name])) if process else given[name])
+                values = given[name]
+                if process is None:
+                    columns.append(values)
+                elif values.count(values[0]) == len(values):  # one value for the batch (a status, now)
+                    columns.append((process(values[0]),) * len(values))
+                else:
+                    columns.append(tuple(map(process, values)))
             else:
                 value = defaults[name]()
                 columns.append((process(value) if process else value,) * len(rows))
@@ -91,7 +97,9 @@ def _compiled_insert(connection: Connection, table: Table, columns: tuple[str, .
         processors: dict[str, Callable[[Any], Any]] = {}
         defaults: dict[str, Callable[[], Any]] = {}
         for name in order:
-            process = table.c[name].type.bind_processor(dialect)
+            # dialect_impl: a TypeDecorator's own bind_processor would skip its impl's dialect processing
+            # (SQLite's DATETIME formatting), leaving the driver to adapt values its own way.
+            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 processors[name] = process
             if name not in columns:
@@ -129,6 +137,55 @@ def fetch_driver_rows(session: Session, statement: Select[Any]) -> list[tuple[An
         cursor.close()
 
 
+def select_in(
+    session: Session, table: Table, names: Sequence[str], column: str, values: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``names`` of ``table`` WHERE ``column`` IN ``values``, run through the driver (no row
+    objects).
+
+    The SQL is compiled once per column set and size bucket (``values`` are padded with their last one to
+    a power of two), so a batch's lookups skip SQLAlchemy's per-literal coercion and IN expansion; the
+    columns read must be ones whose stored form is what the caller wants (ids, text, integers)."""
+    if not values:
+        return []
+    connection = session.connection()
+    size = max(8, 1 << (len(values) - 1).bit_length())
+    sql, positional, process = _compiled_select_in(connection, table, tuple(names), column, size)
+    padded = [*values, *(values[-1],) * (size - len(values))]
+    if process is not None:
+        padded = [process(value) for value in padded]
+    params: Any = padded if positional else {f"v{i}": value for i, value in enumerate(padded)}
+    cursor = connection.connection.cursor()  # the transaction's own DBAPI connection
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+_SELECT_IN: dict[tuple[Any, ...], tuple[str, bool, Callable[[Any], Any] | None]] = {}
+
+
+def _compiled_select_in(
+    connection: Connection, table: Table, names: tuple[str, ...], column: str, size: int
+) -> tuple[str, bool, Callable[[Any], Any] | None]:
+    dialect = connection.dialect
+    translate = connection.get_execution_options().get("schema_translate_map") or {}
+    key = (table.name, names, column, size, id(dialect), tuple(sorted(translate.items(), key=repr)))
+    found = _SELECT_IN.get(key)
+    if found is None:
+        statement = select(*(table.c[name] for name in names))
+        where = statement.where(table.c[column].in_([bindparam(f"v{i}") for i in range(size)]))
+        compiled = where.compile(
+            dialect=dialect, schema_translate_map=translate, render_schema_translate=True
+        )
+        order = tuple(compiled.positiontup or ())
+        assert not dialect.positional or order == tuple(f"v{i}" for i in range(size)), order
+        process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        found = _SELECT_IN[key] = (compiled.string, bool(dialect.positional), process)
+    return found
+
+
 def chunked(items: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -146,6 +203,7 @@ class IdCache:
         self.table = table
         self.columns: list[Column[Any]] = [table.c[name] for name in key_columns]
         self.ids: dict[Hashable, int] = {}
+        self._names = ("id", *key_columns)
 
     def key_of(self, row: Sequence[Any]) -> Hashable:
         return row[0] if len(self.columns) == 1 else tuple(row)
@@ -173,13 +231,12 @@ class IdCache:
         return {key: self.ids[key] for key in wanted}
 
     def _load(self, session: Session, keys: list[Hashable]) -> None:
-        first = self.columns[0]
         lookup = sorted({key[0] if isinstance(key, tuple) else key for key in keys}, key=repr)
         wanted = set(keys)
+        single = len(self.columns) == 1
         for chunk in chunked(lookup):
-            statement = select(self.table.c.id, *self.columns).where(first.in_(chunk))
-            for row in session.execute(statement):
-                key = self.key_of(row[1:])
+            for row in select_in(session, self.table, self._names, self._names[1], chunk):
+                key = row[1] if single else tuple(row[1:])
                 if key in wanted:
                     self.ids[key] = row[0]
 

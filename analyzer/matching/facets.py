@@ -4,7 +4,7 @@ both the enrich run and the review decisions use."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -19,32 +19,53 @@ from models.tracks import TitleAlias, Track, TrackArtist, TrackGenre
 
 Facets = tuple[Sequence[int], Sequence[int]]  # (artist ids, genre ids)
 _CHUNK = 500
+_DENSE_SPAN = 2  # ids spanning at most this many times their count are probed with a range read
+_ARTISTS = cast(Table, ListenArtist.__table__)
+_GENRES = cast(Table, ListenGenre.__table__)
 _INSERT_ARTIST = BulkStatement(
-    insert(cast(Table, ListenArtist.__table__)).values(
-        listen_id=bindparam("p_listen"), artist_id=bindparam("p_artist")
-    )
+    insert(_ARTISTS).values(listen_id=bindparam("p_listen"), artist_id=bindparam("p_artist"))
 )
 _INSERT_GENRE = BulkStatement(
-    insert(cast(Table, ListenGenre.__table__)).values(
-        listen_id=bindparam("p_listen"), genre_id=bindparam("p_genre")
-    )
+    insert(_GENRES).values(listen_id=bindparam("p_listen"), genre_id=bindparam("p_genre"))
 )
 
 
 def replace_facets(session: Session, facets: Mapping[int, Facets]) -> None:
     """Set the listen_artists and listen_genres of these listens to exactly the given ids (batched Core)."""
-    listen_ids = list(facets)
-    for start in range(0, len(listen_ids), _CHUNK):
-        chunk = listen_ids[start : start + _CHUNK]
-        session.execute(delete(ListenArtist).where(ListenArtist.listen_id.in_(chunk)))
-        session.execute(delete(ListenGenre).where(ListenGenre.listen_id.in_(chunk)))
-    artists = [
-        {"p_listen": lid, "p_artist": a} for lid, (ids, _) in facets.items() for a in dict.fromkeys(ids)
-    ]
-    genres = [{"p_listen": lid, "p_genre": g} for lid, (_, ids) in facets.items() for g in dict.fromkeys(ids)]
+    artists = [(lid, a) for lid, (ids, _) in facets.items() for a in dict.fromkeys(ids)]
+    genres = [(lid, g) for lid, (_, ids) in facets.items() for g in dict.fromkeys(ids)]
+    write_facet_rows(session, list(facets), artists, genres)
+
+
+def write_facet_rows(
+    session: Session,
+    listen_ids: Sequence[int],
+    artists: Sequence[tuple[int, int]],
+    genres: Sequence[tuple[int, int]],
+) -> None:
+    """Replace the facets of ``listen_ids`` with these (listen id, artist id) and (listen id, genre id)
+    rows (each pair once)."""
+    for table, column in ((_ARTISTS, _ARTISTS.c.listen_id), (_GENRES, _GENRES.c.listen_id)):
+        for chunk in _listens_with_rows(session, column, listen_ids):
+            session.execute(delete(table).where(column.in_(chunk)))
     connection = session.connection()
-    _INSERT_ARTIST.execute(connection, artists)
-    _INSERT_GENRE.execute(connection, genres)
+    _INSERT_ARTIST.execute(connection, ("p_listen", "p_artist"), artists)
+    _INSERT_GENRE.execute(connection, ("p_listen", "p_genre"), genres)
+
+
+def _listens_with_rows(session: Session, column: Any, listen_ids: Sequence[int]) -> list[list[int]]:
+    """Chunks of ``listen_ids`` to delete facet rows of. A dense id span (an enrich batch of pending
+    listens) is first probed with one range read of the primary key, usually finding nothing; a sparse
+    one is deleted by id lists outright."""
+    ids = sorted(listen_ids)
+    if not ids:
+        return []
+    low, high = ids[0], ids[-1]
+    if high - low < _DENSE_SPAN * len(ids):
+        wanted = set(ids)
+        found = session.connection().execute(select(column.distinct()).where(column.between(low, high)))
+        ids = [lid for (lid,) in found if lid in wanted]
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
 
 
 def track_facets(session: Session, track_id: int) -> Facets:

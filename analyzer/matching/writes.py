@@ -17,7 +17,7 @@ from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from analyzer.matching.bulk_sql import BulkStatement
-from analyzer.matching.facets import Facets, replace_facets
+from analyzer.matching.facets import write_facet_rows
 from analyzer.matching.index import CatalogIndex
 from analyzer.matching.matcher import MatchOutcome
 from models.enums import EnrichStatus
@@ -25,8 +25,10 @@ from models.integrity import ensure_tracks_exist
 from models.listens import Listen, ListenMatchCandidate
 
 DUPLICATE_REASON = "duplicate_listen"
-_STATUS = {status.value: status for status in EnrichStatus}  # EnrichStatus(...) costs ~10 µs a call
+_MATCHED = EnrichStatus.MATCHED.value
 _CHUNK = 500
+_UPDATE_COLUMNS = ("b_id", "b_track_id", "b_status", "b_confidence", "b_reason")
+_CANDIDATE_COLUMNS = ("p_listen", "p_track", "p_confidence", "p_rank", "p_features")
 _listens = cast(Table, Listen.__table__)
 _UPDATE_MATCH = BulkStatement(
     _listens.update()
@@ -96,46 +98,46 @@ def write_batch(
     for start in range(0, len(listen_ids), _CHUNK):
         chunk = listen_ids[start : start + _CHUNK]
         session.execute(delete(ListenMatchCandidate).where(ListenMatchCandidate.listen_id.in_(chunk)))
-    updates = []
-    candidates = []
-    facets: dict[int, Facets] = {}
+    duplicates = result.duplicates
+    tracks = index.tracks
+    updates: list[tuple[int, int | None, str, float | None, str]] = []
+    candidates: list[tuple[int, int, float, int, str]] = []
+    artists: list[tuple[int, int]] = []
+    genres: list[tuple[int, int]] = []
+    track_facets: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
     for item in items:
         outcome = item.outcome
-        duplicate = item.listen_id in result.duplicates
-        track_id = None if duplicate else outcome.track_id
-        status = EnrichStatus.AMBIGUOUS if duplicate else _STATUS[outcome.status]
-        updates.append(
-            {
-                "b_id": item.listen_id,
-                "b_track_id": track_id,
-                "b_status": status.value,
-                "b_confidence": outcome.confidence,
-                "b_reason": DUPLICATE_REASON if duplicate else outcome.reason,
-            }
-        )
+        listen_id = item.listen_id
+        status = outcome.status
+        track_id = outcome.track_id
+        reason = outcome.reason
+        if duplicates and listen_id in duplicates:
+            track_id, status, reason = None, EnrichStatus.AMBIGUOUS.value, DUPLICATE_REASON
+        updates.append((listen_id, track_id, status, outcome.confidence, reason))
         # Candidates are kept when there is a choice to show: always, unless a link without a rival.
-        if status != EnrichStatus.MATCHED or len(outcome.candidates) > 1:
-            for rank, candidate in enumerate(outcome.candidates, start=1):
-                candidates.append(
-                    {
-                        "p_listen": item.listen_id,
-                        "p_track": candidate.track_id,
-                        "p_confidence": candidate.confidence,
-                        "p_rank": rank,
-                        "p_features": candidate.features_json,
-                    }
-                )
+        if outcome.candidates and (status != _MATCHED or len(outcome.candidates) > 1):
+            candidates.extend(
+                (listen_id, candidate.track_id, candidate.confidence, rank, candidate.features_json)
+                for rank, candidate in enumerate(outcome.candidates, start=1)
+            )
         if track_id is not None:
-            track = index.tracks[track_id]
-            facets[item.listen_id] = (track.artist_ids, track.genre_ids)
-        else:
-            facets[item.listen_id] = (outcome.artist_ids, ())
+            facet = track_facets.get(track_id)
+            if facet is None:
+                track = tracks[track_id]
+                facet = track_facets[track_id] = (
+                    tuple(dict.fromkeys(track.artist_ids)),
+                    tuple(dict.fromkeys(track.genre_ids)),
+                )
+            artists.extend([(listen_id, a) for a in facet[0]])
+            genres.extend([(listen_id, g) for g in facet[1]])
+        elif outcome.artist_ids:
+            artists.extend([(listen_id, a) for a in dict.fromkeys(outcome.artist_ids)])
     connection = session.connection()
     at = items[0].at if items else None  # one run, one timestamp
-    _UPDATE_MATCH.execute(connection, updates, {"b_at": at})
-    _INSERT_CANDIDATE.execute(connection, candidates, {"p_at": at})
+    _UPDATE_MATCH.execute(connection, _UPDATE_COLUMNS, updates, {"b_at": at})
+    _INSERT_CANDIDATE.execute(connection, _CANDIDATE_COLUMNS, candidates, {"p_at": at})
     # Facets are replaced for every listen: a review (even one undone) may have written some already.
-    replace_facets(session, facets)
+    write_facet_rows(session, [item.listen_id for item in items], artists, genres)
     return result
 
 
