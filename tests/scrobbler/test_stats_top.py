@@ -110,3 +110,62 @@ def test_linked_track_without_release_group_counts_under_its_raw_release(sqlite_
         scope = scope_for(alice, "2024")
         entries = top(session, scope, TopKind.RELEASES)
     assert [(e.name, e.artist, e.plays, e.catalog_id) for e in entries] == [("Single", "Someone", 2, None)]
+
+
+@pytest.mark.parametrize("bob_between", [1, 12], ids=["ids-dense", "ids-scattered"])
+def test_top_artists_whatever_the_listen_ids(db: Database, bob_between: int) -> None:
+    """Top artists read by listen id (SQLite, when the range's ids are one compact run) or through the
+    (user_id, listened_at) range must agree: another user's listens in between, a listen linked to two
+    artists without a track, a matched listen without listen_artists rows, a listen just outside."""
+    from sqlalchemy import delete
+
+    from models.listens import ListenArtist
+    from scrobbler.stats.top import _id_span
+
+    with db.session() as session:
+        lib = Library(session)
+        alice, bob = lib.user("alice"), lib.user("bob")
+        lib.track("Creep", "Radiohead", duration=200)
+        horace = lib.artist("Horace Andy")
+
+        def bob_listens(day: int) -> None:
+            for n in range(bob_between):
+                lib.listen(bob, utc(2024, 6, day, 0, n), "Radiohead", "Creep")
+
+        lib.listen(alice, utc(2023, 12, 31, 23, 59), "Radiohead", "Creep")
+        bob_listens(1)
+        lib.listen(alice, utc(2024, 1, 1), "Radiohead", "Creep")
+        bob_listens(2)
+        lib.listen(alice, utc(2024, 1, 2), "Radiohead", "Creep", played=100)
+        bob_listens(3)
+        angel = lib.listen(
+            alice,
+            utc(2024, 2, 1),
+            "Massive Attack feat. Horace Andy",
+            "Angel",
+            matched=False,
+            track_duration=380,
+        )
+        session.add_all(
+            [
+                ListenArtist(listen_id=angel, artist_id=lib.artist("Massive Attack")),
+                ListenArtist(listen_id=angel, artist_id=horace),
+            ]
+        )
+        bob_listens(4)
+        unlinked = lib.listen(alice, utc(2024, 3, 1), "Radiohead", "Creep")
+        session.execute(delete(ListenArtist).where(ListenArtist.listen_id == unlinked))
+        bob_listens(5)
+        lib.listen(alice, utc(2024, 3, 2), "Portishead", "Roads", matched=False)
+        bob_listens(6)
+        lib.listen(alice, utc(2025, 1, 1), "Portishead", "Roads", matched=False)
+        session.flush()
+        scope = scope_for(alice, "2024")
+        assert (_id_span(session, scope) is not None) == (db.is_sqlite and bob_between == 1)
+        entries = top(session, scope, TopKind.ARTISTS)
+    assert [(e.name, e.plays, e.listening_secs, e.catalog_id is not None) for e in entries] == [
+        ("Radiohead", 3, 500.0, True),
+        ("Horace Andy", 1, 380.0, True),
+        ("Massive Attack", 1, 380.0, True),
+        ("Portishead", 1, 0.0, False),
+    ]
