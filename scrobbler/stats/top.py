@@ -253,11 +253,11 @@ def _artists(session: Session, scope: ListenScope) -> list[_Group]:
     stmt = select(linked, Artist.name, Artist.name_normalized).join(Artist, Artist.id == linked.c.artist_id)
     connection = session.connection()
     matched = {
-        norm: _Group(name, None, plays, total or 0.0, artist_id)
+        norm: _Group(name, None, int(plays), float(total or 0), int(artist_id))
         for artist_id, plays, total, name, norm in connection.execute(stmt).all()
     }
     raw = [
-        (norm, _Group(artist, None, plays, total or 0.0, None))
+        (norm, _Group(artist, None, int(plays), float(total or 0), None))
         for norm, artist, plays, total in connection.execute(unlinked).all()
     ]
     return _merge(matched, raw)
