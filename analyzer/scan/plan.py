@@ -63,17 +63,19 @@ def load_known_files(session: Session) -> dict[str, KnownFile]:
     return {row[0]: (row[1], row[2], row[3], row[4]) for row in rows}
 
 
-def plan_file(plan: ScanPlan, known: dict[str, KnownFile], found: FoundFile) -> None:
-    """Add one found file to the plan: unchanged (size, mtime and status ok/error match) or to read."""
+def plan_file(plan: ScanPlan, known: dict[str, KnownFile], found: FoundFile) -> bool:
+    """Add one found file to the plan: unchanged (size, mtime and status ok/error match) or to read.
+    Returns whether it is to be read."""
     key = path_hash(found.path)
     if key in plan.seen:
-        return  # the same path reached twice (overlapping roots)
+        return False  # the same path reached twice (overlapping roots)
     plan.seen.add(key)
     row = known.get(key)
     if row is not None and row[0] == found.size and row[1] == found.mtime_ns and row[2] != ScanStatus.MISSING:
         plan.unchanged += 1
-        return
+        return False
     plan.to_read.append(PlannedFile(found, key, row[3] if row else None))
+    return True
 
 
 def mark_missing(

@@ -1,7 +1,8 @@
 """Reading files in a process pool: tags to :class:`TrackRecord` in the workers, small results back.
 
 Work is submitted in chunks (one future per few dozen files) so the pool's per-task overhead is paid
-rarely, and a bounded number of chunks is in flight so memory stays flat on any library size.
+rarely, as soon as the walk has found them, and a bounded number of chunks is in flight so memory stays
+flat on any library size.
 """
 
 from __future__ import annotations
@@ -91,36 +92,82 @@ def read_in_pool(
     chunk_files: int = CHUNK_FILES,
     ahead_files: int = 0,
 ) -> Generator[tuple[int, list[FileOutcome]], None, None]:
-    """Yield (start index, outcomes) per chunk of ``jobs``, in order. Closing the generator cancels what
-    has not started (the caller stops early on cancel or error). ``ahead_files`` is how many files may be
-    read ahead of the consumer."""
-    count = workers or default_workers()
-    if not jobs:
-        return
-    if (count == 1 and executor_factory is None) or len(jobs) <= chunk_files:
-        for start in range(0, len(jobs), chunk_files):
-            yield start, read_chunk(jobs[start : start + chunk_files])
-        return
-    executor = (executor_factory or _process_pool)(count)
-    pending: deque[tuple[int, Future[list[FileOutcome]]]] = deque()
-    starts = iter(range(0, len(jobs), chunk_files))
-    limit = max(count * 8, -(-ahead_files // chunk_files))  # workers keep reading while the writer writes
+    """Yield (start index, outcomes) per chunk of ``jobs``, in order (all jobs known up front)."""
+    reader = ReadAhead(
+        workers=workers, executor_factory=executor_factory, chunk_files=chunk_files, ahead_files=ahead_files
+    )
     try:
-        for start in starts:
-            pending.append((start, executor.submit(read_chunk, jobs[start : start + chunk_files])))
-            if len(pending) >= limit:
-                break
-        while pending:
-            start, future = pending.popleft()
-            outcomes = future.result()
-            next_start = next(starts, None)
-            if next_start is not None:
-                pending.append(
-                    (next_start, executor.submit(read_chunk, jobs[next_start : next_start + chunk_files]))
-                )
-            yield start, outcomes
+        for job in jobs:
+            reader.add(job)
+        yield from reader.results()
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        reader.close()
+
+
+class ReadAhead:
+    """Reads jobs in a process pool while the caller is still finding them (the folder walk).
+
+    :meth:`add` takes jobs one at a time and submits each full chunk (one future per few dozen files, so
+    the pool's per-task overhead is paid rarely) as long as fewer than ``limit`` chunks are in flight;
+    :meth:`results` then yields (start index, outcomes) per chunk in order, submitting the rest as it
+    goes, so memory stays flat on any library size and the workers never wait for the walk to end.
+    ``ahead_files`` is how many files may be read ahead of the consumer. With one worker (and no
+    ``executor_factory``), or no more than one chunk of jobs in all, files are read in this process.
+    :meth:`close` cancels what has not started (the caller stops early on cancel or error).
+    """
+
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        executor_factory: Callable[[int], Executor] | None = None,
+        chunk_files: int = CHUNK_FILES,
+        ahead_files: int = 0,
+    ) -> None:
+        self.count = workers or default_workers()
+        self.serial = self.count == 1 and executor_factory is None
+        self.factory = executor_factory or _process_pool
+        self.chunk_files = chunk_files
+        self.limit = max(self.count * 8, -(-ahead_files // chunk_files))  # workers read while we write
+        self.jobs: list[ReadJob] = []
+        self.submitted = 0
+        self.pending: deque[tuple[int, Future[list[FileOutcome]]]] = deque()
+        self.executor: Executor | None = None
+
+    def add(self, job: ReadJob) -> None:
+        self.jobs.append(job)
+        # Start only once there is more than one chunk: a handful of files is read faster in-process.
+        if not self.serial and len(self.jobs) > self.chunk_files:
+            self._submit(final=False)
+
+    def _submit(self, *, final: bool) -> None:
+        while len(self.pending) < self.limit:
+            start = self.submitted
+            end = min(start + self.chunk_files, len(self.jobs))
+            if end - start < (1 if final else self.chunk_files):
+                return
+            if self.executor is None:
+                self.executor = self.factory(self.count)
+            self.pending.append((start, self.executor.submit(read_chunk, self.jobs[start:end])))
+            self.submitted = end
+
+    def results(self) -> Generator[tuple[int, list[FileOutcome]], None, None]:
+        """Every job's outcome, a chunk at a time in order; call once all jobs are added."""
+        if self.executor is None and (self.serial or len(self.jobs) <= self.chunk_files):
+            for start in range(0, len(self.jobs), self.chunk_files):
+                yield start, read_chunk(self.jobs[start : start + self.chunk_files])
+            return
+        self._submit(final=True)
+        while self.pending:
+            start, future = self.pending.popleft()
+            outcomes = future.result()
+            self._submit(final=True)
+            yield start, outcomes
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
 
 
 def _process_pool(workers: int) -> Executor:

@@ -20,7 +20,7 @@ from analyzer.catalog.writer import CatalogWriter
 from analyzer.scan.media_rows import write_batch
 from analyzer.scan.moves import reconcile_moved_files
 from analyzer.scan.plan import PlannedFile, ScanPlan, load_known_files, mark_missing, plan_file
-from analyzer.scan.reading import CHUNK_FILES, FileOutcome, ReadJob, read_in_pool
+from analyzer.scan.reading import CHUNK_FILES, FileOutcome, ReadAhead
 from analyzer.scan.walker import FoundFile, WalkProblem, walk_folders
 from models.engine import Database
 from models.progress import CancelToken, Progress, run_to_end
@@ -70,19 +70,30 @@ def scan_folders(
     with db.session() as session:
         known = load_known_files(session)
     plan = ScanPlan()
-    for item in walk_folders(abs_roots, include_hidden=include_hidden):
-        if isinstance(item, WalkProblem):
-            summary.problems.append(item)
-            continue
-        summary.found += 1
-        plan_file(plan, known, item)
-        if summary.found % WALK_REPORT_EVERY == 0:
-            token.raise_if_cancelled()
-            yield Progress("walk", summary.found, None, "looking for audio files", summary.counts())
-    summary.unchanged = plan.unchanged
-    yield Progress("walk", summary.found, summary.found, "looking for audio files", summary.counts())
+    # The workers start reading as soon as the walk has found a chunk of files to read.
+    reader = ReadAhead(
+        workers=workers,
+        executor_factory=executor_factory,
+        chunk_files=min(CHUNK_FILES, batch_files),
+        ahead_files=2 * batch_files,
+    )
+    try:
+        for item in walk_folders(abs_roots, include_hidden=include_hidden):
+            if isinstance(item, WalkProblem):
+                summary.problems.append(item)
+                continue
+            summary.found += 1
+            if plan_file(plan, known, item):
+                reader.add((item.path, item.folders))
+            if summary.found % WALK_REPORT_EVERY == 0:
+                token.raise_if_cancelled()
+                yield Progress("walk", summary.found, None, "looking for audio files", summary.counts())
+        summary.unchanged = plan.unchanged
+        yield Progress("walk", summary.found, summary.found, "looking for audio files", summary.counts())
 
-    yield from _read_and_write(db, plan.to_read, summary, token, batch_files, workers, executor_factory)
+        yield from _read_and_write(db, plan.to_read, reader, summary, token, batch_files)
+    finally:
+        reader.close()
 
     blocked = [p.path for p in summary.problems if p.blocks_subtree]
     with db.session() as session:
@@ -95,14 +106,12 @@ def scan_folders(
 def _read_and_write(
     db: Database,
     to_read: list[PlannedFile],
+    reader: ReadAhead,
     summary: ScanSummary,
     token: CancelToken,
     batch_files: int,
-    workers: int | None,
-    executor_factory: Callable[[int], Executor] | None,
 ) -> Generator[Progress, None, None]:
     total = len(to_read)
-    jobs: list[ReadJob] = [(p.found.path, p.found.folders) for p in to_read]
     catalog = CatalogWriter()
     orphan_candidates: set[int] = set()
     batch: list[tuple[PlannedFile, FileOutcome]] = []
@@ -119,27 +128,17 @@ def _read_and_write(
         summary.vanished += counts.vanished
         del batch[:count]
 
-    reader = read_in_pool(
-        jobs,
-        workers=workers,
-        executor_factory=executor_factory,
-        chunk_files=min(CHUNK_FILES, batch_files),
-        ahead_files=2 * batch_files,
-    )
-    try:
-        for start, outcomes in reader:
-            batch.extend(zip(to_read[start : start + len(outcomes)], outcomes, strict=True))
-            done += len(outcomes)
-            while len(batch) >= batch_files:
-                flush(batch_files)
-            if token.cancelled:
-                flush(len(batch))
-                token.raise_if_cancelled()
-            yield Progress("read", done, total, "reading tags", summary.counts())
-        if batch:
+    for start, outcomes in reader.results():
+        batch.extend(zip(to_read[start : start + len(outcomes)], outcomes, strict=True))
+        done += len(outcomes)
+        while len(batch) >= batch_files:
+            flush(batch_files)
+        if token.cancelled:
             flush(len(batch))
-    finally:
-        reader.close()
+            token.raise_if_cancelled()
+        yield Progress("read", done, total, "reading tags", summary.counts())
+    if batch:
+        flush(len(batch))
     if orphan_candidates:
         with db.session() as session:
             summary.pruned_tracks = prune_orphan_tracks(session, orphan_candidates)
