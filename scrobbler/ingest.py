@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.engine import Database
 from models.progress import CancelToken, Progress, run_to_end
 from models.users import User
+from scrobbler.importers import Importer, ImportOptions
 from scrobbler.ingest_batch import BatchResult, write_batch
-from scrobbler.ingest_rows import PreparedListen, RowRejected, prepare
+from scrobbler.ingest_rows import PreparedListen
+from scrobbler.ingest_worker import BACKGROUND_MIN_BYTES, FailedRow, Item, background_items, prepare_rows
 from scrobbler.records import ImportProblem, Row
 
 DEFAULT_BATCH_SIZE = 5000
@@ -29,12 +32,6 @@ DEFAULT_BATCH_SIZE = 5000
 DEFAULT_DUPLICATE_WINDOW_SECS = 120
 # Failed rows kept in the report with their location; beyond this they are only counted.
 MAX_REPORTED_FAILURES = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class FailedRow:
-    location: str
-    reason: str
 
 
 @dataclass
@@ -111,6 +108,57 @@ def ingest(
     Cancelling stops reading at the next record and commits what was read (each batch is one
     transaction, so nothing is half-written); the report then has ``cancelled=True``.
     """
+    return ingest_items(
+        target,
+        prepare_rows(records),
+        user,
+        cancel=cancel,
+        batch_size=batch_size,
+        duplicate_window_secs=duplicate_window_secs,
+    )
+
+
+def ingest_file(
+    target: SessionSource,
+    importer: Importer,
+    path: Path,
+    user: User | int,
+    *,
+    options: ImportOptions | None = None,
+    cancel: CancelToken | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    duplicate_window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
+    background: bool | None = None,
+) -> Generator[Progress, None, IngestReport]:
+    """:func:`ingest` of one file read by ``importer``. Large files (or ``background=True``) are parsed in
+    a child process while this one writes (scrobbler/ingest_worker.py); the result is the same."""
+    if background is None:
+        background = path.stat().st_size >= BACKGROUND_MIN_BYTES
+    items = (
+        background_items(importer.NAME, path, options)
+        if background
+        else prepare_rows(importer.parse(path, options))
+    )
+    return ingest_items(
+        target,
+        items,
+        user,
+        cancel=cancel,
+        batch_size=batch_size,
+        duplicate_window_secs=duplicate_window_secs,
+    )
+
+
+def ingest_items(
+    target: SessionSource,
+    items: Iterable[Item],
+    user: User | int,
+    *,
+    cancel: CancelToken | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    duplicate_window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
+) -> Generator[Progress, None, IngestReport]:
+    """The write loop behind :func:`ingest` and :func:`ingest_file`, over already prepared items."""
     sessions = session_factory(target)
     user_id = user if isinstance(user, int) else user.id
     report = IngestReport()
@@ -125,28 +173,32 @@ def ingest(
         seen.clear()
         return Progress("write", report.read, None, f"{report.imported:,} imported", report.counts())
 
-    for row in records:
-        if cancel is not None and cancel.cancelled:
-            report.cancelled = True
-            break
-        report.read += 1
-        if isinstance(row, ImportProblem):
-            report.add_problem(row)
-            continue
-        try:
-            prepared = prepare(row)
-        except (RowRejected, ValueError) as error:
-            report.add_failure(_location(row.payload), str(error))
-            continue
-        if prepared.raw_key in seen:  # the same row twice in one batch: INSERT-or-ignore would hide it
-            report.duplicates += 1
-            continue
-        seen.add(prepared.raw_key)
-        batch.append(prepared)
-        if len(batch) >= batch_size:
+    stream = iter(items)
+    try:
+        for item in stream:
+            if cancel is not None and cancel.cancelled:
+                report.cancelled = True
+                break
+            report.read += 1
+            if isinstance(item, PreparedListen):
+                key = item.raw_key
+                if key in seen:  # the same row twice in one batch: INSERT-or-ignore would hide it
+                    report.duplicates += 1
+                    continue
+                seen.add(key)
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    yield flush()
+            elif isinstance(item, FailedRow):
+                report.add_failure(item.location, item.reason)
+            else:
+                report.add_problem(item)
+        if batch:  # also when cancelled: what was read is written, so the report stays exact
             yield flush()
-    if batch:  # also when cancelled: what was read is written, so the report stays exact
-        yield flush()
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:  # stop a background parser at once
+            close()
     return report
 
 
@@ -169,7 +221,3 @@ def run_ingest(
         duplicate_window_secs=duplicate_window_secs,
     )
     return run_to_end(generator)
-
-
-def _location(payload: object) -> str:
-    return f"record {str(payload)[:60]}"

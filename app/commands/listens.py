@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,7 @@ from app.context import CliError, cli_context
 from models.engine import Database
 from models.progress import CancelToken
 from scrobbler import importers
-from scrobbler.ingest import IngestReport, ingest
-from scrobbler.records import Row
+from scrobbler.ingest import IngestReport, ingest_file
 from scrobbler.users import UserError, default_user, resolve_user
 
 console = Console()
@@ -62,7 +60,7 @@ def import_files(
             if not as_json:
                 err_console.print(f"[red]{path}: format not recognised (try --format)[/]")
             continue
-        report = _run(db, importer.parse(path), user_id, path.name, quiet=as_json)
+        report = _run(db, importer, path, user_id, quiet=as_json)
         reports.append({"file": str(path), "format": importer.NAME, **asdict(report)})
         if not as_json:
             _print_report(path, importer.NAME, report)
@@ -81,9 +79,12 @@ def _importer_for(path: Path, format_name: str | None) -> importers.Importer | N
         raise CliError(str(error.args[0])) from None
 
 
-def _run(db: Database, rows: Iterable[Row], user_id: int, label: str, *, quiet: bool) -> IngestReport:
+def _run(
+    db: Database, importer: importers.Importer, path: Path, user_id: int, *, quiet: bool
+) -> IngestReport:
     cancel = CancelToken()
-    generator = ingest(db, rows, user_id, cancel=cancel)
+    label = path.name
+    generator = ingest_file(db, importer, path, user_id, cancel=cancel)
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[line]}"))
     with Progress(*columns, TimeElapsedColumn(), console=err_console, disable=quiet, transient=True) as bar:
         task = bar.add_task(label, total=None, line="")

@@ -165,7 +165,14 @@ class DecodedLines:
 
 
 def noting_empty(rows: Iterable[Row], path: Path) -> Iterator[Row]:
-    """Pass rows through; a blank file or one without rows gives one skip instead, never silence."""
+    """Pass rows through; a blank file or one without rows gives one skip instead, never silence. A file
+    that cannot be opened (gone, a folder, no permission) fails with the reason instead."""
+    try:
+        with path.open("rb") as handle:
+            handle.read(1)
+    except OSError as error:
+        yield ImportProblem.failed(path.name, f"cannot read the file: {error.strerror or error}")
+        return
     if not read_head(path, 4096).strip():
         yield ImportProblem.skipped(path.name, SkipReason.EMPTY_FILE, "the file is empty")
         return

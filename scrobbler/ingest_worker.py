@@ -1,0 +1,130 @@
+"""Parsing a history file in a child process while the parent writes: the two halves of an import overlap.
+
+An import has two CPU-bound halves of about the same cost: turning file rows into checked column values
+(JSON decoding, name normalization, id checks: :func:`scrobbler.ingest_rows.prepare`) and writing them.
+SQLite has one writer, so the writing half stays in the caller's process; the parsing half moves to a
+child process that sends chunks of prepared rows through a bounded queue (back-pressure keeps memory
+constant however large the file). Rows cross the process boundary as plain tuples, which pickle about
+four times faster than named tuples; the parent rebuilds :class:`PreparedListen` views for free.
+
+The child is a pure parser like the importers it runs: no database, no printing. It is started with the
+"spawn" method, safe in a process that already runs threads (the GUI, the API server). Starting it costs
+about half a second, so small files are parsed in-process (:data:`BACKGROUND_MIN_BYTES`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrobbler.importers import ImportOptions, get
+from scrobbler.ingest_rows import PreparedListen, RowRejected, prepare
+from scrobbler.records import ImportProblem, Row
+
+# Below this a child process costs more than it saves.
+BACKGROUND_MIN_BYTES = 8 * 1024 * 1024
+CHUNK_ROWS = 2000
+# Chunks in flight between the parser and the writer: enough to ride out a slow commit, small enough to
+# keep memory flat (about 1 MB a chunk for ListenBrainz rows).
+QUEUE_CHUNKS = 8
+_POLL_SECS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRow:
+    """A row an importer read but ingest cannot store (``prepare`` refused it), with where and why."""
+
+    location: str
+    reason: str
+
+
+Item = PreparedListen | ImportProblem | FailedRow
+
+
+def prepare_rows(rows: Iterable[Row]) -> Iterator[Item]:
+    """Each importer row as ingest needs it: prepared values, the importer's own problem, or a failure."""
+    for row in rows:
+        if isinstance(row, ImportProblem):
+            yield row
+            continue
+        try:
+            yield prepare(row)
+        except (RowRejected, ValueError) as error:
+            yield FailedRow(_location(row.payload), str(error))
+
+
+def _location(payload: object) -> str:
+    return f"record {str(payload)[:60]}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Crash:
+    """The child failed outside any row (unreadable file, a bug): the parent re-raises it."""
+
+    error: BaseException
+
+
+def _parse_in_child(
+    importer_name: str, path: str, options: ImportOptions | None, out: multiprocessing.Queue[object]
+) -> None:
+    try:
+        # Prepared rows travel as plain tuples, problems and failures as themselves, in file order.
+        chunk: list[object] = []
+        for item in prepare_rows(get(importer_name).parse(Path(path), options)):
+            chunk.append(tuple(item) if isinstance(item, PreparedListen) else item)
+            if len(chunk) >= CHUNK_ROWS:
+                out.put(chunk)
+                chunk = []
+        if chunk:
+            out.put(chunk)
+        out.put(None)
+    except BaseException as error:  # reported to the parent, which raises it
+        try:
+            out.put(_Crash(error))
+        except Exception:  # an unpicklable exception: send its text
+            out.put(_Crash(RuntimeError(f"{type(error).__name__}: {error}")))
+
+
+def background_items(importer_name: str, path: Path, options: ImportOptions | None = None) -> Iterator[Item]:
+    """The items of ``path`` parsed by ``importer_name`` in a child process, in file order.
+
+    Closing the iterator early (cancel, an error in the writer) stops the child at once.
+    """
+    context = multiprocessing.get_context("spawn")
+    out: multiprocessing.Queue[object] = context.Queue(QUEUE_CHUNKS)
+    child = context.Process(
+        target=_parse_in_child,
+        args=(importer_name, str(path), options, out),
+        name="tonearm-import-parser",
+        daemon=True,
+    )
+    child.start()
+    finished = False
+    make = PreparedListen._make
+    try:
+        while True:
+            try:
+                message = out.get(timeout=_POLL_SECS)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError(
+                        f"the import parser stopped unexpectedly (exit code {child.exitcode})"
+                    ) from None
+                continue
+            if message is None:
+                finished = True
+                return
+            if isinstance(message, _Crash):
+                raise message.error
+            assert isinstance(message, list)
+            for item in message:
+                yield make(item) if type(item) is tuple else item
+    finally:
+        if not finished and child.is_alive():
+            child.terminate()
+        child.join(timeout=5)
+        out.close()
+        out.join_thread()

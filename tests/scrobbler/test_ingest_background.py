@@ -1,0 +1,137 @@
+"""Parsing in a child process (scrobbler/ingest_worker.py) stores exactly what in-process parsing does."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from models.bootstrap import init_database
+from models.engine import Database, open_database
+from models.listens import Listen, ListenRaw
+from models.progress import CancelToken, run_to_end
+from scrobbler.importers import get
+from scrobbler.ingest import ingest_file
+from scrobbler.ingest_worker import background_items, prepare_rows
+from scrobbler.records import ImportProblem
+from scrobbler.users import default_user
+
+T0 = 1_600_000_000
+
+
+def write_export(path: Path, count: int, *, bad_every: int = 0) -> Path:
+    """A ListenBrainz JSONL export with ``count`` lines; every ``bad_every``-th line is broken in turn
+    (invalid JSON, no artist, a playing-now item) so problems travel through the child too."""
+    with path.open("wb") as out:
+        for i in range(count):
+            if bad_every and i % bad_every == 1:
+                out.write(b'{"listened_at": 1600000000, "track_metadata": {\n')
+                continue
+            meta = {
+                "artist_name": f"Artist {i % 37} Ünïcode",
+                "track_name": f"Track {i % 101}",
+                "release_name": f"Album {i % 13}",
+                "additional_info": {"duration_ms": 200_000 + i},
+                "recording_msid": f"00000000-0000-4000-8000-{i:012d}",
+            }
+            if bad_every and i % bad_every == 2:
+                meta["artist_name"] = "   "
+            out.write(orjson.dumps({"listened_at": T0 + 37 * i, "track_metadata": meta}) + b"\n")
+    return path
+
+
+def stored(db: Database) -> list[tuple[object, ...]]:
+    with db.session() as session:
+        query = select(
+            Listen.listened_at,
+            Listen.artist_name_normalized,
+            Listen.track_name,
+            Listen.track_duration_secs,
+            ListenRaw.payload_json,
+            ListenRaw.source_track_id,
+        ).join(ListenRaw, ListenRaw.id == Listen.raw_id)
+        return sorted(tuple(row) for row in session.execute(query))
+
+
+def same_rows(left: list[tuple[object, ...]], right: list[tuple[object, ...]]) -> bool:
+    """Equal rows; durations within float precision (MariaDB's FLOAT is single precision)."""
+    return [(*a[:3], *a[4:]) for a in left] == [(*b[:3], *b[4:]) for b in right] and [
+        a[3] for a in left
+    ] == pytest.approx([b[3] for b in right], rel=1e-6)
+
+
+def test_child_process_items_equal_in_process_items(tmp_path: Path) -> None:
+    path = write_export(tmp_path / "listens.jsonl", 5000, bad_every=97)
+    importer = get("listenbrainz_export")
+    assert list(background_items(importer.NAME, path)) == list(prepare_rows(importer.parse(path)))
+
+
+def test_background_import_stores_what_in_process_import_stores(db: Database, tmp_path: Path) -> None:
+    path = write_export(tmp_path / "listens.jsonl", 3000, bad_every=50)
+    importer = get("listenbrainz_export")
+    with db.session() as session:
+        user_id = default_user(session).id
+    report = run_to_end(ingest_file(db, importer, path, user_id, background=True, batch_size=700))
+    assert report.read == 3000
+    assert report.failed_count == 2 * 60  # the broken JSON lines and the blank artists
+    assert report.imported == 3000 - 120
+    rows = stored(db)
+    assert len(rows) == report.imported
+    again = run_to_end(ingest_file(db, importer, path, user_id, background=False))
+    assert (again.imported, again.duplicates, again.failed_count) == (0, report.imported, 120)
+    assert stored(db) == rows
+
+
+def test_background_and_in_process_give_the_same_rows(tmp_path: Path, db: Database) -> None:
+    path = write_export(tmp_path / "listens.jsonl", 2000, bad_every=31)
+    importer = get("listenbrainz_export")
+    reference = open_database(f"sqlite:///{tmp_path / 'reference.db'}")
+    init_database(reference)
+    results = []
+    for background, target in ((True, db), (False, reference)):
+        with target.session() as session:
+            user_id = default_user(session).id
+        report = run_to_end(ingest_file(target, importer, path, user_id, background=background))
+        results.append((report.counts(), [(f.location, f.reason) for f in report.failed], stored(target)))
+    reference.dispose()
+    assert results[0][:2] == results[1][:2]
+    assert same_rows(results[0][2], results[1][2])
+
+
+def test_cancel_stops_the_child_and_keeps_what_was_written(sqlite_db: Database, tmp_path: Path) -> None:
+    path = write_export(tmp_path / "listens.jsonl", 20_000)
+    importer = get("listenbrainz_export")
+    with sqlite_db.session() as session:
+        user_id = default_user(session).id
+    cancel = CancelToken()
+    generator = ingest_file(
+        sqlite_db, importer, path, user_id, cancel=cancel, background=True, batch_size=1000
+    )
+    next(generator)  # one batch committed
+    cancel.cancel()
+    report = run_to_end(generator)
+    assert report.cancelled
+    assert 1000 <= report.imported < 20_000
+    assert len(stored(sqlite_db)) == report.imported
+    resumed = run_to_end(ingest_file(sqlite_db, importer, path, user_id, background=True))
+    assert resumed.imported == 20_000 - report.imported
+    assert len(stored(sqlite_db)) == 20_000
+
+
+def test_a_file_that_vanished_fails_with_its_reason(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.jsonl"
+    items = list(background_items("listenbrainz_export", missing))
+    assert items == list(prepare_rows(get("listenbrainz_export").parse(missing)))
+    assert len(items) == 1 and isinstance(items[0], ImportProblem)
+    assert (items[0].kind, items[0].reason) == ("failed", "cannot read the file: No such file or directory")
+
+
+def test_an_error_in_the_child_is_raised_in_the_parent(tmp_path: Path) -> None:
+    path = write_export(tmp_path / "listens.jsonl", 10)
+    started = time.monotonic()
+    with pytest.raises(KeyError, match="no_such_format"):
+        list(background_items("no_such_format", path))
+    assert time.monotonic() - started < 30
