@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from analyzer.catalog.writer import CatalogWriter
 from analyzer.scan import reconcile_moved_files, run_scan, scan_folders
+from analyzer.scan.reading import read_in_pool
 from models.engine import Database
 from models.enums import ScanStatus
 from models.listens import Listen, ListenRaw
@@ -206,3 +207,29 @@ def test_moved_file_keeps_its_track_analysis_and_listens(
         assert s.execute(select(AudioFeatures.media_file_id)).scalar_one() == row.id
         listen_track = s.execute(select(Listen.track_id)).scalar_one()
         assert listen_track == row.track_id != old_track
+
+
+def test_pool_starts_during_the_walk_and_reads_every_file_in_order(
+    sqlite_db: Database, tmp_path: Path, templates: dict[str, Path]
+) -> None:
+    root = tmp_path / "music"
+    files = album(root, templates, count=7)
+    (root / "Artist/Album/08 broken.flac").write_bytes(b"fLaC" + b"\0" * 10)
+    events_at_start: list[int] = []
+    events: list[object] = []
+
+    def factory(workers: int) -> ThreadPoolExecutor:
+        events_at_start.append(len(events))
+        return ThreadPoolExecutor(max_workers=workers)
+
+    for event in scan_folders(sqlite_db, [root], workers=2, executor_factory=factory, batch_files=2):
+        events.append(event)
+    assert events_at_start == [0]  # the pool was reading before the walk reported its end
+    assert counts(sqlite_db)[2] == {"ok": 7, "error": 1}
+
+    jobs = [(str(path), ("Artist", "Album")) for path in [*files, root / "Artist/Album/08 broken.flac"]]
+    serial = [o for _, chunk in read_in_pool(jobs, workers=1, chunk_files=3) for o in chunk]
+    pooled = list(read_in_pool(jobs, workers=2, executor_factory=ThreadPoolExecutor, chunk_files=3))
+    assert [start for start, _ in pooled] == [0, 3, 6]
+    assert [o for _, chunk in pooled for o in chunk] == serial
+    assert [type(o).__name__ for o in serial] == ["FileRead"] * 7 + ["FileFailed"]
