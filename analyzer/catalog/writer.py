@@ -407,14 +407,14 @@ class CatalogWriter:
         )
 
     def _external(self, session: Session, entity: EntityType, found: Any) -> None:
-        rows: list[dict[str, Any]] = []
+        kind, seen = str(entity), self._seen_entity_ids
+        rows: list[tuple[Any, ...]] = []
         for entity_id, scheme, value in found:
             if entity_id is None:
                 continue
-            key = (str(entity), entity_id, scheme, value[:255])
-            if key not in self._seen_entity_ids:
-                self._seen_entity_ids.add(key)
-                rows.append(
-                    {"entity_type": entity, "entity_id": entity_id, "scheme": scheme, "value": value[:255]}
-                )
-        insert_rows(session, EXTERNAL_IDS, rows)
+            value = value[:255]
+            key = (kind, entity_id, scheme, value)
+            if key not in seen:
+                seen.add(key)
+                rows.append((entity, entity_id, scheme, value))
+        insert_tuples(session, EXTERNAL_IDS, ("entity_type", "entity_id", "scheme", "value"), rows)

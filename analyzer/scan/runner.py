@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -47,7 +47,10 @@ class ScanSummary:
     problems: list[WalkProblem] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {k: v for k, v in asdict(self).items() if isinstance(v, int)}
+        return {name: getattr(self, name) for name in _COUNTS}
+
+
+_COUNTS = tuple(f.name for f in fields(ScanSummary) if f.name != "problems")
 
 
 def scan_folders(
