@@ -23,7 +23,14 @@ from models.users import User
 from scrobbler.importers import Importer, ImportOptions
 from scrobbler.ingest_batch import BatchResult, write_batch
 from scrobbler.ingest_rows import PreparedListen
-from scrobbler.ingest_worker import BACKGROUND_MIN_BYTES, FailedRow, Item, background_items, prepare_rows
+from scrobbler.ingest_worker import (
+    BACKGROUND_MIN_BYTES,
+    FailedRow,
+    Item,
+    background_items,
+    gc_paused,
+    prepare_rows,
+)
 from scrobbler.records import ImportProblem, Row
 
 DEFAULT_BATCH_SIZE = 5000
@@ -175,26 +182,27 @@ def ingest_items(
 
     stream = iter(items)
     try:
-        for item in stream:
-            if cancel is not None and cancel.cancelled:
-                report.cancelled = True
-                break
-            report.read += 1
-            if isinstance(item, PreparedListen):
-                key = item.raw_key
-                if key in seen:  # the same row twice in one batch: INSERT-or-ignore would hide it
-                    report.duplicates += 1
-                    continue
-                seen.add(key)
-                batch.append(item)
-                if len(batch) >= batch_size:
-                    yield flush()
-            elif isinstance(item, FailedRow):
-                report.add_failure(item.location, item.reason)
-            else:
-                report.add_problem(item)
-        if batch:  # also when cancelled: what was read is written, so the report stays exact
-            yield flush()
+        with gc_paused():  # also while the caller holds the generator between batches
+            for item in stream:
+                if cancel is not None and cancel.cancelled:
+                    report.cancelled = True
+                    break
+                report.read += 1
+                if isinstance(item, PreparedListen):
+                    key = item.raw_key
+                    if key in seen:  # the same row twice in one batch: INSERT-or-ignore would hide it
+                        report.duplicates += 1
+                        continue
+                    seen.add(key)
+                    batch.append(item)
+                    if len(batch) >= batch_size:
+                        yield flush()
+                elif isinstance(item, FailedRow):
+                    report.add_failure(item.location, item.reason)
+                else:
+                    report.add_problem(item)
+            if batch:  # also when cancelled: what was read is written, so the report stays exact
+                yield flush()
     finally:
         close = getattr(stream, "close", None)
         if close is not None:  # stop a background parser at once

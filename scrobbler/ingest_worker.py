@@ -14,9 +14,11 @@ about half a second, so small files are parsed in-process (:data:`BACKGROUND_MIN
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,9 +69,27 @@ class _Crash:
     error: BaseException
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a bulk loop, back on (if it was) afterwards.
+
+    A million listens allocate tens of millions of short-lived containers; the collector's generation-0
+    passes and the full passes they trigger cost a quarter of the import's CPU (measured on 200,000
+    ListenBrainz listens). The rows form no reference cycles, so reference counting frees them anyway.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _parse_in_child(
     importer_name: str, path: str, options: ImportOptions | None, out: multiprocessing.Queue[object]
 ) -> None:
+    gc.disable()  # this process only parses (see gc_paused)
     try:
         # Prepared rows travel as plain tuples, problems and failures as themselves, in file order.
         chunk: list[object] = []

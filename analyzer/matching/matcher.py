@@ -59,6 +59,28 @@ class MatchOutcome:
     candidates: list[Candidate] = field(default_factory=list)
     artist_ids: tuple[int, ...] = ()
 
+    def decision(self) -> Decision:
+        return Decision(
+            self.status,
+            self.track_id,
+            self.confidence,
+            self.reason,
+            tuple((c.track_id, c.confidence, c.features_json) for c in self.candidates),
+            self.artist_ids,
+        )
+
+
+class Decision(NamedTuple):
+    """A :class:`MatchOutcome` as it is written: plain values only (cheap to send between processes).
+    ``candidates``: (track id, confidence, features JSON), best first."""
+
+    status: str
+    track_id: int | None
+    confidence: float | None
+    reason: str
+    candidates: tuple[tuple[int, float, str], ...]
+    artist_ids: tuple[int, ...]
+
 
 @dataclass(slots=True)
 class _Resolved:
@@ -74,17 +96,20 @@ class _Resolved:
 class Matcher:
     """Matches listens against one :class:`CatalogIndex` with one set of :class:`MatchSettings`."""
 
-    def __init__(self, index: CatalogIndex, settings: MatchSettings | None = None) -> None:
+    def __init__(
+        self, index: CatalogIndex, settings: MatchSettings | None = None, *, memo_limit: int = 500_000
+    ) -> None:
         self.index = index
         self.settings = settings or MatchSettings()
         self._memo: dict[ListenQuery, MatchOutcome] = {}
+        self._memo_limit = memo_limit  # 0: no memo (the caller keeps its own)
         self.fuzzy_count = 0  # listens that needed the fuzzy stage (for progress and the benchmark)
 
     def match(self, query: ListenQuery) -> MatchOutcome:
         outcome = self._memo.get(query)
         if outcome is None:
             outcome = self._match(query)
-            if len(self._memo) < 500_000:
+            if len(self._memo) < self._memo_limit:
                 self._memo[query] = outcome
         return outcome
 

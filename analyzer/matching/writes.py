@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from analyzer.matching.bulk_sql import BulkStatement
 from analyzer.matching.facets import write_facet_rows
 from analyzer.matching.index import CatalogIndex
-from analyzer.matching.matcher import MatchOutcome
+from analyzer.matching.matcher import Decision
 from models.enums import EnrichStatus
 from models.integrity import ensure_tracks_exist
 from models.listens import Listen, ListenMatchCandidate
@@ -58,7 +58,7 @@ class EnrichedListen:
     listen_id: int
     user_id: int
     listened_at: datetime
-    outcome: MatchOutcome
+    outcome: Decision
     at: datetime  # when it was matched (last_enriched_at)
     seen: bool = True  # enriched before, so it may have candidates to replace
 
@@ -92,7 +92,7 @@ def write_batch(
     if check_tracks:
         ensure_tracks_exist(
             session,
-            linked | {c.track_id for item in items for c in item.outcome.candidates},
+            linked | {c[0] for item in items for c in item.outcome.candidates},
         )
     listen_ids = [item.listen_id for item in items if item.seen]
     for start in range(0, len(listen_ids), _CHUNK):
@@ -117,8 +117,8 @@ def write_batch(
         # Candidates are kept when there is a choice to show: always, unless a link without a rival.
         if outcome.candidates and (status != _MATCHED or len(outcome.candidates) > 1):
             candidates.extend(
-                (listen_id, candidate.track_id, candidate.confidence, rank, candidate.features_json)
-                for rank, candidate in enumerate(outcome.candidates, start=1)
+                (listen_id, track, confidence, rank, features)
+                for rank, (track, confidence, features) in enumerate(outcome.candidates, start=1)
             )
         if track_id is not None:
             facet = track_facets.get(track_id)
