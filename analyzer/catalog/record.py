@@ -295,6 +295,9 @@ def _pairs(*pairs: tuple[str, str | None]) -> tuple[tuple[str, str], ...]:
 
 def _attributes(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     # Keys merge case-insensitively: MariaDB's unique key on (track_id, key) compares them that way.
+    keys = [key.strip() for key, _ in raw]
+    if len({key.casefold()[:255] for key in keys}) == len(keys):  # the usual case: nothing to merge
+        return tuple([(key[:255], pair[1]) for key, pair in zip(keys, raw, strict=True)])
     merged: dict[str, tuple[str, list[str]]] = {}
     for key, value in raw:
         folded = key.strip().casefold()[:255]

@@ -151,6 +151,11 @@ class ReadAhead:
             self.pending.append((start, self.executor.submit(read_chunk, self.jobs[start:end])))
             self.submitted = end
 
+    @property
+    def draining(self) -> bool:
+        """Whether the pool has every job: what is left to read is already in flight."""
+        return self.executor is not None and self.submitted == len(self.jobs)
+
     def results(self) -> Generator[tuple[int, list[FileOutcome]], None, None]:
         """Every job's outcome, a chunk at a time in order; call once all jobs are added."""
         if self.executor is None and (self.serial or len(self.jobs) <= self.chunk_files):

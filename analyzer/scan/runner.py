@@ -119,6 +119,7 @@ def _read_and_write(
     orphan_candidates: set[int] = set()
     batch: list[tuple[PlannedFile, FileOutcome]] = []
     done = 0
+    tail = max(reader.chunk_files, batch_files // 4)
 
     def flush(count: int) -> None:
         with db.session() as session:
@@ -136,6 +137,8 @@ def _read_and_write(
         done += len(outcomes)
         while len(batch) >= batch_files:
             flush(batch_files)
+        if len(batch) >= tail and reader.draining:
+            flush(len(batch))  # smaller batches at the end: less writing left once the workers are done
         if token.cancelled:
             flush(len(batch))
             token.raise_if_cancelled()
