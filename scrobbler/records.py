@@ -8,7 +8,7 @@ everything a matcher can use to link the listen to a track (names, MBIDs, ISRC, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal, TypeAlias
 
@@ -32,7 +32,10 @@ class SkipReason(StrEnum):
     EMPTY_FILE = "empty_file"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each of its 20 fields through object.__setattr__, which made building a
+# record 4.4 us instead of 0.8 us, a tenth of a large import's parse time. Nothing mutates records; they
+# stay hashable (payload excluded) so callers can put them in sets.
+@dataclass(slots=True, unsafe_hash=True)
 class ListenRecord:
     """One listen as read from a source file, before any database work.
 
@@ -68,10 +71,12 @@ class ListenRecord:
     payload: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
-        if self.listened_at.tzinfo is None or self.listened_at.utcoffset() is None:
+        listened_at = self.listened_at
+        if listened_at.tzinfo is UTC:
+            return
+        if listened_at.tzinfo is None or listened_at.utcoffset() is None:
             raise ValueError("ListenRecord.listened_at must be timezone-aware")
-        if self.listened_at.utcoffset() != timedelta(0) or self.listened_at.tzinfo is not UTC:
-            object.__setattr__(self, "listened_at", self.listened_at.astimezone(UTC))
+        self.listened_at = listened_at.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,13 @@ MAX_DURATION_SECS = 24 * 24 * 3600
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
 # Spotify ids are 22 base62 characters; sources write them as URIs or open.spotify.com URLs.
 _SPOTIFY_TRACK = re.compile(r"(?:spotify:track:|open\.spotify\.com/(?:[a-z-]+/)?track/)([0-9A-Za-z]{22})")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _BARE_SPOTIFY = re.compile(r"^[0-9A-Za-z]{22}$")
 
 
 def clean_text(value: object) -> str | None:
     """A stripped non-empty string, or None. NUL characters are refused (LB rejects them too)."""
-    if not isinstance(value, str):
+    if value.__class__ is not str and not isinstance(value, str):
         return None
     text = value.strip()
     if not text or "\x00" in text:
@@ -31,6 +32,10 @@ def clean_text(value: object) -> str | None:
 
 def clean_mbid(value: object) -> str | None:
     """A canonical lowercase UUID string, or None for empty/invalid values."""
+    if value is None:
+        return None
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):  # already canonical: no re-parse
+        return value
     text = clean_text(value)
     if text is None:
         return None
@@ -43,9 +48,11 @@ def clean_mbid(value: object) -> str | None:
 def clean_mbids(values: object) -> tuple[str, ...]:
     """Valid MBIDs from a list (or a single string), in order, without duplicates."""
     items: Iterable[object]
+    if values is None:
+        return ()
     if isinstance(values, str):
         items = [values]
-    elif isinstance(values, list | tuple):
+    elif isinstance(values, (list, tuple)):
         items = values
     else:
         return ()
@@ -59,6 +66,8 @@ def clean_mbids(values: object) -> tuple[str, ...]:
 
 def clean_isrc(value: object) -> str | None:
     """An ISRC in its 12-character compact form (hyphens and spaces removed), or None."""
+    if value is None:
+        return None
     text = clean_text(value)
     if text is None:
         return None
@@ -68,6 +77,8 @@ def clean_isrc(value: object) -> str | None:
 
 def spotify_track_id(value: object) -> str | None:
     """The bare track id from ``spotify:track:<id>``, an open.spotify.com URL, or a bare id."""
+    if value is None:
+        return None
     text = clean_text(value)
     if text is None:
         return None
@@ -79,10 +90,10 @@ def spotify_track_id(value: object) -> str | None:
 
 def seconds(value: object, scale: float = 1.0) -> float | None:
     """A positive duration in seconds from a number or numeric string in units of ``scale`` seconds."""
-    if isinstance(value, bool) or value is None:
+    if value is None or isinstance(value, bool):
         return None
     try:
-        number = float(value) * scale if isinstance(value, int | float | str) else None
+        number = float(value) * scale if isinstance(value, (int, float, str)) else None
     except ValueError:
         return None
     if number is None or not (0 < number <= MAX_DURATION_SECS):

@@ -87,11 +87,13 @@ def from_unix(value: object) -> datetime:
     LB background/export.py: timestamps come from SQL extract(epoch ...) and may carry fractions.
     Raises ValueError/TypeError/OverflowError on garbage, which callers report as a failed row.
     """
+    if value.__class__ is int:  # the common case first
+        return datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, bool):
         raise TypeError("a boolean is not a timestamp")
     if isinstance(value, str):
         value = float(value.strip())
-    if not isinstance(value, int | float):
+    if not isinstance(value, (int, float)):
         raise TypeError(f"expected a number, got {type(value).__name__}")
     return datetime.fromtimestamp(int(value), tz=UTC)
 
