@@ -295,16 +295,21 @@ def _pairs(*pairs: tuple[str, str | None]) -> tuple[tuple[str, str], ...]:
 
 def _attributes(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     # Keys merge case-insensitively: MariaDB's unique key on (track_id, key) compares them that way.
-    keys = [key.strip() for key, _ in raw]
-    if len({key.casefold()[:255] for key in keys}) == len(keys):  # the usual case: nothing to merge
-        return tuple([(key[:255], pair[1]) for key, pair in zip(keys, raw, strict=True)])
-    merged: dict[str, tuple[str, list[str]]] = {}
+    merged: dict[str, list[str]] = {}  # folded key -> [key as first spelled, value, value...]
     for key, value in raw:
-        folded = key.strip().casefold()[:255]
-        if folded not in merged:
-            merged[folded] = (key.strip()[:255], [])
-        merged[folded][1].append(value)
-    return tuple((key, VALUE_SEPARATOR.join(values)) for key, values in merged.values())
+        key = key.strip()
+        folded = key.casefold()[:255]
+        entry = merged.get(folded)
+        if entry is None:
+            merged[folded] = [key[:255], value]
+        else:
+            entry.append(value)
+    return tuple(
+        [
+            (entry[0], entry[1] if len(entry) == 2 else VALUE_SEPARATOR.join(entry[1:]))
+            for entry in merged.values()
+        ]
+    )
 
 
 def sort_name_for(credit: Credit) -> str:
