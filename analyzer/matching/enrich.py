@@ -24,15 +24,16 @@ from datetime import datetime
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Float, Integer, bindparam, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from analyzer.matching.bulk_sql import RawSelect
 from analyzer.matching.facets import library_fingerprint
 from analyzer.matching.index import CatalogIndex
 from analyzer.matching.matcher import Decision, ListenQuery, Matcher
 from analyzer.matching.scoring import MatchSettings
-from analyzer.matching.writes import EnrichedListen, shared_listen_moments, write_batch
+from analyzer.matching.writes import LISTENED_EPOCH, EnrichedListen, shared_listen_moments, write_batch
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.listens import Listen
@@ -145,6 +146,7 @@ def enrich_listens(
                 summary.duplicates += len(result.duplicates)
                 summary.fuzzy = matcher.fuzzy_count
                 done += len(enriched)
+                gc.freeze()  # this batch's survivors (the memo) too: collections then scan one batch only
                 yield Progress("match", done, len(ids), counts=summary.counts())
     finally:
         gc.unfreeze()
@@ -156,9 +158,10 @@ def enrich_listens(
 
 @dataclass
 class _Batch:
-    """Listens read for matching: (id, user, listened at, enriched before) and their queries."""
+    """Listens read for matching: (id, user, listened at as epoch seconds, enriched before) and their
+    queries."""
 
-    rows: list[tuple[int, int, datetime, bool]]
+    rows: list[tuple[int, int, int, bool]]
     queries: list[ListenQuery]
     decisions: list[Decision] | None = None
 
@@ -169,7 +172,7 @@ def _pipeline(
     index: CatalogIndex,
     batches: list[list[int]],
     check_tracks: bool,
-    shared: set[tuple[int, datetime]],
+    shared: set[tuple[int, int]],
     cancel: CancelToken | None,
 ) -> Iterator[tuple[list[EnrichedListen], Any]]:
     """Write batch after batch, each in its own transaction that also reads (and submits) the next one."""
@@ -185,10 +188,11 @@ def _pipeline(
         now = utcnow()
         try:
             with db.session() as session:
+                # Collected before the next submit: a worker is only sent work while it waits for some.
+                matcher.collect(current)
                 if number + 1 < len(batches):
                     ahead = read_batch(session, batches[number + 1])
                     matcher.submit(ahead)
-                matcher.collect(current)
                 enriched = _enriched(session, current, now)
                 result = write_batch(
                     session, index, enriched, check_tracks=check_tracks, shared_moments=shared
@@ -201,39 +205,42 @@ def _pipeline(
         yield enriched, result
 
 
+_READ_COLUMNS = (
+    Listen.id,
+    Listen.user_id,
+    LISTENED_EPOCH,
+    type_coerce(Listen.last_enriched_at.is_not(None), Integer),  # raw columns: no per-row processing
+    Listen.artist_name,
+    Listen.track_name,
+    Listen.release_name,
+    type_coerce(Listen.track_duration_secs, Float),
+    Listen.recording_mbid,
+    Listen.isrc,
+    Listen.spotify_id,
+)
+_NOT_MANUAL = Listen.enrich_status != EnrichStatus.MANUAL
+_READ_SPAN = RawSelect(
+    select(*_READ_COLUMNS).where(Listen.id.between(bindparam("r_low"), bindparam("r_high")), _NOT_MANUAL)
+)
+
+
 def read_batch(session: Session, listen_ids: list[int]) -> _Batch:
     """Read a batch of listens (sorted ids) as match queries; manual decisions are left out."""
-    columns = (
-        Listen.id,
-        Listen.user_id,
-        Listen.listened_at,
-        Listen.last_enriched_at,
-        Listen.artist_name,
-        Listen.track_name,
-        Listen.release_name,
-        Listen.track_duration_secs,
-        Listen.recording_mbid,
-        Listen.isrc,
-        Listen.spotify_id,
-    )
-    not_manual = Listen.enrich_status != EnrichStatus.MANUAL
     connection = session.connection()
     if _dense(listen_ids):
         wanted = set(listen_ids)
-        span = Listen.id.between(listen_ids[0], listen_ids[-1])
-        found = [
-            row for row in connection.execute(select(*columns).where(span, not_manual)) if row[0] in wanted
-        ]
+        span = {"r_low": listen_ids[0], "r_high": listen_ids[-1]}
+        found = [row for row in _READ_SPAN.rows(connection, span) if row[0] in wanted]
     else:
-        found = [
-            row
-            for start in range(0, len(listen_ids), _CHUNK * 10)
-            for row in connection.execute(
-                select(*columns).where(Listen.id.in_(listen_ids[start : start + _CHUNK * 10]), not_manual)
-            )
-        ]
+        found = []
+        for start in range(0, len(listen_ids), _CHUNK):
+            chunk = Listen.id.in_(listen_ids[start : start + _CHUNK])
+            found += [
+                tuple(row) for row in connection.execute(select(*_READ_COLUMNS).where(chunk, _NOT_MANUAL))
+            ]
+        found.sort()
     return _Batch(
-        [(row[0], row[1], row[2], row[3] is not None) for row in found],
+        [(row[0], row[1], row[2], bool(row[3])) for row in found],
         [ListenQuery(*row[4:]) for row in found],
     )
 
