@@ -1,0 +1,127 @@
+"""The pipelined enrich run: a forked matching worker writes exactly what in-process matching writes, over
+dense and scattered id batches, and a review made between a batch's read and its write is kept."""
+
+from __future__ import annotations
+
+import multiprocessing
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from analyzer import review
+from analyzer.matching import EnrichSummary, enrich_listens
+from bench.matching_data import generate, load_into
+from models.engine import Database
+from models.enums import EnrichStatus
+from models.listens import Listen, ListenArtist, ListenGenre, ListenMatchCandidate
+from tests import matching_fixtures as fx
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="the matching worker is forked"
+)
+
+
+def run(db: Database, **kwargs: Any) -> EnrichSummary:
+    events = enrich_listens(db, **kwargs)
+    while True:
+        try:
+            next(events)
+        except StopIteration as stop:
+            return stop.value
+
+
+def written(db: Database) -> dict[str, Any]:
+    """Everything enrich writes, except the run's timestamps."""
+    with db.session() as s:
+        listens = s.execute(
+            select(
+                Listen.id, Listen.track_id, Listen.enrich_status, Listen.match_confidence, Listen.match_reason
+            ).order_by(Listen.id)
+        ).all()
+        candidates = s.execute(
+            select(
+                ListenMatchCandidate.listen_id,
+                ListenMatchCandidate.rank,
+                ListenMatchCandidate.track_id,
+                ListenMatchCandidate.confidence,
+                ListenMatchCandidate.features_json,
+            ).order_by(ListenMatchCandidate.listen_id, ListenMatchCandidate.rank)
+        ).all()
+        artists = s.execute(select(ListenArtist.listen_id, ListenArtist.artist_id)).all()
+        genres = s.execute(select(ListenGenre.listen_id, ListenGenre.genre_id)).all()
+    return {
+        "listens": [tuple(row) for row in listens],
+        "candidates": [tuple(row) for row in candidates],
+        "artists": sorted(tuple(row) for row in artists),
+        "genres": sorted(tuple(row) for row in genres),
+    }
+
+
+def reset(db: Database) -> None:
+    """Every non-manual listen back to pending, as ingest leaves it."""
+    with db.session() as s:
+        s.execute(delete(ListenMatchCandidate))
+        s.execute(delete(ListenArtist))
+        s.execute(delete(ListenGenre))
+        s.execute(
+            update(Listen)
+            .where(Listen.enrich_status != EnrichStatus.MANUAL)
+            .values(
+                track_id=None,
+                enrich_status=EnrichStatus.PENDING,
+                match_confidence=None,
+                match_reason=None,
+                last_enriched_at=None,
+            )
+        )
+
+
+@pytest.mark.parametrize("kept", [1, 3], ids=["dense-ids", "scattered-ids"])
+def test_worker_writes_what_in_process_matching_writes(db: Database, kept: int):
+    data = generate(seed=5, n_tracks=300, n_listens=500)
+    data.listens += data.listens[:100]  # repeated descriptions: decisions come from the run's memo
+    ids = load_into(db, data)
+    if kept > 1:  # only one listen in three to enrich: every batch is read by id list, not by id range
+        with db.session() as s:
+            s.execute(
+                update(Listen)
+                .where(Listen.id.in_([i for i in ids if i % kept]))
+                .values(enrich_status=EnrichStatus.MANUAL)
+            )
+    in_process = run(db, batch_size=40, worker=False)
+    expected = written(db)
+    reset(db)
+    forked = run(db, batch_size=40, worker=True)
+    assert written(db) == expected
+    assert forked == in_process
+    assert in_process.selected == len(ids) // kept
+    assert in_process.matched > in_process.selected // 2 and in_process.fuzzy > 0
+    assert expected["candidates"] and expected["artists"] and expected["genres"]
+
+
+@pytest.mark.parametrize("worker", [False, True], ids=["in-process", "worker"])
+def test_a_review_between_a_batch_read_and_its_write_is_kept(db: Database, worker: bool):
+    with db.session() as s:
+        song = fx.track(s, "Massive Attack", "Teardrop", duration=330, genre="trip hop")
+        other = fx.track(s, "Massive Attack", "Angel", duration=380)
+        first = fx.listen(s, "Massive Attack", "Teardrop", duration=330)
+        second = fx.listen(s, "Massive Attack", "Teardrop", duration=330)
+    events = enrich_listens(db, batch_size=1, worker=worker)
+    progress = next(events)
+    while progress.stage != "match" or not progress.done:
+        progress = next(events)
+    # The first batch is written; the second was read (and handed to the matcher) in the same transaction.
+    assert progress.done == 1
+    with db.session() as s:
+        review.link(s, second, other, reviewer="ada")
+    for _ in events:
+        pass
+    with db.session() as s:
+        row = s.get(Listen, second)
+        assert row is not None
+        assert (row.track_id, row.enrich_status, row.reviewed_by) == (other, EnrichStatus.MANUAL, "ada")
+        genres = list(s.scalars(select(ListenGenre.genre_id).where(ListenGenre.listen_id == second)))
+        linked = s.get(Listen, first)
+        assert linked is not None and linked.track_id == song
+    assert genres == []  # the reviewed track's facets (no genre), not the matched one's
