@@ -87,18 +87,17 @@ def write_batch(
     :func:`shared_listen_moments`; only those can break uq_listen_dedupe (None: check every listen)."""
     candidates_for_dedupe = items
     if shared_moments is not None:
-        candidates_for_dedupe = [i for i in items if (i.user_id, i.listened_at) in shared_moments]
-    result = WriteResult(duplicates=_duplicate_links(session, candidates_for_dedupe))
-    linked = {
-        item.outcome.track_id
-        for item in items
-        if item.outcome.track_id is not None and item.listen_id not in result.duplicates
-    }
-    if check_tracks:
-        ensure_tracks_exist(
-            session,
-            linked | {c[0] for item in items for c in item.outcome.candidates},
+        candidates_for_dedupe = (
+            [i for i in items if (i.user_id, i.listened_at) in shared_moments] if shared_moments else []
         )
+    result = WriteResult(duplicates=_duplicate_links(session, candidates_for_dedupe))
+    if check_tracks:
+        linked = {
+            item.outcome.track_id
+            for item in items
+            if item.outcome.track_id is not None and item.listen_id not in result.duplicates
+        }
+        ensure_tracks_exist(session, linked | {c[0] for item in items for c in item.outcome.candidates})
     listen_ids = [item.listen_id for item in items if item.seen]
     for start in range(0, len(listen_ids), _CHUNK):
         chunk = listen_ids[start : start + _CHUNK]
