@@ -93,8 +93,9 @@ class Listen(Base):
 
 
 class ListenSource(Base):
-    """Every raw row behind a canonical listen: the first one (``primary``) and any cross-source copy
-    of the same listen that arrived later (``duplicate``), so no arrival is silently lost."""
+    """A raw row that repeats a canonical listen from another source (``relation='duplicate'``), so no
+    arrival is silently lost. A listen's own first raw row is ``listens.raw_id`` and is not repeated here
+    (migration 0003): every raw row is either some listen's raw_id or a listen_sources row."""
 
     __tablename__ = "listen_sources"
     __table_args__ = listens_table_args()
@@ -105,7 +106,7 @@ class ListenSource(Base):
     raw_id: Mapped[int] = mapped_column(
         ForeignKey("listens.listens_raw.id", ondelete="CASCADE"), primary_key=True, unique=True
     )
-    relation: Mapped[str] = mapped_column(String(16), default="primary")
+    relation: Mapped[str] = mapped_column(String(16), default="duplicate")
 
 
 class ListenMatchCandidate(Base):

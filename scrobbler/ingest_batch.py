@@ -1,8 +1,9 @@
 """Writing one batch of prepared listens in one transaction: raw rows, canonical listens, their links.
 
-Order inside the transaction: INSERT-or-ignore into listens_raw (its RETURNING names the rows that are
-really new), then ID links from external_ids, then the cross-source duplicate check against listens
-already stored near the same times, then listens and listen_sources. Core executemany throughout.
+Order inside the transaction: INSERT-or-ignore into listens_raw (which rows are really new), then ID links
+from external_ids, then the cross-source duplicate check against listens already stored near the same
+times, then listens, and listen_sources rows for the arrivals that repeat a listen from another source.
+Executemany throughout: Core with RETURNING on MariaDB, DBAPI tuples on SQLite (:class:`_SqliteStore`).
 """
 
 from __future__ import annotations
@@ -122,8 +123,11 @@ def write_batch(
                 result.linked[reason or ""] = result.linked.get(reason or "", 0) + 1
         fresh.append((raw_id, row, track_id, reason))
 
-    listen_ids = store.insert_listens(user_id, fresh)
-    source_rows = [(listen_id, raw_id, "primary") for raw_id, listen_id in listen_ids.items()]
+    # The ids are needed only for twins that are new in this batch; a listen's own raw row is its raw_id.
+    listen_ids = store.insert_listens(
+        user_id, fresh, need_ids=any(t.listen_id is None for t, _ in duplicates)
+    )
+    source_rows: list[tuple[int, int, str]] = []
     for twin, raw_id in duplicates:
         listen_id = twin.listen_id if twin.listen_id is not None else listen_ids[twin.raw_id or 0]
         source_rows.append((listen_id, raw_id, "duplicate"))
@@ -199,7 +203,10 @@ class _Store(Protocol):
     ) -> list[tuple[int, PreparedListen]]: ...
 
     def insert_listens(
-        self, user_id: int, fresh: Sequence[tuple[int, PreparedListen, int | None, str | None]]
+        self,
+        user_id: int,
+        fresh: Sequence[tuple[int, PreparedListen, int | None, str | None]],
+        need_ids: bool,
     ) -> dict[int, int]: ...
 
     def insert_sources(self, rows: Sequence[tuple[int, int, str]]) -> None: ...
@@ -238,7 +245,10 @@ class _CoreStore:
         return new
 
     def insert_listens(
-        self, user_id: int, fresh: Sequence[tuple[int, PreparedListen, int | None, str | None]]
+        self,
+        user_id: int,
+        fresh: Sequence[tuple[int, PreparedListen, int | None, str | None]],
+        need_ids: bool,
     ) -> dict[int, int]:
         if not fresh:
             return {}
@@ -246,6 +256,9 @@ class _CoreStore:
             dict(zip(_LISTEN_COLUMNS, _listen_tuple(user_id, raw_id, row, track_id, reason), strict=True))
             for raw_id, row, track_id, reason in fresh
         ]
+        if not need_ids:
+            self.session.execute(insert(LISTENS), params)
+            return {}
         returned = self.session.execute(insert(LISTENS).returning(LISTENS.c.id, LISTENS.c.raw_id), params)
         return {raw_id: listen_id for listen_id, raw_id in returned}
 
@@ -299,7 +312,10 @@ class _SqliteStore:
         ]
 
     def insert_listens(
-        self, user_id: int, fresh: Sequence[tuple[int, PreparedListen, int | None, str | None]]
+        self,
+        user_id: int,
+        fresh: Sequence[tuple[int, PreparedListen, int | None, str | None]],
+        need_ids: bool,
     ) -> dict[int, int]:
         if not fresh:
             return {}
@@ -309,6 +325,8 @@ class _SqliteStore:
         inserted = self.connection.exec_driver_sql(self.sql.listens, params).rowcount
         if inserted != len(params):  # a plain INSERT stores every row or raises
             raise RuntimeError(f"listens insert stored {inserted} of {len(params)} rows")
+        if not need_ids:
+            return {}
         last = self._last_rowid()
         return {
             raw_id: listen_id

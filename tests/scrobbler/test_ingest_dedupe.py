@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
 
 from models.engine import Database
 from models.enums import EnrichStatus, EntityType
@@ -38,14 +38,17 @@ def user_id(db: Database) -> int:
 
 
 def sources(db: Database) -> list[tuple[int, str, str]]:
-    """(listen id, raw source, relation) of every listen_sources row."""
+    """(listen id, raw source, relation) of every raw row: ``primary`` for a listen's own raw_id,
+    ``duplicate`` for a listen_sources link, in raw row order."""
     with db.session() as session:
-        query = (
-            select(ListenSource.listen_id, ListenRaw.source, ListenSource.relation)
-            .join(ListenRaw, ListenRaw.id == ListenSource.raw_id)
-            .order_by(ListenRaw.id)
+        own = select(Listen.id, ListenRaw.source, literal("primary"), ListenRaw.id).join(
+            ListenRaw, ListenRaw.id == Listen.raw_id
         )
-        return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+        linked = select(ListenSource.listen_id, ListenRaw.source, ListenSource.relation, ListenRaw.id).join(
+            ListenRaw, ListenRaw.id == ListenSource.raw_id
+        )
+        rows = [tuple(row) for query in (own, linked) for row in session.execute(query)]
+    return [row[:3] for row in sorted(rows, key=lambda row: row[3])]  # type: ignore[misc]
 
 
 def test_cross_source_duplicate_is_linked_not_lost(db: Database, user_id: int) -> None:
@@ -217,13 +220,9 @@ def test_partial_reimport_links_every_listen_to_its_own_raw_row(db: Database, us
             Listen.track_name, Listen.listened_at, ListenRaw.payload_json, ListenRaw.listened_at
         ).join(ListenRaw, ListenRaw.id == Listen.raw_id)
         pairs = session.execute(query).all()
-        primaries = session.execute(
-            select(ListenSource.listen_id, ListenSource.raw_id, Listen.raw_id)
-            .join(Listen, Listen.id == ListenSource.listen_id)
-            .where(ListenSource.relation == "primary")
-        ).all()
+        linked = session.scalar(select(func.count()).select_from(ListenSource))
     assert len(pairs) == 40
     for track_name, listened_at, payload, raw_listened_at in pairs:
         assert track_name == f"Song {json.loads(payload)['i']}"
         assert listened_at == raw_listened_at
-    assert len(primaries) == 40 and all(raw_id == own_raw for _, raw_id, own_raw in primaries)
+    assert linked == 0  # one source: no listen has a second raw row
