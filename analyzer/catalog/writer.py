@@ -339,38 +339,35 @@ class CatalogWriter:
                 wanted_labels[label_key] = {"name": name[:1024], "name_normalized": label_key}
         genre_ids = self.genres.resolve(session, wanted_genres)
         label_ids = self.labels.resolve(session, wanted_labels)
-        credits: dict[tuple[int, int, str], dict[str, Any]] = {}
-        genres: dict[tuple[int, int], dict[str, Any]] = {}
-        track_labels: dict[tuple[int, int], dict[str, Any]] = {}
+        # Rows as tuples in the column order of insert_tuples below (the link tables are the bulk of a scan).
+        credits: dict[tuple[int, int, str], tuple[Any, ...]] = {}
+        genres: dict[tuple[int, int], tuple[int, int, float]] = {}
+        track_labels: dict[tuple[int, int], tuple[int, int]] = {}
         release_labels: list[dict[str, Any]] = []
-        items: dict[tuple[int, int, int, int], dict[str, Any]] = {}
+        items: dict[tuple[int, int, int, int], None] = {}
         aliases: dict[tuple[int, str], dict[str, Any]] = {}
         attributes: list[tuple[int, str, str, int]] = []
         for record, group_key in zip(records, group_keys, strict=True):
             track_id = track_ids[record.track_uid]
             for credit in record.credits:
                 artist_id = artist_ids.get(credit.key)
-                if artist_id is not None:
-                    credits.setdefault(
-                        (track_id, artist_id, credit.role),
-                        {
-                            "track_id": track_id,
-                            "artist_id": artist_id,
-                            "role": credit.role,
-                            "position": credit.position,
-                            "credited_name": credit.name[:1024],
-                            "join_phrase": credit.join_phrase[:64],
-                        },
+                if artist_id is not None and (track_id, artist_id, credit.role) not in credits:
+                    credits[(track_id, artist_id, credit.role)] = (
+                        track_id,
+                        artist_id,
+                        credit.role,
+                        credit.position,
+                        credit.name[:1024],
+                        credit.join_phrase[:64],
                     )
             for index, genre_key in enumerate(record.genre_keys):
                 gid = genre_ids[genre_key]
-                genres.setdefault(
-                    (track_id, gid), {"track_id": track_id, "genre_id": gid, "weight": 1.0 / (index + 1)}
-                )
+                if (track_id, gid) not in genres:
+                    genres[(track_id, gid)] = (track_id, gid, 1.0 / (index + 1))
             release_id = _release_id_of(record, group_key, release_ids, group_ids)
             for (_name, catalog_number), label_key in zip(record.labels, record.label_keys, strict=True):
                 lid = label_ids[label_key]
-                track_labels[(track_id, lid)] = {"track_id": track_id, "label_id": lid}
+                track_labels[(track_id, lid)] = (track_id, lid)
                 if (
                     release_id is not None
                     and (release_id, lid, catalog_number) not in self._seen_release_labels
@@ -380,8 +377,7 @@ class CatalogWriter:
                         {"release_id": release_id, "label_id": lid, "cat_id": catalog_number[:128]}
                     )
             if release_id is not None:
-                key = (release_id, track_id, record.disc_no, record.track_no)
-                items[key] = dict(zip(("release_id", "track_id", "disc_no", "track_no"), key, strict=True))
+                items[(release_id, track_id, record.disc_no, record.track_no)] = None
             for (alias, kind), alias_key in zip(record.title_aliases, record.title_alias_keys, strict=True):
                 aliases[(track_id, alias_key)] = {
                     "track_id": track_id,
@@ -393,11 +389,16 @@ class CatalogWriter:
             # Keys are unique per record (merged case-insensitively in the worker); a second file of the
             # same track in this batch loses to the first on the unique key, as a rescan would.
             attributes += [(track_id, key, value, source_id) for key, value in record.attributes]
-        insert_rows(session, TRACK_ARTISTS, list(credits.values()))
-        insert_rows(session, TRACK_GENRES, list(genres.values()))
-        insert_rows(session, TRACK_LABELS, list(track_labels.values()))
+        insert_tuples(
+            session,
+            TRACK_ARTISTS,
+            ("track_id", "artist_id", "role", "position", "credited_name", "join_phrase"),
+            list(credits.values()),
+        )
+        insert_tuples(session, TRACK_GENRES, ("track_id", "genre_id", "weight"), list(genres.values()))
+        insert_tuples(session, TRACK_LABELS, ("track_id", "label_id"), list(track_labels.values()))
         insert_rows(session, RELEASE_LABELS, release_labels)
-        insert_rows(session, ITEMS, list(items.values()))
+        insert_tuples(session, ITEMS, ("release_id", "track_id", "disc_no", "track_no"), list(items))
         insert_rows(session, TITLE_ALIASES, list(aliases.values()))
         insert_tuples(session, ATTRIBUTES, ("track_id", "key", "value", "source_id"), attributes)
         self._external(

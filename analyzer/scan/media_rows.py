@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from analyzer.catalog.upsert import chunked, insert_rows
+from analyzer.catalog.upsert import chunked, insert_tuples
 from analyzer.catalog.writer import CatalogWriter
 from analyzer.scan.plan import PlannedFile
 from analyzer.scan.reading import FileFailed, FileOutcome, FileRead
@@ -45,71 +45,97 @@ def write_batch(
     read = [(planned, outcome) for planned, outcome in batch if isinstance(outcome, FileRead)]
     track_ids = catalog.write(session, [outcome.record for _, outcome in read])
     previous = _previous_track_ids(session, [p.media_id for p, _ in read if p.media_id is not None])
-    ok_rows: list[tuple[PlannedFile, dict[str, Any]]] = []
+    ok_rows: list[tuple[PlannedFile, tuple[Any, ...]]] = []
     for (planned, outcome), track_id in zip(read, track_ids, strict=True):
         ok_rows.append((planned, _ok_row(planned, outcome, track_id, now)))
         if planned.media_id is None:
             counts.added += 1
         else:
             counts.updated += 1
-    error_rows: list[tuple[PlannedFile, dict[str, Any]]] = []
+    error_rows: list[tuple[PlannedFile, tuple[Any, ...]]] = []
     for planned, failure in batch:
         if isinstance(failure, FileFailed):
             counts.errors += 1
             error_rows.append((planned, _error_row(planned, failure, now)))
         elif failure is None:
             counts.vanished += 1  # gone since the walk: the next scan marks it missing
-    _store(session, ok_rows)
-    _store(session, error_rows)
+    _store(session, OK_COLUMNS, ok_rows)
+    _store(session, ERROR_COLUMNS, error_rows)
     return counts, {tid for tid in previous.values() if tid is not None} - set(track_ids)
 
 
-def _store(session: Session, rows: list[tuple[PlannedFile, dict[str, Any]]]) -> None:
-    """New rows in one executemany INSERT, known rows in one executemany UPDATE (rows share their keys)."""
+def _store(
+    session: Session, columns: tuple[str, ...], rows: list[tuple[PlannedFile, tuple[Any, ...]]]
+) -> None:
+    """New rows in one executemany INSERT, known rows in one executemany UPDATE (rows are ``columns``)."""
     inserts = [
-        {**row, "file_path": planned.found.path, "file_path_hash": planned.path_hash}
-        for planned, row in rows
-        if planned.media_id is None
+        (*row, planned.found.path, planned.path_hash) for planned, row in rows if planned.media_id is None
     ]
-    updates = [{**row, "mid": planned.media_id} for planned, row in rows if planned.media_id is not None]
-    insert_rows(session, MEDIA_FILES, inserts)
+    insert_tuples(session, MEDIA_FILES, (*columns, "file_path", "file_path_hash"), inserts)
+    updates = [
+        {**dict(zip(columns, row, strict=True)), "mid": planned.media_id}
+        for planned, row in rows
+        if planned.media_id is not None
+    ]
     if updates:
-        columns: dict[str, Any] = {key: bindparam(key) for key in updates[0] if key != "mid"}
-        statement = update(MEDIA_FILES).where(MEDIA_FILES.c.id == bindparam("mid")).values(**columns)
+        values: dict[str, Any] = {key: bindparam(key) for key in columns}
+        statement = update(MEDIA_FILES).where(MEDIA_FILES.c.id == bindparam("mid")).values(**values)
         session.execute(statement, updates)
 
 
-def _ok_row(planned: PlannedFile, outcome: FileRead, track_id: int, now: datetime) -> dict[str, Any]:
+OK_COLUMNS = (
+    "track_id",
+    "duration_secs",
+    "size_bytes",
+    "mtime_ns",
+    "format",
+    "codec",
+    "bitrate",
+    "sample_rate",
+    "channels",
+    "lossless",
+    "scan_status",
+    "error_kind",
+    "scan_error",
+    "analysis_status",
+    "last_scanned_at",
+)
+
+
+def _ok_row(planned: PlannedFile, outcome: FileRead, track_id: int, now: datetime) -> tuple[Any, ...]:
     stream = outcome.stream
-    return {
-        "track_id": track_id,
-        "duration_secs": max(0.0, stream.duration_secs or 0.0),
-        "size_bytes": planned.found.size,
-        "mtime_ns": planned.found.mtime_ns,
-        "format": stream.format[:32],
-        "codec": stream.codec[:32],
-        "bitrate": stream.bitrate,
-        "sample_rate": stream.sample_rate,
-        "channels": stream.channels,
-        "lossless": stream.lossless,
-        "scan_status": ScanStatus.OK,
-        "error_kind": None,
-        "scan_error": None,
-        "analysis_status": AnalysisStatus.PENDING,  # new or changed content: analysis runs (again)
-        "last_scanned_at": now,
-    }
+    return (
+        track_id,
+        max(0.0, stream.duration_secs or 0.0),
+        planned.found.size,
+        planned.found.mtime_ns,
+        stream.format[:32],
+        stream.codec[:32],
+        stream.bitrate,
+        stream.sample_rate,
+        stream.channels,
+        stream.lossless,
+        ScanStatus.OK,
+        None,  # error_kind
+        None,  # scan_error
+        AnalysisStatus.PENDING,  # new or changed content: analysis runs (again)
+        now,
+    )
 
 
-def _error_row(planned: PlannedFile, failure: FileFailed, now: datetime) -> dict[str, Any]:
+ERROR_COLUMNS = ("size_bytes", "mtime_ns", "scan_status", "error_kind", "scan_error", "last_scanned_at")
+
+
+def _error_row(planned: PlannedFile, failure: FileFailed, now: datetime) -> tuple[Any, ...]:
     # The track link is kept: listens may point at the track a now-damaged file used to hold.
-    return {
-        "size_bytes": planned.found.size,
-        "mtime_ns": planned.found.mtime_ns,
-        "scan_status": ScanStatus.ERROR,
-        "error_kind": failure.kind[:32],
-        "scan_error": failure.reason[:REASON_WIDTH],
-        "last_scanned_at": now,
-    }
+    return (
+        planned.found.size,
+        planned.found.mtime_ns,
+        ScanStatus.ERROR,
+        failure.kind[:32],
+        failure.reason[:REASON_WIDTH],
+        now,
+    )
 
 
 def _previous_track_ids(session: Session, media_ids: list[int]) -> dict[int, int | None]:
