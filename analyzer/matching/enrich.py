@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import threading
 import traceback
+from collections import Counter
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -136,13 +137,15 @@ def enrich_listens(
         with _matching_service(Matcher(index, settings, memo_limit=0), worker) as matcher:
             done = 0
             for enriched, result in _pipeline(db, matcher, index, batches, check_tracks, shared, cancel):
-                for item in enriched:
-                    status = item.outcome.status
-                    if item.listen_id in result.duplicates:
-                        status = EnrichStatus.AMBIGUOUS
-                    setattr(summary, status, getattr(summary, status) + 1)
-                    reason = item.outcome.reason
-                    summary.reasons[reason] = summary.reasons.get(reason, 0) + 1
+                statuses = Counter(item.outcome.status for item in enriched)
+                for item in enriched if result.duplicates else ():
+                    if item.listen_id in result.duplicates:  # left unlinked: counted as ambiguous
+                        statuses[item.outcome.status] -= 1
+                        statuses[EnrichStatus.AMBIGUOUS.value] += 1
+                for status, count in statuses.items():
+                    setattr(summary, status, getattr(summary, status) + count)
+                for reason, count in Counter(item.outcome.reason for item in enriched).items():
+                    summary.reasons[reason] = summary.reasons.get(reason, 0) + count
                 summary.duplicates += len(result.duplicates)
                 summary.fuzzy = matcher.fuzzy_count
                 done += len(enriched)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from typing import cast
 
 from sqlalchemy import BigInteger, Table, bindparam, delete, func, insert, select, type_coerce
@@ -108,7 +109,6 @@ def write_batch(
     candidates: list[tuple[int, int, float, int, str]] = []
     artists: list[tuple[int, int]] = []
     genres: list[tuple[int, int]] = []
-    track_facets: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
     for item in items:
         outcome = item.outcome
         listen_id = item.listen_id
@@ -124,18 +124,14 @@ def write_batch(
                 (listen_id, track, confidence, rank, features)
                 for rank, (track, confidence, features) in enumerate(outcome.candidates, start=1)
             )
+        # Each id once: credits are distinct per track (CatalogIndex.credit), genres by track_genres' key,
+        # a listen's resolved artists are a set.
         if track_id is not None:
-            facet = track_facets.get(track_id)
-            if facet is None:
-                track = tracks[track_id]
-                facet = track_facets[track_id] = (
-                    tuple(dict.fromkeys(track.artist_ids)),
-                    tuple(dict.fromkeys(track.genre_ids)),
-                )
-            artists.extend([(listen_id, a) for a in facet[0]])
-            genres.extend([(listen_id, g) for g in facet[1]])
+            track = tracks[track_id]
+            artists.extend(zip(repeat(listen_id), track.artist_ids))
+            genres.extend(zip(repeat(listen_id), track.genre_ids))
         elif outcome.artist_ids:
-            artists.extend([(listen_id, a) for a in dict.fromkeys(outcome.artist_ids)])
+            artists.extend(zip(repeat(listen_id), outcome.artist_ids))
     connection = session.connection()
     at = items[0].at if items else None  # one run, one timestamp
     _UPDATE_MATCH.execute(connection, _UPDATE_COLUMNS, updates, {"b_at": at})
