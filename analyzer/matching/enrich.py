@@ -15,11 +15,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 import threading
 import traceback
 from collections import Counter
 from collections.abc import Generator, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection as Pipe
@@ -314,7 +315,7 @@ class _WorkerMatchingService(_MatchingService):
         super().__init__(matcher)
         context = multiprocessing.get_context("fork")
         self._pipe, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(matcher, child), daemon=True)
+        self._process = context.Process(target=_serve, args=(matcher, child, self._pipe), daemon=True)
         self._process.start()
         child.close()
 
@@ -332,32 +333,31 @@ class _WorkerMatchingService(_MatchingService):
         return [Decision(*values) for values in payload]
 
     def close(self) -> None:
-        with suppress(OSError):
-            self._pipe.send(None)
-        self._process.join(timeout=5)
+        """Stop the worker. Closing this end is its signal (even mid-batch, after a cancel or an error):
+        its next read or write fails and it returns."""
+        self._pipe.close()
+        self._process.join(timeout=10)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join()
-        self._pipe.close()
 
 
-def _serve(matcher: Matcher, pipe: Pipe) -> None:
-    """The worker's loop: query lists in, plain decision tuples out, until None."""
-    gc.enable()
+def _serve(matcher: Matcher, pipe: Pipe, parent_end: Pipe) -> None:
+    """The worker's loop: query lists in, plain decision tuples out, until the parent closes its end."""
+    parent_end.close()  # the fork copied it: closed here, the parent's close reaches this process as EOF
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then closes the pipe
     match = matcher.match
-    while True:
-        try:
+    try:
+        while True:
             queries = pipe.recv()
-        except EOFError:
-            return
-        if queries is None:
-            return
-        try:
-            decisions = [tuple(match(ListenQuery(*query)).decision()) for query in queries]
-        except Exception:
-            pipe.send(("error", traceback.format_exc(), 0))
-            return
-        pipe.send(("ok", decisions, matcher.fuzzy_count))
+            try:
+                decisions = [tuple(match(ListenQuery(*query)).decision()) for query in queries]
+            except Exception:
+                pipe.send(("error", traceback.format_exc(), 0))
+                return
+            pipe.send(("ok", decisions, matcher.fuzzy_count))
+    except (EOFError, OSError):
+        return
 
 
 def worker_is_safe() -> bool:

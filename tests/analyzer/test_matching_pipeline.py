@@ -4,10 +4,11 @@ dense and scattered id batches, and a review made between a batch's read and its
 from __future__ import annotations
 
 import multiprocessing
+import time
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from analyzer import review
 from analyzer.matching import EnrichSummary, enrich_listens
@@ -15,6 +16,7 @@ from bench.matching_data import generate, load_into
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.listens import Listen, ListenArtist, ListenGenre, ListenMatchCandidate
+from models.progress import Cancelled, CancelToken
 from tests import matching_fixtures as fx
 
 pytestmark = pytest.mark.skipif(
@@ -125,3 +127,27 @@ def test_a_review_between_a_batch_read_and_its_write_is_kept(db: Database, worke
         linked = s.get(Listen, first)
         assert linked is not None and linked.track_id == song
     assert genres == []  # the reviewed track's facets (no genre), not the matched one's
+
+
+def test_a_cancelled_run_stops_its_worker_and_the_next_run_finishes(sqlite_db: Database):
+    data = generate(seed=9, n_tracks=200, n_listens=300)
+    ids = load_into(sqlite_db, data)
+    token = CancelToken()
+    events = enrich_listens(sqlite_db, batch_size=50, worker=True, cancel=token)
+    progress = next(events)
+    while not progress.done:
+        progress = next(events)
+    assert len(multiprocessing.active_children()) == 1  # the worker, busy with the next batch
+    token.cancel()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        next(events)
+    assert multiprocessing.active_children() == [] and time.monotonic() - started < 5
+    rest = run(sqlite_db, worker=True)
+    # The rest, and the first batch's misses: a cancelled run never recorded the library it matched against.
+    assert progress.counts is not None
+    misses = progress.counts["ambiguous"] + progress.counts["unmatched"]
+    assert rest.selected == len(ids) - progress.done + misses
+    with sqlite_db.session() as s:
+        pending = s.scalar(select(func.count()).where(Listen.enrich_status == EnrichStatus.PENDING))
+    assert pending == 0
