@@ -33,7 +33,9 @@ from scrobbler.ingest_worker import (
 )
 from scrobbler.records import ImportProblem, Row
 
-DEFAULT_BATCH_SIZE = 5000
+# Rows per transaction: larger batches rewrite the growing index edges less often (measured 5,000 vs
+# 20,000 on 200,000 listens: 10-15 % less CPU); 20,000 ListenBrainz rows hold about 20 MB.
+DEFAULT_BATCH_SIZE = 20_000
 # Cross-source duplicate window: an import and a live scrobble of one listen differ by seconds (clock
 # skew, start vs. submit time); two real plays of one track are at least its length apart.
 DEFAULT_DUPLICATE_WINDOW_SECS = 120
