@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from typing import NamedTuple
 
 from analyzer.credits import parse_artist_credit, split_title_variant
@@ -301,7 +302,7 @@ def _attributes(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]
         folded = key.casefold()[:255]
         entry = merged.get(folded)
         if entry is None:
-            merged[folded] = [key[:255], value]
+            merged[folded] = [sys.intern(key[:255]), value]  # interned: pickled once per chunk
         else:
             entry.append(value)
     return tuple(
