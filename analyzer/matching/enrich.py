@@ -4,10 +4,10 @@ writing links, candidates and facets in batched Core statements, one transaction
 Manual decisions are never touched: they are not selected, a batch leaves out listens a reviewer decided
 after it was read, and every UPDATE also says ``enrich_status != 'manual'``.
 
-Batches are pipelined: batch k+1 is read and handed to the matcher before batch k is written. Where it is
-safe (fork available, more than one CPU, no other thread in the process: the CLI, not the GUI) the matcher
-runs in a forked worker process, so matching batch k+1 overlaps with SQLite writing batch k; otherwise it
-runs in-process, one batch after the other, with the same results.
+Batches are pipelined: batch k+1 is read and handed to the matcher before batch k is written. Where fork
+is available and there is more than one CPU, the matcher runs in a forked worker process, so matching batch
+k+1 overlaps with SQLite writing batch k; otherwise it runs in-process, one batch after the other, with the
+same results.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import gc
 import multiprocessing
 import os
 import signal
-import threading
 import traceback
 from collections import Counter
 from collections.abc import Generator, Iterator
@@ -354,16 +353,22 @@ def _serve(matcher: Matcher, pipe: Pipe, parent_end: Pipe) -> None:
                 decisions = [tuple(match(ListenQuery(*query)).decision()) for query in queries]
             except Exception:
                 pipe.send(("error", traceback.format_exc(), 0))
-                return
+                break
             pipe.send(("ok", decisions, matcher.fuzzy_count))
     except (EOFError, OSError):
-        return
+        pass
+    finally:
+        # Out without the parent's cleanup: no atexit handlers, no flushing of inherited std streams or
+        # database connections. The worker then never takes a lock another thread may have held at the fork.
+        os._exit(0)
 
 
 def worker_is_safe() -> bool:
-    """A forked matcher needs fork, a second CPU, and no other thread (a fork copies only the caller's)."""
+    """A forked matcher needs fork and a second CPU. Other threads (a progress bar's, the GUI's) are not in
+    the way: the worker runs only the matcher and its pipe, and leaves with ``os._exit``, so it never
+    waits on a lock one of them held at the fork."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return "fork" in multiprocessing.get_all_start_methods() and cpus > 1 and threading.active_count() == 1
+    return "fork" in multiprocessing.get_all_start_methods() and cpus > 1
 
 
 @contextmanager

@@ -4,6 +4,7 @@ dense and scattered id batches, and a review made between a batch's read and its
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 
 from analyzer import review
 from analyzer.matching import EnrichSummary, enrich_listens
+from analyzer.matching.enrich import worker_is_safe
 from bench.matching_data import generate, load_into
 from models.engine import Database
 from models.enums import EnrichStatus
@@ -148,6 +150,30 @@ def test_a_cancelled_run_stops_its_worker_and_the_next_run_finishes(sqlite_db: D
     assert progress.counts is not None
     misses = progress.counts["ambiguous"] + progress.counts["unmatched"]
     assert rest.selected == len(ids) - progress.done + misses
+    with sqlite_db.session() as s:
+        pending = s.scalar(select(func.count()).where(Listen.enrich_status == EnrichStatus.PENDING))
+    assert pending == 0
+
+
+@pytest.mark.skipif(not worker_is_safe(), reason="one CPU: enrich matches in-process")
+def test_the_worker_is_used_beside_another_thread(sqlite_db: Database):
+    data = generate(seed=13, n_tracks=150, n_listens=200)
+    load_into(sqlite_db, data)
+    stop = threading.Event()
+    bar = threading.Thread(target=stop.wait)  # as the CLI's progress bar refreshes beside the run
+    bar.start()
+    try:
+        events = enrich_listens(sqlite_db, batch_size=50)
+        progress = next(events)
+        while not progress.done:
+            progress = next(events)
+        assert len(multiprocessing.active_children()) == 1
+        for _ in events:
+            pass
+        assert multiprocessing.active_children() == []
+    finally:
+        stop.set()
+        bar.join()
     with sqlite_db.session() as s:
         pending = s.scalar(select(func.count()).where(Listen.enrich_status == EnrichStatus.PENDING))
     assert pending == 0
