@@ -21,7 +21,7 @@ from models.enums import EnrichStatus, EntityType
 from models.external_ids import ExternalId
 from models.listens import Listen, ListenRaw, ListenSource
 from models.tracks import Track
-from scrobbler.ingest_rows import PreparedListen
+from scrobbler.ingest_rows import LISTEN_FIELDS, PreparedListen
 
 RAW: Table = ListenRaw.__table__  # type: ignore[assignment]
 LISTENS: Table = Listen.__table__  # type: ignore[assignment]
@@ -170,31 +170,13 @@ def _listen_tuple(
 ) -> tuple[object, ...]:
     """A listens row in ``_LISTEN_COLUMNS`` order; values already in their stored form (ingest_rows checked
     them), so no per-row bind processing is needed."""
-    return (
-        raw_id,
-        user_id,
-        track_id,
-        row.listened_at,
-        row.played_secs,
-        row.duration_secs,
-        row.source,
-        row.artist_name,
-        row.track_name,
-        row.release_name,
-        row.artist_normalized,
-        row.track_normalized,
-        row.release_normalized,
-        row.recording_mbid,
-        row.isrc,
-        row.spotify_id,
-        _MATCHED if track_id is not None else _PENDING,
-        1.0 if track_id is not None else None,
-        reason,
-    )
+    if track_id is None:
+        return (raw_id, user_id, None, *row[:LISTEN_FIELDS], *_UNLINKED)
+    return (raw_id, user_id, track_id, *row[:LISTEN_FIELDS], _MATCHED, 1.0, reason)
 
 
 _MATCHED = EnrichStatus.MATCHED.value
-_PENDING = EnrichStatus.PENDING.value
+_UNLINKED = (EnrichStatus.PENDING.value, None, None)
 
 
 class _Store(Protocol):

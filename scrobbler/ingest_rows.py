@@ -26,6 +26,8 @@ _NAME_WIDTH = 1024
 _ISRC_WIDTH = 16
 _SPOTIFY_WIDTH = 64
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# PreparedListen's leading fields that are listens columns as they are.
+LISTEN_FIELDS = 13
 # Derived source track ids start with this, so they can never equal a real one (see derived_track_key).
 DERIVED_KEY_PREFIX = "~names:"
 
@@ -38,13 +40,14 @@ class PreparedListen(NamedTuple):
     """One record's checked values for listens_raw and listens, plus the keys ingest matches on.
 
     A plain tuple: cheap to build, and cheap to pickle when a parse worker process sends it to the
-    writer (scrobbler/ingest_worker.py).
+    writer (scrobbler/ingest_worker.py). The first :data:`LISTEN_FIELDS` fields are, in order, the
+    listens columns from ``listened_at`` to ``spotify_id`` (scrobbler/ingest_batch.py slices them).
     """
 
     listened_at: int
+    played_secs: float | None  # listens.duration_secs: how long it was listened to
+    duration_secs: float | None  # listens.track_duration_secs: the track's length
     source: str
-    source_track_id: str
-    payload_json: str
     artist_name: str  # stripped
     track_name: str  # stripped
     release_name: str | None
@@ -54,8 +57,8 @@ class PreparedListen(NamedTuple):
     recording_mbid: str | None
     isrc: str | None
     spotify_id: str | None
-    duration_secs: float | None
-    played_secs: float | None
+    source_track_id: str
+    payload_json: str
 
     @property
     def raw_key(self) -> tuple[int, str, str]:
@@ -131,9 +134,9 @@ def prepare(record: ListenRecord) -> PreparedListen:
     source_track_id = record.source_track_id or derived_track_key(artist_normalized, track_normalized)
     return PreparedListen(
         listened_at,
+        _positive_or_none(record.duration_played_secs),
+        _positive_or_none(record.duration_secs),
         source,
-        source_track_id,
-        payload_text(record.payload),
         artist,
         track,
         record.release_name,
@@ -143,6 +146,6 @@ def prepare(record: ListenRecord) -> PreparedListen:
         _mbid_or_none(record.recording_mbid),
         isrc.upper() if isrc else None,
         spotify_id,
-        _positive_or_none(record.duration_secs),
-        _positive_or_none(record.duration_played_secs),
+        source_track_id,
+        payload_text(record.payload),
     )

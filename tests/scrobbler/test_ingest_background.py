@@ -135,3 +135,14 @@ def test_an_error_in_the_child_is_raised_in_the_parent(tmp_path: Path) -> None:
     with pytest.raises(KeyError, match="no_such_format"):
         list(background_items("no_such_format", path))
     assert time.monotonic() - started < 30
+
+
+def test_prepared_listen_fields_line_up_with_the_listens_columns() -> None:
+    """The SQLite writer copies PreparedListen's first LISTEN_FIELDS values as listens columns."""
+    from scrobbler.ingest_batch import _LISTEN_COLUMNS
+    from scrobbler.ingest_rows import LISTEN_FIELDS, PreparedListen
+
+    renamed = {"played_secs": "duration_secs", "duration_secs": "track_duration_secs"}
+    fields = [renamed.get(name, name) for name in PreparedListen._fields[:LISTEN_FIELDS]]
+    fields = [name.replace("_normalized", "_name_normalized") for name in fields]
+    assert tuple(fields) == _LISTEN_COLUMNS[3 : 3 + LISTEN_FIELDS]
