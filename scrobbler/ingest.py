@@ -172,14 +172,12 @@ def ingest_items(
     user_id = user if isinstance(user, int) else user.id
     report = IngestReport()
     batch: list[PreparedListen] = []
-    seen: set[tuple[int, str, str]] = set()
 
     def flush() -> Progress:
         with sessions.begin() as session:
             dialect = session.get_bind().dialect.name
             report.add_batch(write_batch(session, dialect, user_id, batch, duplicate_window_secs))
         batch.clear()
-        seen.clear()
         return Progress("write", report.read, None, f"{report.imported:,} imported", report.counts())
 
     stream = iter(items)
@@ -191,11 +189,8 @@ def ingest_items(
                     break
                 report.read += 1
                 if isinstance(item, PreparedListen):
-                    key = item.raw_key
-                    if key in seen:  # the same row twice in one batch: INSERT-or-ignore would hide it
-                        report.duplicates += 1
-                        continue
-                    seen.add(key)
+                    # A row repeated inside one batch is ignored by the INSERT-or-ignore like any stored
+                    # one, and counted with the duplicates by write_batch.
                     batch.append(item)
                     if len(batch) >= batch_size:
                         yield flush()
