@@ -49,23 +49,25 @@ def record_from_listen(listen: Any, location: str, source: str, options: ImportO
         return ImportProblem.failed(location, f"missing or empty track_metadata.{missing}")
 
     info = meta.get("additional_info")
-    info = info if isinstance(info, dict) else {}
+    if not isinstance(info, dict) or not info:
+        info = _EMPTY
+    get = info.get
     # LB api_tools.py: duration_ms or duration (seconds), never both; duration_played in seconds.
-    duration = seconds(info.get("duration_ms"), 0.001) or seconds(info.get("duration"))
-    played = seconds(info.get("duration_played"))
-    if (verdict := scrobble_verdict(duration, played, options)) is not None:
+    duration = seconds(get("duration_ms"), 0.001) or seconds(get("duration"))
+    played = seconds(get("duration_played"))
+    if played is not None and (verdict := scrobble_verdict(duration, played, options)) is not None:
         return ImportProblem.skipped(location, verdict[0], verdict[1])
 
-    submitted_recording = clean_mbid(info.get("recording_mbid"))
+    submitted_recording = clean_mbid(get("recording_mbid"))
     mapping = meta.get("mbid_mapping")
-    mapping = mapping if isinstance(mapping, dict) else {}
+    mapping = mapping if isinstance(mapping, dict) else _EMPTY
     # formats.md §2: the submitted recording_mbid wins over the mapper's. Take the mapping's release and
     # artists only when they describe the same recording, so the record never mixes two recordings.
-    mapped_recording = clean_mbid(mapping.get("recording_mbid"))
+    mapped_recording = clean_mbid(mapping.get("recording_mbid")) if mapping else None
     if submitted_recording is not None and mapped_recording != submitted_recording:
-        mapping = {}
-    release_mbid = clean_mbid(info.get("release_mbid")) or clean_mbid(mapping.get("release_mbid"))
-    artist_mbids = clean_mbids(info.get("artist_mbids")) or clean_mbids(mapping.get("artist_mbids"))
+        mapping = _EMPTY
+    release_mbid = clean_mbid(get("release_mbid")) or clean_mbid(mapping.get("release_mbid"))
+    artist_mbids = clean_mbids(get("artist_mbids")) or clean_mbids(mapping.get("artist_mbids"))
 
     # Export lines carry recording_msid inside track_metadata; API and legacy listens at the top level.
     msid = clean_text(meta.get("recording_msid")) or clean_text(listen.get("recording_msid"))
@@ -80,12 +82,15 @@ def record_from_listen(listen: Any, location: str, source: str, options: ImportO
         source_track_id=msid,
         recording_mbid=submitted_recording or mapped_recording,
         release_mbid=release_mbid,
-        release_group_mbid=clean_mbid(info.get("release_group_mbid")),
         artist_mbids=artist_mbids,
-        track_mbid=clean_mbid(info.get("track_mbid")),
-        isrc=clean_isrc(info.get("isrc")),
-        spotify_id=spotify_track_id(info.get("spotify_id")) or spotify_track_id(info.get("origin_url")),
-        album_artist_name=clean_text(info.get("release_artist_name")) or clean_text(info.get("albumartist")),
-        track_number=track_number(info.get("tracknumber")),
+        release_group_mbid=clean_mbid(get("release_group_mbid")),
+        track_mbid=clean_mbid(get("track_mbid")),
+        isrc=clean_isrc(get("isrc")),
+        spotify_id=spotify_track_id(get("spotify_id")) or spotify_track_id(get("origin_url")),
+        album_artist_name=clean_text(get("release_artist_name")) or clean_text(get("albumartist")),
+        track_number=track_number(get("tracknumber")),
         payload=listen,
     )
+
+
+_EMPTY: dict[str, Any] = {}
