@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -16,12 +18,14 @@ from app.context import CliError, cli_context
 from models.engine import Database
 from models.progress import CancelToken
 from scrobbler import importers
-from scrobbler.ingest import IngestReport, ingest_file
+from scrobbler.importers import ImportOptions
+from scrobbler.ingest import DEFAULT_DUPLICATE_WINDOW_SECS, IngestReport, ingest_file
 from scrobbler.users import UserError, default_user, resolve_user
 
 console = Console()
 err_console = Console(stderr=True)
 SHOWN_FAILURES = 20
+DEFAULTS = ImportOptions()
 _FORMAT_NAMES = sorted(importer.NAME for importer in importers.all_importers())
 
 
@@ -42,8 +46,49 @@ def import_files(
         help="Importer to use instead of detecting it: " + ", ".join(_FORMAT_NAMES),
     ),
     as_json: bool = typer.Option(False, "--json", help="One JSON report per file on stdout."),
+    all_plays: bool = typer.Option(
+        False, "--all-plays", help="Import every play: no scrobble rule, .scrobbler.log skips included."
+    ),
+    min_track_secs: float = typer.Option(
+        DEFAULTS.min_track_secs, "--min-track-secs", help="Scrobble rule: tracks must be longer than this."
+    ),
+    min_played_fraction: float = typer.Option(
+        DEFAULTS.min_played_fraction,
+        "--min-played-fraction",
+        help="Scrobble rule: played at least this share of the track...",
+    ),
+    min_played_secs: float = typer.Option(
+        DEFAULTS.min_played_secs, "--min-played-secs", help="...or at least this many seconds."
+    ),
+    timezone: str | None = typer.Option(
+        None,
+        "--timezone",
+        help="Zone of files that log local clock times (.scrobbler.log with #TZ/UNKNOWN), e.g. Europe/Berlin; "
+        "default: this machine's.",
+    ),
+    include_incognito: bool = typer.Option(
+        False, "--include-incognito", help="Keep Spotify plays made in a private session."
+    ),
+    duplicate_window: int = typer.Option(
+        DEFAULT_DUPLICATE_WINDOW_SECS,
+        "--duplicate-window",
+        min=0,
+        help="Seconds within which the same song from another source (a live scrobble) is one listen.",
+    ),
 ) -> None:
-    """Import listening-history files; each gets a report (imported, duplicates, skipped, failed rows)."""
+    """Import listening-history files; each gets a report (imported, duplicates, skipped, failed rows).
+
+    Plays that are not scrobbles are skipped and counted by reason. Last.fm's rule (longer than 30 s,
+    played for half the track or 4 minutes) applies when the file says how long a track was played.
+    """
+    options = ImportOptions(
+        apply_scrobble_rule=not all_plays,
+        min_track_secs=min_track_secs,
+        min_played_fraction=min_played_fraction,
+        min_played_secs=min_played_secs,
+        timezone=_zone(timezone),
+        include_incognito=include_incognito,
+    )
     db = cli_context(ctx).database()
     with db.session() as session:
         try:
@@ -60,7 +105,7 @@ def import_files(
             if not as_json:
                 err_console.print(f"[red]{path}: format not recognised (try --format)[/]")
             continue
-        report = _run(db, importer, path, user_id, quiet=as_json)
+        report = _run(db, importer, path, user_id, options, duplicate_window, quiet=as_json)
         reports.append({"file": str(path), "format": importer.NAME, **asdict(report)})
         if not as_json:
             _print_report(path, importer.NAME, report)
@@ -79,12 +124,30 @@ def _importer_for(path: Path, format_name: str | None) -> importers.Importer | N
         raise CliError(str(error.args[0])) from None
 
 
+def _zone(name: str | None) -> tzinfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CliError(f"unknown time zone {name!r} (use a name like Europe/Berlin)") from None
+
+
 def _run(
-    db: Database, importer: importers.Importer, path: Path, user_id: int, *, quiet: bool
+    db: Database,
+    importer: importers.Importer,
+    path: Path,
+    user_id: int,
+    options: ImportOptions,
+    duplicate_window: int,
+    *,
+    quiet: bool,
 ) -> IngestReport:
     cancel = CancelToken()
     label = path.name
-    generator = ingest_file(db, importer, path, user_id, cancel=cancel)
+    generator = ingest_file(
+        db, importer, path, user_id, options=options, cancel=cancel, duplicate_window_secs=duplicate_window
+    )
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[line]}"))
     with Progress(*columns, TimeElapsedColumn(), console=err_console, disable=quiet, transient=True) as bar:
         task = bar.add_task(label, total=None, line="")
@@ -128,6 +191,12 @@ def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; loopback unless you say so."),
     port: int = typer.Option(8765, "--port", help="TCP port."),
+    duplicate_window: int = typer.Option(
+        DEFAULT_DUPLICATE_WINDOW_SECS,
+        "--duplicate-window",
+        min=0,
+        help="Seconds within which a scrobble of a song already imported from another source is one listen.",
+    ),
 ) -> None:
     """Serve the ListenBrainz-compatible scrobble API (point your player's ListenBrainz URL here)."""
     from scrobbler.api import make_server
@@ -139,4 +208,4 @@ def serve(
         f"Tonearm scrobble API on http://{host}:{port} (OpenAPI: /openapi.json, docs: /docs). "
         f"Default user: {user}; create a token with `tonearm token create {user}`."
     )
-    make_server(db, host, port, log_level="info").run()
+    make_server(db, host, port, log_level="info", duplicate_window_secs=duplicate_window).run()

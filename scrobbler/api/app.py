@@ -35,7 +35,7 @@ from scrobbler.api.writer import ListenWriter
 from scrobbler.history import listen_bounds, recent_listens
 from scrobbler.importers.listenbrainz_listen import record_from_listen
 from scrobbler.importers.rules import ImportOptions
-from scrobbler.ingest import SessionSource, session_factory
+from scrobbler.ingest import DEFAULT_DUPLICATE_WINDOW_SECS, SessionSource, session_factory
 from scrobbler.ingest_rows import PreparedListen, RowRejected, prepare
 from scrobbler.records import ListenRecord
 from scrobbler.users import get_user
@@ -83,10 +83,16 @@ _AUTH_HEADER_DOC = {
 }
 
 
-def create_app(target: SessionSource, *, group_size: int = 256) -> FastAPI:
-    """The API app over a database (or session factory); the writer thread lives with the app's lifespan."""
+def create_app(
+    target: SessionSource,
+    *,
+    group_size: int = 256,
+    duplicate_window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
+) -> FastAPI:
+    """The API app over a database (or session factory); the writer thread lives with the app's lifespan.
+    ``duplicate_window_secs``: how far apart a scrobble and an imported copy of it may be (ingest.py)."""
     sessions: sessionmaker[Session] = session_factory(target)
-    writer = ListenWriter(sessions, max_group=group_size)
+    writer = ListenWriter(sessions, max_group=group_size, window_secs=duplicate_window_secs)
     tokens = TokenChecker(sessions)
     playing_now = PlayingNowStore()
 

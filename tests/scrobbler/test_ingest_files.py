@@ -98,3 +98,76 @@ def test_cli_import_reports_each_file(sqlite_db: Database, tmp_path: Path) -> No
     assert human.exit_code == 0 and "duplicates" in human.stdout
     assert runner.invoke(app, [*url, "import", str(stranger)]).exit_code == 1
     assert runner.invoke(app, [*url, "import", "--user", "nobody", files[0]]).exit_code != 0
+
+
+def test_cli_import_options_scrobble_rule_time_zone_and_window(sqlite_db: Database, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.cli import app
+
+    runner = CliRunner()
+    url = ["--database-url", sqlite_db.url.render_as_string()]
+
+    def run(*args: str) -> dict[str, object]:
+        result = runner.invoke(app, [*url, "import", "--json", *args])
+        assert result.exit_code == 0, result.output
+        reports: list[dict[str, object]] = json.loads(result.stdout)
+        return reports[0]
+
+    spotify = str(SAMPLES / "Streaming_History_Audio_2023_0.json")
+    ruled = run(spotify)
+    assert ruled["imported"] == 4
+    assert ruled["skipped"] == {
+        "podcast": 1, "audiobook": 1, "incognito": 1, "not_played_enough": 1, "too_short": 1, "no_metadata": 1,
+    }  # fmt: skip
+    everything = run("--all-plays", "--include-incognito", spotify)
+    assert everything["imported"] == 3  # the short plays and the private-session one, now kept
+    assert everything["duplicates"] == 4
+    assert everything["skipped"] == {"podcast": 1, "audiobook": 1, "no_metadata": 1}
+
+    # A local-time .scrobbler.log read in two zones: the same plays, hours apart.
+    log = str(SAMPLES / "rockbox_localtime.scrobbler.log")
+    tokyo = run("--timezone", "Asia/Tokyo", log)
+    berlin = run("--timezone", "Europe/Berlin", log)
+    assert tokyo["imported"] == berlin["imported"] and int(str(tokyo["imported"])) > 0
+    with sqlite_db.session() as session:
+        query = select(Listen.listened_at).where(Listen.track_name == "丸の内サディスティック")
+        first, second = sorted(session.scalars(query))
+    assert (second - first).total_seconds() == 7 * 3600  # 2024-03-31: Tokyo is UTC+9, Berlin UTC+2
+    bad = runner.invoke(app, [*url, "import", "--timezone", "Mars/Olympus", log])
+    assert bad.exit_code != 0 and "unknown time zone 'Mars/Olympus'" in str(bad.exception)
+
+
+def test_cli_duplicate_window(sqlite_db: Database, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from app.cli import app
+
+    runner = CliRunner()
+    url = ["--database-url", sqlite_db.url.render_as_string()]
+    lb = tmp_path / "lb.jsonl"
+    lb.write_text(
+        '{"listened_at": 1700000000, "track_metadata": {"artist_name": "A", "track_name": "T"}}\n'
+        '{"listened_at": 1700100000, "track_metadata": {"artist_name": "B", "track_name": "U"}}\n'
+    )
+    header = '"uts","utc_time","artist","artist_mbid","album","album_mbid","track","track_mbid"\n'
+    late_a = tmp_path / "a.csv"  # the same play seen by Last.fm 40 s later
+    late_a.write_text(header + '"1700000040","14 Nov 2023, 22:14","A","","","","T",""\n')
+    late_b = tmp_path / "b.csv"
+    late_b.write_text(header + '"1700100040","16 Nov 2023, 02:00","B","","","","U",""\n')
+
+    def run(*args: str) -> dict[str, int]:
+        result = runner.invoke(app, [*url, "import", "--json", *args])
+        assert result.exit_code == 0, result.output
+        report: dict[str, int] = json.loads(result.stdout)[0]
+        return report
+
+    assert run(str(lb))["imported"] == 2
+    narrow = run("--duplicate-window", "30", str(late_a))
+    assert (narrow["imported"], narrow["merged"]) == (1, 0)  # 40 s apart: two listens
+    default = run(str(late_b))
+    assert (default["imported"], default["merged"]) == (0, 1)  # within the default 120 s: one listen
