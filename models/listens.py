@@ -79,7 +79,7 @@ class Listen(Base):
     artist_name_normalized: Mapped[str] = mapped_column(String(255))
     track_name_normalized: Mapped[str] = mapped_column(String(255))
     release_name_normalized: Mapped[str | None] = mapped_column(String(255))
-    recording_mbid: Mapped[str | None] = mapped_column(MBID, index=True)
+    recording_mbid: Mapped[str | None] = mapped_column(MBID)  # not indexed: looked up via external_ids (0004)
     isrc: Mapped[str | None] = mapped_column(String(16))
     spotify_id: Mapped[str | None] = mapped_column(String(64))
     enrich_status: Mapped[EnrichStatus] = mapped_column(
