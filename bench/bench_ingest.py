@@ -106,6 +106,84 @@ def bench_sqlite(path: Path, work: Path, reimport: bool) -> list[Timing]:
         db.dispose()
 
 
+def bench_sqlite_floor(path: Path, work: Path, rows: int = 200_000) -> list[Timing]:
+    """What the writer costs apart from parsing, and what SQLite alone costs for the same rows.
+
+    The first ``rows`` listens of the file are prepared in memory (not timed). Then (1) Tonearm's batch
+    writer stores them in 20,000-row transactions, and (2) plain sqlite3 executemany inserts the same
+    listens_raw and listens rows into a second fresh database of the same schema with no Python work
+    besides the tuples: the floor any writer in Python pays for this schema on this machine.
+    """
+    import gc
+    import itertools
+    import sqlite3
+
+    from scrobbler.ingest_batch import write_batch
+    from scrobbler.ingest_rows import PreparedListen
+    from scrobbler.ingest_worker import prepare_rows
+
+    prepared = [
+        item
+        for item in prepare_rows(itertools.islice(get("listenbrainz_export").parse(path), rows))
+        if isinstance(item, PreparedListen)
+    ]
+    timings = []
+    gc.disable()
+    try:
+        db = open_database(f"sqlite:///{work / 'writer.db'}", SchemaConfig())
+        init_database(db)
+        with db.session() as session:
+            user_id = default_user(session, {"TONEARM_USER": "bench"}).id
+        wall, cpu = time.perf_counter(), time.process_time()
+        for start in range(0, len(prepared), 20_000):
+            with db.sessions.begin() as session:
+                write_batch(session, "sqlite", user_id, prepared[start : start + 20_000], 120)
+        timings.append(
+            Timing("writer only (prepared rows, no parsing)", len(prepared), time.perf_counter() - wall,
+                   time.process_time() - cpu)
+        )  # fmt: skip
+        db.dispose()
+
+        floor = open_database(f"sqlite:///{work / 'floor.db'}", SchemaConfig())
+        init_database(floor)
+        with floor.session() as session:
+            user_id = default_user(session, {"TONEARM_USER": "bench"}).id
+        floor.dispose()
+        connection = sqlite3.connect(work / "floor.db", isolation_level=None)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-65536",
+                       "wal_autocheckpoint=10000"):  # fmt: skip
+            connection.execute("PRAGMA " + pragma)
+        now = "2026-01-01 00:00:00.000000"
+        wall, cpu = time.perf_counter(), time.process_time()
+        next_id = 1
+        for start in range(0, len(prepared), 20_000):
+            chunk = prepared[start : start + 20_000]
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(
+                "INSERT INTO listens_raw (id, user_id, ingested_at, source, source_track_id, payload_json,"
+                " listened_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(next_id + i, user_id, now, r.source, r.source_track_id, r.payload_json, r.listened_at)
+                 for i, r in enumerate(chunk)],
+            )  # fmt: skip
+            connection.executemany(
+                "INSERT INTO listens (raw_id, user_id, listened_at, duration_secs, track_duration_secs, source,"
+                " artist_name, track_name, release_name, artist_name_normalized, track_name_normalized,"
+                " release_name_normalized, recording_mbid, isrc, spotify_id, enrich_status)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                [(next_id + i, user_id, *r[:13]) for i, r in enumerate(chunk)],
+            )
+            connection.execute("COMMIT")
+            next_id += len(chunk)
+        timings.append(
+            Timing("SQLite floor: plain sqlite3 executemany, same rows", len(prepared),
+                   time.perf_counter() - wall, time.process_time() - cpu)
+        )  # fmt: skip
+        connection.close()
+    finally:
+        gc.enable()
+    return timings
+
+
 def bench_mariadb(path: Path) -> list[Timing]:
     from tests.conftest import make_mariadb_database
     from tests.mariadb_server import MariaDBServer
@@ -199,6 +277,8 @@ def main() -> None:
         emit(bench_parse_only(jsonl))
         if not args.skip_sqlite:
             bench_sqlite(jsonl, work, args.reimport)
+            for timing in bench_sqlite_floor(jsonl, work):
+                emit(timing)
         if not args.skip_maloja:
             print(f"\n### The same {args.csv_rows:,}-row Last.fm CSV through Maloja and Tonearm\n")
             print(HEADER, flush=True)
