@@ -387,6 +387,15 @@ def _find_twin(
 
 
 _NO_LINK: tuple[None, None] = (None, None)
+_FIELD_INDEX = {name: i for i, name in enumerate(PreparedListen._fields)}
+
+
+def _scheme_in_library(session: Session, scheme: str) -> bool:
+    """Whether any track carries an id of ``scheme`` (one probe of ix_external_ids_scheme_value)."""
+    probe = select(ExternalId.id).where(
+        ExternalId.scheme == scheme, ExternalId.entity_type == EntityType.TRACK
+    )
+    return session.execute(probe.limit(1)).first() is not None
 
 
 def _id_links(session: Session, rows: Sequence[PreparedListen]) -> dict[int, tuple[int, str]]:
@@ -395,13 +404,12 @@ def _id_links(session: Session, rows: Sequence[PreparedListen]) -> dict[int, tup
     Joined to tracks, so an external_ids row left behind by a deleted track never links (external_ids is
     polymorphic and has no foreign key; models/integrity.py). An id naming two tracks links nothing.
     """
-    wanted: dict[str, set[str]] = {scheme: set() for scheme, _ in ID_SCHEMES}
-    for row in rows:
-        for scheme, attribute in ID_SCHEMES:
-            if (value := getattr(row, attribute)) is not None:
-                wanted[scheme].add(value)
     found: dict[tuple[str, str], set[int]] = {}
-    for scheme, values in wanted.items():
+    for scheme, attribute in ID_SCHEMES:
+        index = _FIELD_INDEX[attribute]
+        values: set[str] = {value for row in rows if (value := row[index]) is not None}  # type: ignore[misc]
+        if not values or not _scheme_in_library(session, scheme):
+            continue  # e.g. a history import before any tagged library: no IN lists to send
         ordered = sorted(values)
         for start in range(0, len(ordered), _MAX_IN_VALUES):
             chunk = ordered[start : start + _MAX_IN_VALUES]

@@ -149,7 +149,10 @@ def enrich_listens(
                 summary.duplicates += len(result.duplicates)
                 summary.fuzzy = matcher.fuzzy_count
                 done += len(enriched)
-                gc.freeze()  # this batch's survivors (the memo) too: collections then scan one batch only
+                # This batch's survivors (the memo) too, so collections scan one batch only; its young
+                # garbage cycles (sessions) are collected first rather than frozen with it.
+                gc.collect(1)
+                gc.freeze()
                 yield Progress("match", done, len(ids), counts=summary.counts())
     finally:
         gc.unfreeze()
