@@ -121,16 +121,20 @@ def prepare(record: ListenRecord) -> PreparedListen:
     track = record.track_name.strip() if isinstance(record.track_name, str) else ""
     if not artist or not track:
         raise RowRejected("missing artist or track name")
-    for label, text in (("artist", artist), ("track", track), ("release", record.release_name or "")):
-        if len(text) > _NAME_WIDTH:
-            raise RowRejected(f"{label} name longer than {_NAME_WIDTH} characters")
+    release = record.release_name
+    if len(artist) > _NAME_WIDTH or len(track) > _NAME_WIDTH or (release and len(release) > _NAME_WIDTH):
+        for label, text in (("artist", artist), ("track", track), ("release", release or "")):
+            if len(text) > _NAME_WIDTH:
+                raise RowRejected(f"{label} name longer than {_NAME_WIDTH} characters")
     if record.source_track_id is not None and len(record.source_track_id) > _SOURCE_TRACK_ID_WIDTH:
         raise RowRejected(f"source track id longer than {_SOURCE_TRACK_ID_WIDTH} characters")
     artist_normalized = normalize(artist)
     track_normalized = normalize(track)
     isrc = record.isrc if record.isrc and len(record.isrc) <= _ISRC_WIDTH else None
     spotify_id = record.spotify_id if record.spotify_id and len(record.spotify_id) <= _SPOTIFY_WIDTH else None
-    listened_at = to_epoch(record.listened_at)
+    when = record.listened_at
+    # ListenRecord guarantees aware UTC; datetime.timestamp() is exact for whole seconds.
+    listened_at = int(when.timestamp()) if when.tzinfo is not None else to_epoch(when)
     source_track_id = record.source_track_id or derived_track_key(artist_normalized, track_normalized)
     return PreparedListen(
         listened_at,
@@ -139,10 +143,10 @@ def prepare(record: ListenRecord) -> PreparedListen:
         source,
         artist,
         track,
-        record.release_name,
+        release,
         artist_normalized,
         track_normalized,
-        normalize(record.release_name) or None,
+        (normalize(release) or None) if release else None,
         _mbid_or_none(record.recording_mbid),
         isrc.upper() if isrc else None,
         spotify_id,
