@@ -4,8 +4,9 @@ An import has two CPU-bound halves of about the same cost: turning file rows int
 (JSON decoding, name normalization, id checks: :func:`scrobbler.ingest_rows.prepare`) and writing them.
 SQLite has one writer, so the writing half stays in the caller's process; the parsing half moves to a
 child process that sends chunks of prepared rows through a bounded queue (back-pressure keeps memory
-constant however large the file). Rows cross the process boundary as plain tuples, which pickle about
-four times faster than named tuples; the parent rebuilds :class:`PreparedListen` views for free.
+constant however large the file). Rows cross the process boundary as marshalled plain tuples (named
+tuples pickle four times slower, and marshal halves pickle's cost again); the parent rebuilds
+:class:`PreparedListen` views for free.
 
 The child is a pure parser like the importers it runs: no database, no printing. It is started with the
 "spawn" method, safe in a process that already runs threads (the GUI, the API server). Starting it costs
@@ -15,6 +16,8 @@ about half a second, so small files are parsed in-process (:data:`BACKGROUND_MIN
 from __future__ import annotations
 
 import gc
+import itertools
+import marshal
 import multiprocessing
 import queue
 from collections.abc import Iterable, Iterator
@@ -63,6 +66,12 @@ def _location(payload: object) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Chunk:
+    rows: bytes  # marshal of a list of PreparedListen tuples
+    others: list[tuple[int, ImportProblem | FailedRow]]  # (place in the chunk, item)
+
+
+@dataclass(frozen=True, slots=True)
 class _Crash:
     """The child failed outside any row (unreadable file, a bug): the parent re-raises it."""
 
@@ -91,15 +100,20 @@ def _parse_in_child(
 ) -> None:
     gc.disable()  # this process only parses (see gc_paused)
     try:
-        # Prepared rows travel as plain tuples, problems and failures as themselves, in file order.
-        chunk: list[object] = []
+        # Prepared rows travel as marshalled plain tuples (str, int, float, None only: half pickle's cost
+        # on both sides); problems and failures pickled as themselves with their place in the chunk.
+        rows: list[tuple[object, ...]] = []
+        others: list[tuple[int, ImportProblem | FailedRow]] = []
         for item in prepare_rows(get(importer_name).parse(Path(path), options)):
-            chunk.append(tuple(item) if isinstance(item, PreparedListen) else item)
-            if len(chunk) >= CHUNK_ROWS:
-                out.put(chunk)
-                chunk = []
-        if chunk:
-            out.put(chunk)
+            if isinstance(item, PreparedListen):
+                rows.append(tuple(item))
+            else:
+                others.append((len(rows) + len(others), item))
+            if len(rows) + len(others) >= CHUNK_ROWS:
+                out.put(_Chunk(marshal.dumps(rows), others))
+                rows, others = [], []
+        if rows or others:
+            out.put(_Chunk(marshal.dumps(rows), others))
         out.put(None)
     except BaseException as error:  # reported to the parent, which raises it
         try:
@@ -139,9 +153,17 @@ def background_items(importer_name: str, path: Path, options: ImportOptions | No
                 return
             if isinstance(message, _Crash):
                 raise message.error
-            assert isinstance(message, list)
-            for item in message:
-                yield make(item) if type(item) is tuple else item
+            assert isinstance(message, _Chunk)
+            prepared = map(make, marshal.loads(message.rows))
+            if not message.others:
+                yield from prepared
+                continue
+            place = 0
+            for at, other in message.others:
+                yield from itertools.islice(prepared, at - place)
+                yield other
+                place = at + 1
+            yield from prepared
     finally:
         if not finished and child.is_alive():
             child.terminate()
