@@ -1,7 +1,7 @@
 """listen_sources keeps only cross-source duplicates; a listen's first raw row is listens.raw_id
 
 Revision 0002 wrote a ``primary`` listen_sources row for every listen, repeating ``listens.raw_id``: a
-third row per listen and a fifth of a large import's write time. From here on listen_sources holds only
+third row per listen and about a tenth of a large import's write time. From here on listen_sources holds only
 the ``duplicate`` links (docs/data-model.md); a raw row belongs to the listen whose raw_id it is, or to the
 listen its duplicate link names. Data only: no table changes shape.
 
