@@ -20,6 +20,7 @@ import itertools
 import marshal
 import multiprocessing
 import queue
+import signal
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -99,6 +100,9 @@ def _parse_in_child(
     importer_name: str, path: str, options: ImportOptions | None, out: multiprocessing.Queue[object]
 ) -> None:
     gc.disable()  # this process only parses (see gc_paused)
+    # Ctrl-C reaches every process of the terminal's group; the parent decides (it cancels, commits what
+    # it has and reports), so the parser must not die of it first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         # Prepared rows travel as marshalled plain tuples (str, int, float, None only: half pickle's cost
         # on both sides); problems and failures pickled as themselves with their place in the chunk.

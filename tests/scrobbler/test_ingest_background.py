@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from models.listens import Listen, ListenRaw
 from models.progress import CancelToken, run_to_end
 from scrobbler.importers import get
 from scrobbler.ingest import ingest_file
+from scrobbler.ingest_rows import PreparedListen
 from scrobbler.ingest_worker import background_items, prepare_rows
 from scrobbler.records import ImportProblem
 from scrobbler.users import default_user
@@ -146,3 +148,18 @@ def test_prepared_listen_fields_line_up_with_the_listens_columns() -> None:
     fields = [renamed.get(name, name) for name in PreparedListen._fields[:LISTEN_FIELDS]]
     fields = [name.replace("_normalized", "_name_normalized") for name in fields]
     assert tuple(fields) == _LISTEN_COLUMNS[3 : 3 + LISTEN_FIELDS]
+
+
+def test_ctrl_c_is_the_parents_decision_not_the_parsers(tmp_path: Path) -> None:
+    """SIGINT (Ctrl-C in a terminal reaches the whole process group) does not kill the parser."""
+    import multiprocessing
+    import signal
+
+    path = write_export(tmp_path / "listens.jsonl", 30_000)
+    items = background_items("listenbrainz_export", path)
+    first = next(items)
+    (child,) = [p for p in multiprocessing.active_children() if p.name == "tonearm-import-parser"]
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGINT)
+    rest = list(items)
+    assert 1 + len(rest) == 30_000 and isinstance(first, PreparedListen)
