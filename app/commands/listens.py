@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import tzinfo
 from pathlib import Path
@@ -149,21 +153,40 @@ def _run(
         db, importer, path, user_id, options=options, cancel=cancel, duplicate_window_secs=duplicate_window
     )
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[line]}"))
-    with Progress(*columns, TimeElapsedColumn(), console=err_console, disable=quiet, transient=True) as bar:
+    with (
+        _interrupt_cancels(cancel),
+        Progress(*columns, TimeElapsedColumn(), console=err_console, disable=quiet, transient=True) as bar,
+    ):
         task = bar.add_task(label, total=None, line="")
         try:
             while True:
                 event = next(generator)
                 bar.update(task, line=f"{event.done:,} rows read, {event.message}")
         except StopIteration as done:
-            return done.value
-        except KeyboardInterrupt:
-            cancel.cancel()  # commit what was read, then report it
-            while True:
-                try:
-                    next(generator)
-                except StopIteration as done:
-                    return done.value
+            report: IngestReport = done.value
+            return report
+
+
+@contextmanager
+def _interrupt_cancels(cancel: CancelToken) -> Iterator[None]:
+    """Ctrl-C cancels the import: the batch in hand is committed and the report printed (a second Ctrl-C
+    stops at once; committed batches stay, the one in flight rolls back). A KeyboardInterrupt raised
+    inside the ingest generator would end it without its report."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_interrupt(_signum: int, _frame: object) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        err_console.print("[yellow]Stopping after the rows read so far (Ctrl-C again to stop now)...[/]")
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _print_report(path: Path, format_name: str, report: IngestReport) -> None:

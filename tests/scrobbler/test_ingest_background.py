@@ -163,3 +163,37 @@ def test_ctrl_c_is_the_parents_decision_not_the_parsers(tmp_path: Path) -> None:
     os.kill(child.pid, signal.SIGINT)
     rest = list(items)
     assert 1 + len(rest) == 30_000 and isinstance(first, PreparedListen)
+
+
+def test_ctrl_c_during_tonearm_import_commits_and_reports(tmp_path: Path) -> None:
+    """A real `tonearm import` of a large file, interrupted: what was read is stored, the report says so,
+    and running it again completes the file."""
+    import json
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    path = write_export(tmp_path / "listens.jsonl", 100_000)
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    command = [sys.executable, "-m", "app.cli", "--database-url", url, "import", "--json", str(path)]
+    init = subprocess.run([*command[:5], "db", "init"], capture_output=True, text=True)
+    assert init.returncode == 0, init.stderr
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # interrupt once a first batch is committed
+        with sqlite3.connect(tmp_path / "cli.db") as peek:
+            if peek.execute("SELECT count(*) FROM listens").fetchone()[0] > 0:
+                break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    (report,) = json.loads(out)
+    assert report["cancelled"] is True and 0 < report["imported"] < 100_000, report
+    db = open_database(url)
+    assert len(stored(db)) == report["imported"]
+    db.dispose()
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    (second,) = json.loads(again.stdout)
+    assert second["imported"] == 100_000 - report["imported"] and second["duplicates"] == report["imported"]
