@@ -8,9 +8,9 @@ constant however large the file). Rows cross the process boundary as marshalled 
 tuples pickle four times slower, and marshal halves pickle's cost again); the parent rebuilds
 :class:`PreparedListen` views for free.
 
-The child is a pure parser like the importers it runs: no database, no printing. It is started with the
-"spawn" method, safe in a process that already runs threads (the GUI, the API server). Starting it costs
-about half a second, so small files are parsed in-process (:data:`BACKGROUND_MIN_BYTES`).
+The child is a pure parser like the importers it runs: no database, no printing. It is forked when this
+process runs no other thread and spawned otherwise (:func:`start_method`). Spawning costs most of a
+second, so small files are parsed in-process (:data:`BACKGROUND_MIN_BYTES`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import marshal
 import multiprocessing
 import queue
 import signal
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -126,14 +127,26 @@ def _parse_in_child(
             out.put(_Crash(RuntimeError(f"{type(error).__name__}: {error}")))
 
 
-def background_items(importer_name: str, path: Path, options: ImportOptions | None = None) -> Iterator[Item]:
+def start_method() -> str:
+    """ "fork" while this process runs no other thread (the CLI): the child starts in milliseconds instead
+    of the ~0.8 s a fresh interpreter needs to import the importers. "spawn" otherwise (the GUI, the API
+    server), where forking a multi-threaded process is unsafe."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
+def background_items(
+    importer_name: str, path: Path, options: ImportOptions | None = None, *, method: str | None = None
+) -> Iterator[Item]:
     """The items of ``path`` parsed by ``importer_name`` in a child process, in file order.
 
-    Closing the iterator early (cancel, an error in the writer) stops the child at once.
+    Closing the iterator early (cancel, an error in the writer) stops the child at once. ``method``: the
+    multiprocessing start method (default :func:`start_method`).
     """
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(method or start_method())
     out: multiprocessing.Queue[object] = context.Queue(QUEUE_CHUNKS)
-    child = context.Process(
+    child = context.Process(  # type: ignore[attr-defined]
         target=_parse_in_child,
         args=(importer_name, str(path), options, out),
         name="tonearm-import-parser",

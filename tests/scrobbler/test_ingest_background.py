@@ -65,10 +65,12 @@ def same_rows(left: list[tuple[object, ...]], right: list[tuple[object, ...]]) -
     ] == pytest.approx([b[3] for b in right], rel=1e-6)
 
 
-def test_child_process_items_equal_in_process_items(tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_child_process_items_equal_in_process_items(tmp_path: Path, method: str) -> None:
     path = write_export(tmp_path / "listens.jsonl", 5000, bad_every=97)
     importer = get("listenbrainz_export")
-    assert list(background_items(importer.NAME, path)) == list(prepare_rows(importer.parse(path)))
+    expected = list(prepare_rows(importer.parse(path)))
+    assert list(background_items(importer.NAME, path, method=method)) == expected
 
 
 def test_background_import_stores_what_in_process_import_stores(db: Database, tmp_path: Path) -> None:
