@@ -141,8 +141,8 @@ def background_items(
 ) -> Iterator[Item]:
     """The items of ``path`` parsed by ``importer_name`` in a child process, in file order.
 
-    Closing the iterator early (cancel, an error in the writer) stops the child at once. ``method``: the
-    multiprocessing start method (default :func:`start_method`).
+    The child starts at this call. Closing the iterator early (cancel, an error in the writer) stops it at
+    once. ``method``: the multiprocessing start method (default :func:`start_method`).
     """
     context = multiprocessing.get_context(method or start_method())
     out: multiprocessing.Queue[object] = context.Queue(QUEUE_CHUNKS)
@@ -152,7 +152,11 @@ def background_items(
         name="tonearm-import-parser",
         daemon=True,
     )
-    child.start()
+    child.start()  # now, not at the first next(): fork before the caller starts threads (a progress bar)
+    return _receive(child, out)
+
+
+def _receive(child: multiprocessing.Process, out: multiprocessing.Queue[object]) -> Iterator[Item]:
     finished = False
     make = PreparedListen._make
     try:
