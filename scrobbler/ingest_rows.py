@@ -151,5 +151,5 @@ def prepare(record: ListenRecord) -> PreparedListen:
         isrc.upper() if isrc else None,
         spotify_id,
         source_track_id,
-        payload_text(record.payload),
+        record.payload_json or payload_text(record.payload),
     )

@@ -69,6 +69,9 @@ class ListenRecord:
     # A string because sources write "3", "3/12" or vinyl sides like "A1".
     track_number: str | None = None
     payload: dict[str, Any] = field(default_factory=dict, hash=False)
+    # The row's own JSON text when the source has one JSON document per line (ListenBrainz JSONL): stored
+    # as it was written instead of re-serializing ``payload``.
+    payload_json: str | None = field(default=None, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         listened_at = self.listened_at

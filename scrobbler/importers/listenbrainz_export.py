@@ -94,4 +94,4 @@ def _lines(handle: IO[bytes], label: str, options: ImportOptions) -> Iterable[Ro
         except orjson.JSONDecodeError as error:
             yield ImportProblem.failed(location, f"invalid JSON: {error}")
             continue
-        yield record_from_listen(listen, location, NAME, options)
+        yield record_from_listen(listen, location, NAME, options, line.strip().decode())

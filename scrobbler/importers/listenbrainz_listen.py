@@ -20,8 +20,11 @@ from scrobbler.importers.rules import ImportOptions, check_listened_at, from_uni
 from scrobbler.records import ImportProblem, ListenRecord, Row, SkipReason
 
 
-def record_from_listen(listen: Any, location: str, source: str, options: ImportOptions) -> Row:
-    """Convert one LB listen; malformed listens become failed problems, playing-now items skips."""
+def record_from_listen(
+    listen: Any, location: str, source: str, options: ImportOptions, text: str | None = None
+) -> Row:
+    """Convert one LB listen; malformed listens become failed problems, playing-now items skips.
+    ``text``: the listen's own JSON text, when the file has one listen per line."""
     if not isinstance(listen, dict):
         return ImportProblem.failed(location, "listen is not a JSON object")
     if listen.get("playing_now"):
@@ -90,6 +93,7 @@ def record_from_listen(listen: Any, location: str, source: str, options: ImportO
         album_artist_name=clean_text(get("release_artist_name")) or clean_text(get("albumartist")),
         track_number=track_number(get("tracknumber")),
         payload=listen,
+        payload_json=text,
     )
 
 

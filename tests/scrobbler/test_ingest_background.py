@@ -199,3 +199,15 @@ def test_ctrl_c_during_tonearm_import_commits_and_reports(tmp_path: Path) -> Non
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     (second,) = json.loads(again.stdout)
     assert second["imported"] == 100_000 - report["imported"] and second["duplicates"] == report["imported"]
+
+
+def test_jsonl_rows_are_stored_as_written(sqlite_db: Database, tmp_path: Path) -> None:
+    """listens_raw.payload_json holds the export line itself (spacing and key order kept), not a re-dump."""
+    path = tmp_path / "listens.jsonl"
+    line = '{ "track_metadata" : {"track_name": "T", "artist_name": "A"},  "listened_at": 1600000000 }'
+    path.write_text(line + "\r\n")
+    with sqlite_db.session() as session:
+        user_id = default_user(session).id
+    report = run_to_end(ingest_file(sqlite_db, get("listenbrainz_export"), path, user_id))
+    assert report.imported == 1
+    assert [row[4] for row in stored(sqlite_db)] == [line]
