@@ -34,9 +34,10 @@ from scrobbler.records import ImportProblem, Row
 # Below this a child process costs more than it saves.
 BACKGROUND_MIN_BYTES = 8 * 1024 * 1024
 CHUNK_ROWS = 2000
-# Chunks in flight between the parser and the writer: enough to ride out a slow commit, small enough to
-# keep memory flat (about 1 MB a chunk for ListenBrainz rows).
-QUEUE_CHUNKS = 8
+# Chunks in flight between the parser and the writer: more rows than one write batch (ingest.py,
+# 20,000), so the parser keeps going while a whole batch is written; about 1 MB a chunk for ListenBrainz
+# rows, so memory stays flat.
+QUEUE_CHUNKS = 24
 _POLL_SECS = 0.5
 
 
