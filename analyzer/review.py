@@ -12,9 +12,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from analyzer import review_log
@@ -86,35 +86,53 @@ def review_queue(
     """Listens waiting for a person (ambiguous and unmatched, or one ``status``), grouped, biggest groups
     first, each with its stored candidates best first."""
     statuses = (status,) if status else REVIEWABLE
+    # Plain rows, not ORM objects, and candidates only for the groups shown: a history with 100,000
+    # listens of songs the library lacks must still list its top 20 groups at once.
     statement = (
-        select(Listen)
+        select(
+            Listen.id,
+            Listen.listened_at,
+            Listen.artist_name,
+            Listen.track_name,
+            Listen.release_name,
+            Listen.track_name_normalized,
+            Listen.enrich_status,
+            Listen.match_confidence,
+            Listen.match_reason,
+        )
         .where(Listen.enrich_status.in_(statuses))
         .order_by(Listen.artist_name_normalized, Listen.track_name_normalized, Listen.listened_at)
     )
-    listens = list(session.scalars(statement))
-    candidates = _candidates_of(session, [listen.id for listen in listens])
-    groups: dict[str, ReviewGroup] = {}
-    for listen in listens:
-        key, label = _group_key(listen, group_by)
-        group = groups.setdefault(key, ReviewGroup(label))
-        group.items.append(
+    grouped: dict[str, tuple[str, list[Row[Any]]]] = {}
+    for row in session.execute(statement):
+        key, label = _group_key(row, group_by)
+        grouped.setdefault(key, (label, []))[1].append(row)
+    chosen = sorted(grouped.items(), key=lambda item: (-len(item[1][1]), item[1][0]))
+    if limit:
+        chosen = chosen[:limit]
+    candidates = _candidates_of(session, [row.id for _, (_, rows) in chosen for row in rows])
+    groups = []
+    for _, (label, rows) in chosen:
+        group = ReviewGroup(label)
+        group.items.extend(
             ReviewItem(
-                listen.id,
-                listen.listened_at,
-                listen.artist_name,
-                listen.track_name,
-                listen.release_name,
-                str(listen.enrich_status),
-                listen.match_confidence,
-                listen.match_reason,
-                tuple(candidates.get(listen.id, ())),
+                row.id,
+                row.listened_at,
+                row.artist_name,
+                row.track_name,
+                row.release_name,
+                str(row.enrich_status),
+                row.match_confidence,
+                row.match_reason,
+                tuple(candidates.get(row.id, ())),
             )
+            for row in rows
         )
-    ordered = sorted(groups.values(), key=lambda g: (-len(g.items), g.key))
-    return ordered[:limit] if limit else ordered
+        groups.append(group)
+    return groups
 
 
-def _group_key(listen: Listen, group_by: GroupBy) -> tuple[str, str]:
+def _group_key(listen: Listen | Row[Any], group_by: GroupBy) -> tuple[str, str]:
     if group_by == "artist":
         return artist_key(listen.artist_name), listen.artist_name
     if group_by == "release":
