@@ -22,6 +22,7 @@ import multiprocessing
 import queue
 import signal
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -154,7 +155,16 @@ def background_items(
         daemon=True,
     )
     child.start()  # now, not at the first next(): fork before the caller starts threads (a progress bar)
-    return _receive(child, out)
+    items = _receive(child, out)
+    # A generator dropped before its first next() never runs its finally: stop the child then too.
+    weakref.finalize(items, _stop, child)
+    return items
+
+
+def _stop(child: multiprocessing.Process) -> None:
+    if child.is_alive():
+        child.terminate()
+        child.join(timeout=5)
 
 
 def _receive(child: multiprocessing.Process, out: multiprocessing.Queue[object]) -> Iterator[Item]:

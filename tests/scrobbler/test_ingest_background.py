@@ -211,3 +211,16 @@ def test_jsonl_rows_are_stored_as_written(sqlite_db: Database, tmp_path: Path) -
     report = run_to_end(ingest_file(sqlite_db, get("listenbrainz_export"), path, user_id))
     assert report.imported == 1
     assert [row[4] for row in stored(sqlite_db)] == [line]
+
+
+def test_an_import_dropped_before_it_starts_stops_its_parser(tmp_path: Path) -> None:
+    import gc
+    import multiprocessing
+
+    path = write_export(tmp_path / "listens.jsonl", 200_000)
+    items = background_items("listenbrainz_export", path)
+    (child,) = [p for p in multiprocessing.active_children() if p.name == "tonearm-import-parser"]
+    del items
+    gc.collect()
+    child.join(timeout=10)
+    assert not child.is_alive()
