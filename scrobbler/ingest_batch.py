@@ -8,15 +8,16 @@ Executemany throughout: Core with RETURNING on MariaDB, DBAPI tuples on SQLite (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import BigInteger, Connection, Insert, Table, bindparam, insert, select, type_coerce
+from sqlalchemy import BigInteger, Insert, Table, bindparam, insert, select, type_coerce
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from models.bulk_sql import BulkStatement
 from models.enums import EnrichStatus, EntityType
 from models.external_ids import ExternalId
 from models.listens import Listen, ListenRaw, ListenSource
@@ -254,16 +255,16 @@ class _CoreStore:
 class _SqliteStore:
     """SQLite: plain DBAPI executemany of tuples, ids from SQLite's own rowid rule.
 
-    The writer holds SQLite's write lock from its first INSERT to COMMIT, and a row inserted without an
-    id gets max(rowid) + 1 (https://sqlite.org/autoinc.html), so the rows one executemany really inserted
-    carry the consecutive ids ``last_insert_rowid() - changes + 1 .. last_insert_rowid()``, in input
-    order. That replaces RETURNING (which an executemany cannot return through the sqlite3 module) and
-    SQLAlchemy's per-row parameter handling: about a third of the write time on a million listens.
+        The writer holds SQLite's write lock from its first INSERT to COMMIT, and a row inserted without an
+        id gets max(rowid) + 1 (https://sqlite.org/autoinc.html), so the rows one executemany really inserted
+        carry the consecutive ids ``last_insert_rowid() - changes + 1 .. last_insert_rowid()``, in input
+        order. That replaces RETURNING (which an executemany cannot return through the sqlite3 module) and
+        SQLAlchemy's per-row parameter handling (models/bulk_sql.py with ``stored=True``: the values are
+    checked already, so no bind processor runs per row).
     """
 
     def __init__(self, session: Session) -> None:
         self.connection = session.connection()
-        self.sql = _sqlite_statements(self.connection)
 
     def _last_rowid(self) -> int:
         return int(self.connection.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
@@ -271,12 +272,11 @@ class _SqliteStore:
     def insert_raw(
         self, user_id: int, now: datetime, rows: Sequence[PreparedListen]
     ) -> list[tuple[int, PreparedListen]]:
-        ingested_at = self.sql.ingested_at(now)
-        params = [
-            (user_id, ingested_at, row.source, row.source_track_id, row.payload_json, row.listened_at)
-            for row in rows
-        ]
-        inserted = self.connection.exec_driver_sql(self.sql.raw, params).rowcount
+        params = [(row.source, row.source_track_id, row.payload_json, row.listened_at) for row in rows]
+        done = _SQLITE_RAW.execute(
+            self.connection, _RAW_ROW_COLUMNS, params, {"user_id": user_id, "ingested_at": now}, stored=True
+        )
+        inserted = done.rowcount if done is not None else 0
         if inserted <= 0:
             return []
         last = self._last_rowid()
@@ -304,7 +304,8 @@ class _SqliteStore:
         params = [
             _listen_tuple(user_id, raw_id, row, track_id, reason) for raw_id, row, track_id, reason in fresh
         ]
-        inserted = self.connection.exec_driver_sql(self.sql.listens, params).rowcount
+        done = _SQLITE_LISTENS.execute(self.connection, _LISTEN_COLUMNS, params, stored=True)
+        inserted = done.rowcount if done is not None else 0
         if inserted != len(params):  # a plain INSERT stores every row or raises
             raise RuntimeError(f"listens insert stored {inserted} of {len(params)} rows")
         if not need_ids:
@@ -316,50 +317,19 @@ class _SqliteStore:
         }
 
     def insert_sources(self, rows: Sequence[tuple[int, int, str]]) -> None:
-        if rows:
-            self.connection.exec_driver_sql(self.sql.sources, list(rows))
+        _SQLITE_SOURCES.execute(self.connection, _SOURCE_COLUMNS, rows, stored=True)
 
 
-@dataclass(frozen=True)
-class _SqliteSql:
-    raw: str
-    listens: str
-    sources: str
-    ingested_at: Callable[[datetime], Any]
+def _binds(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
+    """One bind per column, named after it (BulkStatement compiles the statement per schema map)."""
+    return {name: bindparam(name, type_=table.c[name].type) for name in columns}
 
 
-_SQLITE_SQL: dict[tuple[object, ...], _SqliteSql] = {}
-
-
-def _sqlite_statements(connection: Connection) -> _SqliteSql:
-    """The three INSERTs compiled from the model tables for this connection's schema map (so no
-    hand-spelled table or schema names), with their bind order checked against the tuples we build."""
-    translate = connection.get_execution_options().get("schema_translate_map") or {}
-    key = tuple(sorted(translate.items(), key=str))
-    found = _SQLITE_SQL.get(key)
-    if found is not None:
-        return found
-
-    def compiled(statement: Any, columns: tuple[str, ...]) -> tuple[str, dict[str, Any]]:
-        out = statement.compile(
-            dialect=connection.dialect, schema_translate_map=translate, render_schema_translate=True
-        )
-        if tuple(out.positiontup or ()) != columns:
-            raise RuntimeError(f"unexpected bind order {out.positiontup} for {columns}")
-        return out.string, out._bind_processors
-
-    def values(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
-        return {name: bindparam(name, type_=table.c[name].type) for name in columns}
-
-    raw_sql, raw_processors = compiled(
-        sqlite_insert(RAW).values(values(RAW, _RAW_COLUMNS)).on_conflict_do_nothing(), _RAW_COLUMNS
-    )
-    listens_sql, _ = compiled(insert(LISTENS).values(values(LISTENS, _LISTEN_COLUMNS)), _LISTEN_COLUMNS)
-    sources_sql, _ = compiled(insert(SOURCES).values(values(SOURCES, _SOURCE_COLUMNS)), _SOURCE_COLUMNS)
-    processor = raw_processors.get("ingested_at")
-    found = _SqliteSql(raw_sql, listens_sql, sources_sql, processor or (lambda value: value))
-    _SQLITE_SQL[key] = found
-    return found
+# Executed with stored=True: the rows' values are already in their stored form (ingest_rows checked them).
+_RAW_ROW_COLUMNS = ("source", "source_track_id", "payload_json", "listened_at")
+_SQLITE_RAW = BulkStatement(sqlite_insert(RAW).values(_binds(RAW, _RAW_COLUMNS)).on_conflict_do_nothing())
+_SQLITE_LISTENS = BulkStatement(insert(LISTENS).values(_binds(LISTENS, _LISTEN_COLUMNS)))
+_SQLITE_SOURCES = BulkStatement(insert(SOURCES).values(_binds(SOURCES, _SOURCE_COLUMNS)))
 
 
 def _find_twin(

@@ -29,12 +29,12 @@ from sqlalchemy import Float, Integer, bindparam, func, or_, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from analyzer.matching.bulk_sql import RawSelect
 from analyzer.matching.facets import library_fingerprint
 from analyzer.matching.index import CatalogIndex
 from analyzer.matching.matcher import Decision, ListenQuery, Matcher
 from analyzer.matching.scoring import MatchSettings
 from analyzer.matching.writes import LISTENED_EPOCH, EnrichedListen, shared_listen_moments, write_batch
+from models.bulk_sql import RawSelect
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.listens import Listen

@@ -9,9 +9,9 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from analyzer.matching.bulk_sql import BulkStatement
 from analyzer.matching.keys import split_artist_string
 from models.artists import Artist, ArtistAlias
+from models.bulk_sql import BulkStatement
 from models.enums import ArtistRole
 from models.listens import ListenArtist, ListenGenre
 from models.normalize import normalize

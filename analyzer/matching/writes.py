@@ -17,10 +17,10 @@ from typing import cast
 from sqlalchemy import BigInteger, Table, bindparam, delete, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
-from analyzer.matching.bulk_sql import BulkStatement
 from analyzer.matching.facets import write_facet_rows
 from analyzer.matching.index import CatalogIndex
 from analyzer.matching.matcher import Decision
+from models.bulk_sql import BulkStatement
 from models.enums import EnrichStatus
 from models.integrity import ensure_tracks_exist
 from models.listens import Listen, ListenMatchCandidate
