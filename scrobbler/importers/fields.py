@@ -22,8 +22,8 @@ _BARE_SPOTIFY = re.compile(r"^[0-9A-Za-z]{22}$")
 
 def clean_text(value: object) -> str | None:
     """A stripped non-empty string, or None. NUL characters are refused (LB rejects them too)."""
-    if value.__class__ is not str and not isinstance(value, str):
-        return None
+    if value.__class__ is not str and (value is None or not isinstance(value, str)):
+        return None  # None (an absent key, the common case) answered first
     text = value.strip()
     if not text or "\x00" in text:
         return None
@@ -103,7 +103,7 @@ def seconds(value: object, scale: float = 1.0) -> float | None:
 
 def track_number(value: object) -> str | None:
     """Track numbers as text: LB documents a string, liblistenbrainz sends an int."""
-    if isinstance(value, bool):
+    if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
         return str(value) if value > 0 else None

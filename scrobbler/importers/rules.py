@@ -88,7 +88,7 @@ def from_unix(value: object) -> datetime:
     Raises ValueError/TypeError/OverflowError on garbage, which callers report as a failed row.
     """
     if value.__class__ is int:  # the common case first
-        return datetime.fromtimestamp(value, tz=UTC)
+        return datetime.fromtimestamp(value, UTC)
     if isinstance(value, bool):
         raise TypeError("a boolean is not a timestamp")
     if isinstance(value, str):
