@@ -11,7 +11,7 @@ only what is missing (the raw dedupe key makes every earlier row a no-op).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,8 @@ from scrobbler.ingest_worker import (
     BACKGROUND_MIN_BYTES,
     FailedRow,
     Item,
-    background_items,
+    Piece,
+    background_pieces,
     gc_paused,
     prepare_rows,
 )
@@ -143,14 +144,18 @@ def ingest_file(
     a child process while this one writes (scrobbler/ingest_worker.py); the result is the same."""
     if background is None:
         background = path.stat().st_size >= BACKGROUND_MIN_BYTES
-    items = (
-        background_items(importer.NAME, path, options)
-        if background
-        else prepare_rows(importer.parse(path, options))
-    )
-    return ingest_items(
+    if not background:
+        return ingest_items(
+            target,
+            prepare_rows(importer.parse(path, options)),
+            user,
+            cancel=cancel,
+            batch_size=batch_size,
+            duplicate_window_secs=duplicate_window_secs,
+        )
+    return _ingest_pieces(
         target,
-        items,
+        background_pieces(importer.NAME, path, options),
         user,
         cancel=cancel,
         batch_size=batch_size,
@@ -168,6 +173,39 @@ def ingest_items(
     duplicate_window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
 ) -> Generator[Progress, None, IngestReport]:
     """The write loop behind :func:`ingest` and :func:`ingest_file`, over already prepared items."""
+    return _ingest_pieces(
+        target,
+        _single_pieces(items),
+        user,
+        cancel=cancel,
+        batch_size=batch_size,
+        duplicate_window_secs=duplicate_window_secs,
+    )
+
+
+def _single_pieces(items: Iterable[Item]) -> Iterator[Piece]:
+    """Items as pieces of one: cancelling then stops at the very next record."""
+    stream = iter(items)
+    try:
+        for item in stream:
+            yield [item] if isinstance(item, PreparedListen) else item
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:  # stop a background parser at once
+            close()
+
+
+def _ingest_pieces(
+    target: SessionSource,
+    pieces: Iterator[Piece],
+    user: User | int,
+    *,
+    cancel: CancelToken | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    duplicate_window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
+) -> Generator[Progress, None, IngestReport]:
+    """The write loop over pieces: lists of prepared rows (whole chunks from the parser process, or one
+    row at a time from :func:`_single_pieces`) and single problems; batches are cut at ``batch_size``."""
     sessions = session_factory(target)
     user_id = user if isinstance(user, int) else user.id
     report = IngestReport()
@@ -180,28 +218,40 @@ def ingest_items(
         batch.clear()
         return Progress("write", report.read, None, f"{report.imported:,} imported", report.counts())
 
-    stream = iter(items)
     try:
         with gc_paused():  # also while the caller holds the generator between batches
-            for item in stream:
+            for piece in pieces:
                 if cancel is not None and cancel.cancelled:
                     report.cancelled = True
                     break
-                report.read += 1
-                if isinstance(item, PreparedListen):
-                    # A row repeated inside one batch is ignored by the INSERT-or-ignore like any stored
-                    # one, and counted with the duplicates by write_batch.
-                    batch.append(item)
+                if not isinstance(piece, list):
+                    report.read += 1
+                    if isinstance(piece, FailedRow):
+                        report.add_failure(piece.location, piece.reason)
+                    else:
+                        report.add_problem(piece)
+                    continue
+                # A row repeated inside one batch is ignored by the INSERT-or-ignore like any stored one,
+                # and counted with the duplicates by write_batch.
+                rows = piece
+                start = 0
+                while start < len(rows):
+                    room = batch_size - len(batch)
+                    taken = rows if start == 0 and len(rows) <= room else rows[start : start + room]
+                    batch.extend(taken)
+                    report.read += len(taken)
+                    start += len(taken)
                     if len(batch) >= batch_size:
                         yield flush()
-                elif isinstance(item, FailedRow):
-                    report.add_failure(item.location, item.reason)
-                else:
-                    report.add_problem(item)
+                        if start < len(rows) and cancel is not None and cancel.cancelled:
+                            report.cancelled = True  # the rest of this piece is not read
+                            break
+                if report.cancelled:
+                    break
             if batch:  # also when cancelled: what was read is written, so the report stays exact
                 yield flush()
     finally:
-        close = getattr(stream, "close", None)
+        close = getattr(pieces, "close", None)
         if close is not None:  # stop a background parser at once
             close()
     return report

@@ -114,6 +114,22 @@ def prepare(record: ListenRecord) -> PreparedListen:
     Optional ids that do not fit (a malformed MBID, an over-long ISRC) are dropped rather than failing the
     listen: the raw payload keeps them, and the listen itself is still real.
     """
+    return _as_prepared(PreparedListen, prepare_values(record))
+
+
+# tuple.__new__(PreparedListen, values): a PreparedListen view of a plain tuple of its fields, without
+# NamedTuple's per-call Python (_make, __new__ with 15 arguments). Callers pass tuples of prepare_values().
+_as_prepared = tuple.__new__
+
+
+def as_prepared(values: tuple[Any, ...]) -> PreparedListen:
+    """The :class:`PreparedListen` whose fields are ``values`` (a tuple from :func:`prepare_values`)."""
+    return _as_prepared(PreparedListen, values)
+
+
+def prepare_values(record: ListenRecord) -> tuple[Any, ...]:
+    """:func:`prepare` as a plain tuple of the PreparedListen fields: what the parser process marshals
+    (scrobbler/ingest_worker.py), without building a named tuple it would only convert back."""
     source = record.source
     if not source or len(source) > _SOURCE_WIDTH:
         raise RowRejected(f"source name must be 1 to {_SOURCE_WIDTH} characters")
@@ -136,7 +152,7 @@ def prepare(record: ListenRecord) -> PreparedListen:
     # ListenRecord guarantees aware UTC; datetime.timestamp() is exact for whole seconds.
     listened_at = int(when.timestamp()) if when.tzinfo is not None else to_epoch(when)
     source_track_id = record.source_track_id or derived_track_key(artist_normalized, track_normalized)
-    return PreparedListen(
+    return (
         listened_at,
         _positive_or_none(record.duration_played_secs),
         _positive_or_none(record.duration_secs),

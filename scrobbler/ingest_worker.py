@@ -5,7 +5,7 @@ An import has two CPU-bound halves of about the same cost: turning file rows int
 SQLite has one writer, so the writing half stays in the caller's process; the parsing half moves to a
 child process that sends chunks of prepared rows through a bounded queue (back-pressure keeps memory
 constant however large the file). Rows cross the process boundary as marshalled plain tuples (named
-tuples pickle four times slower, and marshal halves pickle's cost again); the parent rebuilds
+tuples pickle four times slower; marshal and pickle cost about the same on plain tuples); the parent rebuilds
 :class:`PreparedListen` views for free.
 
 The child is a pure parser like the importers it runs: no database, no printing. It is forked when this
@@ -16,7 +16,6 @@ second, so small files are parsed in-process (:data:`BACKGROUND_MIN_BYTES`).
 from __future__ import annotations
 
 import gc
-import itertools
 import marshal
 import multiprocessing
 import queue
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrobbler.importers import ImportOptions, get
-from scrobbler.ingest_rows import PreparedListen, RowRejected, prepare
+from scrobbler.ingest_rows import PreparedListen, RowRejected, as_prepared, prepare, prepare_values
 from scrobbler.records import ImportProblem, Row
 
 # Below this a child process costs more than it saves.
@@ -51,6 +50,8 @@ class FailedRow:
 
 
 Item = PreparedListen | ImportProblem | FailedRow
+# What the writer loop takes (scrobbler/ingest.py): a list of prepared rows, or one problem or failure.
+Piece = list[PreparedListen] | ImportProblem | FailedRow
 
 
 def prepare_rows(rows: Iterable[Row]) -> Iterator[Item]:
@@ -107,18 +108,25 @@ def _parse_in_child(
     # it has and reports), so the parser must not die of it first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        # Prepared rows travel as marshalled plain tuples (str, int, float, None only: half pickle's cost
-        # on both sides); problems and failures pickled as themselves with their place in the chunk.
+        # Prepared rows travel as marshalled plain tuples (str, int, float, None only; no class to look up
+        # per row); problems and failures pickled as themselves with their place in the chunk.
+        # prepare_rows inlined, with prepare_values: no named tuple built only to be taken apart again.
         rows: list[tuple[object, ...]] = []
         others: list[tuple[int, ImportProblem | FailedRow]] = []
-        for item in prepare_rows(get(importer_name).parse(Path(path), options)):
-            if isinstance(item, PreparedListen):
-                rows.append(tuple(item))
+        append = rows.append
+        for row in get(importer_name).parse(Path(path), options):
+            if isinstance(row, ImportProblem):
+                others.append((len(rows) + len(others), row))
             else:
-                others.append((len(rows) + len(others), item))
+                try:
+                    append(prepare_values(row))
+                except (RowRejected, ValueError) as error:
+                    failed = FailedRow(_location(row.payload), str(error))
+                    others.append((len(rows) + len(others), failed))
             if len(rows) + len(others) >= CHUNK_ROWS:
                 out.put(_Chunk(marshal.dumps(rows), others))
                 rows, others = [], []
+                append = rows.append
         if rows or others:
             out.put(_Chunk(marshal.dumps(rows), others))
         out.put(None)
@@ -146,6 +154,28 @@ def background_items(
     The child starts at this call. Closing the iterator early (cancel, an error in the writer) stops it at
     once. ``method``: the multiprocessing start method (default :func:`start_method`).
     """
+    return _flatten(background_pieces(importer_name, path, options, method=method))
+
+
+def _flatten(pieces: Iterator[Piece]) -> Iterator[Item]:
+    try:
+        for piece in pieces:
+            if isinstance(piece, list):
+                yield from piece
+            else:
+                yield piece
+    finally:
+        close = getattr(pieces, "close", None)
+        if close is not None:
+            close()
+
+
+def background_pieces(
+    importer_name: str, path: Path, options: ImportOptions | None = None, *, method: str | None = None
+) -> Iterator[Piece]:
+    """:func:`background_items` a chunk at a time: lists of prepared rows (a chunk the child sent, up to
+    :data:`CHUNK_ROWS`) and, between them in file order, each problem or failure on its own. The writer
+    takes whole lists, so no per-row Python runs in this process between unmarshalling and the INSERTs."""
     context = multiprocessing.get_context(method or start_method())
     out: multiprocessing.Queue[object] = context.Queue(QUEUE_CHUNKS)
     child = context.Process(  # type: ignore[attr-defined]
@@ -167,9 +197,8 @@ def _stop(child: multiprocessing.Process) -> None:
         child.join(timeout=5)
 
 
-def _receive(child: multiprocessing.Process, out: multiprocessing.Queue[object]) -> Iterator[Item]:
+def _receive(child: multiprocessing.Process, out: multiprocessing.Queue[object]) -> Iterator[Piece]:
     finished = False
-    make = PreparedListen._make
     try:
         while True:
             try:
@@ -186,16 +215,21 @@ def _receive(child: multiprocessing.Process, out: multiprocessing.Queue[object])
             if isinstance(message, _Crash):
                 raise message.error
             assert isinstance(message, _Chunk)
-            prepared = map(make, marshal.loads(message.rows))
+            prepared = list(map(as_prepared, marshal.loads(message.rows)))
             if not message.others:
-                yield from prepared
+                if prepared:
+                    yield prepared
                 continue
-            place = 0
+            place = 0  # place in the chunk, counting rows and others
+            taken = 0  # rows yielded so far
             for at, other in message.others:
-                yield from itertools.islice(prepared, at - place)
+                if at > place:
+                    yield prepared[taken : taken + at - place]
+                    taken += at - place
                 yield other
                 place = at + 1
-            yield from prepared
+            if taken < len(prepared):
+                yield prepared[taken:]
     finally:
         if not finished and child.is_alive():
             child.terminate()
