@@ -8,6 +8,7 @@ never a query per file. The caller owns the transaction (one per batch).
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, update
@@ -346,7 +347,10 @@ class CatalogWriter:
         release_labels: list[dict[str, Any]] = []
         items: dict[tuple[int, int, int, int], None] = {}
         aliases: dict[tuple[int, str], dict[str, Any]] = {}
-        attributes: list[tuple[int, str, str, int]] = []
+        # Attributes are the bulk of the rows (a dozen per file): gathered as a track-id column and the
+        # records' own (key, value) pairs, zipped into rows in C once per batch.
+        attribute_tracks: list[int] = []
+        attribute_pairs: list[tuple[str, str]] = []
         for record, group_key in zip(records, group_keys, strict=True):
             track_id = track_ids[record.track_uid]
             for credit in record.credits:
@@ -388,7 +392,8 @@ class CatalogWriter:
                 }
             # Keys are unique per record (merged case-insensitively in the worker); a second file of the
             # same track in this batch loses to the first on the unique key, as a rescan would.
-            attributes += [(track_id, key, value, source_id) for key, value in record.attributes]
+            attribute_tracks += repeat(track_id, len(record.attributes))
+            attribute_pairs += record.attributes
         insert_tuples(
             session,
             TRACK_ARTISTS,
@@ -400,7 +405,10 @@ class CatalogWriter:
         insert_rows(session, RELEASE_LABELS, release_labels)
         insert_tuples(session, ITEMS, ("release_id", "track_id", "disc_no", "track_no"), list(items))
         insert_rows(session, TITLE_ALIASES, list(aliases.values()))
-        insert_tuples(session, ATTRIBUTES, ("track_id", "key", "value", "source_id"), attributes)
+        if attribute_pairs:
+            keys, values = zip(*attribute_pairs, strict=True)
+            attributes = list(zip(attribute_tracks, keys, values, repeat(source_id), strict=False))
+            insert_tuples(session, ATTRIBUTES, ("track_id", "key", "value", "source_id"), attributes)
         self._external(
             session,
             EntityType.TRACK,

@@ -7,6 +7,7 @@ failed one, and the next scan skips what was written because its size and mtime 
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Executor
@@ -19,7 +20,14 @@ from analyzer.catalog.orphans import prune_orphan_tracks
 from analyzer.catalog.writer import CatalogWriter
 from analyzer.scan.media_rows import write_batch
 from analyzer.scan.moves import reconcile_moved_files
-from analyzer.scan.plan import PlannedFile, ScanPlan, load_known_files, mark_missing, plan_file
+from analyzer.scan.plan import (
+    KnownFile,
+    PlannedFile,
+    ScanPlan,
+    load_known_files,
+    mark_missing,
+    plan_file,
+)
 from analyzer.scan.reading import CHUNK_FILES, FileOutcome, ReadAhead
 from analyzer.scan.walker import FoundFile, WalkProblem, walk_folders
 from models.engine import Database
@@ -72,6 +80,37 @@ def scan_folders(
     abs_roots = [os.path.abspath(os.fspath(root)) for root in roots]
     with db.session() as session:
         known = load_known_files(session)
+    # What the scan keeps for its whole run (the known rows, the plan, the id caches) forms no reference
+    # cycles, but left to the cyclic collector every full collection re-scans all of it, and a scan's
+    # allocations trigger many: frozen as it grows (the young cycles collected first), so collections
+    # only look at what the current batch allocated. Measured on 20,000 files: the writer process spent
+    # about a third of its CPU in full collections.
+    _freeze_survivors()
+    try:
+        yield from _scan(
+            db, abs_roots, known, summary, token, include_hidden, batch_files, workers, executor_factory
+        )
+    finally:
+        gc.unfreeze()
+    return summary
+
+
+def _freeze_survivors() -> None:
+    gc.collect(1)
+    gc.freeze()
+
+
+def _scan(
+    db: Database,
+    abs_roots: list[str],
+    known: dict[str, KnownFile],
+    summary: ScanSummary,
+    token: CancelToken,
+    include_hidden: bool,
+    batch_files: int,
+    workers: int | None,
+    executor_factory: Callable[[int], Executor] | None,
+) -> Generator[Progress, None, None]:
     plan = ScanPlan()
     # The workers start reading as soon as the walk has found a chunk of files to read.
     reader = ReadAhead(
@@ -90,6 +129,7 @@ def scan_folders(
                 reader.add((item.path, item.folders))
             if summary.found % WALK_REPORT_EVERY == 0:
                 token.raise_if_cancelled()
+                _freeze_survivors()
                 yield Progress("walk", summary.found, None, "looking for audio files", summary.counts())
         summary.unchanged = plan.unchanged
         yield Progress("walk", summary.found, summary.found, "looking for audio files", summary.counts())
@@ -103,7 +143,6 @@ def scan_folders(
         summary.missing = mark_missing(session, known, plan.seen, abs_roots, blocked)
         summary.moved = reconcile_moved_files(session)
     yield Progress("finish", len(plan.to_read), len(plan.to_read), "done", summary.counts())
-    return summary
 
 
 def _read_and_write(
@@ -122,15 +161,22 @@ def _read_and_write(
     tail = max(reader.chunk_files, batch_files // 4)
 
     def flush(count: int) -> None:
-        with db.session() as session:
-            _size_writer_cache(session)
-            counts, orphans = write_batch(session, catalog, batch[:count])
+        # No collections while a batch is written (its rows and SQL parameters hold no cycles; a session's
+        # few are collected right after, before the survivors are frozen).
+        gc.disable()
+        try:
+            with db.session() as session:
+                _size_writer_cache(session)
+                counts, orphans = write_batch(session, catalog, batch[:count])
+        finally:
+            gc.enable()
         orphan_candidates.update(orphans)
         summary.added += counts.added
         summary.updated += counts.updated
         summary.errors += counts.errors
         summary.vanished += counts.vanished
         del batch[:count]
+        _freeze_survivors()
 
     for start, outcomes in reader.results():
         batch.extend(zip(to_read[start : start + len(outcomes)], outcomes, strict=True))
