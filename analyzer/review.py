@@ -23,9 +23,11 @@ from analyzer.matching.keys import artist_key, artist_keys
 from analyzer.review_log import ListenState, UndoEntry
 from models.artists import Artist, ArtistAlias, utcnow
 from models.enums import EnrichStatus
+from models.listen_changes import note_listens_changed
 from models.listens import Listen, ListenMatchCandidate
 from models.normalize import normalize
 from models.tracks import TitleAlias, Track
+from models.types import to_epoch
 
 GroupBy = Literal["song", "artist", "release"]
 REVIEWABLE = (EnrichStatus.AMBIGUOUS, EnrichStatus.UNMATCHED)
@@ -327,6 +329,7 @@ def _decide(
 
 
 def _refresh_facets(session: Session, listens: list[Listen]) -> None:
+    note_listens_changed(session, ((listen.user_id, to_epoch(listen.listened_at)) for listen in listens))
     by_track: dict[int, Facets] = {}
     facets: dict[int, Facets] = {}
     for listen in listens:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Computed,
+    Double,
     Float,
     ForeignKey,
     Index,
@@ -150,3 +152,61 @@ class ListenGenre(Base):
 
 # The contract's (user_id, listened_at DESC): history pages and stats read newest first per user.
 Index("ix_listens_user_listened_at", Listen.user_id, Listen.listened_at.desc())
+
+
+class _ArtistRollup:
+    """Columns shared by the artist rollups (derived data, see :class:`ListenArtistDay`)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("listens.users.id", ondelete="CASCADE"))
+    artist_id: Mapped[int | None] = mapped_column(Integer)  # no FK: derived, rebuilt when listens change
+    artist_name_normalized: Mapped[str | None] = mapped_column(String(255))
+    artist_name: Mapped[str | None] = mapped_column(String(1024))
+    plays: Mapped[int] = mapped_column(Integer)
+    secs: Mapped[float] = mapped_column(Double)  # sums of years of seconds: double precision on MariaDB too
+
+
+class ListenArtistDay(_ArtistRollup, Base):
+    """Derived data for artist stats: plays and listening seconds per (user, UTC day, artist).
+
+    A rollup of ``listens`` + ``listen_artists``, rebuilt from them for the days a writer marked in
+    :class:`ListenStatsState`; never a source of truth. A listen with artists counts under each
+    ``artist_id``; a listen without any counts under its raw ``artist_name_normalized`` (``artist_id``
+    NULL), with one of its raw spellings in ``artist_name``. ``day`` is whole days since 1970-01-01 UTC,
+    so any zone's local range is whole rollup days plus at most two partial days read from ``listens``.
+    """
+
+    __tablename__ = "listen_artist_days"
+    __table_args__ = listens_table_args(Index("ix_listen_artist_days_user_day", "user_id", "day"))
+
+    day: Mapped[int] = mapped_column(Integer)
+
+
+class ListenArtistMonth(_ArtistRollup, Base):
+    """The same sums per (user, UTC calendar month, artist), built from ``listen_artist_days``: a year
+    reads twelve months of rows instead of 365 days of them. ``month`` is ``year * 12 + month - 1``."""
+
+    __tablename__ = "listen_artist_months"
+    __table_args__ = listens_table_args(Index("ix_listen_artist_months_user_month", "user_id", "month"))
+
+    month: Mapped[int] = mapped_column(Integer)
+
+
+class ListenStatsState(Base):
+    """Which part of a user's history the stats rollups no longer describe.
+
+    Every writer that adds or changes listens or their artists widens ``[dirty_lo, dirty_hi]`` (epoch
+    seconds) in the same transaction (:func:`models.listen_changes.note_listens_changed`), so a clean row
+    read in a transaction means the rollups agree with the listens that transaction sees. No row: nothing
+    was built yet (the whole history is dirty).
+    """
+
+    __tablename__ = "listen_stats_state"
+    __table_args__ = listens_table_args()
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("listens.users.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    built: Mapped[bool] = mapped_column(default=False)
+    dirty_lo: Mapped[int | None] = mapped_column(BigInteger)
+    dirty_hi: Mapped[int | None] = mapped_column(BigInteger)

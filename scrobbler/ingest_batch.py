@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from models.bulk_sql import BulkStatement
 from models.enums import EnrichStatus, EntityType
 from models.external_ids import ExternalId
+from models.listen_changes import note_spans_changed
 from models.listens import Listen, ListenRaw, ListenSource
 from models.tracks import Track
 from scrobbler.ingest_rows import LISTEN_FIELDS, PreparedListen
@@ -133,6 +134,8 @@ def write_batch(
         listen_id = twin.listen_id if twin.listen_id is not None else listen_ids[twin.raw_id or 0]
         source_rows.append((listen_id, raw_id, "duplicate"))
     store.insert_sources(source_rows)
+    if fresh:  # time order: the first and last new listens bound what the stats rollups must rebuild
+        note_spans_changed(session, {user_id: (_listened_at(fresh[0][1]), _listened_at(fresh[-1][1]))})
     result.cross_source_duplicates = len(duplicates)
     return result
 

@@ -19,6 +19,7 @@ from analyzer.catalog.upsert import IdCache, chunked, insert_rows, insert_tuples
 from models.artists import Artist, ArtistAlias, utcnow
 from models.enums import EntityType
 from models.external_ids import ExternalId
+from models.listen_changes import note_tracks_changed
 from models.normalize import normalize
 from models.releases import Label, Release, ReleaseGroup, ReleaseItem, ReleaseLabel
 from models.tracks import (
@@ -294,6 +295,8 @@ class CatalogWriter:
                 ],
             )
             self._clear_track_links(session, [ids[uid] for uid in known])
+            # Listens without a length of their own count these tracks' lengths in "by time" stats.
+            note_tracks_changed(session, [ids[uid] for uid in known])
         return {str(uid): track_id for uid, track_id in ids.items()}
 
     def _clear_track_links(self, session: Session, track_ids: list[int]) -> None:

@@ -23,6 +23,7 @@ from analyzer.matching.matcher import Decision
 from models.bulk_sql import BulkStatement
 from models.enums import EnrichStatus
 from models.integrity import ensure_tracks_exist
+from models.listen_changes import note_listens_changed
 from models.listens import Listen, ListenMatchCandidate
 
 DUPLICATE_REASON = "duplicate_listen"
@@ -138,6 +139,7 @@ def write_batch(
     _INSERT_CANDIDATE.execute(connection, _CANDIDATE_COLUMNS, candidates, {"p_at": at})
     # Facets are replaced for every listen: a review (even one undone) may have written some already.
     write_facet_rows(session, [item.listen_id for item in items], artists, genres)
+    note_listens_changed(connection, ((item.user_id, item.listened_at) for item in items))
     return result
 
 

@@ -11,8 +11,10 @@ from sqlalchemy import Table, delete, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models.enums import ScanStatus
+from models.listen_changes import note_listens_changed
 from models.listens import Listen
 from models.media import AcoustidSubmission, AudioFeatures, Fingerprint, MediaFile
+from models.types import to_epoch
 
 
 def reconcile_moved_files(session: Session) -> int:
@@ -82,7 +84,9 @@ def _move_listens(session: Session, old_track: int, new_track: int) -> None:
     rows = session.execute(
         select(Listen.id, Listen.user_id, Listen.listened_at).where(Listen.track_id == old_track)
     )
-    ids = [listen_id for listen_id, user, at in rows.tuples() if (user, at) not in taken]
+    moved = [(listen_id, user, at) for listen_id, user, at in rows.tuples() if (user, at) not in taken]
+    ids = [listen_id for listen_id, _, _ in moved]
+    note_listens_changed(session, ((user, to_epoch(at)) for _, user, at in moved))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         session.execute(

@@ -32,6 +32,7 @@ from models.artists import Artist
 from models.listens import Listen, ListenArtist, ListenGenre
 from models.releases import ReleaseGroup
 from models.tracks import Genre, Track, TrackGenre
+from scrobbler.stats import rollup
 from scrobbler.stats.scope import ListenScope, listening_secs
 
 
@@ -210,7 +211,83 @@ def _id_span(session: Session, scope: ListenScope) -> tuple[int, int] | None:
     return int(lo), int(hi)
 
 
+_Sums = dict[int, list[float]]  # artist id -> [plays, seconds]
+_RawSums = dict[str, list[Any]]  # normalized raw name -> [a raw spelling, plays, seconds]
+
+
+def _add(sums: _Sums, key: int, plays: int, secs: float) -> None:
+    entry = sums.get(key)
+    if entry is None:
+        sums[key] = [plays, secs]
+    else:
+        entry[0] += plays
+        entry[1] += secs
+
+
+def _add_raw(sums: _RawSums, norm: str, name: str, plays: int, secs: float) -> None:
+    entry = sums.get(norm)
+    if entry is None:
+        sums[norm] = [name, plays, secs]
+    else:
+        entry[0] = min(entry[0], name)  # the spelling min() picks when read in one query
+        entry[1] += plays
+        entry[2] += secs
+
+
 def _artists(session: Session, scope: ListenScope) -> list[_Group]:
+    """Whole days from the per-day rollup (rebuilt first where writers marked it), partial days at the
+    range's ends and every read the rollup cannot serve straight from listens."""
+    linked: _Sums = {}
+    raw: _RawSums = {}
+    days, edges = rollup.split_scope(scope)
+    names: dict[int, tuple[str, str]] = {}
+    if days is not None and rollup.ensure_fresh(session, scope.user_id):
+        from_days, raw_days = rollup.artist_sums(session, scope.user_id, days)
+        for artist_id, name, norm, plays, total in from_days:
+            names[artist_id] = (name, norm)
+            _add(linked, int(artist_id), int(plays), float(total or 0))
+        for norm, artist, plays, total in raw_days:
+            _add_raw(raw, norm, artist, int(plays), float(total or 0))
+    else:
+        edges = [scope]
+    for edge in edges:
+        _artists_direct(session, edge, linked, raw)
+    names.update(_artist_names(session, [a for a in linked if a not in names]))
+    matched: dict[object, _Group] = {}
+    by_name: dict[str, _Group] = {}
+    for artist_id, (plays, total) in linked.items():
+        name, norm = names.get(artist_id, (f"#{artist_id}", None))
+        group = _Group(name, None, int(plays), float(total), artist_id)
+        matched[artist_id] = group
+        # Raw names merge into the catalog artist of the same normalized name (the most played one when
+        # several artists share it).
+        if norm is not None and (norm not in by_name or by_name[norm].plays < group.plays):
+            by_name[norm] = group
+    for norm, (artist, plays, total) in raw.items():
+        into = by_name.get(norm)
+        if into is None:
+            matched[("raw", norm)] = _Group(artist, None, int(plays), float(total), None)
+        else:
+            into.plays += int(plays)
+            into.secs += float(total)
+    return list(matched.values())
+
+
+def _artist_names(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
+    names: dict[int, tuple[str, str]] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        rows = session.connection().execute(
+            select(Artist.id, Artist.name, Artist.name_normalized).where(
+                Artist.id.in_(ordered[start : start + 500])
+            )
+        )
+        names.update((int(artist_id), (name, norm)) for artist_id, name, norm in rows)
+    return names
+
+
+def _artists_direct(session: Session, scope: ListenScope, linked_out: _Sums, raw_out: _RawSums) -> None:
+    """Add the artist sums of ``scope``, read from listens and listen_artists, into the two dicts."""
     secs = type_coerce(func.sum(listening_secs()), Float)  # plain floats: no per-row result processing
     span = _id_span(session, scope)
     if span is None:
@@ -267,17 +344,11 @@ def _artists(session: Session, scope: ListenScope) -> list[_Group]:
             .where(*scope.conditions(indexed=False))
             .group_by(Listen.artist_name_normalized)
         )
-    stmt = select(linked, Artist.name, Artist.name_normalized).join(Artist, Artist.id == linked.c.artist_id)
     connection = session.connection()
-    matched = {
-        norm: _Group(name, None, int(plays), float(total or 0), int(artist_id))
-        for artist_id, plays, total, name, norm in connection.execute(stmt).all()
-    }
-    raw = [
-        (norm, _Group(artist, None, int(plays), float(total or 0), None))
-        for norm, artist, plays, total in connection.execute(unlinked).all()
-    ]
-    return _merge(matched, raw)
+    for artist_id, plays, total in connection.execute(select(linked)).tuples():
+        _add(linked_out, int(artist_id), int(plays), float(total or 0))
+    for norm, artist, plays, total in connection.execute(unlinked).tuples():
+        _add_raw(raw_out, norm, artist, int(plays), float(total or 0))
 
 
 def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
