@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
+from operator import itemgetter
 from typing import Any, Protocol
 
 from sqlalchemy import BigInteger, Insert, Table, bindparam, insert, select, type_coerce
@@ -107,6 +109,11 @@ def write_batch(
 
     fresh: list[tuple[int, PreparedListen, int | None, str | None]] = []
     duplicates: list[tuple[_Canonical, int]] = []
+    if not links and not by_name:
+        # No id links (so no same-track twins) and one source in play (so no twins by name): a plain file
+        # import. Every row is a new listen.
+        fresh = [(raw_id, row, None, None) for raw_id, row in new]
+        new = []
     for raw_id, row in new:
         track_id, reason = links.get(id(row), _NO_LINK)
         twin = by_track_time.get((track_id, row.listened_at)) if track_id is not None else None
@@ -275,7 +282,7 @@ class _SqliteStore:
     def insert_raw(
         self, user_id: int, now: datetime, rows: Sequence[PreparedListen]
     ) -> list[tuple[int, PreparedListen]]:
-        params = [(row.source, row.source_track_id, row.payload_json, row.listened_at) for row in rows]
+        params = list(map(_RAW_ROW_VALUES, rows))
         done = _SQLITE_RAW.execute(
             self.connection, _RAW_ROW_COLUMNS, params, {"user_id": user_id, "ingested_at": now}, stored=True
         )
@@ -304,8 +311,12 @@ class _SqliteStore:
     ) -> dict[int, int]:
         if not fresh:
             return {}
+        # _listen_tuple inlined: a comprehension without a call per row.
         params = [
-            _listen_tuple(user_id, raw_id, row, track_id, reason) for raw_id, row, track_id, reason in fresh
+            (raw_id, user_id, None, *row[:LISTEN_FIELDS], *_UNLINKED)
+            if track_id is None
+            else (raw_id, user_id, track_id, *row[:LISTEN_FIELDS], _MATCHED, 1.0, reason)
+            for raw_id, row, track_id, reason in fresh
         ]
         done = _SQLITE_LISTENS.execute(self.connection, _LISTEN_COLUMNS, params, stored=True)
         inserted = done.rowcount if done is not None else 0
@@ -330,6 +341,7 @@ def _binds(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
 
 # Executed with stored=True: the rows' values are already in their stored form (ingest_rows checked them).
 _RAW_ROW_COLUMNS = ("source", "source_track_id", "payload_json", "listened_at")
+_RAW_ROW_VALUES = itemgetter(*(PreparedListen._fields.index(name) for name in _RAW_ROW_COLUMNS))
 _SQLITE_RAW = BulkStatement(sqlite_insert(RAW).values(_binds(RAW, _RAW_COLUMNS)).on_conflict_do_nothing())
 _SQLITE_LISTENS = BulkStatement(insert(LISTENS).values(_binds(LISTENS, _LISTEN_COLUMNS)))
 _SQLITE_SOURCES = BulkStatement(insert(SOURCES).values(_binds(SOURCES, _SOURCE_COLUMNS)))
@@ -410,19 +422,23 @@ def _id_links(session: Session, rows: Sequence[PreparedListen]) -> dict[int, tup
 
 
 def _time_ranges(times: Sequence[int], window_secs: int) -> list[tuple[int, int]]:
-    """[t - window, t + window] around sorted ``times``, merged across gaps under ``_MERGE_GAP_SECS``.
+    """[t - window, t + window] around ``times``, merged across gaps under ``_MERGE_GAP_SECS``.
 
     A time-ordered file gives one range per batch (one index range scan); shuffled input gives a few
     ranges rather than a scan of the whole history.
     """
-    ranges: list[tuple[int, int]] = []
-    for at in times:
-        low, high = at - window_secs, at + window_secs
-        if ranges and low <= ranges[-1][1] + _MERGE_GAP_SECS:
-            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], high))
-        else:
-            ranges.append((low, high))
-    return ranges
+    if not times:
+        return []
+    ordered = sorted(times)  # a batch comes sorted already: a C-speed pass
+    # Two neighbours' windows [t - w, t + w] merge while their gap is at most 2w + _MERGE_GAP_SECS.
+    limit = 2 * window_secs + _MERGE_GAP_SECS
+    cuts = [i for i, (a, b) in enumerate(pairwise(ordered), 1) if b - a > limit]
+    starts = [0, *cuts]
+    ends = [*cuts, len(ordered)]
+    return [
+        (ordered[start] - window_secs, ordered[end - 1] + window_secs)
+        for start, end in zip(starts, ends, strict=True)
+    ]
 
 
 def _stored_neighbours(
