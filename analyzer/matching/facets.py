@@ -49,8 +49,9 @@ def write_facet_rows(
         for chunk in _listens_with_rows(session, column, listen_ids):
             session.execute(delete(table).where(column.in_(chunk)))
     connection = session.connection()
-    _INSERT_ARTIST.execute(connection, ("p_listen", "p_artist"), artists)
-    _INSERT_GENRE.execute(connection, ("p_listen", "p_genre"), genres)
+    # Plain integer ids: no bind processing, the rows go to the driver as they are.
+    _INSERT_ARTIST.execute(connection, ("p_listen", "p_artist"), artists, stored=True)
+    _INSERT_GENRE.execute(connection, ("p_listen", "p_genre"), genres, stored=True)
 
 
 def _listens_with_rows(session: Session, column: Any, listen_ids: Sequence[int]) -> list[list[int]]:

@@ -9,12 +9,26 @@ listens is the scrobbler's business (listen_sources), not the matcher's.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Table, bindparam, delete, func, insert, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Float,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from analyzer.matching.facets import write_facet_rows
@@ -43,6 +57,32 @@ _UPDATE_MATCH = BulkStatement(
         last_enriched_at=bindparam("b_at"),
     )
 )
+# SQLite (>= 3.33: UPDATE ... FROM; JSON built in since 3.38, an extension before): the same UPDATE as one
+# statement over the batch's rows sent as one JSON array, joined by listen id. Measured on 200,000 listens:
+# 2.2 CPU-s against 3.1-3.4 executemany -- one statement steps through the listens and their indexes in id
+# order with its cursors kept open, where each executemany row reopens and re-seeks them all.
+_JSON_ROWS = func.json_each(bindparam("b_rows", type_=String)).table_valued("value").alias("batch_rows")
+
+
+def _json_field(position: int, type_: Any) -> Any:
+    return type_coerce(func.json_extract(_JSON_ROWS.c.value, f"$[{position}]"), type_)
+
+
+_UPDATE_MATCH_JSON = BulkStatement(
+    _listens.update()
+    .where(
+        _listens.c.id == _json_field(0, Integer),
+        _listens.c.enrich_status != EnrichStatus.MANUAL.value,
+    )
+    .values(
+        track_id=_json_field(1, Integer),
+        enrich_status=_json_field(2, String),
+        match_confidence=_json_field(3, Float),
+        match_reason=_json_field(4, String),
+        last_enriched_at=bindparam("b_at"),
+    )
+)
+_SQLITE_UPDATE_FROM = (3, 38)  # UPDATE ... FROM (3.33) and the JSON functions built in (3.38)
 _INSERT_CANDIDATE = BulkStatement(
     insert(cast(Table, ListenMatchCandidate.__table__)).values(
         listen_id=bindparam("p_listen"),
@@ -56,7 +96,7 @@ _INSERT_CANDIDATE = BulkStatement(
 
 
 # listened_at as stored (epoch seconds): matching never needs it as a datetime, and the dedupe check only
-# compares it, so 5,000 conversions a batch are saved.
+# compares it, so a datetime conversion per listen is saved.
 LISTENED_EPOCH = type_coerce(Listen.listened_at, BigInteger)
 
 
@@ -110,37 +150,54 @@ def write_batch(
     candidates: list[tuple[int, int, float, int, str]] = []
     artists: list[tuple[int, int]] = []
     genres: list[tuple[int, int]] = []
+    add_update, add_artist, add_genre = updates.append, artists.append, genres.append
     for item in items:
-        outcome = item.outcome
         listen_id = item.listen_id
-        status = outcome.status
-        track_id = outcome.track_id
-        reason = outcome.reason
+        status, track_id, confidence, reason, options, resolved_artists = item.outcome
         if duplicates and listen_id in duplicates:
             track_id, status, reason = None, EnrichStatus.AMBIGUOUS.value, DUPLICATE_REASON
-        updates.append((listen_id, track_id, status, outcome.confidence, reason))
+        add_update((listen_id, track_id, status, confidence, reason))
         # Candidates are kept when there is a choice to show: always, unless a link without a rival.
-        if outcome.candidates and (status != _MATCHED or len(outcome.candidates) > 1):
+        if options and (status != _MATCHED or len(options) > 1):
             candidates.extend(
-                (listen_id, track, confidence, rank, features)
-                for rank, (track, confidence, features) in enumerate(outcome.candidates, start=1)
+                (listen_id, track, score, rank, features)
+                for rank, (track, score, features) in enumerate(options, start=1)
             )
         # Each id once: credits are distinct per track (CatalogIndex.credit), genres by track_genres' key,
-        # a listen's resolved artists are a set.
+        # a listen's resolved artists are a set. A track has one or two of each: plain appends are
+        # cheaper than a zip per listen.
         if track_id is not None:
             track = tracks[track_id]
-            artists.extend(zip(repeat(listen_id), track.artist_ids))
-            genres.extend(zip(repeat(listen_id), track.genre_ids))
-        elif outcome.artist_ids:
-            artists.extend(zip(repeat(listen_id), outcome.artist_ids))
+            for artist_id in track.artist_ids:
+                add_artist((listen_id, artist_id))
+            for genre_id in track.genre_ids:
+                add_genre((listen_id, genre_id))
+        elif resolved_artists:
+            artists.extend(zip(repeat(listen_id), resolved_artists))
     connection = session.connection()
     at = items[0].at if items else None  # one run, one timestamp
-    _UPDATE_MATCH.execute(connection, _UPDATE_COLUMNS, updates, {"b_at": at})
+    _update_matches(connection, updates, at)
     _INSERT_CANDIDATE.execute(connection, _CANDIDATE_COLUMNS, candidates, {"p_at": at})
     # Facets are replaced for every listen: a review (even one undone) may have written some already.
     write_facet_rows(session, [item.listen_id for item in items], artists, genres)
     note_listens_changed(connection, ((item.user_id, item.listened_at) for item in items))
     return result
+
+
+def _update_matches(
+    connection: Connection, updates: list[tuple[int, int | None, str, float | None, str]], at: datetime | None
+) -> None:
+    """Set the match columns of these listens (rows as :data:`_UPDATE_COLUMNS`), manual ones excepted."""
+    if not updates:
+        return
+    dialect = connection.dialect
+    if dialect.name == "sqlite" and (dialect.server_version_info or (0,)) >= _SQLITE_UPDATE_FROM:
+        # json.dumps writes floats as their shortest round-tripping repr (SQLite reads them back exactly)
+        # and fails loudly on anything that is not a plain number or string.
+        rows = json.dumps(updates, allow_nan=False, separators=(",", ":"))
+        _UPDATE_MATCH_JSON.execute(connection, ("b_rows",), [(rows,)], {"b_at": at})
+    else:
+        _UPDATE_MATCH.execute(connection, _UPDATE_COLUMNS, updates, {"b_at": at})
 
 
 def shared_listen_moments(session: Session) -> set[tuple[int, int]]:
