@@ -47,6 +47,7 @@ FINGERPRINT_KEY = "matching.library_fingerprint"  # config: the catalog the last
 _MEMO_LIMIT = 500_000  # distinct listen descriptions whose decision the run keeps
 _DENSE_SPAN = 2  # a batch of ids spanning at most this many times its size is read as an id range
 _CHUNK = 500
+_FIRST_BATCH = 5000
 
 
 @dataclass
@@ -106,14 +107,17 @@ def enrich_listens(
     settings: MatchSettings | None = None,
     retry: bool = False,
     user_id: int | None = None,
-    batch_size: int = 5000,
+    batch_size: int = 20_000,
     cancel: CancelToken | None = None,
     worker: bool | None = None,
 ) -> Generator[Progress, None, EnrichSummary]:
     """Match listens to tracks; yields Progress per batch and returns the :class:`EnrichSummary`.
 
     The catalog index is built once at the start; each batch commits on its own, so a cancelled run
-    keeps what it wrote and the next run continues with the listens still pending. ``worker``: match in a
+    keeps what it wrote and the next run continues with the listens still pending. Batches of 20,000:
+    every batch dirties most pages of the listens indexes keyed by track (random links), so each commit
+    writes them out again; against 5,000 a run commits a quarter as often (200,000 listens, SQLite:
+    commits 0.55 -> 0.3 CPU-s, the whole run ~0.5-1 CPU-s less). ``worker``: match in a
     forked process (True), in this one (False), or decide (None: a worker where that is safe and useful).
     """
     summary = EnrichSummary()
@@ -126,7 +130,10 @@ def enrich_listens(
     summary.selected = len(ids)
     check_tracks = not db.enforces_cross_schema_fks
     yield Progress("match", 0, len(ids), f"{len(index.tracks):,} tracks indexed")
-    batches = [ids[offset : offset + batch_size] for offset in range(0, len(ids), batch_size)]
+    # The first batch is small: nothing is written until it is matched, so it fills the pipeline sooner.
+    first = min(batch_size, _FIRST_BATCH)
+    batches = [ids[:first]] if ids else []
+    batches += [ids[offset : offset + batch_size] for offset in range(first, len(ids), batch_size)]
     if worker is None:
         worker = len(batches) > 1 and worker_is_safe()
     # The index (about a million objects, none in a reference cycle) lives for the whole run: left to the
@@ -193,7 +200,11 @@ def _pipeline(
         current = ahead
         now = utcnow()
         try:
-            with db.session() as session:
+            # No automatic collections while a batch is read and written: it allocates hundreds of thousands of
+            # young, acyclic objects (tuples, rows) and each collection would scan them again; the caller
+            # collects once per batch (enrich_listens). Not paused across the yield: the consumer's code
+            # runs with the collector as it was.
+            with _collector_paused(), db.session() as session:
                 # Collected before the next submit: a worker is only sent work while it waits for some.
                 matcher.collect(current)
                 if number + 1 < len(batches):
@@ -205,7 +216,7 @@ def _pipeline(
                 )
         except IntegrityError:
             # A listen arrived meanwhile at an already shared second: redo the batch checking every link.
-            with db.session() as session:
+            with _collector_paused(), db.session() as session:
                 enriched = _enriched(session, current, now)
                 result = write_batch(session, index, enriched, check_tracks=check_tracks)
         yield enriched, result
