@@ -86,7 +86,8 @@ def _rows(path: Path, options: ImportOptions) -> Iterator[Row]:
 def _lines(handle: IO[bytes], label: str, options: ImportOptions) -> Iterable[Row]:
     for line_no, raw in enumerate(handle, start=1):
         line = raw.removeprefix(UTF8_BOM) if line_no == 1 else raw
-        if not line.strip():
+        text = line.strip()
+        if not text:
             continue
         location = f"{label}:{line_no}"
         try:
@@ -94,4 +95,4 @@ def _lines(handle: IO[bytes], label: str, options: ImportOptions) -> Iterable[Ro
         except orjson.JSONDecodeError as error:
             yield ImportProblem.failed(location, f"invalid JSON: {error}")
             continue
-        yield record_from_listen(listen, location, NAME, options, line.strip().decode())
+        yield record_from_listen(listen, location, NAME, options, text.decode())
