@@ -15,12 +15,14 @@ import itertools
 import os
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -110,17 +112,18 @@ def bench_sqlite(path: Path, work: Path, reimport: bool) -> list[Timing]:
 def bench_sqlite_floor(path: Path, work: Path, rows: int = 200_000) -> list[Timing]:
     """What the writer costs apart from parsing, and what SQLite alone costs for the same rows.
 
-    The first ``rows`` listens of the file are prepared in memory (not timed). Then (1) Tonearm's batch
-    writer stores them in 20,000-row transactions, and (2) plain sqlite3 executemany inserts the same
-    listens_raw and listens rows into a second fresh database of the same schema with no Python work
-    besides the tuples: the floor any writer in Python pays for this schema on this machine.
+    The first ``rows`` listens of the file are prepared in memory (not timed). Then (1) Tonearm's import
+    writer stores them in 20,000-row transactions (the write loop of ``ingest_file``, fed the chunks the
+    parser process would send), and (2) plain sqlite3 executemany inserts the same listens_raw and listens
+    rows into fresh databases of the same schema with no Python work besides the tuples: the floor any
+    writer in Python pays for this schema on this machine, with foreign-key checks on and off (the import
+    writes with them off).
     """
     import gc
-    import sqlite3
 
-    from scrobbler.ingest_batch import write_batch
+    from scrobbler.ingest import _ingest_pieces
     from scrobbler.ingest_rows import PreparedListen
-    from scrobbler.ingest_worker import prepare_rows
+    from scrobbler.ingest_worker import CHUNK_ROWS, prepare_rows
 
     prepared = [
         item
@@ -134,54 +137,58 @@ def bench_sqlite_floor(path: Path, work: Path, rows: int = 200_000) -> list[Timi
         init_database(db)
         with db.session() as session:
             user_id = default_user(session, {"TONEARM_USER": "bench"}).id
+        # As the import's writer gets them from the parser process: lists of CHUNK_ROWS prepared rows.
+        chunks = [prepared[start : start + CHUNK_ROWS] for start in range(0, len(prepared), CHUNK_ROWS)]
         wall, cpu = time.perf_counter(), time.process_time()
-        for start in range(0, len(prepared), 20_000):
-            with db.sessions.begin() as session:
-                write_batch(session, "sqlite", user_id, prepared[start : start + 20_000], 120)
+        run_to_end(_ingest_pieces(db, iter(chunks), user_id))
         timings.append(
             Timing("writer only (prepared rows, no parsing)", len(prepared), time.perf_counter() - wall,
                    time.process_time() - cpu)
         )  # fmt: skip
         db.dispose()
 
-        floor = open_database(f"sqlite:///{work / 'floor.db'}", SchemaConfig())
-        init_database(floor)
-        with floor.session() as session:
-            user_id = default_user(session, {"TONEARM_USER": "bench"}).id
-        floor.dispose()
-        connection = sqlite3.connect(work / "floor.db", isolation_level=None)
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-65536",
-                       "wal_autocheckpoint=10000"):  # fmt: skip
-            connection.execute("PRAGMA " + pragma)
-        now = "2026-01-01 00:00:00.000000"
-        wall, cpu = time.perf_counter(), time.process_time()
-        next_id = 1
-        for start in range(0, len(prepared), 20_000):
-            chunk = prepared[start : start + 20_000]
-            connection.execute("BEGIN IMMEDIATE")
-            connection.executemany(
-                "INSERT INTO listens_raw (id, user_id, ingested_at, source, source_track_id, payload_json,"
-                " listened_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(next_id + i, user_id, now, r.source, r.source_track_id, r.payload_json, r.listened_at)
-                 for i, r in enumerate(chunk)],
-            )  # fmt: skip
-            connection.executemany(
-                "INSERT INTO listens (raw_id, user_id, listened_at, duration_secs, track_duration_secs, source,"
-                " artist_name, track_name, release_name, artist_name_normalized, track_name_normalized,"
-                " release_name_normalized, recording_mbid, isrc, spotify_id, enrich_status)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                [(next_id + i, user_id, *r[:13]) for i, r in enumerate(chunk)],
-            )
-            connection.execute("COMMIT")
-            next_id += len(chunk)
-        timings.append(
-            Timing("SQLite floor: plain sqlite3 executemany, same rows", len(prepared),
-                   time.perf_counter() - wall, time.process_time() - cpu)
-        )  # fmt: skip
-        connection.close()
+        for foreign_keys in ("ON", "OFF"):  # OFF: as the import's own connection writes (scrobbler/ingest.py)
+            timings.append(_sqlite_floor(prepared, work / f"floor-fk-{foreign_keys}.db", foreign_keys))
     finally:
         gc.enable()
     return timings
+
+
+def _sqlite_floor(prepared: list[Any], path: Path, foreign_keys: str) -> Timing:
+    floor = open_database(f"sqlite:///{path}", SchemaConfig())
+    init_database(floor)
+    with floor.session() as session:
+        user_id = default_user(session, {"TONEARM_USER": "bench"}).id
+    floor.dispose()
+    connection = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", f"foreign_keys={foreign_keys}", "cache_size=-65536",
+                   "wal_autocheckpoint=10000"):  # fmt: skip
+        connection.execute("PRAGMA " + pragma)
+    now = "2026-01-01 00:00:00.000000"
+    wall, cpu = time.perf_counter(), time.process_time()
+    next_id = 1
+    for start in range(0, len(prepared), 20_000):
+        chunk = prepared[start : start + 20_000]
+        connection.execute("BEGIN IMMEDIATE")
+        connection.executemany(
+            "INSERT INTO listens_raw (id, user_id, ingested_at, source, source_track_id, payload_json,"
+            " listened_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(next_id + i, user_id, now, r.source, r.source_track_id, r.payload_json, r.listened_at)
+             for i, r in enumerate(chunk)],
+        )  # fmt: skip
+        connection.executemany(
+            "INSERT INTO listens (raw_id, user_id, listened_at, duration_secs, track_duration_secs, source,"
+            " artist_name, track_name, release_name, artist_name_normalized, track_name_normalized,"
+            " release_name_normalized, recording_mbid, isrc, spotify_id, enrich_status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+            [(next_id + i, user_id, *r[:13]) for i, r in enumerate(chunk)],
+        )
+        connection.execute("COMMIT")
+        next_id += len(chunk)
+    timing = Timing(f"SQLite floor: plain sqlite3 executemany, same rows, foreign_keys={foreign_keys}",
+                    len(prepared), time.perf_counter() - wall, time.process_time() - cpu)  # fmt: skip
+    connection.close()
+    return timing
 
 
 def bench_mariadb(path: Path, listens: int | None = None) -> list[Timing]:
