@@ -248,6 +248,13 @@ def main() -> None:
     parser.add_argument("--rescan-files", type=int, default=100_000)
     parser.add_argument("--no-mariadb", action="store_true")
     parser.add_argument("--no-beets", action="store_true")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="initial scans of the --files library, each into a fresh database (the machine's speed moves "
+        "from minute to minute: judge by the range and the CPU split)",
+    )
     args = parser.parse_args()
     if shutil.which("ffmpeg") is None:
         sys.exit("ffmpeg is needed to make the benchmark library")
@@ -256,11 +263,19 @@ def main() -> None:
     library = make_library(args.files)
     n = args.files
 
-    db = sqlite_database("bench-sqlite")
-    seconds, summary = timed_scan(db, library)
-    assert summary.added == n and summary.errors == 0, summary
-    tonearm_rate = n / seconds
-    rows.append((f"SQLite initial scan, {n:,} files", f"{seconds:.2f} s", f"{tonearm_rate:,.0f} files/s"))
+    runs: list[tuple[float, float]] = []  # (seconds, load average after)
+    for run in range(args.runs):
+        db = sqlite_database("bench-sqlite")
+        seconds, summary = timed_scan(db, library)
+        assert summary.added == n and summary.errors == 0, summary
+        runs.append((seconds, os.getloadavg()[0]))
+        label = f" (run {run + 1} of {args.runs})" if args.runs > 1 else ""
+        if run < args.runs - 1:
+            db.dispose()  # the last run's database gets the rescan below
+        rows.append(
+            (f"SQLite initial scan, {n:,} files{label}", f"{seconds:.2f} s", f"{n / seconds:,.0f} files/s")
+        )
+    tonearm_rate = n / sorted(seconds for seconds, _ in runs)[len(runs) // 2]  # the median run
     seconds, summary = timed_scan(db, library)
     assert summary.unchanged == n, summary
     rows.append((f"SQLite unchanged rescan, {n:,} files", f"{seconds:.2f} s", f"{n / seconds:,.0f} files/s"))
@@ -310,10 +325,17 @@ def main() -> None:
     for name, duration, rate in rows:
         spent = f"{next(cpu):.1f}" if name.startswith(("SQLite", "MariaDB")) else ""
         print(f"| {name} | {duration} | {rate} | {spent} |")
-    own, workers = CPU_SPLIT[0]
-    print(
-        f"\nSQLite initial scan of {n:,} files: writer process {own:.1f} CPU s, pool workers {workers:.1f} CPU s"
-    )
+    print()
+    for run, ((seconds, load), (own, workers)) in enumerate(zip(runs, CPU_SPLIT, strict=False), start=1):
+        print(
+            f"SQLite initial scan of {n:,} files, run {run}: {n / seconds:,.0f} files/s, writer process "
+            f"{own:.1f} CPU s, pool workers {workers:.1f} CPU s (load average {load:.1f} after)"
+        )
+    if len(runs) > 1:
+        rates = sorted(n / seconds for seconds, _ in runs)
+        print(
+            f"{len(runs)} runs: {rates[0]:,.0f}-{rates[-1]:,.0f} files/s, median {rates[len(rates) // 2]:,.0f}"
+        )
 
 
 def _mariadb_rows(library: Path, n: int) -> list[tuple[str, str, str]]:
