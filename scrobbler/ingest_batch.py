@@ -82,7 +82,7 @@ def write_batch(
     if not rows:
         return result
     # Time order: index entries append at the right edge, and the neighbour check reads one range.
-    ordered = sorted(rows, key=_listened_at)
+    ordered = sorted(rows, key=_LISTENED_AT)
     store: _Store = _SqliteStore(session) if dialect == "sqlite" else _CoreStore(session, dialect)
     new = store.insert_raw(user_id, datetime.now(UTC), ordered)
     result.inserted = len(new)
@@ -90,11 +90,12 @@ def write_batch(
     if not new:
         return result
 
-    links = _id_links(session, [row for _, row in new])
-    stored = _stored_neighbours(session, user_id, [row.listened_at for _, row in new], window_secs)
+    new_rows = [row for _, row in new]
+    links = _id_links(session, new_rows)
+    stored = _stored_neighbours(session, user_id, list(map(_LISTENED_AT, new_rows)), window_secs)
     # A twin by names must come from another source: with one source in play (a plain file import), only
     # the same linked track at the same second can be a twin, and the per-name bookkeeping is skipped.
-    sources = {row.source for _, row in new}
+    sources = set(map(_SOURCE, new_rows))
     sources.update(canonical.source for canonical in stored)
     by_name = len(sources) > 1
     by_names: dict[tuple[str, str], list[_Canonical]] = {}
@@ -145,6 +146,11 @@ def write_batch(
         note_spans_changed(session, {user_id: (_listened_at(fresh[0][1]), _listened_at(fresh[-1][1]))})
     result.cross_source_duplicates = len(duplicates)
     return result
+
+
+# C-level field getters for per-row passes over a batch.
+_LISTENED_AT = itemgetter(PreparedListen._fields.index("listened_at"))
+_SOURCE = itemgetter(PreparedListen._fields.index("source"))
 
 
 def _listened_at(row: PreparedListen) -> int:
