@@ -124,3 +124,51 @@ def test_threshold_is_configurable(sqlite_db: Database):
     assert listen_row(sqlite_db, typo).enrich_status == EnrichStatus.AMBIGUOUS
     run(sqlite_db, retry=True)
     assert listen_row(sqlite_db, typo).enrich_status == EnrichStatus.MATCHED
+
+
+def test_match_columns_written_as_decided_and_manual_rows_left_alone(db: Database):
+    """write_batch's UPDATE (one JSON-fed statement on SQLite, an executemany on MariaDB): every column
+    exactly as decided (on SQLite a confidence to the last bit; NULLs as NULL), and a manual listen left
+    untouched even if a batch still carries it."""
+    from datetime import UTC, datetime
+
+    from analyzer.matching.index import CatalogIndex
+    from analyzer.matching.matcher import Decision
+    from analyzer.matching.writes import EnrichedListen, write_batch
+
+    with db.session() as s:
+        song = fx.track(s, "Queen", "Bohemian Rhapsody", genre="rock")
+        linked = fx.listen(s, "Queen", "Bohemian Rhapsody")
+        missed = fx.listen(s, "Nobody", "Nothing")
+        manual = fx.listen(s, "Queen", "Bohemian Rhapsody", duration=1.0)
+        s.execute(update(Listen).where(Listen.id == manual).values(enrich_status=EnrichStatus.MANUAL))
+        uid = s.scalar(select(Listen.user_id).where(Listen.id == linked))
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    confidence = 0.1 + 0.2  # 0.30000000000000004: not a short decimal
+    with db.session() as s:
+        index = CatalogIndex.load(s)
+        items = [
+            EnrichedListen(linked, uid, 0, Decision("matched", song, confidence, "exact", (), ()), at, False),
+            EnrichedListen(
+                missed, uid, 1, Decision("unmatched", None, None, "no_candidates", (), ()), at, False
+            ),
+            EnrichedListen(
+                manual, uid, 2, Decision("unmatched", None, None, "no_candidates", (), ()), at, False
+            ),
+        ]
+        write_batch(s, index, items, check_tracks=not db.enforces_cross_schema_fks)
+    row = listen_row(db, linked)
+    assert (row.enrich_status, row.track_id, row.match_reason) == (EnrichStatus.MATCHED, song, "exact")
+    if db.is_sqlite:  # REAL: the double exactly (MariaDB's FLOAT column keeps single precision)
+        assert row.match_confidence == confidence
+    else:
+        assert row.match_confidence is not None and abs(row.match_confidence - confidence) < 1e-6
+    assert row.last_enriched_at is not None and row.last_enriched_at.replace(tzinfo=UTC) == at
+    row = listen_row(db, missed)
+    assert (row.enrich_status, row.track_id, row.match_confidence, row.match_reason) == (
+        EnrichStatus.UNMATCHED, None, None, "no_candidates"
+    )  # fmt: skip
+    row = listen_row(db, manual)
+    assert (row.enrich_status, row.track_id, row.match_reason, row.last_enriched_at) == (
+        EnrichStatus.MANUAL, None, None, None
+    )  # fmt: skip
