@@ -1,6 +1,6 @@
 """Reading files in a process pool: tags to :class:`TrackRecord` in the workers, small results back.
 
-Work is submitted in chunks (one future per few dozen files) so the pool's per-task overhead is paid
+Work is submitted in chunks (one future per ~a hundred files) so the pool's per-task overhead is paid
 rarely, as soon as the walk has found them, and a bounded number of chunks is in flight so memory stays
 flat on any library size.
 """
@@ -16,7 +16,10 @@ from typing import NamedTuple
 from analyzer.catalog.record import TrackRecord, build_track_record
 from analyzer.tags import TagReadError, read_tags
 
-CHUNK_FILES = 48
+CHUNK_FILES = 128
+"""Files per pool task. Each task costs the writer's process a fixed share (the pipe, the pool's threads,
+waking the consumer): on 20,000 files 0.47-0.50 CPU-s of receiving results at 48 files a chunk, 0.38-0.42 at
+128; a 128-file chunk is still ~50 ms of one worker, so the end of a scan waits little for the last one."""
 
 
 class StreamInfo(NamedTuple):
@@ -107,7 +110,7 @@ def read_in_pool(
 class ReadAhead:
     """Reads jobs in a process pool while the caller is still finding them (the folder walk).
 
-    :meth:`add` takes jobs one at a time and submits each full chunk (one future per few dozen files, so
+    :meth:`add` takes jobs one at a time and submits each full chunk (one future per ~a hundred files, so
     the pool's per-task overhead is paid rarely) as long as fewer than ``limit`` chunks are in flight;
     :meth:`results` then yields (start index, outcomes) per chunk in order, submitting the rest as it
     goes, so memory stays flat on any library size and the workers never wait for the walk to end.
