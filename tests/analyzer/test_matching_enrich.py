@@ -172,3 +172,29 @@ def test_match_columns_written_as_decided_and_manual_rows_left_alone(db: Databas
     assert (row.enrich_status, row.track_id, row.match_reason, row.last_enriched_at) == (
         EnrichStatus.MANUAL, None, None, None
     )  # fmt: skip
+
+
+def test_a_link_repeating_another_listen_is_an_integrity_error(db: Database):
+    """What the pipeline's redo relies on: told no second is shared (as the run's snapshot said), the
+    batched UPDATE refuses a link that repeats (user, second, track) rather than writing it."""
+    from datetime import UTC, datetime
+
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from analyzer.matching.index import CatalogIndex
+    from analyzer.matching.matcher import Decision
+    from analyzer.matching.writes import EnrichedListen, write_batch
+
+    with db.session() as s:
+        song = fx.track(s, "Queen", "Bohemian Rhapsody")
+        first = fx.listen(s, "Queen", "Bohemian Rhapsody")
+        when = s.scalar(select(Listen.listened_at).where(Listen.id == first))
+        second = fx.listen(s, "QUEEN", "bohemian rhapsody", at=when)
+        uid = s.scalar(select(Listen.user_id).where(Listen.id == first))
+    link = Decision("matched", song, 1.0, "exact", (), ())
+    with pytest.raises(IntegrityError), db.session() as s:
+        index = CatalogIndex.load(s)
+        items = [EnrichedListen(lid, uid, 0, link, datetime.now(UTC), False) for lid in (first, second)]
+        write_batch(s, index, items, check_tracks=not db.enforces_cross_schema_fks, shared_moments=set())
+    assert listen_row(db, first).track_id is None  # the batch was rolled back whole
