@@ -205,7 +205,7 @@ def artist_sums(
             where.append(_MONTHS.c.month >= low)
         if high is not None:
             where.append(_MONTHS.c.month < high)
-        loose = []
+        loose: list[tuple[int | None, int | None]] = []
         if first is not None and low is not None and first < first_day(low):
             loose.append((first, first_day(low)))
         if end is not None and high is not None and first_day(high) < end:

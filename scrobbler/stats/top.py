@@ -255,14 +255,15 @@ def _artists(session: Session, scope: ListenScope) -> list[_Group]:
     names.update(_artist_names(session, [a for a in linked if a not in names]))
     matched: dict[object, _Group] = {}
     by_name: dict[str, _Group] = {}
-    for artist_id, (plays, total) in linked.items():
-        name, norm = names.get(artist_id, (f"#{artist_id}", None))
-        group = _Group(name, None, int(plays), float(total), artist_id)
+    for artist_id, (count, seconds) in linked.items():
+        known = names.get(artist_id)
+        label, label_norm = known if known is not None else (f"#{artist_id}", None)
+        group = _Group(label, None, int(count), float(seconds), artist_id)
         matched[artist_id] = group
         # Raw names merge into the catalog artist of the same normalized name (the most played one when
         # several artists share it).
-        if norm is not None and (norm not in by_name or by_name[norm].plays < group.plays):
-            by_name[norm] = group
+        if label_norm is not None and (label_norm not in by_name or by_name[label_norm].plays < group.plays):
+            by_name[label_norm] = group
     for norm, (artist, plays, total) in raw.items():
         into = by_name.get(norm)
         if into is None:
