@@ -83,8 +83,8 @@ def scan_folders(
     # What the scan keeps for its whole run (the known rows, the plan, the id caches) forms no reference
     # cycles, but left to the cyclic collector every full collection re-scans all of it, and a scan's
     # allocations trigger many: frozen as it grows (the young cycles collected first), so collections
-    # only look at what the current batch allocated. Measured on 20,000 files: the writer process spent
-    # about a third of its CPU in full collections.
+    # only look at what the current batch allocated. Measured on 20,000 files: 10 full collections in the
+    # writer process before, none after; its CPU 4.0-4.2 -> 3.3-3.5 s together with the pause in flush().
     _freeze_survivors()
     try:
         yield from _scan(
@@ -163,13 +163,15 @@ def _read_and_write(
     def flush(count: int) -> None:
         # No collections while a batch is written (its rows and SQL parameters hold no cycles; a session's
         # few are collected right after, before the survivors are frozen).
+        collecting = gc.isenabled()
         gc.disable()
         try:
             with db.session() as session:
                 _size_writer_cache(session)
                 counts, orphans = write_batch(session, catalog, batch[:count])
         finally:
-            gc.enable()
+            if collecting:
+                gc.enable()
         orphan_candidates.update(orphans)
         summary.added += counts.added
         summary.updated += counts.updated
