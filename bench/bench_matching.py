@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from analyzer.matching import EnrichSummary, enrich_listens
+from bench.calibrate import reference_ms
 from bench.matching_data import GenListen, _typo, generate_library, load_library, load_listens
 from models.bootstrap import init_database
 from models.engine import Database, open_database
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                     shutil.copyfile(path.with_name(path.name + ".loaded"), path)
                     for suffix in ("-wal", "-shm"):
                         path.with_name(path.name + suffix).unlink(missing_ok=True)
+            reference = reference_ms()
             db = open_database(url, schemas)
             if args.profile and not number:
                 from pyinstrument import Profiler
@@ -132,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"exact path: {summary.selected:,} listens in {match_secs:.2f} s = {rate:,.0f} listens/s "
                 f"(CPU-s: {match_cpu:.2f} this process + {worker_cpu:.2f} matching worker; index build "
-                f"{index_secs:.2f} s; {summary.matched:,} linked, {summary.fuzzy:,} went fuzzy)"
+                f"{index_secs:.2f} s; {summary.matched:,} linked, {summary.fuzzy:,} went fuzzy; reference "
+                f"workload {reference:.0f} ms CPU just before)"
             )
         if len(rates) > 1:
             print(

@@ -26,6 +26,8 @@ from mutagen.apev2 import APEv2
 from mutagen.id3 import TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TPUB, TRCK, TSRC, TXXX, UFID
 from mutagen.mp4 import MP4FreeForm
 
+from bench.calibrate import reference_ms
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -264,7 +266,9 @@ def main() -> None:
     n = args.files
 
     runs: list[tuple[float, float]] = []  # (seconds, load average after)
+    references: list[float] = []  # the machine's speed just before each run (bench/calibrate.py)
     for run in range(args.runs):
+        references.append(reference_ms())
         db = sqlite_database("bench-sqlite")
         seconds, summary = timed_scan(db, library)
         assert summary.added == n and summary.errors == 0, summary
@@ -329,7 +333,8 @@ def main() -> None:
     for run, ((seconds, load), (own, workers)) in enumerate(zip(runs, CPU_SPLIT, strict=False), start=1):
         print(
             f"SQLite initial scan of {n:,} files, run {run}: {n / seconds:,.0f} files/s, writer process "
-            f"{own:.1f} CPU s, pool workers {workers:.1f} CPU s (load average {load:.1f} after)"
+            f"{own:.1f} CPU s, pool workers {workers:.1f} CPU s (load average {load:.1f} after; reference "
+            f"workload {references[run - 1]:.0f} ms CPU just before)"
         )
     if len(runs) > 1:
         rates = sorted(n / seconds for seconds, _ in runs)
