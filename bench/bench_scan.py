@@ -218,6 +218,19 @@ def _cpu() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
+def warm_page_cache(library: Path) -> int:
+    """Read every file of the library once (untimed), so the runs measure the scan on a warm page cache as
+    this benchmark states: whatever ran before (another benchmark writing gigabytes) may have evicted the
+    library, and a cold first run then spends its extra time in the disk (measured after
+    ``echo 3 > /proc/sys/vm/drop_caches``: 2,864 files/s, pool workers 7.1 user + 1.4 system CPU-s against
+    5.9 + 0.55 warm; docs/benchmarks.md)."""
+    size = 0
+    for path in library.rglob("*"):
+        if path.is_file():
+            size += len(path.read_bytes())
+    return size
+
+
 def timed_scan(db: Database, library: Path) -> tuple[float, Any]:
     (own, children), start = _cpu(), time.perf_counter()
     summary = run_scan(db, [library])
@@ -265,6 +278,7 @@ def main() -> None:
     library = make_library(args.files)
     n = args.files
 
+    warm_page_cache(library)
     runs: list[tuple[float, float]] = []  # (seconds, load average after)
     references: list[float] = []  # the machine's speed just before each run (bench/calibrate.py)
     for run in range(args.runs):
