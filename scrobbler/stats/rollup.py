@@ -51,11 +51,14 @@ def ensure_fresh(session: Session, user_id: int) -> bool:
     having moved past this transaction's snapshot on SQLite): the caller then reads listens directly, so
     a stats query never fails or lies because of the rollup."""
     connection = session.connection()
-    state = connection.execute(
-        select(_STATE.c.built, _STATE.c.dirty_lo, _STATE.c.dirty_hi)
-        .where(_STATE.c.user_id == user_id)
-        .with_for_update()
-    ).one_or_none()
+    read = select(_STATE.c.built, _STATE.c.dirty_lo, _STATE.c.dirty_hi).where(_STATE.c.user_id == user_id)
+    state = connection.execute(read.with_for_update()).one_or_none()
+    # MariaDB: FOR UPDATE reads the newest committed row (and holds it, so no other refresh runs
+    # meanwhile), but plain reads of the rollup see this transaction's snapshot. When the two states
+    # differ, someone refreshed or marked after the snapshot was taken, and the rollup rows this
+    # transaction can see may not be the ones the newest state describes: read the listens instead.
+    if connection.dialect.name != "sqlite" and connection.execute(read).one_or_none() != state:
+        return False
     if state is not None and state.built and state.dirty_lo is None:
         return True
     try:
