@@ -47,9 +47,10 @@ _log = logging.getLogger(__name__)
 def ensure_fresh(session: Session, user_id: int) -> bool:
     """Rebuild the marked days of this user's rollup in the session's transaction.
 
-    Returns False when that is impossible right now (a read-only database, or another writer holding or
-    having moved past this transaction's snapshot on SQLite): the caller then reads listens directly, so
-    a stats query never fails or lies because of the rollup."""
+    Returns False when that is impossible right now (a read-only database; on SQLite another writer that
+    moved past this transaction's snapshot; on MariaDB a snapshot older than the newest state): the caller
+    then reads listens directly, so a stats query never fails or lies because of the rollup. A caller
+    that rolls its transaction back throws the rebuild away; the next query does it again."""
     connection = session.connection()
     read = select(_STATE.c.built, _STATE.c.dirty_lo, _STATE.c.dirty_hi).where(_STATE.c.user_id == user_id)
     state = connection.execute(read.with_for_update()).one_or_none()
