@@ -10,18 +10,14 @@ from analyzer.matching import EnrichSummary, MatchSettings, enrich_listens
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.listens import Listen, ListenArtist, ListenGenre, ListenMatchCandidate
+from models.progress import run_to_end
 from tests import matching_fixtures as fx
 
 MBID = "0a7a5e8f-8c4c-4a35-9a3e-93f1a1c5f001"
 
 
 def run(db: Database, **kwargs) -> EnrichSummary:
-    events = enrich_listens(db, **kwargs)
-    while True:
-        try:
-            next(events)
-        except StopIteration as stop:
-            return stop.value
+    return run_to_end(enrich_listens(db, **kwargs))
 
 
 def listen_row(db: Database, listen_id: int) -> Listen:

@@ -18,7 +18,7 @@ from bench.matching_data import generate, load_into
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.listens import Listen, ListenArtist, ListenGenre, ListenMatchCandidate
-from models.progress import Cancelled, CancelToken
+from models.progress import Cancelled, CancelToken, run_to_end
 from tests import matching_fixtures as fx
 
 pytestmark = pytest.mark.skipif(
@@ -27,12 +27,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def run(db: Database, **kwargs: Any) -> EnrichSummary:
-    events = enrich_listens(db, **kwargs)
-    while True:
-        try:
-            next(events)
-        except StopIteration as stop:
-            return stop.value
+    return run_to_end(enrich_listens(db, **kwargs))
 
 
 def written(db: Database) -> dict[str, Any]:

@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from analyzer import review
 from analyzer.matching.enrich import enrich_listens
 from models.engine import Database, open_database
 from models.listen_changes import note_tracks_changed
 from models.listens import Listen, ListenArtistDay, ListenArtistMonth, ListenStatsState
+from models.progress import run_to_end
 from models.tracks import Track
 from scrobbler.ingest import run_ingest
 from scrobbler.records import ListenRecord
-from scrobbler.stats import rollup, scope_for, top
+from scrobbler.stats import ListenScope, rollup, scope_for, top
 from scrobbler.users import get_user
 from tests import matching_fixtures as fx
 from tests.listening_fixtures import Library
@@ -76,9 +78,23 @@ def history(db: Database) -> Iterator[Database]:
         with db.session() as session:
             user_id = get_user(session, name).id  # type: ignore[union-attr]
         run_ingest(db, _records(400, seed), user_id)
-    for _ in enrich_listens(db, worker=False):
-        pass
+    run_to_end(enrich_listens(db, worker=False))
     yield db
+
+
+def _entries(session: Session, scope: ListenScope, by: str = "plays") -> list:
+    """Every top-artists row as (name, plays, seconds, catalog id). A raw name shows one of its spellings;
+    which one MariaDB's case-insensitive MIN() returns among "Unknown Band" and "unknown band" is its
+    choice, so raw names compare casefolded."""
+    return [
+        (
+            e.name.casefold() if e.catalog_id is None else e.name,
+            e.plays,
+            round(e.listening_secs, 3),
+            e.catalog_id,
+        )
+        for e in top(session, scope, "artists", by, None)
+    ]
 
 
 def _top(db: Database, user: str, rng: str, by: str, direct: bool, monkeypatch: pytest.MonkeyPatch) -> list:
@@ -87,17 +103,7 @@ def _top(db: Database, user: str, rng: str, by: str, direct: bool, monkeypatch: 
             patch.setattr(rollup, "ensure_fresh", lambda *_: False)
         with db.session() as session:
             scope = scope_for(get_user(session, user), rng)  # type: ignore[arg-type]
-            # A raw name shows one of its spellings; which one MariaDB's case-insensitive MIN() returns
-            # among "Unknown Band" and "unknown band" is its choice, so raw names compare casefolded.
-            return [
-                (
-                    e.name.casefold() if e.catalog_id is None else e.name,
-                    e.plays,
-                    round(e.listening_secs, 3),
-                    e.catalog_id,
-                )
-                for e in top(session, scope, "artists", by, None)
-            ]
+            return _entries(session, scope, by)
 
 
 def _assert_same(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,8 +180,7 @@ def test_matching_and_review_decisions_mark_their_listens(
         assert review.undo(session) is not None
     _assert_same(history, monkeypatch)
     # Re-matching everything (a library change) goes through the matcher's writes.
-    for _ in enrich_listens(history, retry=True, worker=False):
-        pass
+    run_to_end(enrich_listens(history, retry=True, worker=False))
     _assert_same(history, monkeypatch)
 
 
@@ -193,8 +198,7 @@ def test_listens_matched_after_the_rollup_was_built_move_to_their_artists(
         for artist in ARTISTS:
             for n in range(4):
                 fx.track(session, artist, f"Song {n}", duration=100.0 + n)
-    for _ in enrich_listens(db, worker=False):
-        pass
+    run_to_end(enrich_listens(db, worker=False))
     _assert_same(db, monkeypatch)
     assert any(row[3] is not None for row in _top(db, "alice", "all", "plays", False, monkeypatch))
 
@@ -236,15 +240,7 @@ def test_a_read_only_database_reads_the_listens(tmp_path: Path, monkeypatch: pyt
     try:
         with readonly.session() as session:
             scope = scope_for(get_user(session, "alice"), "2024")  # type: ignore[arg-type]
-            got = [
-                (
-                    e.name.casefold() if e.catalog_id is None else e.name,
-                    e.plays,
-                    round(e.listening_secs, 3),
-                    e.catalog_id,
-                )
-                for e in top(session, scope, "artists", "plays", None)
-            ]
+            got = _entries(session, scope)
         assert got == expected and got
         with readonly.session() as session:
             assert rollup.ensure_fresh(session, user_id) is False  # it really read the listens
@@ -262,13 +258,5 @@ def test_a_refresh_committed_after_this_transaction_began_is_not_trusted(
     with history.session() as early:
         scope = scope_for(get_user(early, "alice"), "2024")  # type: ignore[arg-type]  # snapshot taken
         assert _top(history, "alice", "2024", "plays", False, monkeypatch) == expected  # built + committed
-        got = [
-            (
-                e.name.casefold() if e.catalog_id is None else e.name,
-                e.plays,
-                round(e.listening_secs, 3),
-                e.catalog_id,
-            )
-            for e in top(early, scope, "artists", "plays", None)
-        ]
+        got = _entries(early, scope)
     assert got == expected
