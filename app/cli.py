@@ -29,6 +29,7 @@ LAZY_COMMANDS: dict[str, _Lazy] = {
     "db": _Lazy("db", "group", "Create, inspect, check and upgrade the Tonearm database."),
     "user": _Lazy("users", "register", "Add and list Tonearm users."),
     "token": _Lazy("users", "register", "Create, list and revoke API tokens."),
+    "folders": _Lazy("folders", "group", "Add, remove and list the library folders that `tonearm scan` scans by default."),
     "scan": _Lazy("scan", "merged", "Scan music folders into the library: new files added, changed files re-read, vanished ones marked."),
     "files": _Lazy("scan", "merged", "Files that need attention: unreadable ones with the reason, and (without --errors) missing ones."),
     "tracks": _Lazy("tracks", "merged", "List tracks by artist, album and title, with how many readable files hold each."),
