@@ -1,0 +1,88 @@
+"""What every screen of the window shares: the open database, the job runner, the settings, and the signals
+that tell screens to reload. Passed to each screen's constructor; never a global."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from app.gui.jobs import JobRunner
+from models.engine import Database
+
+DATABASE_URL_KEY = "database/url"
+"""QSettings key of the database the user chose in Settings (empty: the default SQLite file)."""
+
+
+class DatabaseBusy(RuntimeError):
+    """The database cannot be switched while jobs are writing to it."""
+
+
+def configured_database_url(
+    settings: QSettings, environ: os._Environ[str] | dict[str, str] = os.environ
+) -> str | None:
+    """The URL to open: TONEARM_DATABASE_URL wins over the setting, which wins over the default (None)."""
+    from_env = environ.get("TONEARM_DATABASE_URL")
+    if from_env:
+        return from_env
+    chosen = settings.value(DATABASE_URL_KEY, "", type=str)
+    return chosen or None
+
+
+def open_initialized(url: str | None) -> Database:
+    """Open ``url`` (None: the default SQLite file) and create what is missing, as the CLI does."""
+    from models.bootstrap import init_database
+    from models.engine import open_database
+
+    db = open_database(url)
+    try:
+        init_database(db)
+    except Exception:
+        db.dispose()
+        raise
+    return db
+
+
+class AppState(QObject):
+    database_changed = Signal()  # a new database was opened: screens reload everything
+    library_changed = Signal()  # catalog rows changed (scan/analyze batch or end, folder removed)
+    listens_changed = Signal()  # listens were imported, matched or reviewed
+
+    def __init__(
+        self, db: Database, jobs: JobRunner, settings: QSettings, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.jobs = jobs
+        self.settings = settings
+
+    @classmethod
+    def for_tests(cls, db: Database, settings_dir: str | Path | None = None) -> AppState:
+        """A state on ``db`` with its own job runner and an INI settings file in a temporary folder."""
+        folder = (
+            Path(settings_dir)
+            if settings_dir is not None
+            else Path(tempfile.mkdtemp(prefix="tonearm-settings-"))
+        )
+        settings = QSettings(str(folder / "tonearm.ini"), QSettings.Format.IniFormat)
+        return cls(db, JobRunner(), settings)
+
+    @property
+    def db(self) -> Database:
+        return self._db
+
+    def open_database(self, url: str | None) -> None:
+        """Switch to the database at ``url`` (None: the default SQLite file) and remember the choice.
+
+        Raises :class:`DatabaseBusy` while listed jobs run, and whatever opening the database raises (the old
+        database then stays open and nothing is remembered)."""
+        if self.jobs.running():
+            raise DatabaseBusy("stop the running jobs before switching the database")
+        new = open_initialized(url)
+        old, self._db = self._db, new
+        self.settings.setValue(DATABASE_URL_KEY, url or "")
+        self.settings.sync()
+        old.dispose()
+        self.database_changed.emit()
