@@ -1,0 +1,218 @@
+"""The main window: a sidebar of screens, the screens in a stack, the jobs panel, and the window's memory.
+
+The window knows screens only by the small contract every screen keeps (``title``, ``object_name``, an
+optional ``activated()`` and an optional ``wants_screen`` signal); it holds no SQL and no screen logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
+
+from app.gui.jobs_panel import JobsPanel
+from app.gui.state import AppState
+
+# Standard icons so the sidebar looks native on every platform without shipping an icon set.
+_SIDEBAR_ICONS = {
+    "welcome": QStyle.StandardPixmap.SP_DialogHelpButton,
+    "library": QStyle.StandardPixmap.SP_DriveCDIcon,
+    "folders": QStyle.StandardPixmap.SP_DirIcon,
+    "problems": QStyle.StandardPixmap.SP_MessageBoxWarning,
+    "settings": QStyle.StandardPixmap.SP_FileDialogDetailedView,
+}
+
+
+class MainWindow(QMainWindow):
+    screen_shown = Signal(str)  # object_name
+
+    def __init__(
+        self,
+        state: AppState,
+        screens: Sequence[type[QWidget]],
+        *,
+        start_screen: str | None = None,
+        icon: QIcon | None = None,
+    ) -> None:
+        super().__init__()
+        self.state = state
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Tonearm")
+        if icon is not None:
+            self.setWindowIcon(icon)
+        self.resize(1200, 760)
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setFixedWidth(176)
+        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
+        self.sidebar.setStyleSheet("QListWidget#sidebar::item { padding: 7px 6px; }")
+        self.stack = QStackedWidget()
+        self.screens: dict[str, QWidget] = {}
+        for number, screen_class in enumerate(screens, start=1):
+            self._add_screen(screen_class, number)
+        self.sidebar.currentRowChanged.connect(self._on_row)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.jobs_panel = JobsPanel(state.jobs)
+        self.jobs_dock = QDockWidget("Jobs", self)
+        self.jobs_dock.setObjectName("jobsDock")
+        self.jobs_dock.setWidget(self.jobs_panel)
+        self.jobs_dock.setAllowedAreas(
+            Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
+        self.jobs_dock.hide()
+        state.jobs.job_started.connect(lambda _job: self.jobs_dock.show())
+
+        self.jobs_button = QToolButton()
+        self.jobs_button.setObjectName("jobsButton")
+        self.jobs_button.setAutoRaise(True)
+        self.jobs_button.setCheckable(True)
+        self.jobs_button.setToolTip("Show or hide the jobs panel (Ctrl+J)")
+        self.jobs_button.toggled.connect(self.jobs_dock.setVisible)
+        self.jobs_dock.visibilityChanged.connect(self.jobs_button.setChecked)
+        self.jobs_panel.activity.connect(self._on_activity)
+        self._on_activity(0)
+        self.location = QLabel()
+        self.statusBar().addWidget(self.location, 1)
+        self.statusBar().addPermanentWidget(self.jobs_button)
+        self._show_location()
+        state.database_changed.connect(self._show_location)
+
+        toggle_jobs = QAction("Jobs", self)
+        toggle_jobs.setShortcut(QKeySequence("Ctrl+J"))
+        toggle_jobs.triggered.connect(lambda: self.jobs_dock.setVisible(not self.jobs_dock.isVisible()))
+        self.addAction(toggle_jobs)
+
+        self._restore(start_screen)
+
+    # -- screens ---------------------------------------------------------------------------------------
+    def _add_screen(self, screen_class: type[QWidget], number: int) -> None:
+        screen = screen_class(self.state)  # type: ignore[call-arg]
+        name = str(getattr(screen_class, "object_name", screen_class.__name__.lower()))
+        title = str(getattr(screen_class, "title", name.title()))
+        screen.setObjectName(name)
+        self.screens[name] = screen
+        self.stack.addWidget(screen)
+        item = QListWidgetItem(
+            self.style().standardIcon(_SIDEBAR_ICONS.get(name, QStyle.StandardPixmap.SP_FileIcon)), title
+        )
+        item.setData(Qt.ItemDataRole.UserRole, name)
+        item.setToolTip(f"{title} (Ctrl+{number})" if number < 10 else title)
+        self.sidebar.addItem(item)
+        if number < 10:
+            action = QAction(title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _checked=False, n=name: self.show_screen(n))
+            self.addAction(action)
+        wants = getattr(screen, "wants_screen", None)
+        if wants is not None:
+            wants.connect(self.show_screen)
+
+    def show_screen(self, name: str) -> None:
+        """Bring the screen called ``name`` (its object_name) to the front."""
+        screen = self.screens.get(name)
+        if screen is None:
+            return
+        self.sidebar.setCurrentRow(self.stack.indexOf(screen))
+
+    def current_screen(self) -> str:
+        widget = self.stack.currentWidget()
+        return widget.objectName() if widget is not None else ""
+
+    def set_screen_visible(self, name: str, visible: bool) -> None:
+        """Hide or show a screen's sidebar entry (the first-run landing leaves once there is a library)."""
+        screen = self.screens.get(name)
+        if screen is None:
+            return
+        item = self.sidebar.item(self.stack.indexOf(screen))
+        item.setHidden(not visible)
+        if not visible and self.current_screen() == name:
+            self.show_screen("library")
+
+    def _on_row(self, row: int) -> None:
+        if row < 0:
+            return
+        self.stack.setCurrentIndex(row)
+        screen = self.stack.widget(row)
+        activated = getattr(screen, "activated", None)
+        if callable(activated):
+            activated()
+        self.screen_shown.emit(screen.objectName())
+
+    # -- status ----------------------------------------------------------------------------------------
+    def _on_activity(self, running: int) -> None:
+        self.jobs_button.setText(f"Jobs: {running} running" if running else "Jobs")
+
+    def _show_location(self) -> None:
+        db = self.state.db
+        if db.is_sqlite:
+            where = db.files().get("main") or ":memory:"
+            text = f"Library: {where}"
+        else:
+            text = f"Library: {db.url.render_as_string(hide_password=True)}"
+        self.location.setText(text)
+        self.location.setToolTip("Where Tonearm keeps its data. Change it in Settings.")
+
+    # -- memory ----------------------------------------------------------------------------------------
+    def _restore(self, start_screen: str | None) -> None:
+        settings = self.state.settings
+        geometry = settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        window_state = settings.value("window/state")
+        if isinstance(window_state, QByteArray):
+            self.restoreState(window_state)
+        self.jobs_dock.hide()  # shown again when a job starts
+        name = start_screen or settings.value("window/screen", "library", type=str)
+        if name not in self.screens or self.sidebar.item(self.stack.indexOf(self.screens[name])).isHidden():
+            name = "library" if "library" in self.screens else next(iter(self.screens), "")
+        self.show_screen(name)
+
+    def save_state(self) -> None:
+        settings = self.state.settings
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/screen", self.current_screen())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        running = self.state.jobs.running()
+        if running:
+            names = "\n".join(f"• {job.title}" for job in running)
+            answer = QMessageBox.question(
+                self,
+                "Stop running jobs?",
+                f"These jobs are still running:\n{names}\n\nStop them and quit? What they finished is kept; "
+                "run them again later to continue.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+            self.state.jobs.cancel_all()
+            self.state.jobs.wait_idle(15000)
+        self.save_state()
+        super().closeEvent(event)
