@@ -3,6 +3,7 @@
 Essentia's AudioLoader decodes through FFmpeg and, with computeMD5=True, hashes the raw (undecoded)
 packets of the audio stream, so editing tags never changes `audio_hash` while re-encoding always does.
 Ogg Vorbis/Opus are the exception (the tags are a codec header there): see ogg_payload.py.
+Opus (which Essentia's bundled FFmpeg cannot decode) goes through PyAV under the same hash rule.
 Bad input becomes an `AudioDecodeError` with a kind a user interface can group by.
 """
 
@@ -21,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from analyzer.audio.ogg_payload import ogg_payload_md5
+from analyzer.audio.pyav_decode import PyAVDecodeFailure, decode_with_pyav
 from analyzer.audio.resample import halve_rate, octave_steps
 
 DecodeErrorKind = Literal["corrupt", "truncated", "not_audio", "unsupported", "empty", "permission_denied"]
@@ -220,15 +222,21 @@ def _classify_open_error(message: str, path: Path, size: int, head: bytes) -> Au
     return AudioDecodeError("corrupt", "the audio container is damaged and cannot be opened")
 
 
-def decode(path: str | os.PathLike[str]) -> DecodedAudio:
-    """Decode `path` into mono/side float32 samples at the native rate plus the payload MD5.
+def _is_ogg_opus(head: bytes) -> bool:
+    """An Ogg stream whose first packet is an Opus identification header (RFC 7845 §5.1)."""
+    if not head.startswith(b"OggS") or len(head) < 28:
+        return False
+    body = 27 + head[26]  # page header + segment table (RFC 3533 §6)
+    return head[body : body + 8] == b"OpusHead"
 
-    Raises AudioDecodeError for missing, unreadable, empty, non-audio, damaged or truncated files.
+
+def _decode_with_essentia(p: Path, size: int, head: bytes) -> tuple[np.ndarray, float, int, str, int, str]:
+    """(samples (n, 2), rate, channels, payload MD5, bitrate, codec) from Essentia's AudioLoader.
+
+    Files whose codec its bundled FFmpeg lacks go to PyAV instead; other open failures raise.
     """
     import essentia.standard as es
 
-    p = Path(path)
-    size, head = _check_file(p)
     loader = es.AudioLoader()
     try:
         with _quiet_essentia():
@@ -238,7 +246,60 @@ def decode(path: str | os.PathLike[str]) -> DecodedAudio:
         message = str(exc)
         if not any(safe in message for safe in _SAFE_TO_FREE):
             _quarantine(loader)
-        raise _classify_open_error(message, p, size, head) from None
+        error = _classify_open_error(message, p, size, head)
+        if error.kind == "unsupported" and "channels" not in error.reason:
+            return _decode_with_pyav(p, size, head)
+        if "Could not find stream information" in message and _looks_like_audio(head):
+            # What its old FFmpeg cannot even probe may be a codec it lacks: PyAV names it or decodes it.
+            try:
+                return _decode_with_pyav(p, size, head)
+            except AudioDecodeError as second:
+                if second.kind == "unsupported":
+                    raise second from None
+        raise error from None
+    if head.startswith(b"OggS"):
+        md5 = ogg_payload_md5(p) or md5
+    return audio, float(sample_rate), int(channels), str(md5), int(bit_rate), str(codec)
+
+
+def _decode_with_pyav(p: Path, size: int, head: bytes) -> tuple[np.ndarray, float, int, str, int, str]:
+    """The same tuple as `_decode_with_essentia`, from PyAV (see pyav_decode.py for why and when).
+
+    Its payload MD5 hashes the demuxed packets: for Ogg that is exactly `ogg_payload_md5`'s rule.
+    """
+    try:
+        got = decode_with_pyav(p)
+    except PyAVDecodeFailure as exc:
+        if exc.stage == "open":
+            raise _classify_open_error(str(exc), p, size, head) from None
+        codec = f"the {exc.codec} audio codec" if exc.codec else "the audio codec"
+        if exc.stage == "codec" and "no audio stream" in str(exc):
+            raise AudioDecodeError("not_audio", "the file holds no audio stream") from None
+        if exc.stage == "codec" and "channels" in str(exc):
+            raise AudioDecodeError(
+                "unsupported", "more than two channels (surround) is not supported"
+            ) from None
+        if exc.stage == "codec":
+            raise AudioDecodeError("unsupported", f"{codec} cannot be decoded: {exc}") from None
+        raise AudioDecodeError("corrupt", f"{codec} rejected the file's audio data: {exc}") from None
+    return got.samples, float(got.sample_rate), got.channels, got.payload_md5, got.bit_rate, got.codec
+
+
+def decode(path: str | os.PathLike[str]) -> DecodedAudio:
+    """Decode `path` into mono/side float32 samples at the native rate plus the payload MD5.
+
+    Essentia's AudioLoader serves every codec its FFmpeg has (their hashes and samples stay as they
+    were); Opus, and any codec it lacks, goes through PyAV. Raises AudioDecodeError for missing,
+    unreadable, empty, non-audio, damaged, truncated or undecodable (kind "unsupported", naming the
+    codec) files.
+    """
+    p = Path(path)
+    size, head = _check_file(p)
+    if _is_ogg_opus(head):
+        # Skip the doomed AudioLoader: a codec it cannot open leaves a loader that must be leaked.
+        audio, sample_rate, channels, md5, bit_rate, codec = _decode_with_pyav(p, size, head)
+    else:
+        audio, sample_rate, channels, md5, bit_rate, codec = _decode_with_essentia(p, size, head)
     n = len(audio)
     if n == 0 or not sample_rate:
         if _looks_like_audio(head):
@@ -256,9 +317,7 @@ def decode(path: str | os.PathLike[str]) -> DecodedAudio:
             kind,
             f"decoded only {duration:.1f} s of the {declared:.1f} s the file declares (cut short or damaged)",
         )
-    if head.startswith(b"OggS"):
-        md5 = ogg_payload_md5(p) or md5
-    # AudioLoader returns mono sources in the left channel with a silent right channel.
+    # AudioLoader returns mono sources in the left channel with a silent right channel; PyAV one column.
     left = audio[:, 0]
     if channels == 1:
         mono, side = np.ascontiguousarray(left), None
