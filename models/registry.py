@@ -10,6 +10,7 @@ from models import (  # noqa: F401  (imported for their table definitions)
     artists,
     curation,
     external_ids,
+    folders,
     listens,
     media,
     releases,

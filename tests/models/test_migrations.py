@@ -95,3 +95,22 @@ def test_downgrade_runs(empty_db: Database, target: str) -> None:
     with empty_db.engine.begin() as connection:
         command.downgrade(alembic_config(empty_db, connection), target)
     assert current_revision(empty_db) == (None if target == "base" else target)
+
+
+def test_upgrade_to_0006_adds_library_folders_and_keeps_files(empty_db: Database) -> None:
+    """A database at 0005 gains an empty ``library_folders`` table; its media rows stay as they were."""
+    from models.folders import LibraryFolder
+
+    upgrade_database(empty_db, "0005")
+    with empty_db.engine.connect() as connection:
+        names = inspect(connection).get_table_names(schema=empty_db.schemas.medialibrary)
+    assert "library_folders" not in names
+    with empty_db.session() as session:
+        session.add(MediaFile(file_path="/music/a.flac", file_path_hash="c" * 40))
+    assert upgrade_database(empty_db) == ("0005", head_revision())
+    assert model_differences(empty_db) == []
+    with empty_db.session() as session:
+        assert session.scalars(select(MediaFile.file_path)).all() == ["/music/a.flac"]
+        session.add(LibraryFolder(path="/music", path_hash="d" * 40))
+    with empty_db.session() as session:
+        assert session.scalars(select(LibraryFolder.path)).all() == ["/music"]
