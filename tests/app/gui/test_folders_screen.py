@@ -1,0 +1,184 @@
+"""The Folders screen driven as a person does: add a folder (the dialog patched, the core real), watch the
+scan's summary, stop a big scan halfway, remove a folder after the confirmation, analyze in worker processes."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from analyzer.scan.folders import add_folder, list_folders
+from app.gui.folders import FoldersScreen
+from app.gui.state import AppState
+from models.engine import Database
+from tests.scan_audio import make_templates, place
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return make_templates(tmp_path_factory.mktemp("folders-screen-templates"), duration=0.3)
+
+
+@pytest.fixture
+def state(sqlite_db: Database, tmp_path: Path) -> AppState:
+    return AppState.for_tests(sqlite_db, tmp_path / "settings")
+
+
+def music_folder(root: Path, templates: dict[str, Path], *, truncated: bool = False) -> Path:
+    for number, (artist, title) in enumerate([("Björk", "Jóga"), ("Air", "Talisman"), ("Air", "Venus")]):
+        place(templates, root / artist / f"{number} {title}.flac", artist=artist, title=title, album="Hits")
+    if truncated:
+        wav = templates[".wav"].read_bytes()
+        (root / "broken.wav").write_bytes(wav[: len(wav) // 3])
+    return root
+
+
+def open_screen(qtbot: QtBot, state: AppState) -> FoldersScreen:
+    screen = FoldersScreen(state)
+    qtbot.addWidget(screen)
+    screen.resize(1100, 700)
+    screen.show()
+    return screen
+
+
+def test_empty_state_then_add_folder_scans_it(
+    qtbot: QtBot, state: AppState, tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    music = music_folder(tmp_path / "music", templates, truncated=True)
+    screen = open_screen(qtbot, state)
+    assert screen.stack.currentIndex() == 0 and screen.add_first_button.isVisible()
+    assert not screen.scan_summary.isVisible()
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(music))
+    changed: list[bool] = []
+    state.library_changed.connect(lambda: changed.append(True))
+    qtbot.mouseClick(screen.add_first_button, Qt.MouseButton.LeftButton)
+
+    assert screen.stack.currentIndex() == 1
+    assert screen.table.topLevelItem(0).text(0) == str(music)
+    assert "Scanning it now" in screen.message.text()
+    assert screen.scan_button.text() == "Stop"  # the scan started by adding the folder
+    assert state.jobs.wait_idle(60000)
+    assert screen.scan_button.text() == "Scan" and changed
+    text = screen.scan_summary.text()
+    assert "Scanned 4 files: 3 added, 1 unreadable." in text and "Show problems" in text
+    with qtbot.waitSignal(screen.wants_screen) as wanted:
+        screen.scan_summary.linkActivated.emit("problems")
+    assert wanted.args == ["problems"]
+
+    # Scan again: nothing changed, and the summary says so.
+    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
+    assert state.jobs.wait_idle(60000)
+    assert screen.scan_summary.text() == "Scanned 4 files: nothing changed."
+
+
+def test_a_folder_that_cannot_be_added_says_why(
+    qtbot: QtBot, state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = open_screen(qtbot, state)
+    missing = tmp_path / "nowhere"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: str(missing))
+    qtbot.mouseClick(screen.add_first_button, Qt.MouseButton.LeftButton)
+    assert screen.message.isVisible()
+    assert f"no such folder: {missing}" in screen.message.text()
+    assert screen.stack.currentIndex() == 0 and not state.jobs.running()
+    # A cancelled dialog does nothing at all.
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args, **kwargs: "")
+    screen.message.clear()
+    qtbot.mouseClick(screen.add_first_button, Qt.MouseButton.LeftButton)
+    assert screen.message.text() == ""
+
+
+def test_stop_halfway_shows_what_was_done(
+    qtbot: QtBot, state: AppState, tmp_path: Path, templates: dict[str, Path]
+) -> None:
+    music = tmp_path / "big"
+    (tmp_path / "tiny").mkdir()
+    small = make_templates(tmp_path / "tiny", duration=0.05)[".wav"]
+    for number in range(3000):
+        folder = music / f"album {number // 20:03d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(small, folder / f"track {number:04d}.wav")
+    with state.db.session() as session:
+        add_folder(session, music)
+    screen = open_screen(qtbot, state)
+    assert screen.scan_button.isEnabled()
+
+    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
+    job = screen.jobs.running("scan")
+    assert job is not None and screen.scan_button.text() == "Stop"
+    qtbot.waitUntil(lambda: job.last is not None and job.last.stage == "read", timeout=60000)
+    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
+    assert screen.scan_button.text() == "Stopping…" and not screen.scan_button.isEnabled()
+    assert state.jobs.wait_idle(60000)
+
+    assert job.outcome == "cancelled"
+    text = screen.scan_summary.text()
+    assert text.startswith("Stopped after ") and " of 3,000 files. What was read is kept" in text, text
+    stopped_at = int(text.removeprefix("Stopped after ").split(" of ")[0].replace(",", ""))
+    assert 0 < stopped_at < 3000
+    assert screen.scan_button.text() == "Scan" and screen.scan_button.isEnabled()
+
+
+def test_remove_asks_first_and_keeps_the_folder_on_no(
+    qtbot: QtBot, state: AppState, tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    music = music_folder(tmp_path / "music", templates)
+    screen = open_screen(qtbot, state)
+    screen.add_folder(str(music))
+    assert state.jobs.wait_idle(60000)
+    screen.table.setCurrentItem(screen.table.topLevelItem(0))
+    assert screen.remove_button.isEnabled()
+
+    asked: list[str] = []
+
+    def answer(reply: QMessageBox.StandardButton):
+        def question(_parent: object, _title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+            asked.append(text)
+            return reply
+
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    qtbot.mouseClick(screen.remove_button, Qt.MouseButton.LeftButton)
+    assert "listening history is kept" in asked[0] and "Nothing on disk is deleted" in asked[0]
+    assert screen.table.topLevelItemCount() == 1
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    with qtbot.waitSignal(state.library_changed):
+        qtbot.mouseClick(screen.remove_button, Qt.MouseButton.LeftButton)
+    assert f"Removed {music}: 3 files and 3 tracks left the library." == screen.message.text()
+    assert screen.stack.currentIndex() == 0
+    with state.db.session() as session:
+        assert list_folders(session) == []
+    assert all(p.exists() for p in music.rglob("*.flac"))  # nothing on disk touched
+
+
+def test_analyze_runs_in_worker_processes(
+    qtbot: QtBot, state: AppState, tmp_path: Path, templates: dict[str, Path]
+) -> None:
+    if "essentia" in sys.modules:
+        pytest.skip("another test in this process imported Essentia already")
+    music = music_folder(tmp_path / "music", templates)
+    screen = open_screen(qtbot, state)
+    screen.add_folder(str(music))
+    assert state.jobs.wait_idle(60000)
+
+    qtbot.mouseClick(screen.analyze_button, Qt.MouseButton.LeftButton)
+    assert screen.analyze_button.text() == "Stop"
+    assert state.jobs.wait_idle(180000)
+    assert screen.analyze_summary.text().startswith("Analyzed 3 files: 3 analyzed"), (
+        screen.analyze_summary.text()
+    )
+    assert "essentia" not in sys.modules
+
+    qtbot.mouseClick(screen.analyze_button, Qt.MouseButton.LeftButton)
+    assert state.jobs.wait_idle(60000)
+    assert screen.analyze_summary.text() == "Nothing to analyze: every readable file is analyzed."
