@@ -1,0 +1,309 @@
+"""The Problems screen: files the scan could not read, files gone from disk, analyses that failed.
+
+Each row says what is wrong and why (``analyzer.catalog.problems.list_problems``, the same list as
+``tonearm files``). A person filters by kind or text, rescans the selected files as a job (a scan accepts
+files as roots), opens the containing folder or copies the paths. The list is read again when the library
+changes, but only while the screen is visible: a scan emits many changes and nobody reads a hidden table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.folders import SCAN_KIND, error_text
+from app.gui.jobs import Job
+from app.gui.state import AppState
+
+KIND_LABELS = {"unreadable": "Unreadable", "missing": "Missing", "analysis_failed": "Analysis failed"}
+HEADERS = ("Kind", "File", "Reason", "When")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ProblemTableModel(QAbstractTableModel):
+    """The problem files, filtered inside the model (a list comprehension; these lists stay small)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._all: list[Any] = []
+        self._shown: list[Any] = []
+        self._kind: str | None = None
+        self._text = ""
+
+    def set_problems(self, problems: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._all = list(problems)
+        self._shown = self._filtered()
+        self.endResetModel()
+
+    def set_filter(self, kind: str | None, text: str) -> None:
+        """Show ``kind`` only (None: all) and rows whose path or reason contains ``text`` (any case)."""
+        self.beginResetModel()
+        self._kind, self._text = kind, text.strip().casefold()
+        self._shown = self._filtered()
+        self.endResetModel()
+
+    def _filtered(self) -> list[Any]:
+        words = self._text.split()
+        return [
+            p
+            for p in self._all
+            if (self._kind is None or p.kind == self._kind)
+            and all(w in f"{p.path}\n{p.reason}".casefold() for w in words)
+        ]
+
+    def problem(self, row: int) -> Any:
+        return self._shown[row]
+
+    @property
+    def total(self) -> int:
+        return len(self._all)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._shown):
+            return None
+        problem = self._shown[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return KIND_LABELS.get(problem.kind, problem.kind)
+            if column == 1:
+                return problem.path
+            if column == 2:
+                return problem.reason
+            if column == 3:
+                return problem.when.strftime("%Y-%m-%d %H:%M") if problem.when else ""
+        if role == Qt.ItemDataRole.ToolTipRole and column in (1, 2):
+            return problem.path if column == 1 else problem.reason
+        return None
+
+
+class ProblemsScreen(QWidget):
+    """Problem files with a kind filter, a text filter, Rescan, Open containing folder and Copy path."""
+
+    title = "Problems"
+    object_name = "problems"
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.model = ProblemTableModel(self)
+        self._stale = True
+        self.rescan_job: Job | None = None
+
+        heading = QLabel("Problems")
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        heading.setFont(font)
+        self.count_label = QLabel()
+
+        self.kind_box = QComboBox()
+        self.kind_box.setObjectName("kindFilter")
+        self.kind_box.addItem("All problems", None)
+        for kind, label in KIND_LABELS.items():
+            self.kind_box.addItem(label, kind)
+        self.filter_box = QLineEdit()
+        self.filter_box.setObjectName("problemFilter")
+        self.filter_box.setPlaceholderText("Filter by path or reason")
+        self.filter_box.setClearButtonEnabled(True)
+        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce.timeout.connect(self._apply_filter)
+        self.filter_box.textChanged.connect(lambda _text: self._debounce.start())
+        self.kind_box.currentIndexChanged.connect(lambda _i: self._apply_filter())
+
+        self.rescan_button = QPushButton("Rescan")
+        self.rescan_button.setToolTip("Read the selected files again (after fixing or replacing them)")
+        self.rescan_button.clicked.connect(self.rescan_selected)
+        self.open_button = QPushButton("Open containing folder")
+        self.open_button.clicked.connect(self.open_folder)
+        self.copy_button = QPushButton("Copy path")
+        self.copy_button.clicked.connect(self.copy_paths)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.kind_box)
+        filters.addWidget(self.filter_box, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(self.rescan_button)
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.copy_button)
+        actions.addStretch(1)
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.status.setWordWrap(True)
+        actions.addWidget(self.status, 2)
+
+        self.view = QTableView()
+        self.view.setObjectName("problemTable")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().hide()
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        header.resizeSection(1, 420)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_buttons())
+        self.view.doubleClicked.connect(lambda _index: self.open_folder())
+
+        self.empty = QLabel()
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.view)
+        self.stack.addWidget(self.empty)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(10)
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.stack, 1)
+        layout.addLayout(actions)
+
+        state.library_changed.connect(self._library_changed)
+        state.database_changed.connect(self._library_changed)
+        self._show_buttons()
+
+    # -- reading ---------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Read the problem list again, keeping the filter."""
+        from analyzer.catalog.problems import list_problems
+
+        self._stale = False
+        try:
+            with self.state.db.session() as session:
+                problems = list_problems(session)
+        except Exception as error:
+            problems = []
+            self.status.setText(f"Could not read the problems: {error_text(error)}")
+        self.model.set_problems(problems)
+        self._show_rows()
+
+    def activated(self) -> None:
+        if self._stale:
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.activated()
+
+    def _library_changed(self) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(self.kind_box.currentData(), self.filter_box.text())
+        self._show_rows()
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def selected_paths(self) -> list[str]:
+        rows = sorted({index.row() for index in self.view.selectionModel().selectedRows()})
+        return [self.model.problem(row).path for row in rows]
+
+    def rescan_selected(self) -> None:
+        paths = self.selected_paths()
+        if not paths or (self.rescan_job is not None and self.rescan_job.running):
+            return
+        if self.state.jobs.running(SCAN_KIND):
+            self.status.setText("A scan is running; rescan when it ends.")
+            return
+        from analyzer.scan import scan_folders
+
+        db = self.state.db
+        title = f"Rescan {os.path.basename(paths[0])}" if len(paths) == 1 else f"Rescan {len(paths)} files"
+        job = self.state.jobs.start(
+            title, lambda token: scan_folders(db, paths, cancel=token), kind=SCAN_KIND
+        )
+        self.rescan_job = job
+        self.status.setText(f"Rescanning {len(paths):,} file{'s' if len(paths) != 1 else ''}…")
+        job.ended.connect(lambda: self._rescanned(job, len(paths)))
+        self._show_buttons()
+
+    def _rescanned(self, job: Job, count: int) -> None:
+        if job.outcome == "failed":
+            self.status.setText(f"Rescan failed: {error_text(job.result)}")
+        elif job.outcome == "cancelled":
+            self.status.setText("Rescan stopped.")
+        else:
+            summary = job.result
+            fixed = summary.added + summary.updated
+            still = summary.errors + summary.missing
+            self.status.setText(f"Rescanned {count:,}: {fixed:,} now readable, {still:,} still a problem.")
+        self.state.library_changed.emit()
+
+    def open_folder(self) -> None:
+        paths = self.selected_paths()
+        if paths:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(paths[0])))
+
+    def copy_paths(self) -> None:
+        paths = self.selected_paths()
+        if paths:
+            QGuiApplication.clipboard().setText("\n".join(paths))
+            self.status.setText(f"Copied {len(paths):,} path{'s' if len(paths) != 1 else ''}.")
+
+    # -- showing ---------------------------------------------------------------------------------------
+    def _show_rows(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        self.count_label.setText(
+            "" if not total else (f"{total:,} files" if shown == total else f"{shown:,} of {total:,} files")
+        )
+        if not total:
+            self.empty.setText(
+                "No problems: every file in the library was read, and none has gone missing.\n"
+                "Files that cannot be read or analyzed, or that vanish from disk, show up here with the reason."
+            )
+        elif not shown:
+            self.empty.setText("No problem matches this filter.")
+        self.stack.setCurrentWidget(self.view if shown else self.empty)
+        self.kind_box.setEnabled(bool(total))
+        self.filter_box.setEnabled(bool(total))
+        self._show_buttons()
+
+    def _show_buttons(self) -> None:
+        selected = bool(self.view.selectionModel().selectedRows())
+        rescanning = self.rescan_job is not None and self.rescan_job.running
+        self.rescan_button.setEnabled(selected and not rescanning)
+        self.open_button.setEnabled(selected)
+        self.copy_button.setEnabled(selected)
