@@ -13,9 +13,9 @@ from analyzer.scan.folders import (
     list_folders,
     remove_folder,
 )
-from analyzer.scan.media_rows import ProblemFile, problem_files
 from analyzer.scan.moves import reconcile_moved_files
 from analyzer.scan.plan import path_hash
+from analyzer.scan.problems import ProblemFile, problem_files
 from analyzer.scan.runner import ScanSummary, run_scan, scan_folders
 from analyzer.scan.walker import WalkProblem
 
