@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import sys
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from analyzer.credits import parse_artist_credit, split_title_variant
@@ -22,6 +23,8 @@ VARIOUS_ARTISTS = "Various Artists"
 UNKNOWN_ARTIST = "[unknown]"  # MusicBrainz's special-purpose artist for "no artist known"
 FALLBACK_KEY = "tonearm:fallback"
 """track_tag_attributes key listing the fields taken from folder/file names ("title,artist,album")."""
+TITLE_VALUE_ALIAS = "tag_value"
+"""title_aliases kind of a title tag's second, third... value (the first is the title)."""
 VALUE_SEPARATOR = "\n"
 """Joins repeated values of one tag key in track_tag_attributes (tag values rarely hold a bare newline)."""
 
@@ -132,15 +135,27 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
     album_artist = _album_artist(tags, credits) if album else None
     group_type = _group_type(tags, album_artist)
     uid_artist = album_artist.name if album_artist else (credits[0].name if credits else "")
+    # A title tag with several values: the first is the title, the others are names it also goes by
+    # (HyperRogue's files list earlier pieces' titles before their own), and all of them are identity.
+    other_titles = tuple(
+        value for value in dict.fromkeys(v.strip() for v in tags.titles[1:]) if normalize(value)
+    )
     track_uid = make_track_uid(
-        tags.musicbrainz_recordingid, uid_artist, album or "", disc_no, track_no, title
+        tags.musicbrainz_recordingid,
+        uid_artist,
+        album or "",
+        disc_no,
+        track_no,
+        title,
+        artists=[c.name for c in credits if c.role == "primary"],
+        other_titles=other_titles,
     )
     attributes = _attributes(tags.raw)
     if fallback:
         attributes = (*attributes, (FALLBACK_KEY, ",".join(fallback)))
     genres = tuple(dict.fromkeys(g.strip() for g in tags.genre if g.strip()))
     labels = _labels(tags)
-    title_aliases = _title_aliases(title)
+    title_aliases = _title_aliases(title, other_titles)
     return TrackRecord(
         track_uid=track_uid,
         title=title,
@@ -175,14 +190,32 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
 
 
 def make_track_uid(
-    recording_mbid: str | None, album_artist: str, album: str, disc_no: int, track_no: int, title: str
+    recording_mbid: str | None,
+    album_artist: str,
+    album: str,
+    disc_no: int,
+    track_no: int,
+    title: str,
+    *,
+    artists: Sequence[str] = (),
+    other_titles: Sequence[str] = (),
 ) -> str:
-    """``mb:<recording MBID>`` when tagged; else ``h:`` + SHA-1 of the normalized (album artist, album,
-    disc, track, title), so a rescan and a second format of the same album give the same track."""
+    """The *base* identity of a file's recording: ``mb:<recording MBID>`` when tagged; else ``h:`` + SHA-1
+    of the normalized (album artist, album, disc, track, title with its further title values in file
+    order, the recording's primary artists in any order), so a rescan and a second format of the same album give the same uid. Files with the same
+    ``h:`` base are one track only when their lengths agree too (``analyzer.catalog.identity``)."""
     if recording_mbid:
         return f"mb:{recording_mbid.lower()}"
+    recording_artists = "\x1e".join(sorted({normalize(name) for name in artists} - {""}))
     key = "\x1f".join(
-        (normalize(album_artist), normalize(album), str(disc_no), str(track_no), normalize(title))
+        (
+            normalize(album_artist),
+            normalize(album),
+            str(disc_no),
+            str(track_no),
+            "\x1e".join((normalize(title), *(normalize(other) for other in other_titles))),
+            recording_artists,
+        )
     )
     return "h:" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
@@ -273,11 +306,17 @@ def _labels(tags: FileTags) -> tuple[tuple[str, str], ...]:
     return tuple((name, numbers[0] if len(labels) == 1 and numbers else "") for name in labels)
 
 
-def _title_aliases(title: str) -> tuple[tuple[str, str], ...]:
+def _title_aliases(title: str, other_titles: tuple[str, ...] = ()) -> tuple[tuple[str, str], ...]:
     base, _variant, kind = split_title_variant(title)
-    if not base or base == title:
-        return ()
-    return ((base, kind or "credit"),)  # "credit": only a "(feat. X)" suffix was removed
+    aliases: dict[str, tuple[str, str]] = {}
+    if base and base != title:
+        aliases[normalize(base)] = (base, kind or "credit")  # "credit": only a "(feat. X)" was removed
+    own = normalize(title)
+    for other in other_titles:
+        key = normalize(other)
+        if key != own and key not in aliases:
+            aliases[key] = (other, TITLE_VALUE_ALIAS)
+    return tuple(aliases.values())
 
 
 def _track_external_ids(tags: FileTags) -> tuple[tuple[str, str], ...]:

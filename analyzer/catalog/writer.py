@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, update
 from sqlalchemy.orm import Session
 
+from analyzer.catalog.identity import RecordingIndex
 from analyzer.catalog.record import Credit, TrackRecord, sort_name_for
 from analyzer.catalog.upsert import IdCache, chunked, insert_rows, insert_tuples
 from models.artists import Artist, ArtistAlias, utcnow
@@ -100,6 +101,7 @@ class CatalogWriter:
         self.groups = IdCache(GROUPS, ["title_normalized", "primary_artist_id"])
         self.releases = IdCache(RELEASES, ["release_group_id", "title_normalized", "release_date"])
         self.tracks = IdCache(TRACKS, ["track_uid"])
+        self.recordings = RecordingIndex(TRACKS)
         self._source_id: int | None = None
         self._artist_mbids_set: set[int] = set()
         self._seen_aliases: set[tuple[int, str]] = set()
@@ -107,9 +109,19 @@ class CatalogWriter:
         self._seen_release_labels: set[tuple[int, int, str]] = set()
 
     def write(self, session: Session, records: Sequence[TrackRecord]) -> list[int]:
-        """Upsert ``records``; returns the track id of each record, in order."""
+        """Upsert ``records``; returns the track id of each record, in order.
+
+        A record's ``track_uid`` is its base identity; the track it joins is decided here by the length
+        rule (``analyzer.catalog.identity``), against the tracks already stored."""
         if not records:
             return []
+        uids = self.recordings.assign(
+            session, [r.track_uid for r in records], [r.duration_secs for r in records]
+        )
+        records = [
+            r if r.track_uid == uid else r._replace(track_uid=uid)
+            for r, uid in zip(records, uids, strict=True)
+        ]
         artist_ids = self._artists(session, records)
         group_keys = [_group_key(record, artist_ids) for record in records]
         group_ids, release_ids = self._releases(session, records, group_keys)

@@ -158,6 +158,9 @@ def build_file_tags(stream: StreamProperties, collected: TagCollector) -> FileTa
         fields["date"] = values["year"][0]
     fields["bpm"] = _bpm(values.get("bpm"))
     fields["compilation"] = bool(values.get("compilation")) and values["compilation"][0].lower() in _TRUE
+    titles = tuple(dict.fromkeys(values.get("title", ())))
+    if len(titles) > 1:
+        fields["titles"] = titles
     _artists_from_repeated_artist(values, "artist", "artists", fields)
     _artists_from_repeated_artist(values, "albumartist", "albumartists", fields)
     return FileTags(

@@ -55,6 +55,9 @@ class FileTags:
     lossless: bool
 
     title: str | None = None
+    titles: tuple[str, ...] = ()
+    """Every TITLE value in file order when the file holds several (``title`` is the first, the display
+    value); empty for the usual single title. Never joined: each value is a name the recording goes by."""
     titlesort: str | None = None
     artist: str | None = None
     artists: tuple[str, ...] = ()
