@@ -9,9 +9,11 @@ holds the logic; neither holds SQL.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -40,6 +42,23 @@ def error_text(error: BaseException | None) -> str:
     from app.cli import error_line
 
     return error_line(error) or f"{type(error).__name__}: {error}"
+
+
+def outcome_style(widget: QWidget, ok: bool | None) -> str:
+    """A style sheet colouring a line red (False) or green (True), readable on light and dark palettes."""
+    if ok is None:
+        return ""
+    dark = widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    colors = {True: ("#2e7d32", "#81c784"), False: ("#c62828", "#ff8a80")}[ok]
+    return f"color: {colors[dark]};"
+
+
+def local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """``moment`` (stored in UTC, naive or aware) in this computer's time zone; "" when unknown."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone().strftime(pattern)
 
 
 def _plural(count: int, one: str, many: str | None = None) -> str:
@@ -258,6 +277,7 @@ class FoldersScreen(QWidget):
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setHeaderLabels(["Folder", "Added"])
+        self.table.header().setStretchLastSection(False)
         self.table.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._show_selection)
@@ -313,7 +333,7 @@ class FoldersScreen(QWidget):
             self._say(f"Could not read the library folders: {error_text(error)}", error=True)
         self.table.clear()
         for folder in self.folders:
-            added = folder.added_at.strftime("%Y-%m-%d") if folder.added_at else ""
+            added = local_time(folder.added_at, "%Y-%m-%d")
             item = QTreeWidgetItem([str(folder.path), added])
             item.setToolTip(0, str(folder.path))
             item.setData(0, Qt.ItemDataRole.UserRole, folder.id)
@@ -341,8 +361,11 @@ class FoldersScreen(QWidget):
             self._say(f"Could not add {path}: {error}", error=True)
             return
         self.reload()
-        if self.jobs.start_scan([folder.path]) is not None:
-            self._say(f"Added {folder.path}. Scanning it now; the Library fills in as files are read.")
+        job = self.jobs.start_scan([folder.path])
+        if job is not None:
+            note = f"Added {folder.path}. Scanning it now; the Library fills in as files are read."
+            self._say(note)
+            job.ended.connect(lambda: self._unsay(note))  # the summary says the rest
         else:
             self._say(f"Added {folder.path}. Press Scan when the running scan ends to read it.")
 
@@ -389,8 +412,12 @@ class FoldersScreen(QWidget):
     # -- showing ---------------------------------------------------------------------------------------
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #c62828;" if error else "")
+        self.message.setStyleSheet(outcome_style(self, False if error else None))
         self.message.setVisible(bool(text))
+
+    def _unsay(self, text: str) -> None:
+        if self.message.text() == text:
+            self._say("")
 
     def _show_selection(self) -> None:
         self.remove_button.setEnabled(self.selected_folder() is not None and not self.jobs.running(SCAN_KIND))
@@ -411,7 +438,7 @@ class FoldersScreen(QWidget):
             if outcome is not None:
                 text, problems = outcome
                 if problems:
-                    text += ' — <a href="problems">Show problems</a>'
+                    text = text.removesuffix(".") + ' — <a href="problems">Show problems</a>'
                 label.setText(text)
             label.setVisible(outcome is not None)
         self.scan_button.setToolTip("Read new and changed files in every folder; Stop keeps what was read")

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from app.gui.folders import FolderJobs, error_text
+from app.gui.folders import FolderJobs, error_text, outcome_style
 from app.gui.jobs import Job
 from app.gui.state import AppState
 from models.engine import Database
@@ -159,7 +159,7 @@ class LandingScreen(QWidget):
         self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         column = QWidget()
-        column.setMaximumWidth(640)
+        column.setFixedWidth(600)  # a readable measure; wrapped labels need a width to compute their height
         inner = QVBoxLayout(column)
         inner.setSpacing(8)
         inner.addWidget(welcome)
@@ -179,7 +179,11 @@ class LandingScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(32, 24, 32, 24)
         layout.addStretch(1)
-        layout.addWidget(column, 0, Qt.AlignmentFlag.AlignHCenter)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addStretch(2)
 
         state.database_changed.connect(self._show_location)
@@ -195,7 +199,7 @@ class LandingScreen(QWidget):
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet("color: #c62828;" if error else "")
+        self.message.setStyleSheet(outcome_style(self, False if error else None))
         self.message.setVisible(bool(text))
 
     # -- the music folder ------------------------------------------------------------------------------

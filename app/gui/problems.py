@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.folders import SCAN_KIND, error_text
+from app.gui.folders import SCAN_KIND, error_text, local_time
 from app.gui.jobs import Job
 from app.gui.state import AppState
 
@@ -102,7 +102,7 @@ class ProblemTableModel(QAbstractTableModel):
             if column == 2:
                 return problem.reason
             if column == 3:
-                return problem.when.strftime("%Y-%m-%d %H:%M") if problem.when else ""
+                return local_time(problem.when)
         if role == Qt.ItemDataRole.ToolTipRole and column in (1, 2):
             return problem.path if column == 1 else problem.reason
         return None
@@ -150,10 +150,14 @@ class ProblemsScreen(QWidget):
         self.copy_button = QPushButton("Copy path")
         self.copy_button.clicked.connect(self.copy_paths)
 
-        filters = QHBoxLayout()
+        self.filter_row = QWidget()
+        filters = QHBoxLayout(self.filter_row)
+        filters.setContentsMargins(0, 0, 0, 0)
         filters.addWidget(self.kind_box)
         filters.addWidget(self.filter_box, 1)
-        actions = QHBoxLayout()
+        self.action_row = QWidget()
+        actions = QHBoxLayout(self.action_row)
+        actions.setContentsMargins(0, 0, 0, 0)
         actions.addWidget(self.rescan_button)
         actions.addWidget(self.open_button)
         actions.addWidget(self.copy_button)
@@ -183,6 +187,9 @@ class ProblemsScreen(QWidget):
         self.empty = QLabel()
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty_font = self.empty.font()
+        empty_font.setPointSizeF(empty_font.pointSizeF() * 1.15)
+        self.empty.setFont(empty_font)
         self.empty.setWordWrap(True)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.view)
@@ -196,9 +203,9 @@ class ProblemsScreen(QWidget):
         top.addStretch(1)
         top.addWidget(self.count_label)
         layout.addLayout(top)
-        layout.addLayout(filters)
+        layout.addWidget(self.filter_row)
         layout.addWidget(self.stack, 1)
-        layout.addLayout(actions)
+        layout.addWidget(self.action_row)
 
         state.library_changed.connect(self._library_changed)
         state.database_changed.connect(self._library_changed)
@@ -291,14 +298,15 @@ class ProblemsScreen(QWidget):
         )
         if not total:
             self.empty.setText(
-                "No problems: every file in the library was read, and none has gone missing.\n"
+                "No problems: every file Tonearm found could be read, and none has gone missing.\n\n"
                 "Files that cannot be read or analyzed, or that vanish from disk, show up here with the reason."
             )
         elif not shown:
             self.empty.setText("No problem matches this filter.")
         self.stack.setCurrentWidget(self.view if shown else self.empty)
-        self.kind_box.setEnabled(bool(total))
-        self.filter_box.setEnabled(bool(total))
+        # Nothing on screen that does nothing: no filters or actions without a problem to act on.
+        self.filter_row.setVisible(bool(total))
+        self.action_row.setVisible(bool(total))
         self._show_buttons()
 
     def _show_buttons(self) -> None:

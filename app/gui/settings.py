@@ -30,14 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.appearance import APPEARANCE_KEY, apply_appearance, chosen_scheme
-from app.gui.folders import error_text
+from app.gui.folders import error_text, outcome_style
 from app.gui.jobs import Job
 from app.gui.state import AppState
 from models.engine import DATABASE_URL_ENV, default_database_url
 from models.schemas import LISTENS_ENV, MEDIALIBRARY_ENV, SchemaConfig
 
 SCHEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
-OK_COLOR, ERROR_COLOR = "#2e7d32", "#c62828"
 
 
 def sqlite_url(path: str) -> str | None:
@@ -147,13 +146,16 @@ class SettingsScreen(QWidget):
         self.database_result.setObjectName("databaseResult")
         self.database_result.setWordWrap(True)
         self.database_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.database_result.hide()
         self.database_note = QLabel()
         self.database_note.setWordWrap(True)
 
         sqlite_row = QHBoxLayout()
+        sqlite_row.setContentsMargins(24, 0, 0, 0)  # under its radio button
         sqlite_row.addWidget(self.sqlite_path, 1)
         sqlite_row.addWidget(self.choose_button)
         server = QFormLayout()
+        server.setContentsMargins(24, 0, 0, 0)
         server.addRow("Server URL", self.server_url)
         server.addRow(f"Library schema ({MEDIALIBRARY_ENV})", self.medialibrary_schema)
         server.addRow(f"Listens schema ({LISTENS_ENV})", self.listens_schema)
@@ -276,16 +278,16 @@ class SettingsScreen(QWidget):
         self._result(f"Now using {self.state.db.url.render_as_string(hide_password=True)}.", ok=True)
 
     def _result(self, text: str, *, ok: bool | None) -> None:
-        color = {True: OK_COLOR, False: ERROR_COLOR, None: ""}[ok]
-        self.database_result.setStyleSheet(f"color: {color};" if color else "")
+        self.database_result.setStyleSheet(outcome_style(self, ok))
         self.database_result.setText(text)
+        self.database_result.setVisible(bool(text))
 
     # -- AcoustID --------------------------------------------------------------------------------------
     def _acoustid_group(self) -> QGroupBox:
         group = QGroupBox("AcoustID")
         about = QLabel(
-            "With your own AcoustID application key, `tonearm analyze --acoustid` looks up recordings by "
-            "their fingerprint. Without one, Tonearm never contacts AcoustID."
+            "With your own AcoustID application key, Tonearm can look up recordings by their fingerprint "
+            "(tonearm analyze --acoustid). Without a key it never contacts AcoustID."
         )
         about.setWordWrap(True)
         self.acoustid_key = QLineEdit()
@@ -323,7 +325,7 @@ class SettingsScreen(QWidget):
         try:
             path = save_api_key(self.acoustid_key.text())
         except (ConfigError, OSError) as error:
-            self.acoustid_result.setStyleSheet(f"color: {ERROR_COLOR};")
+            self.acoustid_result.setStyleSheet(outcome_style(self, False))
             self.acoustid_result.setText(str(error))
             return
         self.acoustid_result.setStyleSheet("")

@@ -68,7 +68,8 @@ def test_empty_state_then_add_folder_scans_it(
     assert state.jobs.wait_idle(60000)
     assert screen.scan_button.text() == "Scan" and changed
     text = screen.scan_summary.text()
-    assert "Scanned 4 files: 3 added, 1 unreadable." in text and "Show problems" in text
+    assert text.startswith("Scanned 4 files: 3 added, 1 unreadable — ") and "Show problems" in text
+    assert not screen.message.isVisible()  # "Scanning it now" is gone once the summary is there
     with qtbot.waitSignal(screen.wants_screen) as wanted:
         screen.scan_summary.linkActivated.emit("problems")
     assert wanted.args == ["problems"]
