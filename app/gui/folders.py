@@ -443,6 +443,10 @@ class FoldersScreen(QWidget):
             label.setVisible(outcome is not None)
         self.scan_button.setToolTip("Read new and changed files in every folder; Stop keeps what was read")
         self.analyze_button.setToolTip("Analyze the files not analyzed yet; Stop keeps what was analyzed")
+        if self.jobs.running(SCAN_KIND) and not self.jobs.running(ANALYZE_KIND):
+            # Analysis takes the pending files when it starts: run it once the scan has found them all.
+            self.analyze_button.setEnabled(False)
+            self.analyze_button.setToolTip("Analyze when the scan ends: it is still finding files")
         self._show_selection()
 
 

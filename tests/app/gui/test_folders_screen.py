@@ -115,6 +115,7 @@ def test_stop_halfway_shows_what_was_done(
     qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
     job = screen.jobs.running("scan")
     assert job is not None and screen.scan_button.text() == "Stop"
+    assert not screen.analyze_button.isEnabled()  # analysis waits for the scan to find every file
     qtbot.waitUntil(lambda: job.last is not None and job.last.stage == "read", timeout=60000)
     qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
     assert screen.scan_button.text() == "Stopping…" and not screen.scan_button.isEnabled()
@@ -126,6 +127,7 @@ def test_stop_halfway_shows_what_was_done(
     stopped_at = int(text.removeprefix("Stopped after ").split(" of ")[0].replace(",", ""))
     assert 0 < stopped_at < 3000
     assert screen.scan_button.text() == "Scan" and screen.scan_button.isEnabled()
+    assert screen.analyze_button.isEnabled()
 
 
 def test_remove_asks_first_and_keeps_the_folder_on_no(

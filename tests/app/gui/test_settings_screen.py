@@ -3,7 +3,8 @@ save the AcoustID key where the core reads it, and switch light/dark live."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QFileDialog, QRadioButton
 from pytestqt.qtbot import QtBot
+from sqlalchemy.engine import make_url
 
 from analyzer.acoustid.service import config_path, load_acoustid_config
 from app.gui.appearance import APPEARANCE_KEY
@@ -18,7 +20,9 @@ from app.gui.settings import SettingsScreen
 from app.gui.state import DATABASE_URL_KEY, AppState
 from models.bootstrap import init_database
 from models.engine import Database, open_database
+from models.progress import CancelToken, Progress
 from models.schemas import SchemaConfig
+from tests.conftest import make_mariadb_database
 
 
 @pytest.fixture
@@ -160,3 +164,50 @@ def test_appearance_applies_live_and_is_saved(qtbot: QtBot, state: AppState) -> 
         assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() == light
     finally:
         screen.set_scheme("system")
+
+
+@pytest.mark.mariadb
+def test_a_mariadb_server(qtbot: QtBot, state: AppState, mariadb_server_url: str) -> None:
+    url, schemas = make_mariadb_database(mariadb_server_url, split=True)
+    screen = open_settings(qtbot, state)
+    choose(qtbot, screen.mariadb_choice)
+    qtbot.keyClicks(screen.server_url, url)
+    qtbot.keyClicks(screen.medialibrary_schema, schemas.medialibrary or "")
+    qtbot.keyClicks(screen.listens_schema, schemas.listens or "")
+    assert press_test_connection(qtbot, screen).startswith("OK: MariaDB ")
+    assert screen.database_result.text().endswith(
+        "no Tonearm library yet (its tables are created when you use it)."
+    )
+
+    screen.server_url.setText(
+        make_url(url).set(database="no_such_database").render_as_string(hide_password=False)
+    )
+    assert press_test_connection(qtbot, screen) == "database error: Unknown database 'no_such_database'"
+
+    plain, _ = make_mariadb_database(mariadb_server_url, split=False)
+    screen.server_url.setText(plain)
+    screen.medialibrary_schema.clear()
+    screen.listens_schema.clear()
+    with qtbot.waitSignal(state.database_changed):
+        qtbot.mouseClick(screen.use_button, Qt.MouseButton.LeftButton)
+    assert state.db.dialect in ("mariadb", "mysql") and state.settings.value(DATABASE_URL_KEY) == plain
+    assert press_test_connection(qtbot, screen).endswith("a Tonearm library.")  # it was initialized
+
+
+def test_no_switch_while_a_job_writes(
+    qtbot: QtBot, state: AppState, sqlite_db: Database, tmp_path: Path
+) -> None:
+    def until_stopped(token: CancelToken) -> Generator[Progress, None, None]:
+        while not token.cancelled:
+            time.sleep(0.01)
+            yield Progress("wait", 0)
+
+    job = state.jobs.start("Scan", until_stopped, kind="scan")
+    screen = open_settings(qtbot, state)
+    screen.sqlite_path.setText(str(tmp_path / "other.db"))
+    with qtbot.assertNotEmitted(state.database_changed):
+        qtbot.mouseClick(screen.use_button, Qt.MouseButton.LeftButton)
+    assert screen.database_result.text() == "stop the running jobs before switching the database."
+    assert state.db is sqlite_db
+    job.cancel()
+    assert state.jobs.wait_idle(10000)
