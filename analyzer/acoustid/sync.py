@@ -29,11 +29,14 @@ SUBMIT_BATCH = 50
 
 @dataclass
 class AcoustIdSummary:
+    """What a sync did; ``cancelled``: it stopped early, every link and submission counted is stored."""
+
     looked_up: int = 0
     linked: int = 0
     submitted: int = 0
     already_submitted: int = 0
     errors: list[str] = field(default_factory=list)
+    cancelled: bool = False
 
 
 def fingerprint_sha1(fingerprint: str) -> str:
@@ -51,13 +54,16 @@ def sync_acoustid(
     """Look up (and with ``submit``, submit) the fingerprints of ``media_file_ids``; yields Progress.
 
     Service errors are collected per file in the summary (the generator's return value), never raised.
+    A cancel stops before the next request and returns the summary with ``cancelled=True``.
     """
     token = cancel or CancelToken()
     summary = AcoustIdSummary()
     with db.session() as session:
         rows = _fingerprints(session, media_file_ids)
     for done, (media_id, track_id, chromaprint, duration) in enumerate(rows, 1):
-        token.raise_if_cancelled()
+        if token.cancelled:
+            summary.cancelled = True
+            return summary
         try:
             matches = service.lookup(chromaprint, duration)
         except AcoustIdError as exc:
@@ -70,7 +76,7 @@ def sync_acoustid(
                 summary.linked += _link(session, track_id, best.acoustid)
         yield Progress("acoustid", done, len(rows), "looking up AcoustID", _counts(summary))
     if submit:
-        yield from _submit_new(db, service, rows, summary)
+        yield from _submit_new(db, service, rows, summary, token)
     return summary
 
 
@@ -115,6 +121,7 @@ def _submit_new(
     service: AcoustIdService,
     rows: list[tuple[int, int | None, str, float]],
     summary: AcoustIdSummary,
+    token: CancelToken,
 ) -> Iterator[Progress]:
     with db.session() as session:
         sent = set(session.execute(select(AcoustidSubmission.fingerprint_sha1)).scalars())
@@ -129,6 +136,9 @@ def _submit_new(
             sent.add(digest)  # the same audio in two files is one submission
             todo.append((media_id, digest, Submission(chromaprint, duration, mbid)))
     for start in range(0, len(todo), SUBMIT_BATCH):
+        if token.cancelled:
+            summary.cancelled = True
+            return
         batch = todo[start : start + SUBMIT_BATCH]
         try:
             ids = service.submit([s for _, _, s in batch])

@@ -40,7 +40,10 @@ class FileProblem:
 
 @dataclass
 class AnalysisSummary:
-    """What a run did; ``problems`` lists failed files and partial results (a stage that failed)."""
+    """What a run did; ``problems`` lists failed files and partial results (a stage that failed).
+
+    ``cancelled``: the run stopped early; every file counted is committed, the rest stay pending.
+    """
 
     pending: int = 0
     analyzed: int = 0
@@ -51,6 +54,7 @@ class AnalysisSummary:
     analyzed_ids: list[int] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
     error_kinds: Counter[str] = field(default_factory=Counter)
+    cancelled: bool = False
 
     def counts(self) -> dict[str, int]:
         return {
@@ -75,7 +79,9 @@ def analyze_library(
 ) -> Generator[Progress, None, AnalysisSummary]:
     """Analyse every pending file; yields Progress (stages analyze, index); returns the summary.
 
-    Raises :class:`models.progress.Cancelled` after committing the files already analysed.
+    When ``cancel`` fires the run commits the files already analysed, drops the analyses in flight and
+    returns the summary with ``cancelled=True``; the similarity index still takes in what was committed,
+    so it never lags behind the stored features.
     """
     token = cancel or CancelToken()
     summary = AnalysisSummary()
@@ -101,8 +107,8 @@ def analyze_library(
             if len(results) >= batch:
                 flush()
             if token.cancelled:
-                flush()
-                token.raise_if_cancelled()
+                summary.cancelled = True
+                break
             yield Progress("analyze", done, len(jobs), "analysing audio", summary.counts())
         flush()
     finally:

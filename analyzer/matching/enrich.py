@@ -37,6 +37,7 @@ from analyzer.matching.writes import LISTENED_EPOCH, EnrichedListen, shared_list
 from models.bulk_sql import RawSelect
 from models.engine import Database
 from models.enums import EnrichStatus
+from models.gc_policy import batch_paused, settle_batch
 from models.listens import Listen
 from models.progress import CancelToken, Progress
 from models.types import utcnow
@@ -52,7 +53,10 @@ _FIRST_BATCH = 5000
 
 @dataclass
 class EnrichSummary:
-    """What a run did. ``fuzzy`` counts listens that needed the fuzzy stage (distinct descriptions)."""
+    """What a run did. ``fuzzy`` counts listens that needed the fuzzy stage (distinct descriptions).
+
+    ``cancelled``: the run stopped early; every listen counted is committed, the rest stay as they were.
+    """
 
     selected: int = 0
     matched: int = 0
@@ -61,6 +65,7 @@ class EnrichSummary:
     duplicates: int = 0
     fuzzy: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    cancelled: bool = False
 
     def counts(self) -> dict[str, int]:
         return {
@@ -114,7 +119,8 @@ def enrich_listens(
     """Match listens to tracks; yields Progress per batch and returns the :class:`EnrichSummary`.
 
     The catalog index is built once at the start; each batch commits on its own, so a cancelled run
-    keeps what it wrote and the next run continues with the listens still pending. Batches of 20,000:
+    (``cancel``: checked before each batch) returns with ``cancelled=True``, keeps what it wrote, and the
+    next run continues with the listens still pending. Batches of 20,000:
     every batch dirties most pages of the listens indexes keyed by track (random links), so each commit
     writes them out again; against 5,000 a run commits a quarter as often (200,000 listens, SQLite:
     commits 0.55 -> 0.3 CPU-s, the whole run ~0.5-1 CPU-s less). ``worker``: match in a
@@ -122,7 +128,7 @@ def enrich_listens(
     """
     summary = EnrichSummary()
     yield Progress("index", 0, None, "reading the library")
-    with db.session() as session, _collector_paused():
+    with db.session() as session, batch_paused():
         index = CatalogIndex.load(session)
         fingerprint = library_fingerprint(session)
         ids = listens_to_enrich(session, retry=retry, user_id=user_id)
@@ -138,31 +144,33 @@ def enrich_listens(
         worker = len(batches) > 1 and worker_is_safe()
     # The index (about a million objects, none in a reference cycle) lives for the whole run: left to the
     # cyclic collector, every full collection re-scans it (measured: 3.5 of ~15 CPU-s on 200,000 listens).
-    # Frozen, the forked worker's collections also leave its pages shared with this process.
-    gc.freeze()
-    try:
-        with _matching_service(Matcher(index, settings, memo_limit=0), worker) as matcher:
-            done = 0
-            for enriched, result in _pipeline(db, matcher, index, batches, check_tracks, shared, cancel):
-                statuses = Counter(item.outcome.status for item in enriched)
-                for item in enriched if result.duplicates else ():
-                    if item.listen_id in result.duplicates:  # left unlinked: counted as ambiguous
-                        statuses[item.outcome.status] -= 1
-                        statuses[EnrichStatus.AMBIGUOUS.value] += 1
-                for status, count in statuses.items():
-                    setattr(summary, status, getattr(summary, status) + count)
-                for reason, count in Counter(item.outcome.reason for item in enriched).items():
-                    summary.reasons[reason] = summary.reasons.get(reason, 0) + count
-                summary.duplicates += len(result.duplicates)
-                summary.fuzzy = matcher.fuzzy_count
-                done += len(enriched)
-                # This batch's survivors (the memo) too, so collections scan one batch only; its young
-                # garbage cycles (sessions) are collected first rather than frozen with it.
-                gc.collect(1)
-                gc.freeze()
-                yield Progress("match", done, len(ids), counts=summary.counts())
-    finally:
-        gc.unfreeze()
+    # Frozen, the forked worker's collections also leave its pages shared with this process. Only where
+    # the entry point allows it (models.gc_policy: the CLI does, the GUI does not); the forked worker
+    # freezes its own copy in any case.
+    settle_batch(collect_young=False)
+    with _matching_service(Matcher(index, settings, memo_limit=0), worker) as matcher:
+        done = written = 0
+        for enriched, result in _pipeline(db, matcher, index, batches, check_tracks, shared, cancel):
+            written += 1
+            statuses = Counter(item.outcome.status for item in enriched)
+            for item in enriched if result.duplicates else ():
+                if item.listen_id in result.duplicates:  # left unlinked: counted as ambiguous
+                    statuses[item.outcome.status] -= 1
+                    statuses[EnrichStatus.AMBIGUOUS.value] += 1
+            for status, count in statuses.items():
+                setattr(summary, status, getattr(summary, status) + count)
+            for reason, count in Counter(item.outcome.reason for item in enriched).items():
+                summary.reasons[reason] = summary.reasons.get(reason, 0) + count
+            summary.duplicates += len(result.duplicates)
+            summary.fuzzy = matcher.fuzzy_count
+            done += len(enriched)
+            # This batch's survivors (the memo) too, so collections scan one batch only; its young
+            # garbage cycles (sessions) are collected first rather than frozen with it.
+            settle_batch()
+            yield Progress("match", done, len(ids), counts=summary.counts())
+    if written < len(batches):  # _pipeline stops early only when cancelled
+        summary.cancelled = True
+        return summary  # not every miss was re-tried against this catalog: the fingerprint stays
     if user_id is None:  # only a run over every user has re-tried every miss against this catalog
         with db.session() as session:
             _store_fingerprint(session, fingerprint)
@@ -195,8 +203,8 @@ def _pipeline(
         ahead = read_batch(session, batches[0])
     matcher.submit(ahead)
     for number in range(len(batches)):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
+        if cancel is not None and cancel.cancelled:
+            return  # the batch read ahead was never written: its listens stay as they were
         current = ahead
         now = utcnow()
         try:
@@ -204,7 +212,7 @@ def _pipeline(
             # young, acyclic objects (tuples, rows) and each collection would scan them again; the caller
             # collects once per batch (enrich_listens). Not paused across the yield: the consumer's code
             # runs with the collector as it was.
-            with _collector_paused(), db.session() as session:
+            with batch_paused(), db.session() as session:
                 # Collected before the next submit: a worker is only sent work while it waits for some.
                 matcher.collect(current)
                 if number + 1 < len(batches):
@@ -216,7 +224,7 @@ def _pipeline(
                 )
         except IntegrityError:
             # A listen arrived meanwhile at an already shared second: redo the batch checking every link.
-            with _collector_paused(), db.session() as session:
+            with batch_paused(), db.session() as session:
                 enriched = _enriched(session, current, now)
                 result = write_batch(session, index, enriched, check_tracks=check_tracks)
         yield enriched, result
@@ -359,6 +367,9 @@ def _serve(matcher: Matcher, pipe: Pipe, parent_end: Pipe) -> None:
     """The worker's loop: query lists in, plain decision tuples out, until the parent closes its end."""
     parent_end.close()  # the fork copied it: closed here, the parent's close reaches this process as EOF
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then closes the pipe
+    # This process only matches: its collections need not re-scan the index it inherited (nor touch, and
+    # so copy, its pages). A child process is its own entry point (models.gc_policy).
+    gc.freeze()
     match = matcher.match
     try:
         while True:
@@ -392,18 +403,6 @@ def _matching_service(matcher: Matcher, worker: bool) -> Iterator[_MatchingServi
         yield service
     finally:
         service.close()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the catalog index is built (it allocates only acyclic data)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def status_counts(session: Session) -> dict[str, int]:

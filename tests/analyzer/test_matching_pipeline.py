@@ -18,7 +18,7 @@ from bench.matching_data import generate, load_into
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.listens import Listen, ListenArtist, ListenGenre, ListenMatchCandidate
-from models.progress import Cancelled, CancelToken, run_to_end
+from models.progress import CancelToken, run_to_end
 from tests import matching_fixtures as fx
 
 pytestmark = pytest.mark.skipif(
@@ -137,9 +137,11 @@ def test_a_cancelled_run_stops_its_worker_and_the_next_run_finishes(sqlite_db: D
     assert len(multiprocessing.active_children()) == 1  # the worker, busy with the next batch
     token.cancel()
     started = time.monotonic()
-    with pytest.raises(Cancelled):
+    with pytest.raises(StopIteration) as stop:
         next(events)
     assert multiprocessing.active_children() == [] and time.monotonic() - started < 5
+    summary = stop.value.value
+    assert summary.cancelled and summary.counts() == progress.counts
     rest = run(sqlite_db, worker=True)
     # The rest, and the first batch's misses: a cancelled run never recorded the library it matched against.
     assert progress.counts is not None

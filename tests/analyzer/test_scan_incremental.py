@@ -17,7 +17,7 @@ from models.engine import Database
 from models.enums import ScanStatus
 from models.listens import Listen, ListenRaw
 from models.media import AudioFeatures, MediaFile
-from models.progress import Cancelled, CancelToken
+from models.progress import CancelToken
 from models.tracks import Track
 from models.users import User
 from tests.scan_audio import make_templates, place, tag
@@ -131,12 +131,17 @@ def test_cancel_token_stops_after_a_committed_batch(
     album(root, templates, count=8)
     token = CancelToken()
     events = scan_folders(sqlite_db, [root], cancel=token, batch_files=3, workers=1)
-    with pytest.raises(Cancelled):
-        for event in events:
-            if event.stage == "read" and event.done >= 3:
-                token.cancel()
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as stop:
+            summary = stop.value
+            break
+        if event.stage == "read" and event.done >= 3:
+            token.cancel()
     written = counts(sqlite_db)[1]
     assert 0 < written < 8
+    assert summary.cancelled and summary.added == written and summary.missing == 0
     resumed = run_scan(sqlite_db, [root])
     assert (resumed.unchanged, resumed.added) == (written, 8 - written)
     assert counts(sqlite_db)[:2] == (8, 8)
