@@ -163,13 +163,11 @@ class LibraryTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(self._specs):
-            self._sort = None
-            order_rows = self._default_order()
-        else:
-            self._sort = (column, order)
-            order_rows = self._sorted_order()
-        self._relayout(order_rows, self._current_mask())
+        self._sort = (column, order) if 0 <= column < len(self._specs) else None
+        if self._table is not None:  # before the first load, only remember it
+            self._relayout(
+                self._sorted_order() if self._sort else self._default_order(), self._current_mask()
+            )
 
     # -- filtering and reloading ---------------------------------------------------------------------------
 

@@ -1,0 +1,172 @@
+"""The Library screen's logic: loading the library in the background, the search query, the browse picks,
+and reading a track's detail. The screen holds the widgets; this holds no widget and no SQL.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from app.gui.library.browse import BrowseFilter, BrowseListModel, browse_entries
+from app.gui.library.model import LibraryTableModel, RowFilter
+from app.gui.library.table import LibraryTable, prepare_table
+from app.gui.state import AppState
+
+if TYPE_CHECKING:
+    from analyzer.catalog.search import TrackQuery
+
+    from analyzer.catalog.detail import TrackDetail
+    from app.gui.jobs import Job
+    from models.engine import Database
+
+
+def load_table(db: Database) -> LibraryTable:
+    """Every track as columns, prepared for sorting: what the loading worker runs (its own session)."""
+    from analyzer.catalog.library import load_library
+
+    with db.session() as session:
+        columns = load_library(session)
+    return prepare_table(columns)
+
+
+class QueryFilter:
+    """A parsed search query as a row filter of the table."""
+
+    def __init__(self, query: TrackQuery) -> None:
+        self.query = query
+
+    def mask(self, table: LibraryTable) -> np.ndarray:
+        return np.asarray(self.query.mask(table.columns), dtype=bool)
+
+
+class LibraryController(QObject):
+    loaded = Signal()  # a (re)load landed in the model
+    load_failed = Signal(str)  # why the library could not be read
+
+    def __init__(self, state: AppState, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.model = LibraryTableModel(self)
+        self.artists = BrowseListModel("artist", self)
+        self.albums = BrowseListModel("album", self)
+        self.query_text = ""
+        self.artist: str | None = None
+        self.album: str | None = None
+        self._query: QueryFilter | None = None
+        self._loading: Job | None = None
+        self._reload_pending = False
+        self.loads = 0  # finished loads, for tests and the empty state ("not loaded yet" is not "empty")
+        state.library_changed.connect(self.reload)
+        state.database_changed.connect(self.reload)
+
+    # -- loading -------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the library again in the background; the view keeps its sort, filter and selection. Calls
+        while a load runs are folded into one more load after it (a scan signals every batch)."""
+        if self._loading is not None:
+            self._reload_pending = True
+            return
+        db = self.state.db
+        self._loading = self.state.jobs.call("Loading library", lambda: load_table(db))
+        self._loading.finished.connect(self._on_loaded)
+        self._loading.failed.connect(self._on_failed)
+
+    @property
+    def loading(self) -> bool:
+        return self._loading is not None
+
+    def _on_loaded(self, table: LibraryTable) -> None:
+        self._loading = None
+        self.model.set_columns(table)
+        self.loads += 1
+        self._refresh_browse()
+        self._apply_filters()
+        self.loaded.emit()
+        self._next_load()
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._loading = None
+        self.load_failed.emit(f"Could not read the library: {error}")
+        self._next_load()
+
+    def _next_load(self) -> None:
+        if self._reload_pending:
+            self._reload_pending = False
+            self.reload()
+
+    # -- filters -------------------------------------------------------------------------------------------
+
+    def set_query(self, text: str) -> str | None:
+        """Filter by a search query (see analyzer.catalog.search). Returns the syntax error's message and
+        leaves the rows as they were when ``text`` is not a valid query; None when it applied."""
+        from analyzer.catalog.search import QuerySyntaxError, parse_query
+
+        text = text.strip()
+        if text == self.query_text and (self._query is not None or not text):
+            return None
+        if not text:
+            self._query = None
+        else:
+            try:
+                self._query = QueryFilter(parse_query(text))
+            except QuerySyntaxError as error:
+                return str(error)
+        self.query_text = text
+        self._apply_filters()
+        return None
+
+    def set_artist(self, artist: str | None) -> None:
+        """Show one artist's tracks (None: all); the album list then lists that artist's albums."""
+        self.artist = artist
+        self.album = None
+        self._refresh_albums()
+        self._apply_filters()
+
+    def set_album(self, album: str | None) -> None:
+        self.album = album
+        self._apply_filters()
+
+    def _filters(self) -> list[RowFilter]:
+        filters: list[RowFilter] = []
+        if self.artist is not None:
+            filters.append(BrowseFilter("artist", self.artist))
+        if self.album is not None:
+            filters.append(BrowseFilter("album", self.album))
+        if self._query is not None:
+            filters.append(self._query)
+        return filters
+
+    def _apply_filters(self) -> None:
+        self.model.set_filters(self._filters())
+
+    def _refresh_browse(self) -> None:
+        table = self.model.table
+        if table is None:
+            return
+        entries = browse_entries(table, "artist")
+        if self.artist is not None and self.artist not in {name for name, _ in entries}:
+            self.artist = None  # the artist left the library: show everything rather than nothing
+        self.artists.set_entries(entries)
+        self._refresh_albums()
+
+    def _refresh_albums(self) -> None:
+        table = self.model.table
+        if table is None:
+            return
+        within = BrowseFilter("artist", self.artist).mask(table) if self.artist is not None else None
+        entries = browse_entries(table, "album", within)
+        if self.album is not None and self.album not in {name for name, _ in entries}:
+            self.album = None
+        self.albums.set_entries(entries)
+
+    # -- detail --------------------------------------------------------------------------------------------
+
+    def detail(self, track_id: int) -> TrackDetail | None:
+        """Everything about one track (a few ms: read on the main thread); None when it is gone."""
+        from analyzer.catalog.detail import track_detail
+
+        with self.state.db.session() as session:
+            return track_detail(session, track_id)

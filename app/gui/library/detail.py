@@ -1,0 +1,284 @@
+"""The detail pane: everything the catalog knows about the selected track, and what a person does with
+its file (play it, open its folder, copy its path).
+
+It shows an :class:`analyzer.catalog.detail.TrackDetail`; reading one is the controller's job.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDateTime, QLocale, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.library.model import format_length
+from models.enums import ScanStatus
+
+if TYPE_CHECKING:
+    from analyzer.catalog.detail import TrackDetail
+
+NO_SELECTION = "Select a track to see its features, files, external ids and tags."
+
+
+def _number(value: Any, digits: int = 0, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    text = f"{float(value):.{digits}f}" if digits else f"{round(float(value)):d}"
+    return f"{text} {unit}".rstrip()
+
+
+def _file_summary(file: Any) -> str:
+    """'FLAC · 1,411 kbps · 44.1 kHz · stereo' from what is known."""
+    parts = [str(file.format or file.codec or "?").replace("_", " ").upper()]
+    if file.bitrate:
+        parts.append(f"{round(file.bitrate / 1000):,} kbps")
+    if file.sample_rate:
+        parts.append(f"{file.sample_rate / 1000:g} kHz")
+    if file.channels:
+        parts.append({1: "mono", 2: "stereo"}.get(file.channels, f"{file.channels} channels"))
+    return " · ".join(parts)
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setWordWrap(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _item(text: str, tooltip: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setToolTip(tooltip or text)
+    return item
+
+
+class DetailPane(QWidget):
+    """Header, actions, files, features, external ids and every tag of one track."""
+
+    copied = Signal(str)  # a path was put on the clipboard
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("libraryDetail")
+        self.detail: TrackDetail | None = None
+
+        self.placeholder = QLabel(NO_SELECTION)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setEnabled(False)
+
+        self.heading = QLabel()
+        font = QFont(self.heading.font())
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subheading = QLabel()
+        self.subheading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.play_button = QPushButton("Play")
+        self.play_button.setToolTip("Play the selected file with the system's music player (Enter)")
+        self.folder_button = QPushButton("Open containing folder")
+        self.copy_button = QPushButton("Copy path")
+        self.play_button.clicked.connect(self.play)
+        self.folder_button.clicked.connect(self.open_folder)
+        self.copy_button.clicked.connect(self.copy_path)
+
+        self.files = _table(["Path", "Format"])
+        self.files.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the file name and the root visible
+        self.files.horizontalHeader().setStretchLastSection(False)
+        self.files.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.files.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.audio_hash = QLabel()
+        self.audio_hash.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.files.itemSelectionChanged.connect(self._update_actions)
+        self.files.itemDoubleClicked.connect(lambda _item: self.play())
+
+        self.features = QFormLayout()
+        self.features.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.feature_labels: dict[str, QLabel] = {}
+        for name in (
+            "BPM",
+            "Key",
+            "Loudness",
+            "Energy",
+            "Danceability",
+            "Genres",
+            "Plays",
+            "Last played",
+            "External ids",
+        ):
+            label = QLabel("—")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            self.feature_labels[name] = label
+            self.features.addRow(f"{name}:", label)
+
+        self.tags = _table(["Tag", "Value"])
+        self.tags.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+
+        buttons = QHBoxLayout()
+        for button in (self.play_button, self.folder_button, self.copy_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(self.heading)
+        left.addWidget(self.subheading)
+        left.addLayout(buttons)
+        left.addWidget(self.files, 1)
+        left.addWidget(self.audio_hash)
+        middle = QWidget()
+        middle.setLayout(self.features)
+        middle.setMinimumWidth(180)
+        body = QWidget()
+        columns = QHBoxLayout(body)
+        columns.setContentsMargins(8, 6, 8, 6)
+        columns.addLayout(left, 5)
+        columns.addWidget(middle, 2)
+        columns.addWidget(self.tags, 3)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.placeholder)
+        self.pages.addWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
+        self.show_detail(None)
+
+    # -- showing -------------------------------------------------------------------------------------------
+
+    def show_detail(self, detail: TrackDetail | None) -> None:
+        """Show one track (None: the hint to select one)."""
+        self.detail = detail
+        if detail is None:
+            self.pages.setCurrentIndex(0)
+            self._update_actions()
+            return
+        self.pages.setCurrentIndex(1)
+        self.heading.setText(detail.title or "Untitled")
+        album = detail.album or "no album"
+        extras = [str(detail.year)] if detail.year else []
+        if detail.duration_secs:
+            extras.append(format_length(float(detail.duration_secs)))
+        self.subheading.setText(" · ".join([f"{detail.artist or 'Unknown artist'} — {album}", *extras]))
+
+        self.files.setRowCount(len(detail.files))
+        for row, file in enumerate(detail.files):
+            problem = file.error or (
+                None if file.scan_status == ScanStatus.OK else f"file {file.scan_status}"
+            )
+            self.files.setItem(row, 0, _item(str(file.path), f"{file.path}\n{problem}" if problem else None))
+            self.files.setItem(row, 1, _item(_file_summary(file)))
+        if detail.files:
+            self.files.selectRow(0)
+
+        features = detail.features
+        values = {
+            "BPM": _number(getattr(features, "bpm", None)),
+            "Key": self._key_text(features),
+            "Loudness": _number(getattr(features, "loudness_lufs", None), 1, "LUFS"),
+            "Energy": _number(getattr(features, "energy", None), 2),
+            "Danceability": _number(getattr(features, "danceability", None), 2),
+            "Genres": ", ".join(detail.genres) or "—",
+            "Plays": f"{detail.plays:,}",
+            "Last played": self._when(detail.last_played),
+            "External ids": "\n".join(f"{scheme}: {value}" for scheme, value in detail.external_ids) or "—",
+        }
+        for name, text in values.items():
+            self.feature_labels[name].setText(text)
+        if features is None:
+            self.feature_labels["BPM"].setToolTip(
+                "Not analyzed yet: run Analyze to measure BPM, key and loudness."
+            )
+
+        self.tags.setRowCount(len(detail.tags))
+        for row, tag in enumerate(detail.tags):
+            self.tags.setItem(
+                row, 0, _item(tag.key, f"{tag.key} (from {tag.source})" if tag.source else None)
+            )
+            self.tags.setItem(row, 1, _item(str(tag.value)))
+        self._update_actions()
+
+    @staticmethod
+    def _key_text(features: Any) -> str:
+        if features is None or not getattr(features, "key", None):
+            return "—"
+        text = f"{features.key} {features.scale or ''}".strip()
+        return f"{text} ({features.camelot})" if getattr(features, "camelot", None) else text
+
+    @staticmethod
+    def _when(moment: Any) -> str:
+        if moment is None:
+            return "never"
+        aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # the catalog keeps UTC
+        stamp = QDateTime.fromSecsSinceEpoch(int(aware.timestamp()))
+        return QLocale().toString(stamp, QLocale.FormatType.ShortFormat)
+
+    # -- actions -------------------------------------------------------------------------------------------
+
+    def _selected_file(self) -> Any:
+        if self.detail is None or not self.detail.files:
+            return None
+        row = self.files.currentRow()
+        return self.detail.files[row if 0 <= row < len(self.detail.files) else 0]
+
+    def selected_path(self) -> str | None:
+        """Path of the file picked in the files list (the first file when none is picked)."""
+        file = self._selected_file()
+        return None if file is None else str(file.path)
+
+    def _update_actions(self) -> None:
+        file = self._selected_file()
+        self.audio_hash.setText(
+            "" if file is None else f"Audio hash: {file.audio_hash or 'not analyzed yet'}"
+        )
+        path = self.selected_path()
+        on_disk = path is not None and os.path.exists(path)
+        for button in (self.play_button, self.folder_button):
+            button.setEnabled(on_disk)
+        self.copy_button.setEnabled(path is not None)
+        if path is not None and not on_disk:
+            self.play_button.setToolTip("The file is not on disk any more: rescan its folder.")
+        else:
+            self.play_button.setToolTip("Play the selected file with the system's music player (Enter)")
+
+    def play(self) -> bool:
+        """Open the file with the system's player; False when there is no file on disk."""
+        path = self.selected_path()
+        if path is None or not os.path.exists(path):
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def open_folder(self) -> bool:
+        path = self.selected_path()
+        if path is None or not os.path.exists(path):
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(path)))
+
+    def copy_path(self) -> None:
+        path = self.selected_path()
+        if path is not None:
+            QGuiApplication.clipboard().setText(path)
+            self.copied.emit(path)

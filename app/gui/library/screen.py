@@ -1,0 +1,351 @@
+"""The Library screen: a search box, artist and album panes, every track in one sortable table, and the
+selected track's detail. Layout and wiring only; the logic is in :class:`LibraryController`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.library.browse import VALUE_ROLE
+from app.gui.library.controller import LibraryController
+from app.gui.library.detail import DetailPane
+from app.gui.library.model import TRACK_ID_ROLE
+from app.gui.state import AppState
+
+SEARCH_DEBOUNCE_MS = 200
+SEARCH_PLACEHOLDER = "Search — try  artist:bjork  year:>2000  bpm:120..130  key:8A  format:flac  missing:yes"
+EMPTY_MESSAGE = (
+    "Your library is empty.\n\nAdd a music folder and scan it: every track found shows up here, "
+    "and you can sort, search and browse them."
+)
+_HEADER_KEY = "library/header"
+_SPLITTER_KEYS = ("library/split-browse", "library/split-detail")
+_DEFAULT_HIDDEN = frozenset({"album_artist", "missing"})
+_DEFAULT_WIDTHS = {"title": 190, "artist": 130, "album": 150, "year": 44, "length": 52, "formats": 64, "bpm": 40,
+                   "key": 36, "plays": 42, "last_played": 76, "added": 76}  # fmt: skip
+_ERROR_STYLE = "QLineEdit#librarySearch { border: 1px solid #d9534f; border-radius: 3px; padding: 2px; }"
+
+
+class LibraryScreen(QWidget):
+    title = "Library"
+    object_name = "library"
+    wants_screen = Signal(str)  # the object_name of another screen to show ("folders" from the empty state)
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(self.object_name)
+        self.state = state
+        self.controller = LibraryController(state, self)
+        self.model = self.controller.model
+
+        self.search = QLineEdit()
+        self.search.setObjectName("librarySearch")
+        self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
+        self.search.setClearButtonEnabled(True)
+        self.search_error = QLabel()
+        self.search_error.setObjectName("librarySearchError")
+        self.search_error.setStyleSheet("color: #d9534f;")
+        self.search_error.setWordWrap(True)
+        self.search_error.hide()
+        self.count_label = QLabel()
+        self.count_label.setObjectName("libraryCount")
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+
+        self.artists = self._browse_list(self.controller.artists, "Artists")
+        self.albums = self._browse_list(self.controller.albums, "Albums")
+        self.artists.selectionModel().currentChanged.connect(self._on_artist)
+        self.albums.selectionModel().currentChanged.connect(self._on_album)
+
+        self.table = self._make_table()
+        self.detail = DetailPane()
+
+        self.message = QLabel("Loading the library…")
+        self.message.setObjectName("libraryMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message_button = QPushButton("Add a music folder…")
+        self.message_button.setObjectName("libraryMessageButton")
+        self.message_button.clicked.connect(self._on_message_button)
+        self.message_button.hide()
+        message_page = QWidget()
+        message_layout = QVBoxLayout(message_page)
+        message_layout.addStretch(1)
+        message_layout.addWidget(self.message)
+        message_layout.addWidget(self.message_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        message_layout.addStretch(2)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(message_page)
+        self.pages.addWidget(self.table)
+
+        self.browse_split = QSplitter(Qt.Orientation.Vertical)
+        self.browse_split.addWidget(self.artists)
+        self.browse_split.addWidget(self.albums)
+        self.detail_split = QSplitter(Qt.Orientation.Vertical)
+        self.detail_split.addWidget(self.pages)
+        self.detail_split.addWidget(self.detail)
+        self.detail_split.setStretchFactor(0, 3)
+        self.detail_split.setStretchFactor(1, 1)
+        self.detail_split.setSizes([480, 230])
+        main_split = QSplitter(Qt.Orientation.Horizontal)
+        main_split.addWidget(self.browse_split)
+        main_split.addWidget(self.detail_split)
+        main_split.setStretchFactor(1, 1)
+        main_split.setSizes([170, 830])
+        self.main_split = main_split
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.search_error)
+        layout.addWidget(main_split, 1)
+
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        find.activated.connect(self.focus_search)
+        clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search)
+        clear.setContext(Qt.ShortcutContext.WidgetShortcut)
+        clear.activated.connect(self.clear_search)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            play = QShortcut(QKeySequence(key), self.table)
+            play.setContext(Qt.ShortcutContext.WidgetShortcut)
+            play.activated.connect(self.detail.play)
+
+        self.controller.loaded.connect(self._on_loaded)
+        self.controller.load_failed.connect(self._on_load_failed)
+        self.model.layoutChanged.connect(self._update_count)
+        self.model.modelReset.connect(self._update_count)
+        self._restore_layout()
+        self._update_count()
+        self.controller.reload()
+
+    # -- what the window and tests use ---------------------------------------------------------------------
+
+    def visible_row_count(self) -> int:
+        return self.model.rowCount()
+
+    def activated(self) -> None:
+        self.table.setFocus()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def clear_search(self) -> None:
+        self.search.clear()
+        self.apply_search()
+
+    def apply_search(self) -> None:
+        """Filter by the search box now (the debounce timer calls this ~200 ms after the last keystroke)."""
+        self._debounce.stop()
+        error = self.controller.set_query(self.search.text())
+        if error is None:
+            self.search.setStyleSheet("")
+            self.search.setToolTip("")
+            self.search_error.hide()
+        else:
+            self.search.setStyleSheet(_ERROR_STYLE)
+            self.search.setToolTip(error)
+            self.search_error.setText(f"Not a valid search: {error}")
+            self.search_error.show()
+
+    def current_track_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return None if not index.isValid() else int(self.model.data(index, TRACK_ID_ROLE))
+
+    def select_track(self, track_id: int) -> bool:
+        """Make a track the current, selected row (False when it is not shown)."""
+        row = self.model.row_of_track(track_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    # -- building ------------------------------------------------------------------------------------------
+
+    def _browse_list(self, model: object, name: str) -> QListView:
+        view = QListView()
+        view.setObjectName(f"library{name}")
+        view.setModel(model)  # type: ignore[arg-type]
+        view.setUniformItemSizes(True)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setAccessibleName(name)
+        return view
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("libraryTable")
+        table.setModel(self.model)
+        table.setSortingEnabled(True)
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.setShowGrid(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        header = table.horizontalHeader()
+        header.setSectionsMovable(True)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._track_menu)
+        table.doubleClicked.connect(lambda _index: self.detail.play())
+        table.selectionModel().currentRowChanged.connect(self._on_current_row)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(500)
+        self._save_timer.timeout.connect(self._save_layout)
+        for signal in (header.sectionResized, header.sectionMoved, header.sortIndicatorChanged):
+            signal.connect(lambda *_args: self._save_timer.start())
+        return table
+
+    # -- layout memory and the column chooser --------------------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        header = self.table.horizontalHeader()
+        saved = self.state.settings.value(_HEADER_KEY)
+        restored = isinstance(saved, QByteArray | bytes) and header.restoreState(QByteArray(saved))
+        if not restored:
+            for column, name in enumerate(self.model.column_names()):
+                header.resizeSection(column, _DEFAULT_WIDTHS.get(name, 100))
+                header.setSectionHidden(column, name in _DEFAULT_HIDDEN)
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        for key, splitter in zip(_SPLITTER_KEYS, (self.main_split, self.detail_split), strict=True):
+            state = self.state.settings.value(key)
+            if isinstance(state, QByteArray | bytes):
+                splitter.restoreState(QByteArray(state))
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+
+    def _save_layout(self) -> None:
+        self.state.settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
+        for key, splitter in zip(_SPLITTER_KEYS, (self.main_split, self.detail_split), strict=True):
+            self.state.settings.setValue(key, splitter.saveState())
+
+    def hideEvent(self, event: object) -> None:
+        self._save_layout()
+        super().hideEvent(event)  # type: ignore[arg-type]
+
+    def column_menu(self) -> QMenu:
+        """The column chooser: one checkable entry per column (the last visible one cannot be hidden)."""
+        header = self.table.horizontalHeader()
+        menu = QMenu(self)
+        visible = [c for c in range(self.model.columnCount()) if not header.isSectionHidden(c)]
+        for column in range(self.model.columnCount()):
+            label = self.model.headerData(column, Qt.Orientation.Horizontal)
+            action = QAction(str(label), menu)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(column))
+            action.setEnabled(visible != [column])
+            action.toggled.connect(lambda shown, c=column: self.set_column_visible(c, shown))
+            menu.addAction(action)
+        return menu
+
+    def set_column_visible(self, column: int, shown: bool) -> None:
+        header = self.table.horizontalHeader()
+        header.setSectionHidden(column, not shown)
+        if shown and header.sectionSize(column) < 20:
+            header.resizeSection(column, _DEFAULT_WIDTHS.get(self.model.column_names()[column], 100))
+        self._save_layout()
+
+    def _column_menu(self, position: QPoint) -> None:
+        self.column_menu().popup(self.table.horizontalHeader().mapToGlobal(position))
+
+    def track_menu(self) -> QMenu:
+        menu = QMenu(self)
+        has_file = self.detail.selected_path() is not None
+        for text, slot, enabled in (
+            ("Play", self.detail.play, self.detail.play_button.isEnabled()),
+            ("Open containing folder", self.detail.open_folder, self.detail.folder_button.isEnabled()),
+            ("Copy path", self.detail.copy_path, has_file),
+        ):
+            action = menu.addAction(text)
+            action.setEnabled(enabled)
+            action.triggered.connect(lambda _checked=False, s=slot: s())
+        return menu
+
+    def _track_menu(self, position: QPoint) -> None:
+        if self.table.indexAt(position).isValid():
+            self.track_menu().popup(self.table.viewport().mapToGlobal(position))
+
+    # -- reacting ------------------------------------------------------------------------------------------
+
+    def _on_loaded(self) -> None:
+        if self.model.total == 0:
+            self.message.setText(EMPTY_MESSAGE)
+            self.message_button.setText("Add a music folder…")
+            self.message_button.show()
+            self.pages.setCurrentIndex(0)
+        else:
+            self.pages.setCurrentIndex(1)
+        self._reselect_browse()
+        self._on_current_row(self.table.currentIndex())  # the track may have changed (analysis, tags)
+        self._update_count()
+
+    def _on_load_failed(self, message: str) -> None:
+        if self.controller.loads == 0:
+            self.message.setText(message)
+            self.message_button.setText("Try again")
+            self.message_button.show()
+            self.pages.setCurrentIndex(0)
+        else:  # keep showing the rows we have; say why they may be stale
+            self.count_label.setText(message)
+
+    def _on_message_button(self) -> None:
+        if self.controller.loads == 0 and self.message_button.text() == "Try again":
+            self.message.setText("Loading the library…")
+            self.message_button.hide()
+            self.controller.reload()
+        else:
+            self.wants_screen.emit("folders")
+
+    def _reselect_browse(self) -> None:
+        for view, value in ((self.artists, self.controller.artist), (self.albums, self.controller.album)):
+            model = view.model()
+            row = model.row_of(value)  # type: ignore[attr-defined]
+            view.selectionModel().blockSignals(True)
+            view.setCurrentIndex(model.index(row, 0))
+            view.selectionModel().blockSignals(False)
+
+    def _on_artist(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.controller.set_artist(current.data(VALUE_ROLE) if current.isValid() else None)
+        self._reselect_browse()
+
+    def _on_album(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.controller.set_album(current.data(VALUE_ROLE) if current.isValid() else None)
+
+    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
+        track_id = None if not current.isValid() else current.data(TRACK_ID_ROLE)
+        self.detail.show_detail(None if track_id is None else self.controller.detail(int(track_id)))
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        noun = "track" if total == 1 else "tracks"
+        self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
