@@ -76,6 +76,11 @@ class ProblemTableModel(QAbstractTableModel):
     def total(self) -> int:
         return len(self._all)
 
+    @property
+    def problems(self) -> list[Any]:
+        """Every problem read, whatever the filter shows."""
+        return list(self._all)
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._shown)
 
@@ -264,20 +269,23 @@ class ProblemsScreen(QWidget):
         )
         self.rescan_job = job
         self.status.setText(f"Rescanning {len(paths):,} file{'s' if len(paths) != 1 else ''}…")
-        job.ended.connect(lambda: self._rescanned(job, len(paths)))
+        job.ended.connect(lambda: self._rescanned(job, paths))
         self._show_buttons()
 
-    def _rescanned(self, job: Job, count: int) -> None:
+    def _rescanned(self, job: Job, paths: list[str]) -> None:
+        self.state.library_changed.emit()  # other screens too; this one reloads below if it is hidden
+        if self._stale:
+            self.reload()
         if job.outcome == "failed":
             self.status.setText(f"Rescan failed: {error_text(job.result)}")
-        elif job.outcome == "cancelled":
-            self.status.setText("Rescan stopped.")
-        else:
-            summary = job.result
-            fixed = summary.added + summary.updated
-            still = summary.errors + summary.missing
-            self.status.setText(f"Rescanned {count:,}: {fixed:,} now readable, {still:,} still a problem.")
-        self.state.library_changed.emit()
+            return
+        # The list read after the scan is the truth: a file is fixed when it is no longer a problem.
+        listed = {problem.path for problem in self.model.problems}
+        still = sum(path in listed for path in paths)
+        stopped = "Rescan stopped: " if job.outcome == "cancelled" else ""
+        self.status.setText(
+            f"{stopped}Rescanned {len(paths):,}: {len(paths) - still:,} fixed, {still:,} still a problem."
+        )
 
     def open_folder(self) -> None:
         paths = self.selected_paths()

@@ -120,9 +120,18 @@ def test_rescan_a_fixed_file(qtbot: QtBot, state: AppState, music: Path, templat
     assert screen.status.text() == "Rescanning 1 file…" and not screen.rescan_button.isEnabled()
     assert [job.kind for job in state.jobs.running()] == ["scan"]
     assert state.jobs.wait_idle(60000)
-    assert screen.status.text() == "Rescanned 1: 1 now readable, 0 still a problem."
+    assert screen.status.text() == "Rescanned 1: 1 fixed, 0 still a problem."
     names = {Path(path).name for _, path, _ in rows(screen)}
     assert names == {"Gone.flac", "notes.ogg"}  # reloaded when the library changed
+
+    # A file still gone and one still not audio: both stay problems, and the screen says so.
+    model = screen.model
+    screen.view.selectAll()
+    assert model.rowCount() == 2
+    qtbot.mouseClick(screen.rescan_button, Qt.MouseButton.LeftButton)
+    assert state.jobs.wait_idle(60000)
+    assert screen.status.text() == "Rescanned 2: 0 fixed, 2 still a problem."
+    assert model.total == 2
 
 
 def test_copy_path_and_open_the_containing_folder(
