@@ -49,7 +49,11 @@ def _fill(db: Database) -> dict[str, int]:
         )
         # One More Time: its only file is gone; its features and length still describe it.
         lib.media_file(
-            "One More Time", "/m/omt.flac", fmt="flac", duration=320.0, features={"bpm": 122.9, "camelot": "9B"}
+            "One More Time",
+            "/m/omt.flac",
+            fmt="flac",
+            duration=320.0,
+            features={"bpm": 122.9, "camelot": "9B"},
         )
         lib.media_file("Digital Love", "/m/digital.mp3", fmt="mp3")
         lib.media_file(None, "/m/unknown.wav", fmt="wav")  # a file of no track is no row
@@ -58,12 +62,14 @@ def _fill(db: Database) -> dict[str, int]:
         for path, when in seen.items():
             session.execute(update(MediaFile).where(MediaFile.file_path == path).values(first_seen_at=when))
         session.execute(
-            update(MediaFile).where(MediaFile.file_path.in_(["/m/crazy.ogg", "/m/omt.flac"])).values(
-                scan_status=ScanStatus.MISSING
-            )
+            update(MediaFile)
+            .where(MediaFile.file_path.in_(["/m/crazy.ogg", "/m/omt.flac"]))
+            .values(scan_status=ScanStatus.MISSING)
         )
         session.execute(
-            update(MediaFile).where(MediaFile.file_path == "/m/digital.mp3").values(scan_status=ScanStatus.ERROR)
+            update(MediaFile)
+            .where(MediaFile.file_path == "/m/digital.mp3")
+            .values(scan_status=ScanStatus.ERROR)
         )
         for user, when in ((alice, utc(2024, 5, 1)), (alice, utc(2024, 6, 1)), (bob, utc(2024, 7, 1, 8)),
                            (bob, utc(2024, 4, 1))):  # fmt: skip
@@ -86,7 +92,9 @@ def test_every_column_of_every_track(db: Database) -> None:
     assert len(columns) == 4 and columns.ids.tolist() == sorted(ids.values())
     assert columns.ids.dtype == np.int64 and columns.year.dtype == np.int32
     assert columns.plays.dtype == np.int64 and columns.missing.dtype == bool
-    assert all(getattr(columns, name).dtype == np.float64 for name in ("length", "bpm", "last_played", "added"))
+    assert all(
+        getattr(columns, name).dtype == np.float64 for name in ("length", "bpm", "last_played", "added")
+    )
 
     crazy = _row(columns, ids["Crazy in Love"])
     assert crazy["title"] == "Crazy in Love" and crazy["artist"] == "Beyoncé feat. JAY Z"
@@ -106,7 +114,8 @@ def test_every_column_of_every_track(db: Database) -> None:
 
     lone = _row(columns, ids["Untitled"])
     assert lone["artist"] == "Nobody"  # no credit rows: the primary artist's name
-    assert (lone["album"], lone["album_artist"], lone["year"], lone["formats"], lone["key"]) == ("", "", 0, "", "")
+    empty = ("", "", 0, "", "")
+    assert (lone["album"], lone["album_artist"], lone["year"], lone["formats"], lone["key"]) == empty
     assert lone["missing"] and lone["plays"] == 0
     assert all(math.isnan(lone[name]) for name in ("bpm", "last_played", "added"))  # type: ignore[arg-type]
 
