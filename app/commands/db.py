@@ -9,9 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.context import cli_context
+from app.context import CliError, cli_context
 from models.bootstrap import init_database, upgrade_database
 from models.health import check_database, database_info
+from models.progress import CancelToken
 
 app = typer.Typer(help="Create, inspect, check and upgrade the Tonearm database.", no_args_is_help=True)
 console = Console(soft_wrap=True)  # paths stay on one line, whatever the width
@@ -78,3 +79,53 @@ def check(
         console.print("[green]OK[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]")
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("repair")
+def repair(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")
+) -> None:
+    """Split tracks that hold files of different recordings (catalogs built before the identity rule):
+    each file to its own recording, listens to the recording they fit or back to review."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from analyzer.catalog.repair import repair_track_identity
+
+    db = cli_context(ctx).database()
+    events = repair_track_identity(db, CancelToken())
+    show_bar = not as_json and console.is_terminal
+    columns = (TextColumn("Re-reading tags"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=console, transient=True, disable=not show_bar) as bar:
+            task = bar.add_task("repair", total=None)
+            while True:
+                try:
+                    event = next(events)
+                except StopIteration as stop:
+                    summary = stop.value
+                    break
+                bar.update(task, completed=event.done, total=event.total)
+    except KeyboardInterrupt:
+        raise CliError("repair interrupted; the tracks repaired so far are kept, run it again") from None
+    if as_json:
+        typer.echo(json.dumps(asdict(summary), indent=2))
+        return
+    console.print(
+        f"{summary.tracks_checked:,} tracks checked ({summary.files_read:,} files read): "
+        f"{summary.tracks_split:,} split, {summary.files_moved:,} files moved to their own recording."
+    )
+    console.print(
+        f"Listens: {summary.listens_moved:,} moved to the recording they fit, "
+        f"{summary.listens_to_review:,} back to review (they fit several), "
+        f"{summary.manual_kept:,} manual decisions kept."
+    )
+    if summary.tracks_removed:
+        console.print(f"{summary.tracks_removed:,} emptied tracks removed.")
+    if summary.files_unreadable:
+        console.print(
+            f"[yellow]{summary.files_unreadable:,} files could not be read and stay on their track:[/]"
+        )
+        for line in summary.unreadable:
+            console.print(f"  {line}")
+    if summary.listens_to_review:
+        console.print("Decide them with [bold]tonearm review[/].")

@@ -134,3 +134,35 @@ def test_missing_database_directory_cannot_be_opened_read_only(
     ro_url = f"sqlite:///file:{tmp_path / 'absent.db'}?mode=ro&uri=true"
     code, _, err = run(capsys, "--database-url", ro_url, "db", "info")
     assert code == 1 and err.startswith("tonearm: error: cannot open the database file")
+
+
+def test_repair_splits_a_merged_track_and_says_what_it_did(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import shutil
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is needed to make audio")
+    from models.engine import open_database
+    from tests.analyzer.test_repair import WESNOTH, merge_as_old_rule, old_uid
+    from tests.scan_audio import make_templates, place
+
+    short, long = (tmp_path / "short", tmp_path / "long")
+    short.mkdir(), long.mkdir()
+    music = tmp_path / "music"
+    pinkham = place(make_templates(short, 8.5), music / "defeat.ogg", artist="Timothy Pinkham", **WESNOTH)
+    reilly = place(make_templates(long, 14.2), music / "defeat2.ogg", artist="Ryan Reilly", **WESNOTH)
+    url = f"sqlite:///{tmp_path / 'lib.db'}"
+    assert run(capsys, "--database-url", url, "scan", str(music))[0] == 0
+    db = open_database(url)
+    merge_as_old_rule(
+        db, str(reilly), str(pinkham), old_uid("Wesnoth Project", WESNOTH["album"], 0, 0, "Defeat")
+    )
+    db.dispose()
+
+    code, out, _ = run(capsys, "--database-url", url, "db", "repair")
+    assert code == 0
+    assert "1 split, 1 files moved to their own recording" in out
+    code, out, _ = run(capsys, "--database-url", url, "db", "repair", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["tracks_checked"] == 2 and report["tracks_split"] == 0

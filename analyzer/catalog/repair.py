@@ -1,0 +1,213 @@
+"""``tonearm db repair``: bring a catalog built by an older identity rule to one track per recording.
+
+Before the rule in ``analyzer.catalog.identity``, a track was a hash of album artist, album, disc, track
+and title only, so different recordings tagged alike (The Battle for Wesnoth's two "Defeat", HyperRogue's
+"Living Caves" pieces) became one track. The repair re-reads the tags of every readable file, regroups
+each track's files by the current rule and:
+
+- keeps the track (its id, playlists, events, manual listens) for the group holding most of its files,
+  under the current uid, so later scans find it;
+- writes each other group as its own track (or joins the track that already is that recording);
+- moves each listen of a split track to the recording whose length and names it fits, or sends it back to
+  review when it fits several (``analyzer.catalog.repair_listens``); manual decisions stay;
+- marks the stats rollup for every listen moved, and drops tracks nothing refers to any more.
+
+Files that cannot be read now stay where they are and are counted. Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from analyzer.catalog.identity import length_checked, lengths_agree
+from analyzer.catalog.orphans import prune_orphan_tracks
+from analyzer.catalog.record import TrackRecord
+from analyzer.catalog.repair_listens import redistribute_listens
+from analyzer.catalog.upsert import chunked, select_in
+from analyzer.catalog.writer import CatalogWriter
+from analyzer.scan.folders import list_folders
+from analyzer.scan.reading import FileRead, read_file
+from models.engine import Database
+from models.enums import ScanStatus
+from models.media import MediaFile
+from models.progress import CancelToken, Progress
+from models.tracks import Track
+
+TRACKS_PER_BATCH = 200
+"""Tracks regrouped per transaction: a stopped repair keeps every finished batch."""
+MEDIA: Table = MediaFile.__table__  # type: ignore[assignment]
+TRACKS: Table = Track.__table__  # type: ignore[assignment]
+
+
+@dataclass
+class RepairSummary:
+    """What the repair did; ``cancelled`` when stopped early (finished batches are kept)."""
+
+    tracks_checked: int = 0
+    files_read: int = 0
+    files_unreadable: int = 0
+    tracks_split: int = 0
+    files_moved: int = 0
+    listens_moved: int = 0
+    listens_to_review: int = 0
+    manual_kept: int = 0
+    tracks_removed: int = 0
+    unreadable: list[str] = field(default_factory=list)  # "path: reason", the first 50
+    cancelled: bool = False
+
+
+def repair_track_identity(
+    db: Database, cancel: CancelToken | None = None, *, batch_tracks: int = TRACKS_PER_BATCH
+) -> Generator[Progress, None, RepairSummary]:
+    """Regroup every track's files by the current identity rule (see the module docstring). Yields
+    Progress (stage "regroup", done/total in tracks); returns the summary, ``cancelled`` set if stopped."""
+    summary = RepairSummary()
+    with db.session() as session:
+        roots = [folder.path for folder in list_folders(session)]
+        track_ids = [
+            int(tid)
+            for tid in session.scalars(
+                select(MediaFile.track_id)
+                .where(MediaFile.track_id.is_not(None), MediaFile.scan_status == ScanStatus.OK)
+                .distinct()
+                .order_by(MediaFile.track_id)
+            )
+            if tid is not None
+        ]
+    total = len(track_ids)
+    yield Progress("regroup", 0, total, "Re-reading tags")
+    for start in range(0, total, batch_tracks):
+        if cancel is not None and cancel.cancelled:
+            summary.cancelled = True
+            break
+        batch = track_ids[start : start + batch_tracks]
+        with db.session() as session:
+            _repair_batch(session, batch, roots, summary)
+        summary.tracks_checked += len(batch)
+        yield Progress(
+            "regroup",
+            summary.tracks_checked,
+            total,
+            f"{summary.tracks_split} tracks split",
+            {"split": summary.tracks_split, "listens_moved": summary.listens_moved},
+        )
+    return summary
+
+
+def _repair_batch(
+    session: Session, track_ids: Sequence[int], roots: list[str], summary: RepairSummary
+) -> None:
+    files: dict[int, list[tuple[int, TrackRecord]]] = {tid: [] for tid in track_ids}
+    rows = session.execute(
+        select(MediaFile.id, MediaFile.file_path, MediaFile.track_id).where(
+            MediaFile.track_id.in_(track_ids), MediaFile.scan_status == ScanStatus.OK
+        )
+    ).all()
+    for media_id, path, track_id in rows:
+        outcome = read_file(path, _folders_of(path, roots))
+        if isinstance(outcome, FileRead):
+            files[track_id].append((media_id, outcome.record))
+            summary.files_read += 1
+        else:
+            summary.files_unreadable += 1
+            if len(summary.unreadable) < 50:
+                reason = outcome.reason if outcome is not None else "the file is gone"
+                summary.unreadable.append(f"{path}: {reason}")
+    held_elsewhere = {tid for tid, found in files.items() if len(found) < _count(rows, tid)}
+    _keep_tracks(session, files)
+    writer = CatalogWriter()
+    ordered = [(tid, media_id, record) for tid, found in files.items() for media_id, record in found]
+    new_ids = writer.write(session, [record for _, _, record in ordered])
+    moved = [
+        {"mid": media_id, "tid": new_id}
+        for (tid, media_id, _), new_id in zip(ordered, new_ids, strict=True)
+        if new_id != tid
+    ]
+    if moved:
+        statement = update(MEDIA).where(MEDIA.c.id == bindparam("mid")).values(track_id=bindparam("tid"))
+        session.execute(statement, moved)
+    summary.files_moved += len(moved)
+    destinations: dict[int, set[int]] = {tid: set() for tid in files}
+    for (tid, _, _), new_id in zip(ordered, new_ids, strict=True):
+        destinations[tid].add(new_id)
+    splits: dict[int, set[int]] = {}
+    for tid, dest in destinations.items():
+        if tid in held_elsewhere:
+            dest.add(tid)  # unreadable files keep the old track
+        if dest - {tid}:
+            splits[tid] = dest
+    summary.tracks_split += sum(1 for tid, dest in splits.items() if len(dest) > 1)
+    counts = redistribute_listens(session, splits)
+    summary.listens_moved += counts.moved
+    summary.listens_to_review += counts.to_review
+    summary.manual_kept += counts.manual_kept
+    summary.tracks_removed += prune_orphan_tracks(session, list(splits))
+
+
+def _keep_tracks(session: Session, files: dict[int, list[tuple[int, TrackRecord]]]) -> None:
+    """Give each track the uid (and length) of its largest group of one recording (on a tie, the one
+    whose length the track showed), so the writer puts that group back on it; a uid another track
+    already holds stays that track's."""
+    shown = {
+        row[0]: float(row[1] or 0.0)
+        for chunk in chunked(sorted(files))
+        for row in select_in(session, TRACKS, ("id", "duration_secs"), "id", chunk)
+    }
+    wanted: dict[int, tuple[str, float]] = {}
+    for tid, found in files.items():
+        groups: list[list[TrackRecord]] = []
+        for _, record in found:
+            for group in groups:
+                first = group[0]
+                if first.track_uid == record.track_uid and (
+                    not length_checked(first.track_uid)
+                    or lengths_agree(first.duration_secs, record.duration_secs)
+                ):
+                    group.append(record)
+                    break
+            else:
+                groups.append([record])
+        if groups:
+            # Most files; on a tie the recording whose length the track showed.
+            keeper = max(groups, key=lambda g: (len(g), -abs(g[0].duration_secs - shown.get(tid, 0.0))))
+            wanted[tid] = (keeper[0].track_uid, keeper[0].duration_secs)
+    bases = sorted({uid for uid, _ in wanted.values()})
+    holders: dict[str, int] = {
+        row[0]: row[1]
+        for chunk in chunked(bases)
+        for row in select_in(session, TRACKS, ("track_uid", "id"), "track_uid", chunk)
+    }
+    renames: list[dict[str, object]] = []
+    for tid, (uid, length) in wanted.items():
+        if holders.setdefault(uid, tid) == tid:
+            renames.append({"tid": tid, "uid": uid, "length": length})
+        # else: another track already is this recording; the writer joins these files to it by length
+    if renames:
+        statement = (
+            update(TRACKS)
+            .where(TRACKS.c.id == bindparam("tid"))
+            .values(track_uid=bindparam("uid"), duration_secs=bindparam("length"))
+        )
+        session.execute(statement, renames)
+
+
+def _count(rows: Sequence[Any], track_id: int) -> int:
+    return sum(1 for row in rows if row[2] == track_id)
+
+
+def _folders_of(path: str, roots: list[str]) -> tuple[str, ...]:
+    """The folder names between the library folder holding ``path`` and the file, as a scan of that
+    folder saw them (the fallback for untagged files); without one, the last two folders (artist/album)."""
+    parent = os.path.dirname(path)
+    for root in roots:
+        if parent == root or parent.startswith(root.rstrip(os.sep) + os.sep):
+            relative = os.path.relpath(parent, root)
+            return () if relative == "." else tuple(relative.split(os.sep))
+    parts = [part for part in parent.split(os.sep) if part]
+    return tuple(parts[-2:])
