@@ -65,13 +65,28 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
-def _stopped_text(job: Job, unit: str) -> str:
+def _stopped_text(job: Job, done_total: tuple[int, int] | None) -> str:
+    """``Stopped after 600 of 1,234 files``, from the summary's counts when the operation returned one,
+    else from the last progress event."""
+    if done_total is not None:
+        return f"Stopped after {done_total[0]:,} of {_plural(done_total[1], 'file')}"
     event = job.last
     if event is not None and event.total is not None and event.stage in ("read", "analyze"):
-        return f"Stopped after {event.done:,} of {_plural(event.total, unit)}"
+        return f"Stopped after {event.done:,} of {_plural(event.total, 'file')}"
     if event is not None and event.stage == "walk":
-        return f"Stopped while looking for files ({_plural(event.done, unit)} found)"
+        return f"Stopped while looking for files ({_plural(event.done, 'file')} found)"
     return "Stopped before any file was read"
+
+
+def _scan_counts(summary: Any) -> list[str]:
+    counted = (
+        (summary.added, "added"),
+        (summary.updated, "updated"),
+        (summary.errors, "unreadable"),
+        (summary.missing, "missing"),
+        (summary.moved, "moved"),
+    )
+    return [f"{count:,} {label}" for count, label in counted if count]
 
 
 def scan_outcome(job: Job) -> tuple[str, bool]:
@@ -80,16 +95,17 @@ def scan_outcome(job: Job) -> tuple[str, bool]:
     if job.outcome == "failed":
         return f"Scan failed: {error_text(job.result)}", False
     if job.outcome == "cancelled":
-        text = _stopped_text(job, "file") + ". What was read is kept; Scan again to continue."
-        return text, bool(summary is not None and summary.errors)
-    counted = (
-        (summary.added, "added"),
-        (summary.updated, "updated"),
-        (summary.errors, "unreadable"),
-        (summary.missing, "missing"),
-        (summary.moved, "moved"),
-    )
-    parts = [f"{count:,} {label}" for count, label in counted if count] or ["nothing changed"]
+        if summary is None:  # an operation that raised Cancelled instead of returning its summary
+            return _stopped_text(job, None) + ". What was read is kept; Scan again to continue.", False
+        kept = summary.added + summary.updated + summary.errors + summary.vanished
+        counts = _scan_counts(summary)
+        if job.last is not None and job.last.stage == "walk":
+            text = _stopped_text(job, None)  # still looking for files: nothing was read
+        else:
+            text = _stopped_text(job, (kept, summary.found - summary.unchanged))
+        text += f" ({', '.join(counts)})" if counts else ""
+        return text + ". What was read is kept; Scan again to continue.", bool(summary.errors)
+    parts = _scan_counts(summary) or ["nothing changed"]
     text = f"Scanned {_plural(summary.found, 'file')}: " + ", ".join(parts)
     if summary.problems:
         text += f"; {_plural(len(summary.problems), 'folder')} could not be opened"
@@ -102,7 +118,8 @@ def analyze_outcome(job: Job) -> tuple[str, bool]:
     if job.outcome == "failed":
         return f"Analysis failed: {error_text(job.result)}", False
     if job.outcome == "cancelled":
-        text = _stopped_text(job, "file") + ". What was analyzed is kept; Analyze again to continue."
+        done = None if summary is None else (summary.analyzed + summary.errors, summary.pending)
+        text = _stopped_text(job, done) + ". What was analyzed is kept; Analyze again to continue."
         return text, bool(summary is not None and summary.errors)
     if not summary.pending:
         return "Nothing to analyze: every readable file is analyzed.", False
