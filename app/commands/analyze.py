@@ -3,33 +3,29 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
 from dataclasses import asdict
-from typing import TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from analyzer.acoustid import AcoustIdSummary, PyAcoustIdService, load_acoustid_config, sync_acoustid
 from analyzer.analysis import AnalysisSummary, analyze_library
+from app.commands.long_run import Bar, interruptible, stopped
 from app.context import CliError, cli_context
-from models.progress import Cancelled, CancelToken, run_to_end
-from models.progress import Progress as WorkProgress
 
 app = typer.Typer()
 console = Console(stderr=True)
 out = Console()
-T = TypeVar("T")
-_STAGES = {"analyze": "Analysing audio", "index": "Updating the similarity index",
-           "acoustid": "Looking up AcoustID", "acoustid-submit": "Submitting to AcoustID"}  # fmt: skip
+ANALYZE_BAR = Bar(
+    "Analysing audio",
+    "files",
+    {"analyze": "Analysing audio", "index": "Updating the similarity index"},
+)
+ACOUSTID_BAR = Bar(
+    "Looking up AcoustID",
+    "files",
+    {"acoustid": "Looking up AcoustID", "acoustid-submit": "Submitting to AcoustID"},
+)
 
 
 @app.command("analyze")
@@ -50,59 +46,42 @@ def analyze(
         False, "--acoustid-submit", help="Also submit new fingerprints that have an MBID."
     ),
 ) -> None:
-    """Analyse new and changed files: audio hash, Chromaprint fingerprint, Essentia features, then the index."""
+    """Analyse new and changed files: audio hash, Chromaprint fingerprint, Essentia features, then the index.
+
+    Ctrl-C stops after committing the files analysed so far (exit code 130); run it again to continue.
+    """
     config = load_acoustid_config() if acoustid or submit else None
     if (acoustid or submit) and config is None:
         raise CliError("AcoustID needs your API key: set TONEARM_ACOUSTID_API_KEY or [acoustid] api_key")
     db = cli_context(ctx).database()
-    token = CancelToken()
     show_bar = not as_json and console.is_terminal
-    try:
-        summary = _drain(
-            analyze_library(db, cancel=token, workers=workers, retry_errors=retry_errors), show_bar
-        )
-        looked: AcoustIdSummary | None = None
-        if config is not None:
+    looked: AcoustIdSummary | None = None
+    with interruptible("Stopping after the files analysed so far", show_bar=show_bar) as run:
+        analysis = analyze_library(db, cancel=run.token, workers=workers, retry_errors=retry_errors)
+        summary = run.drain(analysis, ANALYZE_BAR)
+        if config is not None and not summary.cancelled:
             service = PyAcoustIdService(config)
-            events = sync_acoustid(db, service, summary.analyzed_ids, submit=submit, cancel=token)
-            looked = _drain(events, show_bar)
-    except KeyboardInterrupt:
-        raise CliError(
-            "analysis interrupted; finished files are kept, run analyze again to continue"
-        ) from None
-    except Cancelled:
-        raise CliError("analysis cancelled; run analyze again to continue") from None
+            events = sync_acoustid(db, service, summary.analyzed_ids, submit=submit, cancel=run.token)
+            looked = run.drain(events, ACOUSTID_BAR)
     if as_json:
         data: dict[str, object] = {
             **summary.counts(),
+            "cancelled": summary.cancelled,
             "error_kinds": dict(summary.error_kinds),
             "problems": [asdict(p) for p in summary.problems],
         }
         if looked is not None:
             data["acoustid"] = asdict(looked)
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-        return
-    _print_summary(summary, looked)
-
-
-def _drain(events: Generator[WorkProgress, None, T], show_bar: bool) -> T:
-    if not show_bar:
-        return run_to_end(events)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("Analysing audio", total=None)
-        while True:
-            try:
-                event = next(events)
-            except StopIteration as stop:
-                return stop.value
-            bar.update(
-                task,
-                completed=event.done,
-                total=event.total,
-                description=_STAGES.get(event.stage, event.stage),
-            )
+    else:
+        _print_summary(summary, looked)
+    if summary.cancelled:
+        stopped(
+            f"analysis stopped: {summary.analyzed + summary.errors:,} of {summary.pending:,} files done, "
+            "run analyze again to continue"
+        )
+    if looked is not None and looked.cancelled:
+        stopped(f"AcoustID stopped after {looked.looked_up:,} lookups; the analysis itself is complete")
 
 
 def _print_summary(summary: AnalysisSummary, looked: AcoustIdSummary | None) -> None:

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analyzer.matching import EnrichSummary, MatchSettings, enrich_listens
 from analyzer.matching.enrich import status_counts
-from app.context import CliError, cli_context
-from models.progress import Cancelled, CancelToken, run_to_end
-from models.progress import Progress as EnrichProgress
+from app.commands.long_run import Bar, interruptible, stopped
+from app.context import cli_context
 
 app = typer.Typer()
 console = Console(stderr=True)
 out = Console()
 _DEFAULTS = MatchSettings()
+ENRICH_BAR = Bar(
+    "Reading the library", "listens", {"index": "Reading the library", "match": "Matching listens"}
+)
 
 
 @app.command("enrich")
@@ -38,21 +38,28 @@ def enrich(
     """Link listens to library tracks: by IDs, exact names, learned aliases, then fuzzy candidates.
 
     Listens a person decided (review) are never changed. Unsure ones are left for `tonearm review`.
+    Ctrl-C stops after the batch in hand is written (exit code 130); run it again to continue.
     """
     settings = MatchSettings(auto_link=threshold, rival_margin=margin)
     db = cli_context(ctx).database()
-    events = enrich_listens(db, settings=settings, retry=retry, cancel=CancelToken())
-    try:
-        summary = _drain(events, show_bar=not as_json and console.is_terminal)
-    except (KeyboardInterrupt, Cancelled):
-        raise CliError(
-            "enrich interrupted; the batches written so far are kept, run it again to continue"
-        ) from None
+    show_bar = not as_json and console.is_terminal
+    with interruptible("Stopping after the batch in hand", show_bar=show_bar) as run:
+        summary = run.drain(enrich_listens(db, settings=settings, retry=retry, cancel=run.token), ENRICH_BAR)
     with db.session() as session:
         totals = status_counts(session)
     if as_json:
-        typer.echo(json.dumps({**summary.counts(), "reasons": summary.reasons, "totals": totals}, indent=2))
-        return
+        data = {**summary.counts(), "cancelled": summary.cancelled, "reasons": summary.reasons}
+        typer.echo(json.dumps({**data, "totals": totals}, indent=2))
+    else:
+        _print_summary(summary, totals)
+    if summary.cancelled:
+        done = summary.matched + summary.ambiguous + summary.unmatched
+        stopped(
+            f"enrich stopped: {done:,} of {summary.selected:,} listens done, run enrich again to continue"
+        )
+
+
+def _print_summary(summary: EnrichSummary, totals: dict[str, int]) -> None:
     out.print(
         f"{summary.selected:,} listens matched: [green]{summary.matched:,} linked[/], "
         f"[yellow]{summary.ambiguous:,} ambiguous[/], {summary.unmatched:,} unmatched"
@@ -62,18 +69,3 @@ def enrich(
         out.print("by reason: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary.reasons.items())))
     if totals.get("ambiguous") or totals.get("unmatched"):
         out.print("Review the rest with [bold]tonearm review list[/].")
-
-
-def _drain(events: Generator[EnrichProgress, None, EnrichSummary], *, show_bar: bool) -> EnrichSummary:
-    if not show_bar:
-        return run_to_end(events)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("Reading the library", total=None)
-        while True:
-            try:
-                event = next(events)
-            except StopIteration as stop:
-                return stop.value
-            if event.stage == "match":
-                bar.update(task, description="Matching listens", completed=event.done, total=event.total)

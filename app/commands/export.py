@@ -10,11 +10,10 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from app.commands.long_run import Bar, interruptible, stopped
 from app.commands.stats import open_scope
 from app.context import CliError, cli_context
-from models.progress import CancelToken
 from scrobbler.exports import (
     CHART_FORMATS,
     LISTEN_FORMATS,
@@ -48,6 +47,7 @@ OutputOption = typer.Option(..., "--output", "-o", help="File to write (its exte
 FormatOption = typer.Option(None, "--format", "-f", help="Format, when the extension does not say.")
 RangeOption = typer.Option("all", "--range", "-r", help=RANGE_HELP)
 UserOption = typer.Option(None, "--user", "-u", help="Whose listens (default: the local user).")
+EXPORT_BAR = Bar("Exporting listens", "listens", {"export": "Exporting listens"})
 
 
 def _format(path: Path, explicit: str | None, offered: tuple[str, ...]) -> str:
@@ -66,27 +66,19 @@ def listens(
     user: str | None = UserOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
-    """Export listens: csv, json, jsonl, parquet, or listenbrainz (*.lb.jsonl, lines LB's importer reads)."""
+    """Export listens: csv, json, jsonl, parquet, or listenbrainz (*.lb.jsonl, lines LB's importer reads).
+
+    Ctrl-C stops the export (exit code 130) and leaves no partial file; an older file at OUTPUT stays.
+    """
     fmt = _format(output, format_name, LISTEN_FORMATS)
     db = cli_context(ctx).database()
     with db.session() as session:
         scope = open_scope(session, user, range_text)
-    cancel = CancelToken()
-    generator = export_listens(db.sessions, scope, output, fmt, cancel=cancel)
-    columns = (TextColumn("export"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, disable=quiet, transient=True) as bar:
-        task = bar.add_task("export", total=None)
-        while True:
-            try:
-                event = next(generator)
-                bar.update(task, completed=event.done, total=event.total)
-            except StopIteration as done:
-                result = done.value
-                break
-            except KeyboardInterrupt:
-                cancel.cancel()
+    with interruptible("Stopping the export", show_bar=not quiet and console.is_terminal) as run:
+        events = export_listens(db.sessions, scope, output, fmt, cancel=run.token)
+        result = run.drain(events, EXPORT_BAR)
     if result.cancelled:
-        raise CliError(f"interrupted after {result.rows:,} listens; {output} was not written")
+        stopped(f"export stopped after {result.rows:,} listens; {output} was not written")
     console.print(f"Wrote {result.rows:,} listens to {output} ({fmt}).")
 
 

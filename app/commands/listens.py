@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import tzinfo
 from pathlib import Path
@@ -15,12 +11,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.commands.long_run import Bar, LongRun, interruptible, stopped
 from app.context import CliError, cli_context
 from models.engine import Database
-from models.progress import CancelToken
 from scrobbler import importers
 from scrobbler.importers import ImportOptions
 from scrobbler.ingest import DEFAULT_DUPLICATE_WINDOW_SECS, IngestReport, ingest_file
@@ -82,6 +77,7 @@ def import_files(
 ) -> None:
     """Import listening-history files; each gets a report (imported, duplicates, skipped, failed rows).
 
+    Ctrl-C stops after writing the rows read so far and prints the report (exit code 130).
     Plays that are not scrobbles are skipped and counted by reason. Last.fm's rule (longer than 30 s,
     played for half the track or 4 minutes) applies when the file says how long a track was played.
     """
@@ -101,20 +97,33 @@ def import_files(
             raise CliError(str(error)) from None
     reports: list[dict[str, Any]] = []
     unreadable = 0
-    for path in files:
-        importer = _importer_for(path, format_name)
-        if importer is None:
-            unreadable += 1
-            reports.append({"file": str(path), "error": "format not recognised (try --format)"})
+    cut: tuple[Path, IngestReport] | None = None  # the file a Ctrl-C stopped, and its report
+    notice = "Stopping after the rows read so far"
+    with interruptible(notice, show_bar=not as_json and err_console.is_terminal) as run:
+        for path in files:
+            importer = _importer_for(path, format_name)
+            if importer is None:
+                unreadable += 1
+                reports.append({"file": str(path), "error": "format not recognised (try --format)"})
+                if not as_json:
+                    err_console.print(f"[red]{path}: format not recognised (try --format)[/]")
+                continue
+            report = _run(run, db, importer, path, user_id, options, duplicate_window)
+            reports.append({"file": str(path), "format": importer.NAME, **asdict(report)})
             if not as_json:
-                err_console.print(f"[red]{path}: format not recognised (try --format)[/]")
-            continue
-        report = _run(db, importer, path, user_id, options, duplicate_window, quiet=as_json)
-        reports.append({"file": str(path), "format": importer.NAME, **asdict(report)})
-        if not as_json:
-            _print_report(path, importer.NAME, report)
+                _print_report(path, importer.NAME, report)
+            if report.cancelled:
+                cut = (path, report)
+                break
     if as_json:
         typer.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+    if cut is not None:
+        left = len(files) - len(reports)
+        rest = f"; {left} more file{'s' if left > 1 else ''} not started" if left else ""
+        stopped(
+            f"import stopped: {cut[1].imported:,} listens imported from {cut[0].name}{rest}. Import it "
+            "again to continue: listens already stored count as duplicates"
+        )
     if unreadable:
         raise typer.Exit(1)
 
@@ -138,55 +147,19 @@ def _zone(name: str | None) -> tzinfo | None:
 
 
 def _run(
+    run: LongRun,
     db: Database,
     importer: importers.Importer,
     path: Path,
     user_id: int,
     options: ImportOptions,
     duplicate_window: int,
-    *,
-    quiet: bool,
 ) -> IngestReport:
-    cancel = CancelToken()
-    label = path.name
-    generator = ingest_file(
-        db, importer, path, user_id, options=options, cancel=cancel, duplicate_window_secs=duplicate_window
+    # Created before the bar draws: a large file's parser process is forked while no other thread runs.
+    events = ingest_file(
+        db, importer, path, user_id, options=options, cancel=run.token, duplicate_window_secs=duplicate_window
     )
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[line]}"))
-    with (
-        _interrupt_cancels(cancel),
-        Progress(*columns, TimeElapsedColumn(), console=err_console, disable=quiet, transient=True) as bar,
-    ):
-        task = bar.add_task(label, total=None, line="")
-        try:
-            while True:
-                event = next(generator)
-                bar.update(task, line=f"{event.done:,} rows read, {event.message}")
-        except StopIteration as done:
-            report: IngestReport = done.value
-            return report
-
-
-@contextmanager
-def _interrupt_cancels(cancel: CancelToken) -> Iterator[None]:
-    """Ctrl-C cancels the import: the batch in hand is committed and the report printed (a second Ctrl-C
-    stops at once; committed batches stay, the one in flight rolls back). A KeyboardInterrupt raised
-    inside the ingest generator would end it without its report."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_interrupt(_signum: int, _frame: object) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        cancel.cancel()
-        err_console.print("[yellow]Stopping after the rows read so far (Ctrl-C again to stop now)...[/]")
-
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return run.drain(events, Bar(path.name, "rows read", {"write": path.name}, message=True))
 
 
 def _print_report(path: Path, format_name: str, report: IngestReport) -> None:
@@ -206,8 +179,6 @@ def _print_report(path: Path, format_name: str, report: IngestReport) -> None:
         console.print(f"  [red]failed[/] {failure.location}: {failure.reason}")
     if report.failed_count > SHOWN_FAILURES:
         console.print(f"  ... and {report.failed_count - SHOWN_FAILURES:,} more (see --json)")
-    if report.cancelled:
-        console.print("[yellow]Interrupted: rows read so far were imported; run again to continue.[/]")
 
 
 def serve(

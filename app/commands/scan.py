@@ -3,36 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
 from dataclasses import asdict
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from analyzer.scan import ScanSummary, problem_files, scan_folders
+from analyzer.scan.folders import list_folders
+from app.commands.long_run import Bar, interruptible, stopped
 from app.context import CliError, cli_context
-from models.progress import Cancelled, CancelToken, run_to_end
-from models.progress import Progress as ScanProgress
 
 app = typer.Typer()
 console = Console(stderr=True)
 out = Console()
+SCAN_BAR = Bar(
+    "Looking for audio files",
+    "files",
+    {"walk": "Looking for audio files", "read": "Reading tags", "finish": "Finishing"},
+    rate=True,
+)
+NO_FOLDERS = "no library folders yet: add one with `tonearm folders add PATH` or pass PATH"
 
 
 @app.command("scan")
 def scan(
     ctx: typer.Context,
-    paths: list[Path] = typer.Argument(..., help="Folders (or files) to scan."),
+    paths: list[Path] | None = typer.Argument(
+        None, help="Folders (or files) to scan (default: the library folders, see `tonearm folders`)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="No progress bar; print the summary as JSON."),
     include_hidden: bool = typer.Option(
         False, "--include-hidden", help="Also scan hidden files and folders."
@@ -41,63 +40,44 @@ def scan(
         False, "--errors", help="After the scan, list the files that could not be read."
     ),
 ) -> None:
-    """Scan music folders into the library: new files added, changed files re-read, vanished ones marked."""
-    for path in paths:
+    """Scan music folders into the library: new files added, changed files re-read, vanished ones marked.
+
+    Without PATH it scans the library folders. Ctrl-C stops after committing the files read so far
+    (exit code 130); the next scan continues from there.
+    """
+    for path in paths or ():
         if not path.exists():
             raise CliError(f"no such file or folder: {path}")
     db = cli_context(ctx).database()
-    token = CancelToken()
-    events = scan_folders(db, [str(p) for p in paths], include_hidden=include_hidden, cancel=token)
-    try:
-        summary = _drain(events, show_bar=not as_json and console.is_terminal)
-    except KeyboardInterrupt:
-        raise CliError(
-            "scan interrupted; the files written so far are kept, scan again to continue"
-        ) from None
-    except Cancelled:
-        raise CliError("scan cancelled; scan again to continue") from None
+    if paths:
+        roots = [str(p) for p in paths]
+    else:
+        with db.session() as session:
+            roots = [folder.path for folder in list_folders(session)]
+        if not roots:
+            raise CliError(NO_FOLDERS)
+    show_bar = not as_json and console.is_terminal
+    with interruptible("Stopping after the files read so far", show_bar=show_bar) as run:
+        events = scan_folders(db, roots, include_hidden=include_hidden, cancel=run.token)
+        summary = run.drain(events, SCAN_BAR)
     if as_json:
-        typer.echo(
-            json.dumps({**summary.counts(), "problems": [asdict(p) for p in summary.problems]}, indent=2)
-        )
+        data = {**summary.counts(), "cancelled": summary.cancelled}
+        typer.echo(json.dumps({**data, "problems": [asdict(p) for p in summary.problems]}, indent=2))
     else:
         _print_summary(summary)
+    if summary.cancelled:
+        written = summary.added + summary.updated + summary.errors
+        stopped(f"scan stopped: {written:,} files written, scan again to continue")
     if errors:
         _print_problem_files(ctx, as_json=False)
 
 
-def _drain(events: Generator[ScanProgress, None, ScanSummary], *, show_bar: bool) -> ScanSummary:
-    """Run the scan generator, drawing a bar with files/s and ETA when asked; returns the summary."""
-    if not show_bar:
-        return run_to_end(events)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} files/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task: TaskID = bar.add_task("Looking for audio files", total=None, rate="-")
-        while True:
-            try:
-                event: ScanProgress = next(events)
-            except StopIteration as stop:
-                return stop.value
-            description = "Looking for audio files" if event.stage == "walk" else "Reading tags"
-            elapsed = bar.tasks[0].elapsed or 0.0
-            rate = f"{event.done / elapsed:,.0f}" if elapsed > 0 and event.stage != "walk" else "-"
-            if event.stage == "read" and bar.tasks[0].description != description:
-                bar.reset(task, total=event.total, description=description, rate="-")
-                continue
-            bar.update(task, completed=event.done, total=event.total, description=description, rate=rate)
-
-
 def _print_summary(summary: ScanSummary) -> None:
+    found = f"{summary.found:,} audio files" + (" found before the stop" if summary.cancelled else "")
+    missing = "" if summary.cancelled else f"{summary.missing:,} missing, "  # only a whole walk tells
     out.print(
-        f"{summary.found:,} audio files: [green]{summary.added:,} added[/], {summary.updated:,} updated, "
-        f"{summary.unchanged:,} unchanged, {summary.missing:,} missing, "
+        f"{found}: [green]{summary.added:,} added[/], {summary.updated:,} updated, "
+        f"{summary.unchanged:,} unchanged, {missing}"
         f"[{'red' if summary.errors else 'green'}]{summary.errors:,} errors[/]"
     )
     if summary.moved:

@@ -190,9 +190,11 @@ def test_ctrl_c_during_tonearm_import_commits_and_reports(tmp_path: Path) -> Non
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err
+    assert process.returncode == 130, err
     (report,) = json.loads(out)
     assert report["cancelled"] is True and 0 < report["imported"] < 100_000, report
+    assert f"import stopped: {report['imported']:,} listens imported from listens.jsonl" in err
+    assert "Traceback" not in err
     db = open_database(url)
     assert len(stored(db)) == report["imported"]
     db.dispose()
