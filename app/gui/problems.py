@@ -12,8 +12,17 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QShowEvent
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    QUrl,
+)
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -46,6 +55,7 @@ class ProblemTableModel(QAbstractTableModel):
         self._shown: list[Any] = []
         self._kind: str | None = None
         self._text = ""
+        self._sort: tuple[int, Qt.SortOrder] | None = None  # None: by path, as the core lists them
 
     def set_problems(self, problems: Sequence[Any]) -> None:
         self.beginResetModel()
@@ -60,14 +70,42 @@ class ProblemTableModel(QAbstractTableModel):
         self._shown = self._filtered()
         self.endResetModel()
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort the rows by a column (the list is small: a Python sort of the shown rows)."""
+        if not 0 <= column < len(HEADERS):
+            return
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [(self._shown[index.row()], index.column()) for index in persistent]
+        self._sort = (column, order)
+        self._shown = self._sorted(self._shown)
+        rows = {id(problem): row for row, problem in enumerate(self._shown)}
+        self.changePersistentIndexList(
+            persistent, [self.index(rows[id(problem)], column) for problem, column in held]
+        )
+        self.layoutChanged.emit()
+
+    def _sorted(self, rows: list[Any]) -> list[Any]:
+        if self._sort is None:
+            return rows
+        column, order = self._sort
+        reverse = order == Qt.SortOrder.DescendingOrder
+        if column == 3:  # unknown times last whichever way
+            known = sorted((p for p in rows if p.when is not None), key=lambda p: p.when, reverse=reverse)
+            return known + [p for p in rows if p.when is None]
+        keys = (lambda p: KIND_LABELS.get(p.kind, p.kind), lambda p: p.path, lambda p: p.reason.casefold())
+        return sorted(rows, key=keys[column], reverse=reverse)
+
     def _filtered(self) -> list[Any]:
         words = self._text.split()
-        return [
-            p
-            for p in self._all
-            if (self._kind is None or p.kind == self._kind)
-            and all(w in f"{p.path}\n{p.reason}".casefold() for w in words)
-        ]
+        return self._sorted(
+            [
+                p
+                for p in self._all
+                if (self._kind is None or p.kind == self._kind)
+                and all(w in f"{p.path}\n{p.reason}".casefold() for w in words)
+            ]
+        )
 
     def problem(self, row: int) -> Any:
         return self._shown[row]
@@ -188,6 +226,9 @@ class ProblemsScreen(QWidget):
         header.resizeSection(1, 420)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._show_buttons())
         self.view.doubleClicked.connect(lambda _index: self.open_folder())
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the core's order (by path) until a click
+        self.view.setSortingEnabled(True)
+        self.view.installEventFilter(self)  # Ctrl+C copies the selected paths, not one cell's text
 
         self.empty = QLabel()
         self.empty.setObjectName("emptyState")
@@ -238,6 +279,17 @@ class ProblemsScreen(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.activated()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Copy)
+        ):
+            self.copy_paths()
+            return True
+        return super().eventFilter(watched, event)
 
     def _library_changed(self) -> None:
         self._stale = True

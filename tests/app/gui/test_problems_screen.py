@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt, QUrl
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QHeaderView
 from pytestqt.qtbot import QtBot
 
 from analyzer.scan import run_scan
@@ -65,6 +66,12 @@ def rows(screen: ProblemsScreen) -> list[tuple[str, str, str]]:
     ]
 
 
+def section_centre(header: QHeaderView, section: int) -> QPoint:
+    return QPoint(
+        header.sectionViewportPosition(section) + header.sectionSize(section) // 2, header.height() // 2
+    )
+
+
 def select_row(screen: ProblemsScreen, name: str) -> None:
     model = screen.model
     row = next(r for r in range(model.rowCount()) if Path(model.problem(r).path).name == name)
@@ -92,6 +99,20 @@ def test_problems_show_with_their_reasons_and_filter(
     assert found["truncated.wav"][0] == "Unreadable" and "truncated" in found["truncated.wav"][1].lower()
     assert found["notes.ogg"][0] == "Unreadable" and found["notes.ogg"][1]
     assert screen.count_label.text() == "3 files"
+
+    # Sorting by a header click keeps the selected row selected.
+    select_row(screen, "notes.ogg")
+    header = screen.view.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=section_centre(header, 2))
+    assert [reason.split(":")[0] for _, _, reason in rows(screen)] == [
+        "no longer on disk",
+        "not_audio",
+        "truncated",
+    ]
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=section_centre(header, 2))
+    assert [Path(path).name for _, path, _ in rows(screen)] == ["truncated.wav", "notes.ogg", "Gone.flac"]
+    assert screen.selected_paths() == [str(music / "notes.ogg")]
+    qtmodeltester.check(screen.model)
 
     screen.kind_box.setCurrentIndex(screen.kind_box.findData("missing"))
     assert [Path(path).name for _, path, _ in rows(screen)] == ["Gone.flac"]
@@ -143,6 +164,10 @@ def test_copy_path_and_open_the_containing_folder(
     qtbot.mouseClick(screen.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == str(music / "notes.ogg")
     assert screen.status.text() == "Copied 1 path."
+    QGuiApplication.clipboard().clear()
+    screen.view.setFocus()
+    qtbot.keyClick(screen.view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == str(music / "notes.ogg")
 
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
