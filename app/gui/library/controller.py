@@ -15,19 +15,21 @@ from app.gui.library.table import LibraryTable, prepare_table
 from app.gui.state import AppState
 
 if TYPE_CHECKING:
-    from analyzer.catalog.search import TrackQuery
-
     from analyzer.catalog.detail import TrackDetail
+    from analyzer.catalog.search import TrackQuery
     from app.gui.jobs import Job
     from models.engine import Database
 
 
 def load_table(db: Database) -> LibraryTable:
-    """Every track as columns, prepared for sorting: what the loading worker runs (its own session)."""
+    """Every track as columns, prepared for sorting and searching: what the loading worker runs (in its own
+    session), so the main thread never pays for sort keys or the search index (~0.5 s each on 100k)."""
     from analyzer.catalog.library import load_library
+    from analyzer.catalog.search import SearchIndex
 
     with db.session() as session:
         columns = load_library(session)
+    SearchIndex.of(columns).prepare()  # kept in columns.cache: a keystroke only runs the masks
     return prepare_table(columns)
 
 

@@ -106,13 +106,12 @@ class DetailPane(QWidget):
         self.folder_button.clicked.connect(self.open_folder)
         self.copy_button.clicked.connect(self.copy_path)
 
-        self.files = _table(["Path", "Format"])
+        self.files = _table(["Files"])
         self.files.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the file name and the root visible
-        self.files.horizontalHeader().setStretchLastSection(False)
-        self.files.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.files.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.audio_hash = QLabel()
-        self.audio_hash.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_facts = QLabel()  # format, bitrate, sample rate and audio hash of the picked file
+        self.file_facts.setObjectName("libraryFileFacts")
+        self.file_facts.setWordWrap(True)
+        self.file_facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.files.itemSelectionChanged.connect(self._update_actions)
         self.files.itemDoubleClicked.connect(lambda _item: self.play())
 
@@ -148,7 +147,7 @@ class DetailPane(QWidget):
         left.addWidget(self.subheading)
         left.addLayout(buttons)
         left.addWidget(self.files, 1)
-        left.addWidget(self.audio_hash)
+        left.addWidget(self.file_facts)
         middle = QWidget()
         middle.setLayout(self.features)
         middle.setMinimumWidth(180)
@@ -190,7 +189,6 @@ class DetailPane(QWidget):
                 None if file.scan_status == ScanStatus.OK else f"file {file.scan_status}"
             )
             self.files.setItem(row, 0, _item(str(file.path), f"{file.path}\n{problem}" if problem else None))
-            self.files.setItem(row, 1, _item(_file_summary(file)))
         if detail.files:
             self.files.selectRow(0)
 
@@ -251,8 +249,10 @@ class DetailPane(QWidget):
 
     def _update_actions(self) -> None:
         file = self._selected_file()
-        self.audio_hash.setText(
-            "" if file is None else f"Audio hash: {file.audio_hash or 'not analyzed yet'}"
+        self.file_facts.setText(
+            ""
+            if file is None
+            else f"{_file_summary(file)}\nAudio hash: {file.audio_hash or 'not analyzed yet'}"
         )
         path = self.selected_path()
         on_disk = path is not None and os.path.exists(path)

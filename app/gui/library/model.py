@@ -41,6 +41,7 @@ MISSING_TOOLTIP = (
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 AnyIndex = QModelIndex | QPersistentModelIndex
+_KEPT_ORDERS = 6  # the last sorts' row orders are kept (0.8 MB each on 100k rows): clicking back is free
 
 
 class RowFilter(Protocol):
@@ -77,6 +78,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._rows = np.zeros(0, dtype=np.int64)
         self._order = np.zeros(0, dtype=np.int64)  # every row in the current sort order
         self._sort: tuple[int, Qt.SortOrder] | None = None
+        self._orders: dict[tuple[int, Qt.SortOrder], np.ndarray] = {}  # sorts done on this load, kept
         self._filters: list[RowFilter] = []
         self._text: list[Sequence[str] | None] = []  # text columns: the core's lists, shown as they are
         self._cache: list[list[str | None]] = []  # other columns: formatted on first display, then kept
@@ -204,6 +206,7 @@ class LibraryTableModel(QAbstractTableModel):
 
     def _install(self, table: LibraryTable) -> None:
         self._table = table
+        self._orders = {}
         columns = table.columns
         self._text = [getattr(columns, name) if kind == "text" else None for name, _, kind in self._specs]
         self._cache = [[] if kind == "text" else [None] * len(columns) for _, _, kind in self._specs]
@@ -235,11 +238,17 @@ class LibraryTableModel(QAbstractTableModel):
 
     def _sorted_order(self) -> np.ndarray:
         assert self._table is not None and self._sort is not None
+        found = self._orders.get(self._sort)
+        if found is not None:
+            return found
         column, order = self._sort
         key = self._table.sort_keys[self._names[column]][self._table.base_order]
         if order == Qt.SortOrder.DescendingOrder:
             key = -key  # nan stays nan: missing values stay last either way
-        return self._table.base_order[np.argsort(key, kind="stable")]
+        if len(self._orders) >= _KEPT_ORDERS:
+            del self._orders[next(iter(self._orders))]
+        found = self._orders[self._sort] = self._table.base_order[np.argsort(key, kind="stable")]
+        return found
 
     def _current_mask(self) -> np.ndarray | None:
         if self._table is None or not self._filters:

@@ -37,7 +37,7 @@ EMPTY_MESSAGE = (
 _HEADER_KEY = "library/header"
 _SPLITTER_KEYS = ("library/split-browse", "library/split-detail")
 _DEFAULT_HIDDEN = frozenset({"album_artist", "missing"})
-_DEFAULT_WIDTHS = {"title": 190, "artist": 130, "album": 150, "year": 44, "length": 52, "formats": 64, "bpm": 40,
+_DEFAULT_WIDTHS = {"title": 190, "artist": 130, "album": 150, "year": 44, "length": 52, "formats": 80, "bpm": 40,
                    "key": 36, "plays": 42, "last_played": 76, "added": 76}  # fmt: skip
 _ERROR_STYLE = "QLineEdit#librarySearch { border: 1px solid #d9534f; border-radius: 3px; padding: 2px; }"
 
@@ -233,6 +233,7 @@ class LibraryScreen(QWidget):
         header = self.table.horizontalHeader()
         saved = self.state.settings.value(_HEADER_KEY)
         restored = isinstance(saved, QByteArray | bytes) and header.restoreState(QByteArray(saved))
+        self._fit_pending = not restored
         if not restored:
             for column, name in enumerate(self.model.column_names()):
                 header.resizeSection(column, _DEFAULT_WIDTHS.get(name, 100))
@@ -248,6 +249,27 @@ class LibraryScreen(QWidget):
         self.state.settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
         for key, splitter in zip(_SPLITTER_KEYS, (self.main_split, self.detail_split), strict=True):
             self.state.settings.setValue(key, splitter.saveState())
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        if self._fit_pending:  # first time ever: fit the default widths to the table once it is laid out
+            self._fit_pending = False
+            QTimer.singleShot(0, self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        """Share the table's width among the visible columns: the text columns grow or shrink (not below
+        70 px), the number columns keep their width."""
+        header = self.table.horizontalHeader()
+        names = self.model.column_names()
+        visible = [c for c in range(len(names)) if not header.isSectionHidden(c)]
+        text = [c for c in visible if names[c] in ("title", "artist", "album", "album_artist")]
+        spare = self.table.viewport().width() - sum(header.sectionSize(c) for c in visible) - 2
+        text_width = sum(header.sectionSize(c) for c in text)
+        if not text or not text_width or self.table.viewport().width() < 200:
+            return
+        for column in text:
+            share = header.sectionSize(column) / text_width
+            header.resizeSection(column, max(70, int(header.sectionSize(column) + spare * share)))
 
     def hideEvent(self, event: object) -> None:
         self._save_layout()

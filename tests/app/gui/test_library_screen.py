@@ -1,0 +1,286 @@
+"""The Library screen driven the way a person uses it, on a library scanned from real files: search, sort,
+browse, select, the detail pane's actions, reloads while a scan runs, the empty state and bad queries."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from analyzer.scan import scan_folders
+from app.gui.library.model import TRACK_ID_ROLE
+from app.gui.library.screen import SEARCH_DEBOUNCE_MS, LibraryScreen
+from app.gui.state import AppState
+from models.engine import Database
+from models.progress import run_to_end
+from tests.app.gui.conftest import LIBRARY_TRACKS, LibraryTrack, place_track
+
+WAIT = SEARCH_DEBOUNCE_MS * 3 + 200
+
+
+def open_screen(qtbot: QtBot, state: AppState) -> LibraryScreen:
+    screen = LibraryScreen(state)
+    qtbot.addWidget(screen)
+    screen.resize(1100, 720)
+    screen.show()
+    qtbot.waitExposed(screen)
+    qtbot.waitUntil(lambda: screen.controller.loads >= 1, timeout=20000)
+    return screen
+
+
+def shot(widget: QWidget, name: str) -> None:
+    """Save what the person sees to $LIBRARY_SCREEN_SHOTS/<name>.png when set (to look at it), and check
+    that something was painted."""
+    image = widget.grab()
+    assert not image.isNull() and image.width() > 500
+    folder = os.environ.get("LIBRARY_SCREEN_SHOTS")
+    if folder:
+        image.save(str(Path(folder) / f"{name}.png"))
+
+
+def titles(screen: LibraryScreen) -> list[str]:
+    model = screen.model
+    at = model.column_of("title")
+    return [model.data(model.index(row, at)) for row in range(model.rowCount())]
+
+
+def row_of_title(screen: LibraryScreen, title: str) -> int:
+    return titles(screen).index(title)
+
+
+def click_header(qtbot: QtBot, screen: LibraryScreen, name: str) -> None:
+    header = screen.table.horizontalHeader()
+    column = screen.model.column_of(name)
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+
+def click_row(qtbot: QtBot, screen: LibraryScreen, row: int) -> None:
+    rect = screen.table.visualRect(screen.model.index(row, screen.model.column_of("title")))
+    qtbot.mouseClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def type_search(qtbot: QtBot, screen: LibraryScreen, text: str) -> None:
+    screen.search.clear()
+    qtbot.keyClicks(screen.search, text)
+    qtbot.waitUntil(lambda: not screen._debounce.isActive(), timeout=WAIT)
+
+
+class OpenedUrls(QObject):
+    """Stands in for the desktop's file handler (QDesktopServices hands it every file:// URL)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture
+def opened() -> OpenedUrls:
+    handler = OpenedUrls()
+    QDesktopServices.setUrlHandler("file", handler, "open")
+    yield handler
+    QDesktopServices.unsetUrlHandler("file")
+
+
+def test_the_library_lists_every_scanned_track_and_counts_them(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    assert sorted(titles(screen)) == sorted(track.title for track in LIBRARY_TRACKS)
+    assert screen.count_label.text() == "6 tracks"
+    assert screen.pages.currentWidget() is screen.table
+    assert screen.visible_row_count() == 6
+    artists = screen.artists.model()
+    assert artists.data(artists.index(0, 0)) == "All artists (3)"
+    assert [artists.data(artists.index(row, 0)) for row in range(1, 4)] == [
+        "Air (3)",
+        "Björk (2)",
+        "Daft Punk (1)",
+    ]
+    shot(screen, "library")
+
+
+def test_typing_a_query_filters_after_the_debounce(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    qtbot.keyClicks(screen.search, "artist:air")
+    assert screen.visible_row_count() == 6  # nothing happens while the person is typing
+    qtbot.waitUntil(lambda: screen.visible_row_count() == 3, timeout=WAIT)
+    assert sorted(titles(screen)) == ["Cherry Blossom Girl", "La femme d'argent", "Talisman"]
+    assert screen.count_label.text() == "3 of 6 tracks"
+    type_search(qtbot, screen, "year:>2000")
+    assert sorted(titles(screen)) == ["Cherry Blossom Girl", "One More Time"]
+    type_search(qtbot, screen, "joga")  # free text ignores case and accents
+    assert titles(screen) == ["Jóga"]
+    qtbot.keyClick(screen.search, Qt.Key.Key_Escape)
+    assert screen.search.text() == "" and screen.visible_row_count() == 6
+
+
+def test_a_bad_query_says_why_and_keeps_the_rows(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    type_search(qtbot, screen, "artist:air")
+    assert screen.visible_row_count() == 3
+    type_search(qtbot, screen, "year:>abc")
+    assert screen.visible_row_count() == 3  # unchanged
+    assert screen.search_error.isVisible() and screen.search_error.text().startswith("Not a valid search: ")
+    assert len(screen.search_error.text()) > len("Not a valid search: ") + 5
+    assert screen.search.toolTip() and "border" in screen.search.styleSheet()
+    type_search(qtbot, screen, "artist:daft")
+    assert titles(screen) == ["One More Time"]
+    assert not screen.search_error.isVisible() and screen.search.styleSheet() == ""
+
+
+def test_clicking_a_header_sorts_and_again_reverses(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    click_header(qtbot, screen, "title")
+    expected = sorted(
+        (track.title for track in LIBRARY_TRACKS), key=lambda title: title.replace("ó", "o").lower()
+    )
+    assert titles(screen) == expected
+    click_header(qtbot, screen, "title")
+    assert titles(screen) == list(reversed(expected))
+    click_header(qtbot, screen, "year")
+    years = [screen.model.data(screen.model.index(row, screen.model.column_of("year"))) for row in range(6)]
+    assert years == sorted(years)
+
+
+def test_selecting_a_track_shows_its_detail_and_the_actions_work(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState, music_dir: Path, opened: OpenedUrls
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    click_row(qtbot, screen, row_of_title(screen, "Talisman"))
+    path = music_dir / "Air" / "Moon Safari" / "02 Talisman.ogg"
+    detail = screen.detail
+    assert detail.heading.text() == "Talisman"
+    assert "Air" in detail.subheading.text() and "Moon Safari" in detail.subheading.text()
+    assert detail.files.item(0, 0).text() == str(path)
+    assert "OGG" in detail.file_facts.text() and "Audio hash: not analyzed yet" in detail.file_facts.text()
+    tags = {
+        detail.tags.item(row, 0).text(): detail.tags.item(row, 1).text()
+        for row in range(detail.tags.rowCount())
+    }
+    assert tags.get("title") == "Talisman" or "Talisman" in tags.values()
+
+    qtbot.mouseClick(detail.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == str(path)
+    qtbot.mouseClick(detail.play_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(detail.folder_button, Qt.MouseButton.LeftButton)
+    assert [url.toLocalFile() for url in opened.urls] == [str(path), str(path.parent)]
+    screen.table.setFocus()
+    qtbot.keyClick(screen.table, Qt.Key.Key_Return)  # Enter in the table plays the current track
+    assert opened.urls[-1].toLocalFile() == str(path)
+    shot(screen, "library-detail")
+    actions = {action.text(): action for action in screen.track_menu().actions()}
+    assert set(actions) == {"Play", "Open containing folder", "Copy path"}
+    QGuiApplication.clipboard().clear()
+    actions["Copy path"].trigger()
+    assert QGuiApplication.clipboard().text() == str(path)
+
+
+def test_a_reload_during_a_scan_keeps_filter_sort_and_selection(
+    qtbot: QtBot,
+    populated_db: Database,
+    gui_state: AppState,
+    music_dir: Path,
+    audio_templates: dict[str, Path],
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    type_search(qtbot, screen, "artist:air")
+    click_header(qtbot, screen, "title")
+    click_row(qtbot, screen, row_of_title(screen, "Talisman"))
+    selected = screen.current_track_id()
+    place_track(
+        audio_templates,
+        music_dir,
+        LibraryTrack("Air", "Moon Safari", "Kelly Watch the Stars", 1998, "03 Kelly.flac"),
+    )
+    place_track(
+        audio_templates, music_dir, LibraryTrack("Moby", "Play", "Porcelain", 1999, "01 Porcelain.mp3")
+    )
+    run_to_end(scan_folders(populated_db, [music_dir]))
+    loads = screen.controller.loads
+    gui_state.library_changed.emit()
+    qtbot.waitUntil(lambda: screen.controller.loads > loads, timeout=20000)
+    assert titles(screen) == ["Cherry Blossom Girl", "Kelly Watch the Stars", "La femme d'argent", "Talisman"]
+    assert screen.search.text() == "artist:air" and screen.count_label.text() == "4 of 8 tracks"
+    assert screen.current_track_id() == selected
+    assert screen.table.selectionModel().isRowSelected(row_of_title(screen, "Talisman"))
+    assert screen.detail.heading.text() == "Talisman"
+
+
+def test_browse_panes_filter_together_with_the_search(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    artists, albums = screen.artists, screen.albums
+    air = artists.model().index(1, 0)
+    qtbot.mouseClick(artists.viewport(), Qt.MouseButton.LeftButton, pos=artists.visualRect(air).center())
+    assert sorted(titles(screen)) == ["Cherry Blossom Girl", "La femme d'argent", "Talisman"]
+    album_names = [
+        albums.model().data(albums.model().index(row, 0)) for row in range(albums.model().rowCount())
+    ]
+    assert album_names == ["All albums (2)", "Moon Safari (2)", "Talkie Walkie (1)"]
+    moon = albums.model().index(1, 0)
+    qtbot.mouseClick(albums.viewport(), Qt.MouseButton.LeftButton, pos=albums.visualRect(moon).center())
+    assert sorted(titles(screen)) == ["La femme d'argent", "Talisman"]
+    type_search(qtbot, screen, "talis")
+    assert titles(screen) == ["Talisman"]
+    everyone = artists.model().index(0, 0)
+    qtbot.mouseClick(artists.viewport(), Qt.MouseButton.LeftButton, pos=artists.visualRect(everyone).center())
+    assert titles(screen) == ["Talisman"] and screen.count_label.text() == "1 of 6 tracks"
+    assert albums.currentIndex().row() == 0  # back to all albums
+
+
+def test_an_empty_library_says_what_to_do_and_leads_to_the_folders(
+    qtbot: QtBot, sqlite_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    assert screen.pages.currentIndex() == 0 and "empty" in screen.message.text()
+    assert screen.message_button.isVisible()
+    with qtbot.waitSignal(screen.wants_screen, timeout=1000) as wanted:
+        qtbot.mouseClick(screen.message_button, Qt.MouseButton.LeftButton)
+    assert wanted.args == ["folders"]
+    assert screen.count_label.text() == "0 tracks"
+    shot(screen, "library-empty")
+
+
+def test_keyboard_and_the_column_chooser_remembered_in_settings(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    screen.table.setFocus()
+    qtbot.keyClick(screen.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert screen.search.hasFocus()
+    header = screen.table.horizontalHeader()
+    plays = screen.model.column_of("plays")
+    assert not header.isSectionHidden(plays) and header.isSectionHidden(
+        screen.model.column_of("album_artist")
+    )
+    menu = screen.column_menu()
+    by_label = {action.text(): action for action in menu.actions()}
+    assert by_label["Plays"].isChecked() and not by_label["Album artist"].isChecked()
+    by_label["Plays"].trigger()
+    assert header.isSectionHidden(plays)
+    click_header(qtbot, screen, "year")
+    screen.close()
+    again = open_screen(qtbot, gui_state)
+    again_header = again.table.horizontalHeader()
+    assert again_header.isSectionHidden(plays)
+    assert again_header.sortIndicatorSection() == again.model.column_of("year")
+    years = [again.model.data(again.model.index(row, again.model.column_of("year"))) for row in range(6)]
+    assert years == sorted(years)
+    assert again.model.data(again.model.index(0, 0), TRACK_ID_ROLE) is not None
