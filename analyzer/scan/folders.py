@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import BigInteger, delete, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from analyzer.catalog.orphans import prune_orphan_tracks
@@ -32,10 +32,10 @@ from analyzer.scan.plan import path_hash
 from models.curation import EventRecording, PlaylistItem
 from models.enums import EnrichStatus
 from models.folders import LibraryFolder as FolderRow
-from models.listen_changes import note_listens_changed
+from models.listen_changes import note_spans_changed
 from models.listens import Listen, ListenMatchCandidate
 from models.media import AcoustidSubmission, AudioFeatures, Fingerprint, MediaFile
-from models.types import encode_path, to_epoch, utcnow
+from models.types import encode_path, utcnow
 
 
 @dataclass(frozen=True)
@@ -184,29 +184,40 @@ def _tracks_to_prune(session: Session, track_ids: Sequence[int]) -> list[int]:
 
 
 def _unlink_listens(session: Session, track_ids: Sequence[int]) -> int:
-    """Send the listens of these tracks back to matching; returns how many there were."""
+    """Send the listens of these tracks back to matching; returns how many there were.
+
+    Found by track (its index), never loaded: removing a whole library of 100,000 tracks unlinks ~850,000
+    listens. Each user's span of changed listens goes to the stats rollup."""
+    listened = type_coerce(Listen.listened_at, BigInteger)
+    spans: dict[int, tuple[int, int]] = {}
     unlinked = 0
     for chunk in chunked(track_ids):
         rows = session.execute(
-            select(Listen.id, Listen.user_id, Listen.listened_at).where(Listen.track_id.in_(chunk))
-        ).all()
-        if not rows:
+            select(Listen.user_id, func.min(listened), func.max(listened), func.count())
+            .where(Listen.track_id.in_(chunk))
+            .group_by(Listen.user_id)
+        ).tuples()
+        found = 0
+        for user_id, lo, hi, count in rows:
+            old = spans.get(user_id, (lo, hi))
+            spans[user_id] = (min(old[0], lo), max(old[1], hi))
+            found += count
+        if not found:
             continue
-        note_listens_changed(session, ((user_id, to_epoch(at)) for _, user_id, at in rows))
-        for ids in chunked([listen_id for listen_id, _, _ in rows]):
-            session.execute(
-                update(Listen)
-                .where(Listen.id.in_(ids))
-                .values(
-                    track_id=None,
-                    enrich_status=EnrichStatus.PENDING,
-                    match_confidence=None,
-                    match_reason=None,
-                    last_enriched_at=None,
-                )
-                .execution_options(synchronize_session=False)
+        session.execute(
+            update(Listen)
+            .where(Listen.track_id.in_(chunk))
+            .values(
+                track_id=None,
+                enrich_status=EnrichStatus.PENDING,
+                match_confidence=None,
+                match_reason=None,
+                last_enriched_at=None,
             )
-        unlinked += len(rows)
+            .execution_options(synchronize_session=False)
+        )
+        unlinked += found
+    note_spans_changed(session, spans)
     return unlinked
 
 

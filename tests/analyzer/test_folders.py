@@ -14,7 +14,7 @@ from analyzer.scan import FolderError, add_folder, list_folders, remove_folder, 
 from models.curation import Playlist, PlaylistItem
 from models.engine import Database
 from models.enums import EnrichStatus
-from models.listens import Listen, ListenMatchCandidate, ListenRaw
+from models.listens import Listen, ListenMatchCandidate, ListenRaw, ListenStatsState
 from models.media import AudioFeatures, MediaFile
 from models.tracks import Track
 from models.users import User
@@ -148,6 +148,7 @@ def test_remove_folder_removes_its_files_and_keeps_every_listen(
         user = User(username="u")
         session.add(user)
         session.flush()
+        user_id = user.id
         _listen(session, user.id, track_of["Only Here"], 1_700_000_000)
         _listen(session, user.id, track_of["Shared"], 1_700_000_100)
         other = ListenRaw(user_id=user.id, source="test", payload_json="{}", listened_at=1_700_000_200)
@@ -189,6 +190,9 @@ def test_remove_folder_removes_its_files_and_keeps_every_listen(
             1_700_000_200: (None, EnrichStatus.PENDING, None),
         }
         assert session.scalar(select(func.count()).select_from(ListenMatchCandidate)) == 0
+        state = session.get(ListenStatsState, user_id)  # the stats rollup is told which days changed
+        assert state is not None and state.dirty_lo is not None and state.dirty_hi is not None
+        assert state.dirty_lo <= 1_700_000_000 <= state.dirty_hi
         assert [f.path for f in list_folders(session)] == [str(near), str(kept)]
 
     # Added back and rescanned, the folder's files return.
