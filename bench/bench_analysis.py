@@ -2,10 +2,12 @@
 
 Real tagged Ogg music comes from Debian game packages:
     apt-get install -y wesnoth-1.16-music hyperrogue-music planetblupi-music-ogg
-A subset is converted to MP3/FLAC/M4A with ffmpeg into a cache dir. Throughput is "x real time per
-core": total audio seconds / CPU seconds of this one process. Prints a markdown summary.
+A subset is converted to MP3/FLAC/M4A/Opus with ffmpeg into a cache dir. Throughput is "x real time per
+core": total audio seconds / CPU seconds of this one process. Prints a markdown summary, with a
+decode-only table per codec: the same `--codec-files` tracks in every codec the scan accepts, through
+`decode()` (whichever decoder serves that codec) and through PyAV alone, side by side.
 
-    .venv/bin/python bench/bench_analysis.py [--files 24] [--extractor-files 8] [--cache DIR]
+    .venv/bin/python bench/bench_analysis.py [--files 24] [--extractor-files 8] [--codec-files 4] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -29,6 +31,20 @@ CONVERSIONS = {  # extension -> ffmpeg codec arguments
     "mp3": ["-c:a", "libmp3lame", "-b:a", "192k"],
     "flac": ["-c:a", "flac"],
     "m4a": ["-c:a", "aac", "-b:a", "192k"],
+    "opus": ["-c:a", "libopus", "-b:a", "128k"],
+}
+# Every codec decode() serves, for the decode-only table: extension -> ffmpeg codec arguments.
+CODEC_TABLE = {
+    "ogg": [],  # the Vorbis original
+    "mp3": CONVERSIONS["mp3"],
+    "flac": CONVERSIONS["flac"],
+    "m4a": CONVERSIONS["m4a"],
+    "opus": CONVERSIONS["opus"],
+    "alac.m4a": ["-c:a", "alac"],
+    "wav": ["-c:a", "pcm_s16le"],
+    "aiff": ["-c:a", "pcm_s16be"],
+    "wv": ["-c:a", "wavpack"],
+    "wma": ["-c:a", "wmav2", "-b:a", "192k"],
 }
 MAX_TRACK_SECS = 600.0  # planetblupi has 25-minute tracks; keep the set song-like
 TARGET_X = 200.0
@@ -47,14 +63,28 @@ def _duration(path: Path) -> float:
         return 0.0
 
 
-def build_corpus(n_files: int, cache: Path) -> list[Path]:
-    """`n_files` real tracks: a quarter each as the original Ogg, MP3, FLAC and M4A."""
+def _sources() -> list[Path]:
     sources = sorted(p for d in SOURCE_DIRS if Path(d).is_dir() for p in Path(d).glob("*.ogg"))
     sources = [p for p in sources if 20.0 <= _duration(p) <= MAX_TRACK_SECS]
     if not sources:
         sys.exit(
             "no music found: apt-get install -y wesnoth-1.16-music hyperrogue-music planetblupi-music-ogg"
         )
+    return sources
+
+
+def _converted(src: Path, ext: str, args: list[str], cache: Path) -> Path:
+    dst = cache / f"{src.parent.parent.name}-{src.stem}.{ext}"
+    if not dst.exists():
+        tmp = dst.with_name(dst.stem + ".tmp." + ext)
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), *args, str(tmp)], check=True)
+        tmp.rename(dst)
+    return dst
+
+
+def build_corpus(n_files: int, cache: Path) -> list[Path]:
+    """`n_files` real tracks: a fifth each as the original Ogg, MP3, FLAC, M4A and Opus."""
+    sources = _sources()
     step = max(1, len(sources) // n_files)
     chosen = sources[::step][:n_files]
     cache.mkdir(parents=True, exist_ok=True)
@@ -65,16 +95,44 @@ def build_corpus(n_files: int, cache: Path) -> list[Path]:
         if ext == "ogg":
             corpus.append(src)
             continue
-        dst = cache / f"{src.parent.parent.name}-{src.stem}.{ext}"
-        if not dst.exists():
-            tmp = dst.with_suffix(".tmp." + ext)
-            subprocess.run(
-                ["ffmpeg", "-loglevel", "error", "-y", "-i", str(src), *CONVERSIONS[ext], str(tmp)],
-                check=True,
-            )
-            tmp.rename(dst)
-        corpus.append(dst)
+        corpus.append(_converted(src, ext, CONVERSIONS[ext], cache))
     return corpus
+
+
+def build_codec_corpus(n_files: int, cache: Path) -> dict[str, list[Path]]:
+    """The same `n_files` tracks (spread over the sources) in every codec of CODEC_TABLE."""
+    sources = _sources()
+    chosen = sources[max(1, len(sources) // n_files) // 2 :: max(1, len(sources) // n_files)][:n_files]
+    cache.mkdir(parents=True, exist_ok=True)
+    return {
+        ext: [src if ext == "ogg" else _converted(src, ext, args, cache) for src in chosen]
+        for ext, args in CODEC_TABLE.items()
+    }
+
+
+def bench_decode_per_codec(by_codec: dict[str, list[Path]]) -> list[tuple[str, str, float, float, float]]:
+    """Per codec: (extension, codec name, audio seconds, x real time via decode(), x via PyAV alone)."""
+    from analyzer.audio.decode import decode
+    from analyzer.audio.pyav_decode import decode_with_pyav
+
+    for paths in by_codec.values():  # warm-up: each decoder's first call loads its codec tables
+        decode(paths[0])
+        decode_with_pyav(paths[0])
+    rows = []
+    for ext, paths in by_codec.items():
+        audio = ours = alone = 0.0
+        codec = ""
+        for path in paths:
+            t0 = time.process_time()
+            decoded = decode(path)
+            ours += time.process_time() - t0
+            audio += decoded.duration_secs
+            codec = decoded.codec
+            t0 = time.process_time()
+            decode_with_pyav(path)
+            alone += time.process_time() - t0
+        rows.append((ext, codec, audio, audio / ours, audio / alone))
+    return rows
 
 
 def bench_analyze(corpus: list[Path]) -> dict[str, object]:
@@ -137,6 +195,7 @@ def main() -> None:
     )
     parser.add_argument("--files", type=int, default=24, help="tracks for analyze_file")
     parser.add_argument("--extractor-files", type=int, default=8, help="of those, for MusicExtractor")
+    parser.add_argument("--codec-files", type=int, default=4, help="tracks per codec, decode-only table")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/tonearm-bench-audio"))
     args = parser.parse_args()
     # One core: keep BLAS/OpenMP from spreading work (CPU time is counted over all threads anyway).
@@ -152,9 +211,13 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     ours = bench_analyze(corpus)
     hash_share = bench_md5_cost(corpus)
-    ext_corpus = corpus[:: max(1, len(corpus) // max(1, args.extractor_files))][: args.extractor_files]
+    # MusicExtractor decodes with Essentia's own FFmpeg, which has no Opus decoder.
+    essentia_readable = [p for p in corpus if p.suffix != ".opus"]
+    step = max(1, len(essentia_readable) // max(1, args.extractor_files))
+    ext_corpus = essentia_readable[::step][: args.extractor_files]
     ours_subset = bench_analyze(ext_corpus)
     ext_audio, ext_cpu = bench_music_extractor(ext_corpus)
+    codec_rows = bench_decode_per_codec(build_codec_corpus(args.codec_files, args.cache))
 
     load_after = os.getloadavg()[0]
     audio, cpu = float(ours["audio"]), float(ours["cpu"])  # type: ignore[arg-type]
@@ -181,6 +244,11 @@ def main() -> None:
     print("|---|---:|---:|")
     for fmt, (secs, spent) in sorted(ours["per_format"].items()):  # type: ignore[attr-defined]
         print(f"| {fmt} | {secs / 60:.1f} | {secs / spent:.0f}x |")
+    print(f"\n## decode only, per codec ({args.codec_files} tracks each, the same music in every codec)\n")
+    print("| file | codec | audio min | decode() x real time | PyAV alone x real time |")
+    print("|---|---|---:|---:|---:|")
+    for ext, codec, secs, x_decode, x_pyav in codec_rows:
+        print(f"| .{ext} | {codec} | {secs / 60:.1f} | {x_decode:.0f}x | {x_pyav:.0f}x |")
     print(
         f"\n## vs Essentia MusicExtractor ({len(ext_corpus)} tracks, {ext_audio / 60:.1f} min)\n\n"
         f"| pipeline | x real time per core |\n|---|---:|\n"

@@ -15,11 +15,17 @@ from mutagen.apev2 import APEv2File
 from mutagen.asf import ASF
 from mutagen.id3 import TIT2
 from mutagen.mp4 import MP4
+from sqlalchemy import select
 
+from analyzer.analysis import run_analysis
 from analyzer.audio import analyze_file
 from analyzer.audio.decode import AudioDecodeError, decode
 from analyzer.audio.fingerprint import compare_fingerprints, decode_fingerprint
 from analyzer.audio.ogg_payload import ogg_payload_md5
+from analyzer.scan import run_scan
+from models.engine import Database
+from models.enums import AnalysisStatus
+from models.media import Fingerprint, MediaFile
 
 CODECS = Path(__file__).parent.parent / "data" / "codecs"
 
@@ -190,3 +196,25 @@ def test_opus_with_a_garbage_payload_is_corrupt(tmp_path: Path) -> None:
     with pytest.raises(AudioDecodeError) as info:
         decode(path)
     assert info.value.kind == "corrupt"
+
+
+def test_scan_and_analysis_leave_no_file_without_a_fingerprint(db: Database, tmp_path: Path) -> None:
+    """Every fixture, Opus included, is analysed through the real pipeline into the database."""
+    root = tmp_path / "music"
+    root.mkdir()
+    for name in EXPECTED:
+        shutil.copyfile(CODECS / name, root / name)
+    run_scan(db, [root], workers=1)
+    summary = run_analysis(db, workers=1)
+    assert (summary.analyzed, summary.errors, summary.partial) == (len(EXPECTED), 0, 0), summary.problems
+    with db.session() as session:
+        rows = session.execute(
+            select(MediaFile.file_path, MediaFile.analysis_status, MediaFile.audio_hash, Fingerprint.chromaprint)
+            .outerjoin(Fingerprint, Fingerprint.media_file_id == MediaFile.id)
+        ).tuples().all()  # fmt: skip
+    assert sorted(Path(path).name for path, *_ in rows) == sorted(EXPECTED)
+    for path, status, audio_hash, chromaprint in rows:
+        assert status == AnalysisStatus.DONE, path
+        assert audio_hash and chromaprint, path
+    by_name = {Path(path).name: audio_hash for path, _, audio_hash, _ in rows}
+    assert by_name["short.opus"] == ogg_payload_md5(CODECS / "short.opus")
