@@ -9,6 +9,7 @@ holds the logic; neither holds SQL.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -293,10 +294,11 @@ class FoldersScreen(QWidget):
         self.table.setObjectName("folderList")
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
-        self.table.setHeaderLabels(["Folder", "Added"])
+        self.table.setHeaderLabels(["Folder", "", "Added"])
         self.table.header().setStretchLastSection(False)
         self.table.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._show_selection)
 
         self.add_button = QPushButton("Add folder…")
@@ -351,8 +353,12 @@ class FoldersScreen(QWidget):
         self.table.clear()
         for folder in self.folders:
             added = local_time(folder.added_at, "%Y-%m-%d")
-            item = QTreeWidgetItem([str(folder.path), added])
+            on_disk = os.path.isdir(folder.path)
+            status = "" if on_disk else "not found: connect its drive, or remove it"
+            item = QTreeWidgetItem([str(folder.path), status, added])
             item.setToolTip(0, str(folder.path))
+            if not on_disk:
+                item.setToolTip(1, "A scan leaves the files of a folder it cannot open as they were")
             item.setData(0, Qt.ItemDataRole.UserRole, folder.id)
             self.table.addTopLevelItem(item)
         self.stack.setCurrentIndex(1 if self.folders else 0)

@@ -46,6 +46,10 @@ HEADERS = ("Kind", "File", "Reason", "When")
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def _files(count: int) -> str:
+    return f"{count:,} file" if count == 1 else f"{count:,} files"
+
+
 class ProblemTableModel(QAbstractTableModel):
     """The problem files, filtered inside the model (a list comprehension; these lists stay small)."""
 
@@ -217,6 +221,7 @@ class ProblemsScreen(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setAlternatingRowColors(True)
         self.view.setWordWrap(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a long path keeps its file name
         self.view.verticalHeader().hide()
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -354,7 +359,7 @@ class ProblemsScreen(QWidget):
     def _show_rows(self) -> None:
         shown, total = self.model.rowCount(), self.model.total
         self.count_label.setText(
-            "" if not total else (f"{total:,} files" if shown == total else f"{shown:,} of {total:,} files")
+            "" if not total else (_files(total) if shown == total else f"{shown:,} of {_files(total)}")
         )
         if not total:
             self.empty.setText(

@@ -208,3 +208,21 @@ def test_stop_an_analysis(qtbot: QtBot, state: AppState, tmp_path: Path, templat
         " of 40 files. What was analyzed is kept; Analyze again to continue."
     ), text
     assert 0 < int(text.removeprefix("Stopped after ").split(" of ")[0]) < 40
+
+
+def test_a_folder_gone_from_disk_says_so_and_a_scan_keeps_its_files(
+    qtbot: QtBot, state: AppState, tmp_path: Path, templates: dict[str, Path]
+) -> None:
+    music = music_folder(tmp_path / "music", templates)
+    screen = open_screen(qtbot, state)
+    screen.add_folder(str(music))
+    assert state.jobs.wait_idle(60000)
+    assert screen.table.topLevelItem(0).text(1) == ""
+    music.rename(tmp_path / "unplugged")
+
+    qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
+    assert state.jobs.wait_idle(60000)
+    assert screen.table.topLevelItem(0).text(1) == "not found: connect its drive, or remove it"
+    assert screen.scan_summary.text().startswith(
+        "Scanned 0 files: nothing changed; 1 folder could not be opened"
+    )
