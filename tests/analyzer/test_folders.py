@@ -213,3 +213,27 @@ def test_remove_by_id_works_when_the_folder_is_gone_from_disk(db: Database, tmp_
     assert (removed.folder, removed.files_removed, removed.tracks_removed) == (added, 0, 0)
     with db.session() as session:
         assert list_folders(session) == []
+
+
+@needs_ffmpeg
+def test_remove_is_exact_about_case_and_odd_names(
+    db: Database, tmp_path: Path, templates: dict[str, Path]
+) -> None:
+    """MariaDB compares text case-insensitively and LIKE treats % and _ as wildcards; a name that is not
+    UTF-8 is stored encoded. None of that may take another folder's files."""
+    odd = os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9 100%_x")  # Latin-1 byte: not UTF-8
+    folders = [tmp_path / "Music", tmp_path / "music", Path(odd), tmp_path / "caf_ 100%_x"]
+    for number, folder in enumerate(folders, start=1):
+        place(templates, folder / "song.flac", title=f"Song {number}", artist="A", album=str(number))
+    with db.session() as session:
+        for folder in folders:
+            add_folder(session, folder)
+    run_scan(db, folders, workers=1)
+    with db.session() as session:
+        assert [
+            r.files_removed for r in (remove_folder(session, str(folders[0])), remove_folder(session, odd))
+        ] == [1, 1]
+    with db.session() as session:
+        left = sorted(Path(p).parent.name for p in session.scalars(select(MediaFile.file_path)))
+        assert left == ["caf_ 100%_x", "music"]
+        assert sorted(Path(f.path).name for f in list_folders(session)) == ["caf_ 100%_x", "music"]
