@@ -361,6 +361,8 @@ class FoldersScreen(QWidget):
                 item.setToolTip(1, "A scan leaves the files of a folder it cannot open as they were")
             item.setData(0, Qt.ItemDataRole.UserRole, folder.id)
             self.table.addTopLevelItem(item)
+        gone = any(self.table.topLevelItem(i).text(1) for i in range(self.table.topLevelItemCount()))
+        self.table.setColumnHidden(1, not gone)  # the status column only when a folder needs it
         self.stack.setCurrentIndex(1 if self.folders else 0)
         self._show_jobs()
 

@@ -217,12 +217,13 @@ def test_a_folder_gone_from_disk_says_so_and_a_scan_keeps_its_files(
     screen = open_screen(qtbot, state)
     screen.add_folder(str(music))
     assert state.jobs.wait_idle(60000)
-    assert screen.table.topLevelItem(0).text(1) == ""
+    assert screen.table.topLevelItem(0).text(1) == "" and screen.table.isColumnHidden(1)
     music.rename(tmp_path / "unplugged")
 
     qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
     assert state.jobs.wait_idle(60000)
     assert screen.table.topLevelItem(0).text(1) == "not found: connect its drive, or remove it"
+    assert not screen.table.isColumnHidden(1)
     assert screen.scan_summary.text().startswith(
         "Scanned 0 files: nothing changed; 1 folder could not be opened"
     )
