@@ -43,7 +43,8 @@ def browse_entries(
     codes = table.codes[field] if within is None else table.codes[field][within]
     labels = table.labels[field]
     counts = np.bincount(codes, minlength=len(labels))
-    entries = [(labels[code], int(counts[code])) for code in np.flatnonzero(counts).tolist()]
+    present = np.flatnonzero(counts)
+    entries = list(zip([labels[code] for code in present.tolist()], counts[present].tolist(), strict=True))
     if entries and entries[0][0] == "":
         entries.append(entries.pop(0))
     return entries

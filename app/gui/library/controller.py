@@ -82,10 +82,10 @@ class LibraryController(QObject):
 
     def _on_loaded(self, table: LibraryTable) -> None:
         self._loading = None
-        self.model.set_columns(table)
+        self.model.set_columns(table)  # keeps the filters (re-applied to the new rows), sort and selection
         self.loads += 1
-        self._refresh_browse()
-        self._apply_filters()
+        if self._refresh_browse():
+            self._apply_filters()
         self.loaded.emit()
         self._next_load()
 
@@ -144,25 +144,30 @@ class LibraryController(QObject):
     def _apply_filters(self) -> None:
         self.model.set_filters(self._filters())
 
-    def _refresh_browse(self) -> None:
+    def _refresh_browse(self) -> bool:
+        """Refill the browse lists from the loaded rows; True when a pick was dropped (its artist or album
+        left the library: the table then shows everything rather than nothing)."""
         table = self.model.table
         if table is None:
-            return
+            return False
         entries = browse_entries(table, "artist")
-        if self.artist is not None and self.artist not in {name for name, _ in entries}:
-            self.artist = None  # the artist left the library: show everything rather than nothing
+        dropped = self.artist is not None and self.artist not in {name for name, _ in entries}
+        if dropped:
+            self.artist = None
         self.artists.set_entries(entries)
-        self._refresh_albums()
+        return self._refresh_albums() or dropped
 
-    def _refresh_albums(self) -> None:
+    def _refresh_albums(self) -> bool:
         table = self.model.table
         if table is None:
-            return
+            return False
         within = BrowseFilter("artist", self.artist).mask(table) if self.artist is not None else None
         entries = browse_entries(table, "album", within)
-        if self.album is not None and self.album not in {name for name, _ in entries}:
+        dropped = self.album is not None and self.album not in {name for name, _ in entries}
+        if dropped:
             self.album = None
         self.albums.set_entries(entries)
+        return dropped
 
     # -- detail --------------------------------------------------------------------------------------------
 
