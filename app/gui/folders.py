@@ -351,9 +351,11 @@ class FoldersScreen(QWidget):
             self.folders = []
             self._say(f"Could not read the library folders: {error_text(error)}", error=True)
         self.table.clear()
+        gone = False
         for folder in self.folders:
             added = local_time(folder.added_at, "%Y-%m-%d")
             on_disk = os.path.isdir(folder.path)
+            gone = gone or not on_disk
             status = "" if on_disk else "not found: connect its drive, or remove it"
             item = QTreeWidgetItem([str(folder.path), status, added])
             item.setToolTip(0, str(folder.path))
@@ -361,7 +363,6 @@ class FoldersScreen(QWidget):
                 item.setToolTip(1, "A scan leaves the files of a folder it cannot open as they were")
             item.setData(0, Qt.ItemDataRole.UserRole, folder.id)
             self.table.addTopLevelItem(item)
-        gone = any(self.table.topLevelItem(i).text(1) for i in range(self.table.topLevelItemCount()))
         self.table.setColumnHidden(1, not gone)  # the status column only when a folder needs it
         self.stack.setCurrentIndex(1 if self.folders else 0)
         self._show_jobs()
