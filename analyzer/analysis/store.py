@@ -1,4 +1,5 @@
-"""The one writer of analysis results: media_files status and hash, fingerprints, audio_features.
+"""The one writer of analysis results: media_files status and hash, fingerprints, audio_features, and
+the regrouping of tracks those fingerprints call for (``analyzer.catalog.fingerprint_identity``).
 
 A batch is one transaction of set-based Core statements (executemany), so a stop loses at most the
 batch in progress and a re-run picks those files up again (they are still pending).
@@ -18,6 +19,8 @@ from analyzer.analysis.pending import AnalysisJob
 from analyzer.analysis.pool import AnalysisFailed, AnalysisOutcome
 from analyzer.audio import FileAnalysis
 from analyzer.audio.features import feature_vector
+from analyzer.catalog.fingerprint_identity import regroup_by_fingerprint
+from analyzer.scan.folders import list_folders
 from models.enums import AnalysisStatus
 from models.media import AudioFeatures, Fingerprint, MediaFile
 
@@ -81,6 +84,10 @@ def write_results(session: Session, results: Sequence[tuple[AnalysisJob, Analysi
         session.execute(insert(prints), print_rows)
     if feature_rows:
         session.execute(insert(features), feature_rows)
+    if print_rows:
+        # Fingerprints are evidence tags are not: they now decide which files are one recording.
+        roots = [folder.path for folder in list_folders(session)]
+        regroup_by_fingerprint(session, [row["media_file_id"] for row in print_rows], roots)
 
 
 def _status(

@@ -230,6 +230,19 @@ def display_name(name: str) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+def fallback_folders(path: str, roots: Sequence[str]) -> tuple[str, ...]:
+    """The folder names between the library folder holding ``path`` and the file, as a scan of that folder
+    passes them to :func:`build_track_record` (for re-reading a file outside a scan); without one, the
+    last two folders, the only ones the fallback uses (artist/album)."""
+    parent = os.path.dirname(path)
+    for root in roots:
+        if parent == root or parent.startswith(root.rstrip(os.sep) + os.sep):
+            relative = os.path.relpath(parent, root)
+            return () if relative == "." else tuple(relative.split(os.sep))
+    parts = [part for part in parent.split(os.sep) if part]
+    return tuple(parts[-2:])
+
+
 def _title_from_stem(stem: str) -> tuple[str, int, int]:
     """ "01 Title" / "1-03 - Title" / "03. Title" -> (title, track, disc); a bare number stays the title."""
     match = _LEADING_NUMBER.match(stem)

@@ -17,7 +17,6 @@ Files that cannot be read now stay where they are and are counted. Running it ag
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from analyzer.catalog.identity import length_checked, lengths_agree
 from analyzer.catalog.orphans import prune_orphan_tracks
-from analyzer.catalog.record import TrackRecord
+from analyzer.catalog.record import TrackRecord, fallback_folders
 from analyzer.catalog.repair_listens import redistribute_listens
 from analyzer.catalog.upsert import chunked, select_in
 from analyzer.catalog.writer import CatalogWriter
@@ -110,7 +109,7 @@ def _repair_batch(
         )
     ).all()
     for media_id, path, track_id in rows:
-        outcome = read_file(path, _folders_of(path, roots))
+        outcome = read_file(path, fallback_folders(path, roots))
         if isinstance(outcome, FileRead):
             files[track_id].append((media_id, outcome.record))
             summary.files_read += 1
@@ -199,15 +198,3 @@ def _keep_tracks(session: Session, files: dict[int, list[tuple[int, TrackRecord]
 
 def _count(rows: Sequence[Any], track_id: int) -> int:
     return sum(1 for row in rows if row[2] == track_id)
-
-
-def _folders_of(path: str, roots: list[str]) -> tuple[str, ...]:
-    """The folder names between the library folder holding ``path`` and the file, as a scan of that
-    folder saw them (the fallback for untagged files); without one, the last two folders (artist/album)."""
-    parent = os.path.dirname(path)
-    for root in roots:
-        if parent == root or parent.startswith(root.rstrip(os.sep) + os.sep):
-            relative = os.path.relpath(parent, root)
-            return () if relative == "." else tuple(relative.split(os.sep))
-    parts = [part for part in parent.split(os.sep) if part]
-    return tuple(parts[-2:])

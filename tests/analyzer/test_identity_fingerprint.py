@@ -1,0 +1,117 @@
+"""Once fingerprinted, the audio decides: same tags but other music splits, an untagged copy joins (every
+layout; real analysis of generated music)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from analyzer.analysis import run_analysis
+from analyzer.scan import run_scan
+from models.engine import Database
+from models.enums import EnrichStatus
+from models.listens import Listen, ListenMatchCandidate
+from models.media import MediaFile
+from models.tracks import Track
+from tests.analyzer.test_audio_fingerprint import synth_music, write_wav
+from tests.audio_signals import encode
+from tests.matching_fixtures import listen
+from tests.scan_audio import tag
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to encode audio")
+
+TAGS = {"artist": "NeonCorridor", "album": "HyperRogue", "title": "Living Caves", "tracknumber": "2"}
+
+
+@pytest.fixture(scope="session")
+def pieces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two different 20 s pieces as FLAC and a FLAC + MP3 of the first; untagged."""
+    folder = tmp_path_factory.mktemp("fingerprint-identity")
+    first = write_wav(folder / "first.wav", synth_music(20.0, seed=5, bpm=110))
+    second = write_wav(folder / "second.wav", synth_music(20.0, seed=77, bpm=90))
+    return {
+        "first.flac": encode(first, folder / "first.flac"),
+        "first.mp3": encode(first, folder / "first.mp3"),
+        "second.flac": encode(second, folder / "second.flac"),
+    }
+
+
+def _copy(source: Path, target: Path, **tags: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    if tags:
+        tag(target, **tags)
+    return target
+
+
+def _tracks_by_file(db: Database) -> dict[str, int]:
+    with db.session() as s:
+        rows = s.execute(select(MediaFile.file_path, MediaFile.track_id)).tuples().all()
+    return {Path(path).name: track for path, track in rows}
+
+
+def test_same_tags_and_length_but_other_music_split_once_fingerprinted(
+    db: Database, tmp_path: Path, pieces: dict[str, Path]
+) -> None:
+    root = tmp_path / "music"
+    _copy(pieces["first.flac"], root / "caves.flac", **TAGS)
+    _copy(pieces["first.mp3"], root / "caves.mp3", **TAGS)
+    _copy(pieces["second.flac"], root / "crossroads.flac", **TAGS)
+    run_scan(db, [root], workers=1)
+    before = _tracks_by_file(db)
+    assert len(set(before.values())) == 1  # tags and lengths cannot tell them apart
+    with db.session() as s:
+        heard = listen(s, "NeonCorridor", "Living Caves", duration=20.0)
+        s.execute(
+            update(Listen)
+            .where(Listen.id == heard)
+            .values(track_id=before["caves.flac"], enrich_status=EnrichStatus.MATCHED)
+        )
+
+    run_analysis(db, workers=1)
+    after = _tracks_by_file(db)
+    assert after["caves.flac"] == after["caves.mp3"] == before["caves.flac"]  # the majority keeps it
+    assert after["crossroads.flac"] != after["caves.flac"]
+    with db.session() as s:
+        uid = s.scalar(select(Track.track_uid).where(Track.id == after["crossroads.flac"]))
+        assert uid is not None and "~f" in uid
+        # The listen cannot say which of two same-named, same-length pieces it was: review, both offered.
+        status, track = s.execute(
+            select(Listen.enrich_status, Listen.track_id).where(Listen.id == heard)
+        ).one()
+        offered = set(
+            s.scalars(select(ListenMatchCandidate.track_id).where(ListenMatchCandidate.listen_id == heard))
+        )
+    assert (status, track) == (EnrichStatus.AMBIGUOUS, None)
+    assert offered == {after["caves.flac"], after["crossroads.flac"]}
+
+    # A rescan of unchanged files and a second analysis run change nothing.
+    run_scan(db, [root], workers=1)
+    run_analysis(db, workers=1)
+    assert _tracks_by_file(db) == after
+
+
+def test_an_untagged_copy_joins_the_tagged_recording(
+    db: Database, tmp_path: Path, pieces: dict[str, Path]
+) -> None:
+    root = tmp_path / "music"
+    _copy(pieces["first.flac"], root / "tagged/caves.flac", **TAGS)
+    _copy(pieces["first.mp3"], root / "downloads/track01.mp3")
+    _copy(pieces["second.flac"], root / "downloads/track02.flac")
+    run_scan(db, [root], workers=1)
+    before = _tracks_by_file(db)
+    assert len(set(before.values())) == 3
+    with db.session() as s:
+        heard = listen(s, "downloads", "track01")
+        s.execute(update(Listen).where(Listen.id == heard).values(track_id=before["track01.mp3"]))
+
+    run_analysis(db, workers=1)
+    after = _tracks_by_file(db)
+    assert after["track01.mp3"] == after["caves.flac"] == before["caves.flac"]
+    assert after["track02.flac"] == before["track02.flac"]  # other music: no tagged copy, stays
+    with db.session() as s:
+        assert s.scalar(select(Track.id).where(Track.id == before["track01.mp3"])) is None  # emptied, gone
+        assert s.scalar(select(Listen.track_id).where(Listen.id == heard)) == after["caves.flac"]
