@@ -284,3 +284,82 @@ def test_keyboard_and_the_column_chooser_remembered_in_settings(
     years = [again.model.data(again.model.index(row, again.model.column_of("year"))) for row in range(6)]
     assert years == sorted(years)
     assert again.model.data(again.model.index(0, 0), TRACK_ID_ROLE) is not None
+
+
+def test_a_track_whose_file_is_gone_is_greyed_and_cannot_be_played(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState, music_dir: Path, opened: OpenedUrls
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    path = music_dir / "Air" / "Moon Safari" / "02 Talisman.ogg"
+    path.unlink()
+    run_to_end(scan_folders(populated_db, [music_dir]))
+    loads = screen.controller.loads
+    gui_state.library_changed.emit()
+    qtbot.waitUntil(lambda: screen.controller.loads > loads, timeout=20000)
+    row = row_of_title(screen, "Talisman")
+    title = screen.model.index(row, screen.model.column_of("title"))
+    assert "Rescan" in screen.model.data(title, Qt.ItemDataRole.ToolTipRole)
+    assert screen.model.data(title, Qt.ItemDataRole.ForegroundRole) is not None
+    assert (
+        screen.model.data(screen.model.index(row_of_title(screen, "Jóga"), 0), Qt.ItemDataRole.ToolTipRole)
+        is None
+    )
+    click_row(qtbot, screen, row)
+    detail = screen.detail
+    assert detail.files.item(0, 0).text() == str(path)
+    assert not detail.play_button.isEnabled() and not detail.folder_button.isEnabled()
+    assert "not on disk" in detail.play_button.toolTip()
+    actions = {action.text(): action for action in screen.track_menu().actions()}
+    assert not actions["Play"].isEnabled() and actions["Copy path"].isEnabled()
+    screen.table.setFocus()
+    qtbot.keyClick(screen.table, Qt.Key.Key_Return)
+    assert opened.urls == []  # nothing to open: the person sees why on the disabled button
+    actions["Copy path"].trigger()
+    assert QGuiApplication.clipboard().text() == str(path)
+
+
+def test_reload_requests_during_a_load_end_in_one_more_load(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    loads = screen.controller.loads
+    for _ in range(5):  # a scan signals every committed batch
+        gui_state.library_changed.emit()
+    assert screen.controller.loading
+    assert gui_state.jobs.wait_idle(20000)
+    qtbot.waitUntil(lambda: not screen.controller.loading, timeout=20000)
+    assert screen.controller.loads - loads == 2  # the one running, then one for everything asked meanwhile
+    assert screen.visible_row_count() == len(LIBRARY_TRACKS)
+
+
+def test_a_library_that_cannot_be_read_says_why_and_can_be_retried(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    from sqlalchemy import text
+
+    def rename(old: str, new: str) -> None:
+        with populated_db.engine.begin() as connection:
+            connection.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+
+    rename("audio_features", "audio_features_away")  # a damaged database: a table the library reads is gone
+    screen = LibraryScreen(gui_state)
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitUntil(lambda: screen.message.text().startswith("Could not read the library:"), timeout=20000)
+    assert screen.message_button.text() == "Try again" and screen.message_button.isVisible()
+    rename("audio_features_away", "audio_features")
+    qtbot.mouseClick(screen.message_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: screen.visible_row_count() == len(LIBRARY_TRACKS), timeout=20000)
+    assert screen.pages.currentWidget() is screen.table
+
+
+def test_switching_the_database_reloads_the_library(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState, tmp_path: Path
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    assert screen.visible_row_count() == len(LIBRARY_TRACKS)
+    loads = screen.controller.loads
+    gui_state.open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    qtbot.waitUntil(lambda: screen.controller.loads > loads, timeout=20000)
+    assert screen.visible_row_count() == 0 and "empty" in screen.message.text()
+    assert screen.pages.currentIndex() == 0 and screen.count_label.text() == "0 tracks"
