@@ -10,7 +10,8 @@ each track's files by the current rule and:
 - writes each other group as its own track (or joins the track that already is that recording);
 - moves each listen of a split track to the recording whose length and names it fits, or sends it back to
   review when it fits several (``analyzer.catalog.repair_listens``); manual decisions stay;
-- marks the stats rollup for every listen moved, and drops tracks nothing refers to any more.
+- marks the stats rollup for every listen moved, and drops tracks nothing refers to any more;
+- then applies the fingerprint rule (``analyzer.catalog.fingerprint_identity``) to files already analysed.
 
 Files that cannot be read now stay where they are and are counted. Running it again changes nothing.
 """
@@ -24,6 +25,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from analyzer.catalog.fingerprint_identity import regroup_by_fingerprint
 from analyzer.catalog.identity import length_checked, lengths_agree
 from analyzer.catalog.orphans import prune_orphan_tracks
 from analyzer.catalog.record import TrackRecord, fallback_folders
@@ -53,6 +55,8 @@ class RepairSummary:
     files_unreadable: int = 0
     tracks_split: int = 0
     files_moved: int = 0
+    files_split_by_audio: int = 0  # fingerprints differ from the rest of their track's
+    files_joined_by_audio: int = 0  # untagged copies joined to their tagged recording
     listens_moved: int = 0
     listens_to_review: int = 0
     manual_kept: int = 0
@@ -147,6 +151,12 @@ def _repair_batch(
     summary.listens_to_review += counts.to_review
     summary.manual_kept += counts.manual_kept
     summary.tracks_removed += prune_orphan_tracks(session, list(splits))
+    # Files already fingerprinted: the audio has the last word, as after an analysis batch.
+    by_audio = regroup_by_fingerprint(session, [media_id for media_id, _, _ in rows], roots)
+    summary.files_split_by_audio += by_audio.split
+    summary.files_joined_by_audio += by_audio.joined
+    summary.listens_moved += by_audio.listens_moved
+    summary.listens_to_review += by_audio.listens_to_review
 
 
 def _keep_tracks(session: Session, files: dict[int, list[tuple[int, TrackRecord]]]) -> None:

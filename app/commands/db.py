@@ -119,6 +119,11 @@ def repair(
         f"{summary.listens_to_review:,} back to review (they fit several), "
         f"{summary.manual_kept:,} manual decisions kept."
     )
+    if summary.files_split_by_audio or summary.files_joined_by_audio:
+        console.print(
+            f"By fingerprint: {summary.files_split_by_audio:,} files split from a track of other audio, "
+            f"{summary.files_joined_by_audio:,} untagged copies joined their tagged recording."
+        )
     if summary.tracks_removed:
         console.print(f"{summary.tracks_removed:,} emptied tracks removed.")
     if summary.files_unreadable:

@@ -115,3 +115,28 @@ def test_an_untagged_copy_joins_the_tagged_recording(
     with db.session() as s:
         assert s.scalar(select(Track.id).where(Track.id == before["track01.mp3"])) is None  # emptied, gone
         assert s.scalar(select(Listen.track_id).where(Listen.id == heard)) == after["caves.flac"]
+
+
+def test_repair_splits_by_fingerprint_an_old_merge_tags_cannot_split(
+    db: Database, tmp_path: Path, pieces: dict[str, Path]
+) -> None:
+    """An analysed catalog merged by the old rule: tags and lengths agree, only the audio tells."""
+    from analyzer.catalog.repair import repair_track_identity
+    from models.progress import run_to_end
+    from tests.analyzer.test_repair import merge_as_old_rule, old_uid
+
+    root = tmp_path / "music"
+    caves = _copy(pieces["first.flac"], root / "caves.flac", **TAGS)
+    crossroads = _copy(pieces["second.flac"], root / "crossroads.flac", **TAGS)
+    run_scan(db, [root], workers=1)
+    run_analysis(db, workers=1)
+    assert len(set(_tracks_by_file(db).values())) == 2
+    merged, _ = merge_as_old_rule(
+        db, str(caves), str(crossroads), old_uid("NeonCorridor", "HyperRogue", 0, 2, "Living Caves")
+    )
+    assert set(_tracks_by_file(db).values()) == {merged}
+
+    summary = run_to_end(repair_track_identity(db))
+    assert summary.files_split_by_audio == 1
+    after = _tracks_by_file(db)
+    assert after["caves.flac"] == merged and after["crossroads.flac"] != merged
