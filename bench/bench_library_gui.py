@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,22 @@ def _ms(began: float) -> float:
     return (time.perf_counter() - began) * 1000
 
 
-def one_run(columns: LibraryColumns, times: dict[str, list[float]]) -> None:
-    from PySide6.QtCore import QCoreApplication, Qt
+Times = dict[str, list[float]]
+
+
+def _timed(name: str, action: Callable[[], object], work: Times, painted: Times) -> None:
+    """Time ``action`` (the model's work) and then the repaint the event loop does after it."""
+    from PySide6.QtCore import QCoreApplication
+
+    began = time.perf_counter()
+    action()
+    work[name].append(_ms(began))
+    QCoreApplication.processEvents()
+    painted[name].append(_ms(began))
+
+
+def one_run(columns: LibraryColumns, work: Times, painted: Times) -> None:
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QAbstractItemView, QTableView
 
     from analyzer.catalog.search import SearchIndex, parse_query
@@ -97,51 +112,49 @@ def one_run(columns: LibraryColumns, times: dict[str, list[float]]) -> None:
     columns.cache.clear()  # each run builds the search index again, as every load does
     began = time.perf_counter()
     SearchIndex.of(columns).prepare()
-    times["search index (worker)"].append(_ms(began))
+    work["worker: search index"].append(_ms(began))
     began = time.perf_counter()
     table = prepare_table(columns)
-    times["prepare sort keys, browse codes (worker)"].append(_ms(began))
+    work["worker: sort keys, browse codes"].append(_ms(began))
     model = LibraryTableModel()
     view = QTableView()
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.resize(1000, 700)
     view.setModel(model)
     view.show()
-    began = time.perf_counter()
-    model.set_columns(table)
-    QCoreApplication.processEvents()
-    times["load (set_columns, first)"].append(_ms(began))
+    _timed("load (set_columns, first)", lambda: model.set_columns(table), work, painted)
+    flags = view.selectionModel().SelectionFlag
     for row in (3, 10, 500):
-        view.selectionModel().select(
-            model.index(row, 0),
-            view.selectionModel().SelectionFlag.Select | view.selectionModel().SelectionFlag.Rows,
-        )
+        view.selectionModel().select(model.index(row, 0), flags.Select | flags.Rows)
     view.setCurrentIndex(model.index(500, 0))
 
     for column, spec in enumerate(COLUMNS):
         for order, word in ((Qt.SortOrder.AscendingOrder, "asc"), (Qt.SortOrder.DescendingOrder, "desc")):
-            began = time.perf_counter()
-            model.sort(column, order)
-            QCoreApplication.processEvents()
-            times[f"sort {spec.name} {word}"].append(_ms(began))
+            _timed(f"sort {spec.name} {word}", lambda c=column, o=order: model.sort(c, o), work, painted)
 
     model.sort(0, Qt.SortOrder.AscendingOrder)
     for text in QUERIES:
-        began = time.perf_counter()
-        model.set_filters([QueryFilter(parse_query(text))])
-        QCoreApplication.processEvents()
-        times[f"filter {text!r} ({model.rowCount():,} rows)"].append(_ms(began))
+        _timed(
+            f"filter {text!r}", lambda t=text: model.set_filters([QueryFilter(parse_query(t))]), work, painted
+        )
+        shown[text] = model.rowCount()
     model.set_filters([QueryFilter(parse_query("a"))])
     reloaded = prepare_table(columns)  # in the loading worker in the app
-    began = time.perf_counter()
-    model.set_columns(reloaded)
-    QCoreApplication.processEvents()
-    times["reload (set_columns, keeps sort/filter/selection)"].append(_ms(began))
-    began = time.perf_counter()
-    model.set_filters([])
-    QCoreApplication.processEvents()
-    times["filter cleared"].append(_ms(began))
+    _timed(
+        "reload (set_columns, keeps sort/filter/selection)",
+        lambda: model.set_columns(reloaded),
+        work,
+        painted,
+    )
+    _timed("filter cleared", lambda: model.set_filters([]), work, painted)
     view.close()
+
+
+shown: dict[str, int] = {}
+
+
+def _range(values: list[float]) -> str:
+    return f"{min(values):7.1f} - {max(values):7.1f}"
 
 
 def main() -> int:
@@ -155,27 +168,28 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     began = time.perf_counter()
     columns = generate_columns(args.rows)
-    print(f"generated {args.rows:,} rows in {_ms(began):.0f} ms; {args.runs} runs")
-    times: dict[str, list[float]] = defaultdict(list)
+    print(f"generated {args.rows:,} rows in {_ms(began):.0f} ms; {args.runs} runs; ms as min - max over runs")
+    work: Times = defaultdict(list)
+    painted: Times = defaultdict(list)
     for _ in range(args.runs):
-        one_run(columns, times)
-    summary: dict[str, Any] = {"rows": args.rows, "runs": args.runs, "ms": {}}
-    for name, values in times.items():
-        target = (
-            SORT_TARGET_MS
-            if name.startswith("sort")
-            else FILTER_TARGET_MS
-            if name.startswith("filter")
-            else None
-        )
-        verdict = "" if target is None else ("  ok" if max(values) <= target else f"  OVER {target:.0f} ms")
-        print(f"{name:<48} {min(values):8.1f} - {max(values):8.1f} ms{verdict}")
-        summary["ms"][name] = [round(min(values), 1), round(max(values), 1)]
-    sorts = [v for k, vs in times.items() if k.startswith("sort") for v in vs]
-    filters = [v for k, vs in times.items() if k.startswith("filter") for v in vs]
-    print(f"worst sort {max(sorts):.1f} ms (target {SORT_TARGET_MS:.0f}); "
-          f"worst filter {max(filters):.1f} ms (target {FILTER_TARGET_MS:.0f})")  # fmt: skip
-    summary["worst_sort_ms"], summary["worst_filter_ms"] = round(max(sorts), 1), round(max(filters), 1)
+        one_run(columns, work, painted)
+    summary: dict[str, Any] = {"rows": args.rows, "runs": args.runs, "work_ms": {}, "with_paint_ms": {}}
+    print(f"{'operation':<52} {'work':>17}   {'work + repaint':>17}")
+    for name, values in work.items():
+        rows = f" ({shown[name[8:-1]]:,} rows)" if name.startswith("filter '") else ""
+        with_paint = f"{_range(painted[name])}" if name in painted else ""
+        print(f"{name + rows:<52} {_range(values)}   {with_paint}")
+        summary["work_ms"][name] = [round(min(values), 1), round(max(values), 1)]
+        if name in painted:
+            summary["with_paint_ms"][name] = [round(min(painted[name]), 1), round(max(painted[name]), 1)]
+    worst_sort = max(v for k, vs in painted.items() if k.startswith("sort") for v in vs)
+    worst_filter = max(v for k, vs in work.items() if k.startswith("filter") for v in vs)
+    print(
+        f"worst sort incl. repaint {worst_sort:.1f} ms (target {SORT_TARGET_MS:.0f}: "
+        f"{'met' if worst_sort <= SORT_TARGET_MS else 'MISSED'}); worst filter keystroke work {worst_filter:.1f} ms "
+        f"(target {FILTER_TARGET_MS:.0f}: {'met' if worst_filter <= FILTER_TARGET_MS else 'MISSED'})"
+    )
+    summary["worst_sort_ms"], summary["worst_filter_ms"] = round(worst_sort, 1), round(worst_filter, 1)
     print(json.dumps(summary))
     del app
     return 0
