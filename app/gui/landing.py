@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from app.gui.folders import FolderJobs, error_text, outcome_style
 from app.gui.jobs import Job
@@ -24,6 +25,8 @@ from models.engine import Database
 from models.progress import CancelToken, Progress
 
 IMPORT_KIND = "import"
+COLUMN_WIDTH = 600
+"""Width of the landing's one column of text and buttons: a comfortable line length."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ def import_histories(
             break
         importer = importers.detect(path)
         if importer is None:
-            error = "format not recognised (Tonearm reads ListenBrainz, Last.fm, Spotify, Maloja and .scrobbler.log)"
+            error = "format not recognised"
             result.files.append(FileImport(path, None, None, error))
             continue
         report = yield from ingest_file(db, importer, Path(path), user_id, cancel=cancel)
@@ -89,6 +92,29 @@ def import_lines(outcome: HistoryImport) -> list[str]:
     if outcome.cancelled:
         lines.append("Stopped: the listens read so far were imported; import the file again to continue.")
     return lines
+
+
+SHOWN_FAILURES = 20
+"""Failed rows listed in the details, as ``tonearm import`` prints them."""
+
+
+def import_details(outcome: HistoryImport) -> str:
+    """Why rows were skipped or failed, per file (the counts by reason, the first failures)."""
+    blocks = []
+    for item in outcome.files:
+        report = item.report
+        if report is None or not (report.skipped or report.failed):
+            continue
+        lines = [Path(item.path).name]
+        lines += [
+            f"  skipped ({reason.replace('_', ' ')}): {count:,}"
+            for reason, count in sorted(report.skipped.items())
+        ]
+        lines += [f"  failed {row.location}: {row.reason}" for row in report.failed[:SHOWN_FAILURES]]
+        if report.failed_count > SHOWN_FAILURES:
+            lines.append(f"  … and {report.failed_count - SHOWN_FAILURES:,} more failed rows")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def data_location(db: Database) -> str:
@@ -144,6 +170,10 @@ class LandingScreen(QWidget):
         )
         import_hint.setWordWrap(True)
 
+        self.details_button = QPushButton("Details…")
+        self.details_button.setToolTip("Why rows were skipped or failed")
+        self.details_button.clicked.connect(self.show_details)
+        self.details_button.hide()
         self.message = QLabel()
         self.message.setObjectName("message")
         self.message.setWordWrap(True)
@@ -158,32 +188,25 @@ class LandingScreen(QWidget):
         self.location.setWordWrap(True)
         self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        column = QWidget()
-        column.setFixedWidth(600)  # a readable measure; wrapped labels need a width to compute their height
-        inner = QVBoxLayout(column)
-        inner.setSpacing(8)
-        inner.addWidget(welcome)
-        inner.addWidget(intro)
-        inner.addSpacing(18)
-        inner.addWidget(self.folder_button)
-        inner.addWidget(folder_hint)
-        inner.addSpacing(12)
-        inner.addWidget(self.import_button)
-        inner.addWidget(import_hint)
-        inner.addSpacing(8)
-        inner.addWidget(self.message)
-        inner.addSpacing(18)
-        inner.addWidget(line)
-        inner.addWidget(self.location)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 24, 32, 24)
+        # One vertical box, centred by its side margins (resizeEvent): a box honours the height wrapped
+        # labels need, while a widget placed with an alignment only gets its plain size hint and overlaps.
+        layout = self._column = QVBoxLayout(self)
+        layout.setSpacing(8)
         layout.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(column)
-        row.addStretch(1)
-        layout.addLayout(row)
+        layout.addWidget(welcome)
+        layout.addWidget(intro)
+        layout.addSpacing(18)
+        layout.addWidget(self.folder_button)
+        layout.addWidget(folder_hint)
+        layout.addSpacing(12)
+        layout.addWidget(self.import_button)
+        layout.addWidget(import_hint)
+        layout.addSpacing(8)
+        layout.addWidget(self.message)
+        layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addSpacing(18)
+        layout.addWidget(line)
+        layout.addWidget(self.location)
         layout.addStretch(2)
 
         state.database_changed.connect(self._show_location)
@@ -191,6 +214,11 @@ class LandingScreen(QWidget):
 
     def activated(self) -> None:
         self._show_location()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        side = max(32, (event.size().width() - COLUMN_WIDTH) // 2)
+        self._column.setContentsMargins(side, 24, side, 24)
+        super().resizeEvent(event)
 
     def _show_location(self) -> None:
         self.location.setText(
@@ -256,4 +284,14 @@ class LandingScreen(QWidget):
             self._say("Import stopped; the listens read so far were imported.")
         else:
             self._say("\n".join(import_lines(job.result)))
+            details = import_details(job.result)
+            self.message.setToolTip(details)
+            self.details_button.setVisible(bool(details))
         self.state.listens_changed.emit()
+
+    def show_details(self) -> None:
+        """The skipped and failed rows of the last import, in a message box a person can copy from."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Import details", "Rows not imported", parent=self)
+        box.setDetailedText(self.message.toolTip())
+        box.setInformativeText(self.message.text())
+        box.exec()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -121,8 +121,16 @@ def test_importing_a_history_reports_each_file(
     lines = screen.message.text().splitlines()
     assert lines[0].startswith(f"rockbox.scrobbler.log (scrobbler_log): {stored:,} imported, ")
     assert "skipped" in lines[0] and "failed" in lines[0]  # the fixture has a skip and bad rows
-    assert lines[1].startswith("notes.txt: not imported, format not recognised")
+    assert lines[1] == "notes.txt: not imported, format not recognised"
     assert stored > 0
+    details = screen.message.toolTip()
+    assert details.startswith("rockbox.scrobbler.log\n  skipped (skipped by player): 1\n")
+    assert "  failed rockbox.scrobbler.log:12: unknown rating 'X' (expected L or S)" in details
+    assert screen.details_button.isVisible()
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.detailedText()) or 0)
+    qtbot.mouseClick(screen.details_button, Qt.MouseButton.LeftButton)
+    assert shown == [details]
 
     # The same file again: every listen is already there.
     qtbot.mouseClick(screen.import_button, Qt.MouseButton.LeftButton)
