@@ -104,14 +104,14 @@ def one_run(columns: LibraryColumns, work: Times, painted: Times) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-    from analyzer.catalog.search import SearchIndex, parse_query
-    from app.gui.library.controller import QueryFilter
+    from analyzer.catalog.search import parse_query
+    from app.gui.library.controller import QueryFilter, warm_search_index
     from app.gui.library.model import LibraryTableModel
     from app.gui.library.table import prepare_table
 
     columns.cache.clear()  # each run builds the search index again, as every load does
     began = time.perf_counter()
-    SearchIndex.of(columns).prepare()
+    warm_search_index(columns)
     work["worker: search index"].append(_ms(began))
     began = time.perf_counter()
     table = prepare_table(columns)
