@@ -146,8 +146,14 @@ class FolderJobs(QObject):
         self.current: dict[str, Job | None] = {SCAN_KIND: None, ANALYZE_KIND: None}
         self.outcome: dict[str, tuple[str, bool] | None] = {SCAN_KIND: None, ANALYZE_KIND: None}
         state.jobs.job_started.connect(self._follow)
+        state.database_changed.connect(self._forget_outcomes)
         for job in state.jobs.running():
             self._follow(job)
+
+    def _forget_outcomes(self) -> None:
+        """Another database is open: what the last jobs did was about the one before."""
+        self.outcome = {kind: None for kind in self.outcome}
+        self.changed.emit()
 
     def running(self, kind: str) -> Job | None:
         job = self.current[kind]

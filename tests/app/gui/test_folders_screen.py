@@ -79,6 +79,10 @@ def test_empty_state_then_add_folder_scans_it(
     assert state.jobs.wait_idle(60000)
     assert screen.scan_summary.text() == "Scanned 4 files: nothing changed."
 
+    # Another database: the summary was about the old one, and its folder list is empty.
+    state.open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    assert not screen.scan_summary.isVisible() and screen.stack.currentIndex() == 0
+
 
 def test_a_folder_that_cannot_be_added_says_why(
     qtbot: QtBot, state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
