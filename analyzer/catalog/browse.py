@@ -1,4 +1,5 @@
-"""Browsing the catalog for scripts and tests: tracks with their credit, album and files."""
+"""Tracks with their credit, album and file count, searched in SQL (kept for the scan tests; the app and
+``tonearm tracks`` read :func:`analyzer.catalog.library.load_library` and search it with one syntax)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from analyzer.catalog.library import credit_string
 from analyzer.catalog.upsert import chunked
 from models.artists import Artist
 from models.enums import ArtistRole, ScanStatus
@@ -89,9 +91,7 @@ def _credit_strings(session: Session, track_ids: list[int]) -> dict[int, str]:
         )
         for track_id, position, credited, name, join in session.execute(statement).tuples():
             parts.setdefault(track_id, []).append((position, credited or name, join))
-    out: dict[int, str] = {}
-    for track_id, found in parts.items():
-        found.sort()
-        text = "".join(name + join for _, name, join in found[:-1]) + found[-1][1]
-        out[track_id] = text + (found[-1][2] if found[-1][2].strip() in (")", "]") else "")
-    return out
+    return {
+        track_id: credit_string([(name, join) for _, name, join in sorted(found)])
+        for track_id, found in parts.items()
+    }

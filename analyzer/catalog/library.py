@@ -91,6 +91,38 @@ class LibraryColumns:
         return at if at < len(self.ids) and int(self.ids[at]) == track_id else None
 
 
+def sort_order(
+    columns: LibraryColumns,
+    keys: Sequence[str] = ("artist", "album", "title"),
+    *,
+    descending: bool = False,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
+    """Row indices (all, or those of ``rows``) ordered by the named columns, first key first: text
+    case-insensitively, numbers and dates by value; unknown values ("" text, year 0, nan) come last in
+    either direction. Ties keep the row order, so the result is stable."""
+    order = np.arange(len(columns)) if rows is None else np.asarray(rows, np.int64)
+    for name in reversed(keys):
+        spec = next((spec for spec in COLUMNS if spec.name == name), None)
+        if spec is None:
+            raise ValueError(f"no column {name!r}; columns: {', '.join(s.name for s in COLUMNS)}")
+        values = getattr(columns, name)
+        if spec.kind == "text":
+            folded = [values[i].casefold() for i in order.tolist()]
+            unknown = np.array([not text for text in folded], bool)
+            # sorted() keeps ties in row order with reverse=True too
+            step = np.array(sorted(range(len(order)), key=folded.__getitem__, reverse=descending), np.int64)
+        else:
+            numbers = np.asarray(values, np.float64)[order]
+            if name == "year":
+                numbers[numbers == 0] = np.nan
+            unknown = np.isnan(numbers)
+            step = np.argsort(-numbers if descending else numbers, kind="stable")
+        step = np.r_[step[~unknown[step]], step[unknown[step]]]
+        order = order[step]
+    return order
+
+
 def load_library(session: Session) -> LibraryColumns:
     """Every track, with its credit, album, files, features and plays (six set-based reads)."""
     connection = session.connection()

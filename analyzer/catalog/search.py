@@ -61,14 +61,15 @@ class QuerySyntaxError(ValueError):
 
 
 class SearchIndex:
-    """What matching needs, derived once from a :class:`LibraryColumns` (about half a second on 100k
-    tracks, most of it normalizing titles): build it with the columns, off the GUI thread, and pass it to
-    :meth:`TrackQuery.mask`. The columns must not change afterwards (a reload makes new columns)."""
+    """What matching needs, derived once from a :class:`LibraryColumns`. Text fields are normalized on
+    first use (a few hundred ms on 100k tracks, most of it titles), so a GUI calls :meth:`prepare` in the
+    worker that loaded the columns and passes the index to :meth:`TrackQuery.mask`. The columns must not
+    change afterwards (a reload makes new columns, and a new index)."""
 
     def __init__(self, columns: LibraryColumns) -> None:
         self.columns = columns
         self.size = len(columns)
-        self.text = {name: _TextField(getattr(columns, _COLUMN_OF.get(name, name))) for name in TEXT_FIELDS}
+        self._text: dict[str, _TextField] = {}
         with np.errstate(invalid="ignore"):
             self.numbers = {
                 "year": (columns.year.astype(np.float64), columns.year > 0),
@@ -79,6 +80,19 @@ class SearchIndex:
         self.key = _Codes(columns.key)
         self.formats = _Codes(columns.formats)
 
+    def text(self, field: str) -> _TextField:
+        """The text field's buffer, made on first use (a query of numbers alone normalizes nothing)."""
+        found = self._text.get(field)
+        if found is None:
+            found = self._text[field] = _TextField(getattr(self.columns, _COLUMN_OF.get(field, field)))
+        return found
+
+    def prepare(self) -> SearchIndex:
+        """Build every text field now (e.g. in the worker that loaded the columns); returns self."""
+        for field in TEXT_FIELDS:
+            self.text(field)
+        return self
+
     @classmethod
     def of(cls, columns: LibraryColumns) -> SearchIndex:
         """The index of ``columns``, built on first use and kept in ``columns.cache``."""
@@ -88,43 +102,47 @@ class SearchIndex:
         return index
 
 
-class _TextField:
-    """One text column's normalized values as a UTF-8 buffer; ``starts[i]`` is where row i begins."""
+class _Codes:
+    """A text column as codes into its distinct values (``values[codes[i]]`` is row i's value), made
+    with a dict in one pass: artists, albums, keys and formats repeat, so work on the distinct values
+    and a gather through ``codes`` beats work on every row."""
 
-    def __init__(self, values: list[str]) -> None:
-        text = "\n".join(_normalized_column(values)) + "\n"
-        self.buffer = np.frombuffer(text.encode("utf-8"), np.uint8)
-        ends = np.flatnonzero(self.buffer == ord("\n"))
-        self.starts = np.r_[0, ends[:-1] + 1] if len(values) else np.zeros(0, np.int64)
-        self.size = len(values)
+    def __init__(self, column: list[str]) -> None:
+        first: dict[str, int] = {}
+        self.codes = np.fromiter((first.setdefault(v, len(first)) for v in column), np.int64, len(column))
+        self.values = list(first)
+
+    def rows_where(self, keep: Callable[[str], bool]) -> np.ndarray:
+        wanted = np.fromiter((keep(value) for value in self.values), bool, len(self.values))
+        return wanted[self.codes]
+
+
+class _TextField:
+    """One text column's distinct normalized values as a UTF-8 buffer, each followed by a newline;
+    ``owner[b]`` is the distinct value byte ``b`` belongs to."""
+
+    def __init__(self, column: list[str]) -> None:
+        self.codes = _Codes(column)
+        normalized = _normalized_column(self.codes.values)
+        encoded = [text.encode("utf-8") for text in normalized]
+        self.buffer = np.frombuffer(b"\n".join(encoded) + b"\n", np.uint8)
+        lengths = np.fromiter((len(text) + 1 for text in encoded), np.int64, len(encoded))
+        self.owner = np.repeat(np.arange(len(encoded), dtype=np.int32), lengths)
 
     def contains(self, needle: bytes) -> np.ndarray:
         """Rows whose value contains ``needle`` (normalized UTF-8 bytes, no newline)."""
-        mask = np.zeros(self.size, bool)
+        distinct = np.zeros(len(self.codes.values), bool)
         span = len(self.buffer) - len(needle) + 1
-        if span <= 0 or not self.size:
-            return mask
-        # Filter candidate start positions byte by byte: the first pass is one comparison over the buffer,
-        # the later ones touch only the survivors. Valid UTF-8 cannot match in the middle of a character.
-        at = np.flatnonzero(self.buffer[:span] == needle[0])
-        for offset in range(1, len(needle)):
-            if not len(at):
-                break
-            at = at[self.buffer[at + offset] == needle[offset]]
-        mask[np.searchsorted(self.starts, at, side="right") - 1] = True
-        return mask
-
-
-class _Codes:
-    """A low-cardinality text column (keys, formats) as codes into its distinct values."""
-
-    def __init__(self, values: list[str]) -> None:
-        self.values, codes = np.unique(np.array(values, dtype=object), return_inverse=True)
-        self.codes = codes.reshape(-1)
-
-    def rows_where(self, keep: Callable[[str], bool]) -> np.ndarray:
-        wanted = np.array([keep(str(value)) for value in self.values], bool)
-        return wanted[self.codes] if len(self.codes) else np.zeros(0, bool)
+        if span > 0 and len(needle):
+            # Candidate start positions filtered byte by byte: the first pass is one comparison over the
+            # buffer, later ones touch only survivors. Valid UTF-8 cannot match inside a character.
+            at = np.flatnonzero(self.buffer[:span] == needle[0])
+            for offset in range(1, len(needle)):
+                if not len(at):
+                    break
+                at = at[self.buffer[at + offset] == needle[offset]]
+            distinct[self.owner[at]] = True
+        return distinct[self.codes.codes]
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
@@ -234,9 +252,9 @@ def _free_text(raw: str, value: str, *, negate: bool) -> list[_Term]:
 
 def _any_text_field(needle: bytes) -> Callable[[SearchIndex], np.ndarray]:
     def test(index: SearchIndex) -> np.ndarray:
-        found = index.text["title"].contains(needle)
+        found = index.text("title").contains(needle)
         for name in TEXT_FIELDS[1:]:
-            found |= index.text[name].contains(needle)
+            found |= index.text(name).contains(needle)
         return found
 
     return test
@@ -247,7 +265,7 @@ def _field_term(raw: str, field: str, value: str, negate: bool) -> _Term:
         raise QuerySyntaxError(f"{field}: needs a value, e.g. {_EXAMPLES[field]}")
     if field in TEXT_FIELDS:
         needle = normalize(value).encode("utf-8")
-        return _Term(raw, lambda index: index.text[field].contains(needle), negate)
+        return _Term(raw, lambda index: index.text(field).contains(needle), negate)
     if field in NUMBER_FIELDS:
         checks = _number_checks(field, value, raw)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from analyzer.catalog.library import COLUMNS, LibraryColumns, credit_string, load_library
+from analyzer.catalog.library import COLUMNS, LibraryColumns, credit_string, load_library, sort_order
 from models.engine import Database
 from models.enums import ArtistRole, ScanStatus
 from models.media import MediaFile
@@ -151,3 +151,27 @@ def test_columns_describe_every_field_once() -> None:
 )
 def test_credit_string(parts: list[tuple[str, str]], printed: str) -> None:
     assert credit_string(parts) == printed
+
+
+def test_sort_order_puts_unknown_last_and_keeps_ties_stable(db: Database) -> None:
+    ids = _fill(db)
+    with db.session() as session:
+        columns = load_library(session)
+
+    def titles(order: np.ndarray) -> list[str]:
+        return [columns.title[row] for row in order.tolist()]
+
+    by_year = ["One More Time", "Digital Love", "Crazy in Love", "Untitled"]  # 2001 ties in row order
+    assert titles(sort_order(columns, ("year",))) == by_year
+    assert titles(sort_order(columns, ("year",), descending=True)) == [
+        "Crazy in Love", "One More Time", "Digital Love", "Untitled"
+    ]  # fmt: skip
+    assert titles(sort_order(columns, ("album", "title"))) == [
+        "Crazy in Love", "Digital Love", "One More Time", "Untitled"
+    ]  # fmt: skip
+    assert titles(sort_order(columns, ("bpm",), descending=True))[-2:] == ["Untitled", "Digital Love"]
+    assert titles(sort_order(columns, ("plays",), descending=True))[:2] == ["Crazy in Love", "One More Time"]
+    some = np.array([columns.row_of(ids["Untitled"]), columns.row_of(ids["Crazy in Love"])])
+    assert titles(sort_order(columns, ("title",), rows=some)) == ["Crazy in Love", "Untitled"]
+    with pytest.raises(ValueError, match="no column 'colour'"):
+        sort_order(columns, ("colour",))
