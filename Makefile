@@ -14,8 +14,12 @@ $(UV):
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 # The virtualenv follows uv.lock exactly (reproducible installs); re-synced when the lock changes.
+# --compile-bytecode: where PYTHONDONTWRITEBYTECODE=1 is set (our machines) Python never caches .pyc, so
+# without it every start recompiles the ~700 modules it imports (`tonearm --version` 1.0 s against 0.33 s).
+# Tonearm's own packages (an editable install) are compiled here too; an edited module is simply recompiled.
 $(STAMP): $(UV) pyproject.toml uv.lock
-	$(UV) sync --locked --quiet --python $(PYTHON)
+	$(UV) sync --locked --quiet --compile-bytecode --python $(PYTHON)
+	$(PY) -m compileall -q app analyzer models scrobbler
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import typer
 
-from models.engine import Database, open_database
+if TYPE_CHECKING:  # imported on first use: `tonearm --version` and `--help` never load SQLAlchemy
+    from models.engine import Database
 
 
 class CliError(Exception):
@@ -21,6 +23,8 @@ class CliContext:
     def database(self, *, initialize: bool = True) -> Database:
         """Open the configured database (created with every table on first use unless ``initialize`` is off)."""
         if self._db is None:
+            from models.engine import open_database
+
             self._db = open_database(self.database_url)
             if initialize:
                 from models.bootstrap import init_database
