@@ -16,10 +16,12 @@ from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -110,12 +112,13 @@ class DetailPane(QWidget):
         self.files.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keep the file name and the root visible
         self.file_facts = QLabel()  # format, bitrate, sample rate and audio hash of the picked file
         self.file_facts.setObjectName("libraryFileFacts")
-        self.file_facts.setWordWrap(True)
         self.file_facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.files.itemSelectionChanged.connect(self._update_actions)
         self.files.itemDoubleClicked.connect(lambda _item: self.play())
 
         self.features = QFormLayout()
+        self.features.setVerticalSpacing(2)
+        self.features.setContentsMargins(0, 0, 0, 0)
         self.features.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.feature_labels: dict[str, QLabel] = {}
         for name in (
@@ -131,7 +134,7 @@ class DetailPane(QWidget):
         ):
             label = QLabel("—")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(True)
+            label.setWordWrap(name in ("Genres", "External ids"))
             self.feature_labels[name] = label
             self.features.addRow(f"{name}:", label)
 
@@ -146,21 +149,26 @@ class DetailPane(QWidget):
         left.addWidget(self.heading)
         left.addWidget(self.subheading)
         left.addLayout(buttons)
-        left.addWidget(self.files, 1)
+        self.files.setMinimumHeight(self.files.verticalHeader().defaultSectionSize() * 2 + 4)
         left.addWidget(self.file_facts)
+        left.addWidget(self.files, 1)
         middle = QWidget()
         middle.setLayout(self.features)
-        middle.setMinimumWidth(180)
+        middle.setMinimumWidth(230)
         body = QWidget()
         columns = QHBoxLayout(body)
         columns.setContentsMargins(8, 6, 8, 6)
-        columns.addLayout(left, 5)
+        columns.addLayout(left, 4)
         columns.addWidget(middle, 2)
         columns.addWidget(self.tags, 3)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
-        self.pages.addWidget(body)
+        scroller = QScrollArea()  # a short pane scrolls rather than clipping lines
+        scroller.setWidget(body)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.pages.addWidget(scroller)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.pages)

@@ -4,7 +4,7 @@ selected track's detail. Layout and wiring only; the logic is in :class:`Library
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +35,7 @@ EMPTY_MESSAGE = (
     "and you can sort, search and browse them."
 )
 _HEADER_KEY = "library/header"
+_AUTO_WIDTHS_KEY = "library/header-follows-width"  # false once the person sized a column
 _SPLITTER_KEYS = ("library/split-browse", "library/split-detail")
 _DEFAULT_HIDDEN = frozenset({"album_artist", "missing"})
 _DEFAULT_WIDTHS = {"title": 190, "artist": 130, "album": 150, "year": 44, "length": 52, "formats": 80, "bpm": 40,
@@ -105,7 +106,7 @@ class LibraryScreen(QWidget):
         self.detail_split.addWidget(self.detail)
         self.detail_split.setStretchFactor(0, 3)
         self.detail_split.setStretchFactor(1, 1)
-        self.detail_split.setSizes([480, 230])
+        self.detail_split.setSizes([450, 250])
         main_split = QSplitter(Qt.Orientation.Horizontal)
         main_split.addWidget(self.browse_split)
         main_split.addWidget(self.detail_split)
@@ -227,8 +228,16 @@ class LibraryScreen(QWidget):
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(500)
         self._save_timer.timeout.connect(self._save_layout)
-        for signal in (header.sectionResized, header.sectionMoved, header.sortIndicatorChanged):
+        for signal in (header.sectionMoved, header.sortIndicatorChanged):
             signal.connect(lambda *_args: self._save_timer.start())
+        header.sectionResized.connect(self._on_section_resized)
+        self._fitting = False
+        self._auto_widths = False  # set by _restore_layout
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_columns)
+        table.viewport().installEventFilter(self)
         return table
 
     # -- layout memory and the column chooser --------------------------------------------------------------
@@ -236,13 +245,17 @@ class LibraryScreen(QWidget):
     def _restore_layout(self) -> None:
         header = self.table.horizontalHeader()
         saved = self.state.settings.value(_HEADER_KEY)
-        restored = isinstance(saved, QByteArray | bytes) and header.restoreState(QByteArray(saved))
-        self._fit_pending = not restored
-        if not restored:
-            for column, name in enumerate(self.model.column_names()):
-                header.resizeSection(column, _DEFAULT_WIDTHS.get(name, 100))
-                header.setSectionHidden(column, name in _DEFAULT_HIDDEN)
-            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self._fitting = True  # these resizes are not the person's
+        try:
+            restored = isinstance(saved, QByteArray | bytes) and header.restoreState(QByteArray(saved))
+            if not restored:
+                for column, name in enumerate(self.model.column_names()):
+                    header.resizeSection(column, _DEFAULT_WIDTHS.get(name, 100))
+                    header.setSectionHidden(column, name in _DEFAULT_HIDDEN)
+                header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        finally:
+            self._fitting = False
+        self._auto_widths = not restored or bool(self.state.settings.value(_AUTO_WIDTHS_KEY, True, type=bool))
         for key, splitter in zip(_SPLITTER_KEYS, (self.main_split, self.detail_split), strict=True):
             state = self.state.settings.value(key)
             if isinstance(state, QByteArray | bytes):
@@ -251,33 +264,42 @@ class LibraryScreen(QWidget):
 
     def _save_layout(self) -> None:
         self.state.settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
+        self.state.settings.setValue(_AUTO_WIDTHS_KEY, self._auto_widths)
         for key, splitter in zip(_SPLITTER_KEYS, (self.main_split, self.detail_split), strict=True):
             self.state.settings.setValue(key, splitter.saveState())
 
-    def showEvent(self, event: object) -> None:
-        super().showEvent(event)  # type: ignore[arg-type]
-        self._fit_columns_soon()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize and self._auto_widths:
+            self._fit_timer.start()  # once the resizes of this layout pass are over
+        return super().eventFilter(watched, event)
 
-    def _fit_columns_soon(self) -> None:
-        if self._fit_pending:  # no saved layout: fit the default widths once the table is laid out
-            QTimer.singleShot(0, self._fit_columns)
+    def _on_section_resized(self) -> None:
+        if not self._fitting:  # the person sized a column: from now on the widths are theirs
+            self._auto_widths = False
+        self._save_timer.start()
 
     def _fit_columns(self) -> None:
         """Share the table's width among the visible columns: the text columns grow or shrink (not below
-        70 px), the number columns keep their width. Done once, the first time the table is on screen."""
+        70 px), the number columns keep their width. Follows the table's size until the person sizes a
+        column by hand."""
         width = self.table.viewport().width()
-        if not self._fit_pending or not self.table.isVisible() or width < 200:
+        if not self._auto_widths or not self.table.isVisible() or width < 200:
             return
-        self._fit_pending = False
         header = self.table.horizontalHeader()
         names = self.model.column_names()
         visible = [c for c in range(len(names)) if not header.isSectionHidden(c)]
         text = [c for c in visible if names[c] in ("title", "artist", "album", "album_artist")]
-        spare = width - sum(header.sectionSize(c) for c in visible) - 2
+        spare = width - sum(header.sectionSize(c) for c in visible)
         text_width = sum(header.sectionSize(c) for c in text)
-        for column in text:
-            share = header.sectionSize(column) / text_width
-            header.resizeSection(column, max(70, int(header.sectionSize(column) + spare * share)))
+        if not text_width or abs(spare) < 2:
+            return
+        self._fitting = True
+        try:
+            for column in text:
+                share = header.sectionSize(column) / text_width
+                header.resizeSection(column, max(70, int(header.sectionSize(column) + spare * share)))
+        finally:
+            self._fitting = False
 
     def hideEvent(self, event: object) -> None:
         self._save_layout()
@@ -300,9 +322,14 @@ class LibraryScreen(QWidget):
 
     def set_column_visible(self, column: int, shown: bool) -> None:
         header = self.table.horizontalHeader()
-        header.setSectionHidden(column, not shown)
-        if shown and header.sectionSize(column) < 20:
-            header.resizeSection(column, _DEFAULT_WIDTHS.get(self.model.column_names()[column], 100))
+        self._fitting = True
+        try:
+            header.setSectionHidden(column, not shown)
+            if shown and header.sectionSize(column) < 20:
+                header.resizeSection(column, _DEFAULT_WIDTHS.get(self.model.column_names()[column], 100))
+        finally:
+            self._fitting = False
+        self._fit_columns()
         self._save_layout()
 
     def _column_menu(self, position: QPoint) -> None:
@@ -335,7 +362,6 @@ class LibraryScreen(QWidget):
             self.pages.setCurrentIndex(0)
         else:
             self.pages.setCurrentIndex(1)
-            self._fit_columns_soon()
         self._reselect_browse()
         self._on_current_row(self.table.currentIndex())  # the track may have changed (analysis, tags)
         self._update_count()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from analyzer.scan import scan_folders
@@ -36,6 +36,7 @@ def open_screen(qtbot: QtBot, state: AppState) -> LibraryScreen:
 def shot(widget: QWidget, name: str) -> None:
     """Save what the person sees to $LIBRARY_SCREEN_SHOTS/<name>.png when set (to look at it), and check
     that something was painted."""
+    QApplication.processEvents()  # let pending layout requests run, as the event loop would before a paint
     image = widget.grab()
     assert not image.isNull() and image.width() > 500
     folder = os.environ.get("LIBRARY_SCREEN_SHOTS")
@@ -363,3 +364,52 @@ def test_switching_the_database_reloads_the_library(
     qtbot.waitUntil(lambda: screen.controller.loads > loads, timeout=20000)
     assert screen.visible_row_count() == 0 and "empty" in screen.message.text()
     assert screen.pages.currentIndex() == 0 and screen.count_label.text() == "0 tracks"
+
+
+def test_an_analysed_track_shows_its_features_in_the_table_and_the_detail(
+    qtbot: QtBot, sqlite_db: Database, gui_state: AppState, tmp_path: Path
+) -> None:
+    from analyzer.analysis import run_analysis
+    from tests.analyzer.test_audio_fingerprint import synth_music, write_wav
+    from tests.audio_signals import encode
+    from tests.scan_audio import tag
+
+    music = tmp_path / "music"
+    music.mkdir()
+    song = encode(write_wav(tmp_path / "song.wav", synth_music(20.0, seed=11, bpm=100)), music / "song.flac")
+    tag(song, title="Generated", artist="Synth", album="Tests", date="2020")
+    run_to_end(scan_folders(sqlite_db, [music]))
+    assert run_analysis(sqlite_db, workers=1).analyzed == 1
+    screen = open_screen(qtbot, gui_state)
+    bpm = screen.model.data(screen.model.index(0, screen.model.column_of("bpm")))
+    key = screen.model.data(screen.model.index(0, screen.model.column_of("key")))
+    assert bpm.isdigit() and 60 <= int(bpm) <= 200  # whole beats per minute
+    assert key[:-1].isdigit() and key[-1] in "AB"  # a Camelot code
+    click_row(qtbot, screen, 0)
+    labels = screen.detail.feature_labels
+    assert labels["BPM"].text() == bpm
+    assert labels["Key"].text().endswith(f"({key})")  # "A minor (8A)"
+    assert labels["Loudness"].text().endswith(" LUFS")
+    assert labels["Energy"].text() != "—" and labels["Danceability"].text() != "—"
+    facts = screen.detail.file_facts.text()
+    assert "FLAC" in facts and "kHz" in facts
+    audio_hash = facts.split("Audio hash: ")[1]
+    assert len(audio_hash) == 32 and int(audio_hash, 16) >= 0
+    shot(screen, "library-analysed")
+
+
+def test_columns_fill_the_table_until_the_person_sizes_one(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    screen = open_screen(qtbot, gui_state)
+    header, viewport = screen.table.horizontalHeader(), screen.table.viewport()
+    qtbot.waitUntil(lambda: abs(header.length() - viewport.width()) <= 4, timeout=2000)
+    screen.resize(1300, 720)
+    qtbot.waitUntil(lambda: abs(header.length() - viewport.width()) <= 4, timeout=2000)
+    assert not screen.table.horizontalScrollBar().isVisible()
+    title = screen.model.column_of("title")
+    header.resizeSection(title, 400)  # what dragging the section edge does
+    widths = [header.sectionSize(c) for c in range(header.count())]
+    screen.resize(1000, 720)
+    qtbot.wait(50)
+    assert [header.sectionSize(c) for c in range(header.count())] == widths  # the person's widths stay
