@@ -4,17 +4,15 @@ The folders live in the database (``analyzer.scan.folders``, shared with ``tonea
 Analyze run through the window's one job runner; their progress is the jobs panel's, while this screen keeps
 the last outcome of each in plain words ("Scanned 1,234 files: 1,200 added …", "Stopped after 600 of 1,234
 files") so a person who looked away still sees what happened. The screen holds layout; :class:`FolderJobs`
-holds the logic; neither holds SQL.
+holds the logic (app/gui/scan_jobs.py); neither holds SQL.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,196 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.jobs import Job
+from app.gui.outcomes import error_text, local_time, outcome_style, plural
+from app.gui.scan_jobs import ANALYZE_KIND, SCAN_KIND, FolderJobs, list_library_folders
 from app.gui.state import AppState
-
-SCAN_KIND = "scan"
-ANALYZE_KIND = "analyze"
-
-
-def error_text(error: BaseException | None) -> str:
-    """The one line a person reads for a failed job (the CLI's wording where it has one)."""
-    if error is None:
-        return "unknown error"
-    from app.cli import error_line
-
-    return error_line(error) or f"{type(error).__name__}: {error}"
-
-
-def outcome_style(widget: QWidget, ok: bool | None) -> str:
-    """A style sheet colouring a line red (False) or green (True), readable on light and dark palettes."""
-    if ok is None:
-        return ""
-    dark = widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
-    colors = {True: ("#2e7d32", "#81c784"), False: ("#c62828", "#ff8a80")}[ok]
-    return f"color: {colors[dark]};"
-
-
-def local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """``moment`` (stored in UTC, naive or aware) in this computer's time zone; "" when unknown."""
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone().strftime(pattern)
-
-
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
-
-
-def _stopped_text(job: Job, done_total: tuple[int, int] | None) -> str:
-    """``Stopped after 600 of 1,234 files``, from the summary's counts when the operation returned one,
-    else from the last progress event."""
-    if done_total is not None:
-        return f"Stopped after {done_total[0]:,} of {_plural(done_total[1], 'file')}"
-    event = job.last
-    if event is not None and event.total is not None and event.stage in ("read", "analyze"):
-        return f"Stopped after {event.done:,} of {_plural(event.total, 'file')}"
-    if event is not None and event.stage == "walk":
-        return f"Stopped while looking for files ({_plural(event.done, 'file')} found)"
-    return "Stopped before any file was read"
-
-
-def _scan_counts(summary: Any) -> list[str]:
-    counted = (
-        (summary.added, "added"),
-        (summary.updated, "updated"),
-        (summary.errors, "unreadable"),
-        (summary.missing, "missing"),
-        (summary.moved, "moved"),
-    )
-    return [f"{count:,} {label}" for count, label in counted if count]
-
-
-def scan_outcome(job: Job) -> tuple[str, bool]:
-    """What an ended scan job did, in one line, and whether there are problems worth showing."""
-    summary: Any = job.result
-    if job.outcome == "failed":
-        return f"Scan failed: {error_text(job.result)}", False
-    if job.outcome == "cancelled":
-        if summary is None:  # an operation that raised Cancelled instead of returning its summary
-            return _stopped_text(job, None) + ". What was read is kept; Scan again to continue.", False
-        kept = summary.added + summary.updated + summary.errors + summary.vanished
-        counts = _scan_counts(summary)
-        if job.last is not None and job.last.stage == "walk":
-            text = _stopped_text(job, None)  # still looking for files: nothing was read
-        else:
-            text = _stopped_text(job, (kept, summary.found - summary.unchanged))
-        text += f" ({', '.join(counts)})" if counts else ""
-        return text + ". What was read is kept; Scan again to continue.", bool(summary.errors)
-    parts = _scan_counts(summary) or ["nothing changed"]
-    text = f"Scanned {_plural(summary.found, 'file')}: " + ", ".join(parts)
-    if summary.problems:
-        text += f"; {_plural(len(summary.problems), 'folder')} could not be opened"
-    return text + ".", bool(summary.errors or summary.missing or summary.problems)
-
-
-def analyze_outcome(job: Job) -> tuple[str, bool]:
-    """What an ended analysis job did, in one line, and whether there are problems worth showing."""
-    summary: Any = job.result
-    if job.outcome == "failed":
-        return f"Analysis failed: {error_text(job.result)}", False
-    if job.outcome == "cancelled":
-        done = None if summary is None else (summary.analyzed + summary.errors, summary.pending)
-        text = _stopped_text(job, done) + ". What was analyzed is kept; Analyze again to continue."
-        return text, bool(summary is not None and summary.errors)
-    if not summary.pending:
-        return "Nothing to analyze: every readable file is analyzed.", False
-    parts = [f"{summary.analyzed:,} analyzed"]
-    if summary.errors:
-        parts.append(f"{summary.errors:,} failed")
-    if summary.partial:
-        parts.append(f"{summary.partial:,} partly")
-    return f"Analyzed {_plural(summary.pending, 'file')}: " + ", ".join(parts) + ".", bool(summary.errors)
-
-
-class FolderJobs(QObject):
-    """Starts scans and analyses, knows the one running of each kind, and reports their outcome.
-
-    A job of either kind started elsewhere (the first-run landing) is followed too, so the buttons and the
-    summary are right whoever started it; only the starter emits ``library_changed``."""
-
-    changed = Signal()  # a job started or ended: refresh buttons and summaries
-
-    def __init__(self, state: AppState, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
-        self.current: dict[str, Job | None] = {SCAN_KIND: None, ANALYZE_KIND: None}
-        self.outcome: dict[str, tuple[str, bool] | None] = {SCAN_KIND: None, ANALYZE_KIND: None}
-        state.jobs.job_started.connect(self._follow)
-        state.database_changed.connect(self._forget_outcomes)
-        for job in state.jobs.running():
-            self._follow(job)
-
-    def _forget_outcomes(self) -> None:
-        """Another database is open: what the last jobs did was about the one before."""
-        self.outcome = {kind: None for kind in self.outcome}
-        self.changed.emit()
-
-    def running(self, kind: str) -> Job | None:
-        job = self.current[kind]
-        return job if job is not None and job.running else None
-
-    def start_scan(self, paths: list[str] | None = None) -> Job | None:
-        """Scan ``paths`` (default: every library folder); None when there is nothing to scan."""
-        if paths is None:
-            paths = [folder.path for folder in list_library_folders(self.state)]
-        if not paths or self.running(SCAN_KIND):
-            return None
-        db = self.state.db
-        title = f"Scan {paths[0]}" if len(paths) == 1 else f"Scan {len(paths)} folders"
-        return self._start(title, SCAN_KIND, lambda token: _scan_operation(db, paths, token))
-
-    def start_analysis(self) -> Job | None:
-        if self.running(ANALYZE_KIND):
-            return None
-        db = self.state.db
-        return self._start("Analyze audio", ANALYZE_KIND, lambda token: _analysis_operation(db, token))
-
-    def stop(self, kind: str) -> None:
-        job = self.running(kind)
-        if job is not None:
-            job.cancel()
-            self.changed.emit()
-
-    def _start(self, title: str, kind: str, operation: Any) -> Job:
-        job = self.state.jobs.start(title, operation, kind=kind)
-        job.ended.connect(self.state.library_changed.emit)  # the starter tells the screens to reload
-        if self.current[kind] is not job:  # job_started already followed it
-            self._follow(job)
-        return job
-
-    def _follow(self, job: Job) -> None:
-        if job.kind not in self.current:
-            return
-        self.current[job.kind] = job
-        job.ended.connect(lambda: self._ended(job))
-        self.changed.emit()
-
-    def _ended(self, job: Job) -> None:
-        describe = scan_outcome if job.kind == SCAN_KIND else analyze_outcome
-        self.outcome[job.kind] = describe(job)
-        self.changed.emit()
-
-
-def _scan_operation(db: Any, paths: list[str], token: Any) -> Any:
-    from analyzer.scan import scan_folders
-
-    return scan_folders(db, paths, cancel=token)
-
-
-def _analysis_operation(db: Any, token: Any) -> Any:
-    # The analysis pool decodes in worker processes: Essentia is never imported in the window's process.
-    from analyzer.analysis.runner import analyze_library
-
-    return analyze_library(db, cancel=token)
-
-
-def list_library_folders(state: AppState) -> list[Any]:
-    from analyzer.scan.folders import list_folders
-
-    with state.db.session() as session:
-        return list_folders(session)
 
 
 class FoldersScreen(QWidget):
@@ -484,7 +295,7 @@ class FoldersScreen(QWidget):
 
 def _removed_details(removed: Any) -> str:
     """``: 1,234 files and 100 tracks left the library; 12 listens will be matched again``."""
-    text = f": {_plural(removed.files_removed, 'file')} and {_plural(removed.tracks_removed, 'track')} left the library"
+    text = f": {plural(removed.files_removed, 'file')} and {plural(removed.tracks_removed, 'track')} left the library"
     if removed.listens_unlinked:
-        text += f"; {_plural(removed.listens_unlinked, 'listen')} kept, to be matched again"
+        text += f"; {plural(removed.listens_unlinked, 'listen')} kept, to be matched again"
     return text

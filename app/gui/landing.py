@@ -18,8 +18,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from app.gui.folders import FolderJobs, error_text, outcome_style
 from app.gui.jobs import Job
+from app.gui.outcomes import error_text, outcome_style
+from app.gui.scan_jobs import FolderJobs
 from app.gui.state import AppState
 from models.engine import Database
 from models.progress import CancelToken, Progress

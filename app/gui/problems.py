@@ -37,8 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.gui.folders import SCAN_KIND, error_text, local_time
 from app.gui.jobs import Job
+from app.gui.outcomes import error_text, local_time
+from app.gui.scan_jobs import SCAN_KIND
 from app.gui.state import AppState
 
 KIND_LABELS = {"unreadable": "Unreadable", "missing": "Missing", "analysis_failed": "Analysis failed"}

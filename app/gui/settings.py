@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.appearance import APPEARANCE_KEY, apply_appearance, chosen_scheme
-from app.gui.folders import error_text, outcome_style
 from app.gui.jobs import Job
+from app.gui.outcomes import error_text, outcome_style
 from app.gui.state import AppState
 from models.engine import DATABASE_URL_ENV, default_database_url
 from models.schemas import LISTENS_ENV, MEDIALIBRARY_ENV, SchemaConfig
