@@ -128,7 +128,7 @@ def error_line(exc: BaseException) -> str | None:
         return str(exc)
     if isinstance(exc, sa_exc.DBAPIError):
         orig = exc.orig
-        detail = str(orig.args[-1] if getattr(orig, "args", None) else orig).strip()
+        detail = str(orig.args[-1] if orig is not None and orig.args else orig).strip()
         message = detail.lower()
         if "readonly" in message or "read-only" in message:
             return f"the database is read-only: {detail}"

@@ -101,14 +101,17 @@ def analyze_library(
     stream = analyze_in_pool(jobs, workers=workers, executor_factory=executor_factory, analyze=analyze)
     done = 0
     try:
-        for item in stream:
+        while True:
+            if token.cancelled:  # before the next result: a stop asked for at any time takes no more files
+                summary.cancelled = done < len(jobs)
+                break
+            item = next(stream, None)
+            if item is None:
+                break
             results.append(item)
             done += 1
             if len(results) >= batch:
                 flush()
-            if token.cancelled:
-                summary.cancelled = True
-                break
             yield Progress("analyze", done, len(jobs), "analysing audio", summary.counts())
         flush()
     finally:
