@@ -3,6 +3,7 @@ did. Shared by the Folders screen, the first-run landing and the Problems screen
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -10,9 +11,14 @@ from PySide6.QtCore import QObject, Signal
 from app.gui.jobs import Job
 from app.gui.outcomes import analyze_outcome, scan_outcome
 from app.gui.state import AppState
+from models.progress import Progress
 
 SCAN_KIND = "scan"
 ANALYZE_KIND = "analyze"
+LIVE_RELOAD_SECS = 5.0
+"""While a job runs, screens are told to reload at most this often, and only after a batch was committed:
+the Library fills in during a long scan without reloading 100k rows for every batch."""
+_WRITTEN = ("added", "updated", "errors", "vanished", "analyzed")  # counts that grow when a batch commits
 
 
 class FolderJobs(QObject):
@@ -67,9 +73,23 @@ class FolderJobs(QObject):
     def _start(self, title: str, kind: str, operation: Any) -> Job:
         job = self.state.jobs.start(title, operation, kind=kind)
         job.ended.connect(self.state.library_changed.emit)  # the starter tells the screens to reload
+        self._announce_batches(job)
         if self.current[kind] is not job:  # job_started already followed it
             self._follow(job)
         return job
+
+    def _announce_batches(self, job: Job) -> None:
+        """Emit ``library_changed`` while ``job`` runs, when a batch was committed since the last time."""
+        last = {"at": time.monotonic(), "written": 0}
+
+        def on_progress(event: Progress) -> None:
+            written = sum(event.counts.get(name, 0) for name in _WRITTEN)
+            now = time.monotonic()
+            if written > last["written"] and now - last["at"] >= LIVE_RELOAD_SECS and job.running:
+                last["at"], last["written"] = now, written
+                self.state.library_changed.emit()
+
+        job.progressed.connect(on_progress)
 
     def _follow(self, job: Job) -> None:
         if job.kind not in self.current:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from analyzer.scan.folders import add_folder, list_folders
+from app.gui import scan_jobs
 from app.gui.folders import FoldersScreen
 from app.gui.state import AppState
 from models.engine import Database
@@ -104,7 +105,7 @@ def test_a_folder_that_cannot_be_added_says_why(
 
 
 def test_stop_halfway_shows_what_was_done(
-    qtbot: QtBot, state: AppState, tmp_path: Path, templates: dict[str, Path]
+    qtbot: QtBot, state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     music = tmp_path / "big"
     (tmp_path / "tiny").mkdir()
@@ -118,11 +119,15 @@ def test_stop_halfway_shows_what_was_done(
     screen = open_screen(qtbot, state)
     assert screen.scan_button.isEnabled()
 
+    monkeypatch.setattr(scan_jobs, "LIVE_RELOAD_SECS", 0.0)
+    reloads: list[bool] = []
+    state.library_changed.connect(lambda: reloads.append(job.running))
     qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
     job = screen.jobs.running("scan")
     assert job is not None and screen.scan_button.text() == "Stop"
     assert not screen.analyze_button.isEnabled()  # analysis waits for the scan to find every file
-    qtbot.waitUntil(lambda: job.last is not None and job.last.stage == "read", timeout=60000)
+    # Stop once the first batch of 1,000 files is committed: the Library was told to show it.
+    qtbot.waitUntil(lambda: any(reloads), timeout=60000)
     qtbot.mouseClick(screen.scan_button, Qt.MouseButton.LeftButton)
     assert screen.scan_button.text() == "Stopping…" and not screen.scan_button.isEnabled()
     assert state.jobs.wait_idle(60000)
@@ -131,7 +136,8 @@ def test_stop_halfway_shows_what_was_done(
     text = screen.scan_summary.text()
     assert text.startswith("Stopped after "), text
     stopped_at = int(text.removeprefix("Stopped after ").split(" of ")[0].replace(",", ""))
-    assert 0 < stopped_at < 3000
+    assert 1000 <= stopped_at < 3000
+    assert reloads[-1] is False  # and once more when it ended
     assert f"of 3,000 files ({stopped_at:,} added). What was read is kept" in text  # the summary came back
     assert screen.scan_button.text() == "Scan" and screen.scan_button.isEnabled()
     assert screen.analyze_button.isEnabled()
@@ -176,6 +182,7 @@ import json, sys
 from PySide6.QtWidgets import QApplication
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from app.gui import scan_jobs
 from app.gui.folders import FoldersScreen
 from app.gui.state import AppState
 from models.bootstrap import init_database
