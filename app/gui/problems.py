@@ -9,7 +9,7 @@ changes, but only while the screen is visible: a scan emits many changes and nob
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -41,10 +41,18 @@ from app.gui.jobs import Job
 from app.gui.outcomes import error_text, local_time
 from app.gui.scan_jobs import SCAN_KIND
 from app.gui.state import AppState
+from models.engine import Database
 
 KIND_LABELS = {"unreadable": "Unreadable", "missing": "Missing", "analysis_failed": "Analysis failed"}
 HEADERS = ("Kind", "File", "Reason", "When")
 _Index = QModelIndex | QPersistentModelIndex
+
+
+def _read_problems(db: Database) -> list[Any]:
+    from analyzer.catalog.problems import list_problems
+
+    with db.session() as session:
+        return list_problems(session)
 
 
 def _files(count: int) -> str:
@@ -167,6 +175,9 @@ class ProblemsScreen(QWidget):
         self.state = state
         self.model = ProblemTableModel(self)
         self._stale = True
+        self._loading: Job | None = None  # the background read in flight
+        self._read_again = False
+        self._after_load: list[Callable[[], None]] = []
         self.rescan_job: Job | None = None
 
         heading = QLabel("Problems")
@@ -261,22 +272,42 @@ class ProblemsScreen(QWidget):
 
         state.library_changed.connect(self._library_changed)
         state.database_changed.connect(self._library_changed)
+        self.empty.setText("Reading the problem files…")
+        self.stack.setCurrentWidget(self.empty)
+        self.filter_row.hide()
+        self.action_row.hide()
         self._show_buttons()
 
     # -- reading ---------------------------------------------------------------------------------------
-    def reload(self) -> None:
-        """Read the problem list again, keeping the filter."""
-        from analyzer.catalog.problems import list_problems
-
+    def reload(self, then: Callable[[], None] | None = None) -> None:
+        """Read the problem list again in a background read, keeping the filter; ``then`` runs once the
+        newest list is on screen (reloads asked for while one runs are merged into one more read)."""
         self._stale = False
-        try:
-            with self.state.db.session() as session:
-                problems = list_problems(session)
-        except Exception as error:
-            problems = []
-            self.status.setText(f"Could not read the problems: {error_text(error)}")
-        self.model.set_problems(problems)
+        if then is not None:
+            self._after_load.append(then)
+        if self._loading is not None:
+            self._read_again = True
+            return
+        db = self.state.db
+        job = self.state.jobs.call("Read the problem files", lambda: _read_problems(db))
+        self._loading = job
+        job.ended.connect(lambda: self._loaded(job))
+
+    def _loaded(self, job: Job) -> None:
+        self._loading = None
+        if self._read_again:
+            self._read_again = False
+            self.reload()
+            return
+        if job.outcome == "finished":
+            self.model.set_problems(job.result)
+        else:
+            self.model.set_problems([])
+            self.status.setText(f"Could not read the problems: {error_text(job.result)}")
         self._show_rows()
+        waiting, self._after_load = self._after_load, []
+        for then in waiting:
+            then()
 
     def activated(self) -> None:
         if self._stale:
@@ -331,12 +362,13 @@ class ProblemsScreen(QWidget):
         self._show_buttons()
 
     def _rescanned(self, job: Job, paths: list[str]) -> None:
-        self.state.library_changed.emit()  # other screens too; this one reloads below if it is hidden
-        if self._stale:
-            self.reload()
         if job.outcome == "failed":
             self.status.setText(f"Rescan failed: {error_text(job.result)}")
-            return
+        self.state.library_changed.emit()  # every screen reloads; this one also when hidden, to report
+        if job.outcome != "failed":
+            self.reload(then=lambda: self._report_rescan(job, paths))
+
+    def _report_rescan(self, job: Job, paths: list[str]) -> None:
         # The list read after the scan is the truth: a file is fixed when it is no longer a problem.
         listed = {problem.path for problem in self.model.problems}
         still = sum(path in listed for path in paths)
@@ -344,6 +376,7 @@ class ProblemsScreen(QWidget):
         self.status.setText(
             f"{stopped}Rescanned {len(paths):,}: {len(paths) - still:,} fixed, {still:,} still a problem."
         )
+        self._show_buttons()
 
     def open_folder(self) -> None:
         paths = self.selected_paths()

@@ -55,6 +55,8 @@ def open_problems(qtbot: QtBot, state: AppState) -> ProblemsScreen:
     screen.resize(1100, 700)
     screen.show()
     qtbot.waitExposed(screen)
+    assert screen.empty.text() == "Reading the problem files…" or not state.jobs.busy()
+    assert state.jobs.wait_idle(20000)  # the list is read in the background
     return screen
 
 
@@ -186,6 +188,7 @@ def test_a_hidden_screen_reloads_when_shown(
     state.library_changed.emit()
     assert screen.model.total == 3  # nobody reads a hidden table: not read again yet
     screen.show()
+    assert state.jobs.wait_idle(20000)
     assert screen.model.total == 2
 
 
