@@ -113,9 +113,8 @@ def prepare_table(columns: LibraryColumns) -> LibraryTable:
     for spec in COLUMNS:
         values = getattr(columns, spec.name)
         if spec.name == "key":
-            sort_keys[spec.name] = np.fromiter(
-                (camelot_rank(code) for code in values), dtype=np.float64, count=len(values)
-            )
+            rank = {code: camelot_rank(code) for code in set(values)}  # 24 codes, not 100,000 parses
+            sort_keys[spec.name] = np.array(list(map(rank.__getitem__, values)), dtype=np.float64)
         elif spec.name in TEXT_COLUMNS or spec.kind == "text":
             keys, group, names = _text_ranks(list(values))
             sort_keys[spec.name] = keys

@@ -30,6 +30,7 @@ def open_screen(qtbot: QtBot, state: AppState) -> LibraryScreen:
     screen.show()
     qtbot.waitExposed(screen)
     qtbot.waitUntil(lambda: screen.controller.loads >= 1, timeout=20000)
+    assert state.jobs.wait_idle(20000)  # the search index too
     return screen
 
 
@@ -413,3 +414,28 @@ def test_columns_fill_the_table_until_the_person_sizes_one(
     screen.resize(1000, 720)
     qtbot.wait(50)
     assert [header.sectionSize(c) for c in range(header.count())] == widths  # the person's widths stay
+
+
+def test_rows_come_before_the_search_index_and_a_search_waits_for_it(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    from app.gui.library.controller import LibraryController
+
+    controller = LibraryController(gui_state)
+    seen: list[tuple[bool, int]] = []
+
+    def on_first_load() -> None:  # runs before the index job can report back (both are main-thread events)
+        seen.append((controller.searchable, controller.model.rowCount()))
+        assert controller.set_query("artist:air") is None
+        seen.append((controller.searchable, controller.model.rowCount()))
+
+    controller.loaded.connect(on_first_load)
+    with qtbot.waitSignal(controller.loaded, timeout=20000):
+        controller.reload()
+    assert seen == [(False, 6), (False, 6)]  # rows on screen, the search not applied yet
+    assert gui_state.jobs.wait_idle(20000)
+    assert controller.searchable and controller.model.rowCount() == 3
+    controller.loaded.disconnect(on_first_load)
+    with qtbot.waitSignal(controller.loaded, timeout=20000):
+        controller.reload()  # with a search in the box the load builds the index: filtered at once
+    assert controller.searchable and controller.model.rowCount() == 3
