@@ -128,33 +128,29 @@ def load_library(session: Session) -> LibraryColumns:
     connection = session.connection()
     shared: dict[str, str] = {}  # one str object per distinct album/artist/format text: memory stays small
     artist_names = dict(_ARTISTS.rows(connection, {}))
-    albums = {gid: (title, year, artist) for gid, title, year, artist in _ALBUMS.rows(connection, {})}
     rows = _TRACKS.rows(connection, {})
     if not rows:
         return _empty()
     id_col, titles, lengths, album_ids, primaries = zip(*rows, strict=True)
     ids = np.array(id_col, np.int64)
     credits = _credit_strings(connection, artist_names)
-    no_album = ("", 0, None)
-    album_of = [
-        albums.get(album_id, no_album) if album_id is not None else no_album for album_id in album_ids
-    ]
-    share = shared.setdefault
+    album, album_artist, year = _albums(connection, album_ids, artist_names, shared)
     files = _files(connection, ids, shared)
     plays, last_played = _listens(connection, ids)
-    length = np.array([np.nan if v is None else v for v in lengths], np.float64)
+    length = np.array(lengths, np.float64)  # None becomes nan
     unknown_length = np.isnan(length)
     length[unknown_length] = files.length[unknown_length]
+    share = shared.setdefault
     return LibraryColumns(
         ids=ids,
-        title=[text or "" for text in titles],
+        title=list(titles),
         artist=[
-            credits.get(track_id) or artist_names.get(primary) or ""
-            for track_id, primary in zip(id_col, primaries, strict=True)
+            credits.get(track_id) or share(name, name)
+            for track_id, name in zip(id_col, (artist_names.get(p, "") for p in primaries), strict=True)
         ],
-        album=[share(album[0], album[0]) if album[0] else "" for album in album_of],
-        album_artist=[artist_names.get(album[2]) or "" for album in album_of],
-        year=np.array([album[1] or 0 for album in album_of], np.int32),
+        album=album,
+        album_artist=album_artist,
+        year=year,
         length=length,
         formats=files.formats,
         bpm=files.bpm,
@@ -163,6 +159,34 @@ def load_library(session: Session) -> LibraryColumns:
         last_played=last_played,
         added=files.added,
         missing=files.missing,
+    )
+
+
+def _albums(
+    connection: Connection,
+    album_ids: Sequence[int | None],
+    artist_names: dict[int, str],
+    shared: dict[str, str],
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Album title, album artist and year of every track, gathered through its release group's row."""
+    groups = _ALBUMS.rows(connection, {})
+    group_ids = np.array([row[0] for row in groups], np.int64)
+    order = np.argsort(group_ids)
+    group_ids = group_ids[order]
+    title_codes, titles = _factorize([groups[i][1] for i in order.tolist()])
+    artist_codes, artists = _factorize([artist_names.get(groups[i][3]) for i in order.tolist()])
+    years = np.array([groups[i][2] or 0 for i in order.tolist()], np.int32)
+    wanted = np.fromiter((-1 if a is None else a for a in album_ids), np.int64, len(album_ids))
+    at = np.minimum(np.searchsorted(group_ids, wanted), max(len(group_ids) - 1, 0))
+    found = (wanted >= 0) & (group_ids[at] == wanted) if len(group_ids) else np.zeros(len(wanted), bool)
+    titles = [shared.setdefault(text, text) for text in titles]
+    artists = [shared.setdefault(text, text) for text in artists]
+    if not len(group_ids):
+        return [""] * len(wanted), [""] * len(wanted), np.zeros(len(wanted), np.int32)
+    return (
+        [titles[code] for code in np.where(found, title_codes[at], 0).tolist()],
+        [artists[code] for code in np.where(found, artist_codes[at], 0).tolist()],
+        np.where(found, years[at], 0).astype(np.int32),
     )
 
 
@@ -285,20 +309,24 @@ def _files(connection: Connection, ids: np.ndarray, shared: dict[str, str]) -> _
     file_track = np.array(track_ids, np.int64)
     row = np.searchsorted(ids, file_track)
     known = (row < n) & (ids[np.minimum(row, n - 1)] == file_track)  # files of a track deleted meanwhile
-    readable = (np.array(statuses, object) == ScanStatus.OK.value) & known
+    status_codes, status_names = _factorize(statuses)
+    ok = np.array([name == ScanStatus.OK.value for name in status_names], bool)
+    readable = ok[status_codes] & known
     out.missing[row[readable]] = False
 
     # Earliest first_seen_at: files are sorted by track, so each track's files are one run.
-    added = np.array(seen, "datetime64[us]").astype(np.int64) / 1e6
-    added[np.array([value is None for value in seen])] = np.nan
+    stamps = np.array(seen, "datetime64[us]")  # None becomes NaT
+    added = stamps.astype(np.int64) / 1e6
+    added[np.isnat(stamps)] = np.nan
     runs = np.flatnonzero(np.r_[True, file_track[1:] != file_track[:-1]])
     first_of_run = runs[known[runs]]
     out.added[row[first_of_run]] = np.fmin.reduceat(added, runs)[known[runs]]
 
     # Formats: one bit per distinct format, OR-ed over each track's readable files.
-    names = sorted({f for f in formats if f})
+    format_codes, format_names = _factorize(formats)
+    names = sorted(format_names[1:])
     bit = {name: 1 << i for i, name in enumerate(names)}
-    bits = np.array([bit.get(f, 0) if f else 0 for f in formats], np.int64) * readable
+    bits = np.array([0, *(bit[name] for name in format_names[1:])], np.int64)[format_codes] * readable
     per_track = np.zeros(n, np.int64)
     np.bitwise_or.at(per_track, row[known], bits[known])
     labels: dict[int, str] = {0: ""}
@@ -309,17 +337,24 @@ def _files(connection: Connection, ids: np.ndarray, shared: dict[str, str]) -> _
     out.formats = [labels[value] for value in per_track.tolist()]
 
     # bpm, key and fallback length: the first readable file that has one, else the first file at all.
-    bpm = np.array([np.nan if v is None else v for v in bpms], np.float64)
-    duration = np.array([np.nan if v is None else v for v in durations], np.float64)
-    key_codes = [shared.setdefault(k, k) if k else "" for k in keys]
+    bpm = np.array(bpms, np.float64)  # None becomes nan
+    duration = np.array(durations, np.float64)
+    key_codes, key_names = _factorize(keys)
+    file_key = np.zeros(n, np.int64)
     for preferred in (known, readable):  # the second pass overrides the first
         _first_per_track(out.bpm, row, preferred & ~np.isnan(bpm), bpm)
         _first_per_track(out.length, row, preferred & ~np.isnan(duration), duration)
-        has_key = preferred & np.array([bool(k) for k in key_codes])
-        firsts = _first_rows(row, has_key)
-        for at, file_at in zip(row[firsts].tolist(), firsts.tolist(), strict=True):
-            out.key[at] = key_codes[file_at]
+        _first_per_track(file_key, row, preferred & (key_codes > 0), key_codes)
+    out.key = [shared.setdefault(name, name) for name in key_names]
+    out.key = [out.key[code] for code in file_key.tolist()]
     return out
+
+
+def _factorize(values: Sequence[str | None]) -> tuple[np.ndarray, list[str]]:
+    """Codes into the distinct values, in one dict pass; code 0 is "" (and None)."""
+    first: dict[str | None, int] = {"": 0, None: 0}
+    codes = np.fromiter((first.setdefault(v, len(first) - 1) for v in values), np.int64, len(values))
+    return codes, ["", *(value for value in first if value)]
 
 
 def _first_rows(row: np.ndarray, selected: np.ndarray) -> np.ndarray:
