@@ -81,6 +81,22 @@ def check_connection(url: str | None, schemas: SchemaConfig) -> str:
     return f"OK: {engine} {version}, {held}."
 
 
+def _unmask(typed: str, shown: str, real: str) -> str:
+    """The URL to use for ``typed``: the real password where the field still shows it as ``***``."""
+    if typed == shown:
+        return real
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url, real_url = make_url(typed), make_url(real)
+    except ArgumentError:
+        return typed  # opening it says what is wrong
+    if url.password == "***" and real_url.password is not None:
+        return url.set(password=real_url.password).render_as_string(hide_password=False)
+    return typed
+
+
 class SettingsScreen(QWidget):
     """Database, AcoustID key and appearance, applied from this screen (no modal dialog)."""
 
@@ -91,6 +107,7 @@ class SettingsScreen(QWidget):
         super().__init__(parent)
         self.state = state
         self.test_job: Job | None = None
+        self._masked_url: tuple[str, str] | None = None  # (shown with ***, real) for the open server
 
         heading = QLabel("Settings")
         font = heading.font()
@@ -184,7 +201,12 @@ class SettingsScreen(QWidget):
             self.sqlite_path.setText(db.url.database or "")
         else:
             self.mariadb_choice.setChecked(True)
-            self.server_url.setText(db.url.render_as_string(hide_password=False))
+            # The password stays off the screen; an unchanged field still means the open database's URL.
+            self._masked_url = (
+                db.url.render_as_string(hide_password=True),
+                db.url.render_as_string(hide_password=False),
+            )
+            self.server_url.setText(self._masked_url[0])
             self.sqlite_path.setText(default_database_url().database or "")
         self.medialibrary_schema.setText(db.schemas.medialibrary or "")
         self.listens_schema.setText(db.schemas.listens or "")
@@ -226,6 +248,8 @@ class SettingsScreen(QWidget):
         url = self.server_url.text().strip()
         if not url:
             raise ValueError("enter the server URL, e.g. mariadb+pymysql://user:password@host/tonearm")
+        if self._masked_url is not None:
+            url = _unmask(url, *self._masked_url)
         return url, schemas
 
     def test_connection(self) -> Job | None:

@@ -194,6 +194,21 @@ def test_a_mariadb_server(qtbot: QtBot, state: AppState, mariadb_server_url: str
     assert press_test_connection(qtbot, screen).endswith("a Tonearm library.")  # it was initialized
 
 
+def test_the_server_password_stays_off_the_screen(qtbot: QtBot, tmp_path: Path) -> None:
+    """Reopening Settings on a MariaDB library shows its URL without the password, and an unchanged field
+    still tests the real URL (no server is needed to see which one was tried)."""
+    db = open_database("mariadb+pymysql://me:s3cret@127.0.0.1:1/tonearm", SchemaConfig())
+    state = AppState.for_tests(db, tmp_path / "settings")
+    screen = open_settings(qtbot, state)
+    assert screen.mariadb_choice.isChecked() and "s3cret" not in screen.server_url.text()
+    assert screen.chosen_database()[0] == "mariadb+pymysql://me:s3cret@127.0.0.1:1/tonearm?charset=utf8mb4"
+    screen.server_url.setText(screen.server_url.text().replace("127.0.0.1:1", "127.0.0.1:2"))
+    assert screen.chosen_database()[0] == "mariadb+pymysql://me:s3cret@127.0.0.1:2/tonearm?charset=utf8mb4"
+    screen.server_url.setText("mariadb+pymysql://me:typed@127.0.0.1:2/tonearm")
+    assert screen.chosen_database()[0] == "mariadb+pymysql://me:typed@127.0.0.1:2/tonearm"
+    db.dispose()
+
+
 def test_no_switch_while_a_job_writes(
     qtbot: QtBot, state: AppState, sqlite_db: Database, tmp_path: Path
 ) -> None:
