@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -67,6 +68,9 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setWordWrap(False)
     table.horizontalHeader().setStretchLastSection(True)
+    # Take the height the pane has (its ~190 px size hint would make the pane scroll when it is short).
+    table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+    table.setMinimumHeight(table.verticalHeader().defaultSectionSize() * 3)
     return table
 
 
@@ -146,10 +150,10 @@ class DetailPane(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         left = QVBoxLayout()
+        left.setSpacing(4)
         left.addWidget(self.heading)
         left.addWidget(self.subheading)
         left.addLayout(buttons)
-        self.files.setMinimumHeight(self.files.verticalHeader().defaultSectionSize() * 2 + 4)
         left.addWidget(self.file_facts)
         left.addWidget(self.files, 1)
         middle = QWidget()
@@ -157,7 +161,7 @@ class DetailPane(QWidget):
         middle.setMinimumWidth(230)
         body = QWidget()
         columns = QHBoxLayout(body)
-        columns.setContentsMargins(8, 6, 8, 6)
+        columns.setContentsMargins(8, 4, 8, 4)
         columns.addLayout(left, 4)
         columns.addWidget(middle, 2)
         columns.addWidget(self.tags, 3)

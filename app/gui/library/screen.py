@@ -106,7 +106,7 @@ class LibraryScreen(QWidget):
         self.detail_split.addWidget(self.detail)
         self.detail_split.setStretchFactor(0, 3)
         self.detail_split.setStretchFactor(1, 1)
-        self.detail_split.setSizes([450, 250])
+        self.detail_split.setSizes([440, 260])
         main_split = QSplitter(Qt.Orientation.Horizontal)
         main_split.addWidget(self.browse_split)
         main_split.addWidget(self.detail_split)
