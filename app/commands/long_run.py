@@ -21,6 +21,7 @@ from typing import NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, ProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.progress import Progress as ProgressView
 
@@ -95,7 +96,8 @@ def _ctrl_c_cancels(token: CancelToken, notice: str) -> Iterator[None]:
         if os.getpid() != owner:
             return
         if token.cancelled:
-            raise KeyboardInterrupt
+            console.print("[yellow]Stopped at once: what was committed is kept.[/]")
+            raise KeyboardInterrupt  # Typer turns it into exit code 130
         token.cancel()
         console.print(f"[yellow]{notice} (Ctrl-C again to stop at once)...[/]")
 
@@ -109,7 +111,7 @@ def _ctrl_c_cancels(token: CancelToken, notice: str) -> Iterator[None]:
 def stopped(line: str) -> NoReturn:
     """End a command whose operation was cancelled: ``line`` (what was done, how to go on) on stderr,
     exit code 130."""
-    console.print(f"[yellow]{line}[/]", highlight=False)
+    console.print(f"[yellow]{escape(line)}[/]", highlight=False, soft_wrap=True)
     raise typer.Exit(INTERRUPTED_EXIT)
 
 

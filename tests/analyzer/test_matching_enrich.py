@@ -194,3 +194,40 @@ def test_a_link_repeating_another_listen_is_an_integrity_error(db: Database):
         items = [EnrichedListen(lid, uid, 0, link, datetime.now(UTC), False) for lid in (first, second)]
         write_batch(s, index, items, check_tracks=not db.enforces_cross_schema_fks, shared_moments=set())
     assert listen_row(db, first).track_id is None  # the batch was rolled back whole
+
+
+def test_cancelled_midway_returns_what_it_committed_and_the_next_run_finishes(db: Database):
+    from sqlalchemy import func
+
+    from analyzer.matching.enrich import FINGERPRINT_KEY
+    from bench.matching_data import generate, load_into
+    from models.progress import CancelToken
+    from models.users import ConfigEntry
+
+    load_into(db, generate(seed=5, n_tracks=150, n_listens=400))
+    token = CancelToken()
+    events = enrich_listens(db, batch_size=100, worker=False, cancel=token)
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as stop:
+            summary = stop.value
+            break
+        if event.stage == "match" and event.done >= 100:
+            token.cancel()
+    decided = summary.matched + summary.ambiguous + summary.unmatched
+    assert summary.cancelled and summary.selected == 400 and decided == 100  # the first batch (of 100) only
+    with db.session() as session:
+        left = session.scalar(
+            select(func.count()).where(
+                Listen.enrich_status == EnrichStatus.PENDING, Listen.last_enriched_at.is_(None)
+            )
+        )
+        fingerprint = session.get(ConfigEntry, FINGERPRINT_KEY)
+    assert left == 300  # nothing of the batches it did not write
+    assert fingerprint is None  # not every miss was tried against this catalog: the next run retries them
+
+    rest = run(db, worker=False)
+    assert not rest.cancelled and rest.selected == 300 + summary.ambiguous + summary.unmatched
+    with db.session() as session:
+        assert session.scalar(select(func.count()).where(Listen.enrich_status == EnrichStatus.PENDING)) == 0
