@@ -105,9 +105,9 @@ class LibraryController(QObject):
         self._loading = None
         self._indexing = None  # an index still being built is for rows about to be replaced
         self._indexed = indexed
-        if not indexed:
-            self.model.set_filters(self._filters())  # the new rows are filtered without the search for now
-        self.model.set_columns(table)  # keeps the filters (re-applied to the new rows), sort and selection
+        # Sort and selection are kept; the filters are applied to the new rows (without the search until
+        # an index is ready).
+        self.model.set_columns(table, self._filters())
         self.loads += 1
         if self._refresh_browse():
             self._apply_filters()

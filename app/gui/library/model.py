@@ -178,11 +178,16 @@ class LibraryTableModel(QAbstractTableModel):
         self._filters = list(filters)
         self._relayout(self._order, self._current_mask())
 
-    def set_columns(self, new_columns: LibraryColumns | LibraryTable) -> None:
-        """Replace the data, keeping the sort, the filters and the selection (persistent indexes follow the
-        track ids; a track that is gone loses its index). Pass a LibraryTable prepared in a worker to keep
-        the main thread free of the sort-key pass."""
+    def set_columns(
+        self, new_columns: LibraryColumns | LibraryTable, filters: Sequence[RowFilter] | None = None
+    ) -> None:
+        """Replace the data, keeping the sort, the filters (or applying ``filters`` instead, in the same
+        relayout) and the selection (persistent indexes follow the track ids; a track that is gone loses
+        its index). Pass a LibraryTable prepared in a worker to keep the main thread free of the sort-key
+        pass."""
         table = new_columns if isinstance(new_columns, LibraryTable) else prepare_table(new_columns)
+        if filters is not None:
+            self._filters = list(filters)
         old_ids = None if self._table is None else self._table.columns.ids
         first = self._table is None
         if first:
