@@ -38,7 +38,8 @@ def _fill(db: Database) -> dict[str, int]:
                 TrackArtist(track_id=crazy, artist_id=lib.artist("Rich Harrison"), role=ArtistRole.PRODUCER,
                             position=2),
                 TrackArtist(track_id=one_more, artist_id=lib.artist("Daft Punk"), role=ArtistRole.PRIMARY),
-                TrackArtist(track_id=digital, artist_id=lib.artist("Daft Punk"), role=ArtistRole.PRIMARY),
+                TrackArtist(track_id=digital, artist_id=lib.artist("Daft Punk"), role=ArtistRole.PRIMARY,
+                            credited_name="DAFT PUNK"),
             ]
         )  # fmt: skip
         # Crazy in Love: a FLAC without features, an MP3 with them, and a missing Ogg whose features lose.
@@ -120,6 +121,7 @@ def test_every_column_of_every_track(db: Database) -> None:
     assert all(math.isnan(lone[name]) for name in ("bpm", "last_played", "added"))  # type: ignore[arg-type]
 
     unreadable = _row(columns, ids["Digital Love"])
+    assert unreadable["artist"] == "DAFT PUNK"  # one credit, under a credited spelling
     assert unreadable["missing"] and unreadable["formats"] == "" and unreadable["length"] == 301.0
     assert math.isnan(unreadable["bpm"]) and unreadable["key"] == ""  # type: ignore[arg-type]
 
