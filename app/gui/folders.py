@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -117,6 +118,8 @@ class FoldersScreen(QWidget):
         self.table.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.table.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._show_selection)
+        self.table.itemDoubleClicked.connect(lambda item, _column: self.open_folder(item.text(0)))
+        self.table.setToolTip("Double-click a folder to open it in the file manager")
 
         self.add_button = QPushButton("Add folder…")
         self.add_button.clicked.connect(self.choose_folder)
@@ -211,6 +214,9 @@ class FoldersScreen(QWidget):
             job.ended.connect(lambda: self._unsay(note))  # the summary says the rest
         else:
             self._say(f"Added {folder.path}. Press Scan when the running scan ends to read it.")
+
+    def open_folder(self, path: str) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
     def selected_folder(self) -> Any | None:
         items = self.table.selectedItems()

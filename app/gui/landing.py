@@ -247,8 +247,10 @@ class LandingScreen(QWidget):
         except FolderError as error:
             self._say(f"Could not use {path}: {error}", error=True)
             return
-        self.folder_jobs.start_scan([folder.path])
-        self._say(f"Scanning {folder.path}…")
+        if self.folder_jobs.start_scan([folder.path]) is not None:
+            self._say(f"Scanning {folder.path}…")
+        else:  # one scan at a time: the one running was started elsewhere
+            self._say(f"Added {folder.path}; press Scan on the Folders screen when the running scan ends.")
         self.state.library_changed.emit()  # the folder is in: the window can leave the landing
         self.wants_screen.emit("library")
 

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -152,6 +153,13 @@ def test_remove_asks_first_and_keeps_the_folder_on_no(
     assert state.jobs.wait_idle(60000)
     screen.table.setCurrentItem(screen.table.topLevelItem(0))
     assert screen.remove_button.isEnabled()
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    item = screen.table.topLevelItem(0)
+    where = screen.table.visualItemRect(item).center()
+    qtbot.mouseClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=where)  # a double click's press
+    qtbot.mouseDClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert [url.toLocalFile() for url in opened] == [str(music)]
 
     asked: list[str] = []
 
@@ -180,7 +188,8 @@ def test_remove_asks_first_and_keeps_the_folder_on_no(
 ANALYZE_IN_A_FRESH_PROCESS = """
 import json, sys
 from PySide6.QtWidgets import QApplication
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QTest
 from app.gui import scan_jobs
 from app.gui.folders import FoldersScreen
