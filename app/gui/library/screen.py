@@ -4,8 +4,8 @@ selected track's detail. Layout and wiring only; the logic is in :class:`Library
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.library.browse import VALUE_ROLE
+from app.gui.library.columns import ColumnLayout
 from app.gui.library.controller import LibraryController
 from app.gui.library.detail import DetailPane
 from app.gui.library.model import TRACK_ID_ROLE
@@ -34,12 +35,7 @@ EMPTY_MESSAGE = (
     "Your library is empty.\n\nAdd a music folder and scan it: every track found shows up here, "
     "and you can sort, search and browse them."
 )
-_HEADER_KEY = "library/header"
-_AUTO_WIDTHS_KEY = "library/header-follows-width"  # false once the person sized a column
 _SPLITTER_KEYS = ("library/split-browse", "library/split-detail")
-_DEFAULT_HIDDEN = frozenset({"album_artist", "missing"})
-_DEFAULT_WIDTHS = {"title": 190, "artist": 130, "album": 150, "year": 44, "length": 52, "formats": 80, "bpm": 40,
-                   "key": 36, "plays": 42, "last_played": 76, "added": 76}  # fmt: skip
 _ERROR_STYLE = "QLineEdit#librarySearch { border: 1px solid #d9534f; border-radius: 3px; padding: 2px; }"
 
 
@@ -218,122 +214,34 @@ class LibraryScreen(QWidget):
         header.setSectionsMovable(True)
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(self._column_menu)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._track_menu)
         table.doubleClicked.connect(lambda _index: self.detail.play())
         table.selectionModel().currentRowChanged.connect(self._on_current_row)
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(500)
-        self._save_timer.timeout.connect(self._save_layout)
-        for signal in (header.sectionMoved, header.sortIndicatorChanged):
-            signal.connect(lambda *_args: self._save_timer.start())
-        header.sectionResized.connect(self._on_section_resized)
-        self._fitting = False
-        self._auto_widths = False  # set by _restore_layout
-        self._fit_timer = QTimer(self)
-        self._fit_timer.setSingleShot(True)
-        self._fit_timer.setInterval(0)
-        self._fit_timer.timeout.connect(self._fit_columns)
-        table.viewport().installEventFilter(self)
+        self.columns = ColumnLayout(table, self.model, self.state.settings)
         return table
 
-    # -- layout memory and the column chooser --------------------------------------------------------------
+    # -- layout memory and menus ---------------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
-        header = self.table.horizontalHeader()
-        saved = self.state.settings.value(_HEADER_KEY)
-        self._fitting = True  # these resizes are not the person's
-        try:
-            restored = isinstance(saved, QByteArray | bytes) and header.restoreState(QByteArray(saved))
-            if not restored:
-                for column, name in enumerate(self.model.column_names()):
-                    header.resizeSection(column, _DEFAULT_WIDTHS.get(name, 100))
-                    header.setSectionHidden(column, name in _DEFAULT_HIDDEN)
-                header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        finally:
-            self._fitting = False
-        self._auto_widths = not restored or bool(self.state.settings.value(_AUTO_WIDTHS_KEY, True, type=bool))
+        self.columns.restore()
         for key, splitter in zip(_SPLITTER_KEYS, (self.main_split, self.detail_split), strict=True):
             state = self.state.settings.value(key)
             if isinstance(state, QByteArray | bytes):
                 splitter.restoreState(QByteArray(state))
-        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     def _save_layout(self) -> None:
-        self.state.settings.setValue(_HEADER_KEY, self.table.horizontalHeader().saveState())
-        self.state.settings.setValue(_AUTO_WIDTHS_KEY, self._auto_widths)
+        self.columns.save()
         for key, splitter in zip(_SPLITTER_KEYS, (self.main_split, self.detail_split), strict=True):
             self.state.settings.setValue(key, splitter.saveState())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize and self._auto_widths:
-            self._fit_timer.start()  # once the resizes of this layout pass are over
-        return super().eventFilter(watched, event)
-
-    def _on_section_resized(self) -> None:
-        if not self._fitting:  # the person sized a column: from now on the widths are theirs
-            self._auto_widths = False
-        self._save_timer.start()
-
-    def _fit_columns(self) -> None:
-        """Share the table's width among the visible columns: the text columns grow or shrink (not below
-        70 px), the number columns keep their width. Follows the table's size until the person sizes a
-        column by hand."""
-        width = self.table.viewport().width()
-        if not self._auto_widths or not self.table.isVisible() or width < 200:
-            return
-        header = self.table.horizontalHeader()
-        names = self.model.column_names()
-        visible = [c for c in range(len(names)) if not header.isSectionHidden(c)]
-        text = [c for c in visible if names[c] in ("title", "artist", "album", "album_artist")]
-        spare = width - sum(header.sectionSize(c) for c in visible)
-        text_width = sum(header.sectionSize(c) for c in text)
-        if not text_width or abs(spare) < 2:
-            return
-        self._fitting = True
-        try:
-            for column in text:
-                share = header.sectionSize(column) / text_width
-                header.resizeSection(column, max(70, int(header.sectionSize(column) + spare * share)))
-        finally:
-            self._fitting = False
 
     def hideEvent(self, event: object) -> None:
         self._save_layout()
         super().hideEvent(event)  # type: ignore[arg-type]
 
     def column_menu(self) -> QMenu:
-        """The column chooser: one checkable entry per column (the last visible one cannot be hidden)."""
-        header = self.table.horizontalHeader()
-        menu = QMenu(self)
-        visible = [c for c in range(self.model.columnCount()) if not header.isSectionHidden(c)]
-        for column in range(self.model.columnCount()):
-            label = self.model.headerData(column, Qt.Orientation.Horizontal)
-            action = QAction(str(label), menu)
-            action.setCheckable(True)
-            action.setChecked(not header.isSectionHidden(column))
-            action.setEnabled(visible != [column])
-            action.toggled.connect(lambda shown, c=column: self.set_column_visible(c, shown))
-            menu.addAction(action)
-        return menu
-
-    def set_column_visible(self, column: int, shown: bool) -> None:
-        header = self.table.horizontalHeader()
-        self._fitting = True
-        try:
-            header.setSectionHidden(column, not shown)
-            if shown and header.sectionSize(column) < 20:
-                header.resizeSection(column, _DEFAULT_WIDTHS.get(self.model.column_names()[column], 100))
-        finally:
-            self._fitting = False
-        self._fit_columns()
-        self._save_layout()
-
-    def _column_menu(self, position: QPoint) -> None:
-        self.column_menu().popup(self.table.horizontalHeader().mapToGlobal(position))
+        """The column chooser (also on the header's context menu)."""
+        return self.columns.menu(self)
 
     def track_menu(self) -> QMenu:
         menu = QMenu(self)
