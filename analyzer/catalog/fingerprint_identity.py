@@ -20,17 +20,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from analyzer.audio.fingerprint import compare_fingerprints, decode_fingerprint
-from analyzer.catalog.identity import base_uid, length_tolerance
+from analyzer.catalog.identity import base_uid, lengths_agree
 from analyzer.catalog.orphans import prune_orphan_tracks
 from analyzer.catalog.record import FALLBACK_KEY, fallback_folders
 from analyzer.catalog.repair_listens import redistribute_listens
 from analyzer.catalog.upsert import chunked
 from analyzer.catalog.writer import CatalogWriter
-from analyzer.duplicates.grouping import MATCH_THRESHOLD
+from analyzer.duplicates.grouping import MATCH_THRESHOLD, UnionFind
+from analyzer.duplicates.keep import DuplicateFile
+from analyzer.duplicates.library import find_duplicates
 from analyzer.scan.reading import FileRead, read_file
 from models.enums import ScanStatus
 from models.listen_changes import note_tracks_changed
@@ -39,6 +41,12 @@ from models.tracks import Track, TrackTagAttribute
 
 MEDIA: Table = MediaFile.__table__  # type: ignore[assignment]
 FINGERPRINT_VARIANT = "~f"
+UNTAGGED_WINDOW_SECS = 3.0
+UNTAGGED_WINDOW_SHARE = 0.1
+UNTAGGED_CANDIDATES = 500
+"""An untagged file is compared with the files nearest its length, within 3 s or 10 % (a copy trimmed by
+2 s, as the duplicate finder's tests make, is 2.0-2.05 s shorter), at most 500 of them: analysis of one
+file costs far more than decoding 500 stored prints."""
 
 
 @dataclass
@@ -50,7 +58,9 @@ class FingerprintRegroup:
 
 
 @dataclass
-class _Printed:
+class PrintedFile:
+    """A present file with its decoded fingerprint."""
+
     media_id: int
     track_id: int
     path: str
@@ -76,14 +86,19 @@ def regroup_by_fingerprint(
         )
     if not track_ids:
         return result
-    printed = _printed_files(session, MediaFile.track_id, sorted(track_ids))
+    printed = printed_files(session, sorted(track_ids))
     _split(session, printed, result, roots)
     _join_untagged(session, printed, set(media_file_ids), result)
     return result
 
 
-def _printed_files(session: Session, column: Any, values: Sequence[int]) -> list[_Printed]:
-    found: list[_Printed] = []
+def printed_files(session: Session, track_ids: Sequence[int]) -> list[PrintedFile]:
+    """The fingerprinted, present files of these tracks, by media file id."""
+    return _printed_files(session, MediaFile.track_id, track_ids)
+
+
+def _printed_files(session: Session, column: Any, values: Sequence[int]) -> list[PrintedFile]:
+    found: list[PrintedFile] = []
     for chunk in chunked(values):
         rows = session.execute(
             select(
@@ -103,20 +118,35 @@ def _printed_files(session: Session, column: Any, values: Sequence[int]) -> list
                 frames = decode_fingerprint(chromaprint)
             except Exception:  # a damaged stored print says nothing about identity
                 continue
-            found.append(_Printed(media_id, track_id, path, audio_hash, float(duration or 0), frames))
+            found.append(PrintedFile(media_id, track_id, path, audio_hash, float(duration or 0), frames))
     return found
 
 
-def _same_audio(a: _Printed, b: _Printed) -> bool:
+def same_audio(a: PrintedFile, b: PrintedFile) -> bool:
+    """One recording by their audio: the same audio hash, or a verified fingerprint match."""
     if a.audio_hash and a.audio_hash == b.audio_hash:
         return True
     return compare_fingerprints(a.frames, b.frames).score >= MATCH_THRESHOLD
 
 
+def _audio_groups(files: list[PrintedFile]) -> list[list[PrintedFile]]:
+    """Files linked by matching audio, transitively (as the duplicate finder groups them, so the split
+    here never undoes a join made from its groups), in order of their first file."""
+    sets = UnionFind(len(files))
+    for a in range(len(files)):
+        for b in range(a + 1, len(files)):
+            if sets.find(a) != sets.find(b) and same_audio(files[a], files[b]):
+                sets.union(a, b)
+    groups: dict[int, list[PrintedFile]] = {}
+    for index, item in enumerate(files):
+        groups.setdefault(sets.find(index), []).append(item)
+    return list(groups.values())
+
+
 def _split(
-    session: Session, printed: list[_Printed], result: FingerprintRegroup, roots: Sequence[str]
+    session: Session, printed: list[PrintedFile], result: FingerprintRegroup, roots: Sequence[str]
 ) -> None:
-    by_track: dict[int, list[_Printed]] = {}
+    by_track: dict[int, list[PrintedFile]] = {}
     for item in printed:
         by_track.setdefault(item.track_id, []).append(item)
     shared = [track_id for track_id, files in by_track.items() if len(files) > 1]
@@ -131,13 +161,7 @@ def _split(
         uid = uids.get(track_id, "")
         if len(files) < 2 or not uid.startswith("h:"):
             continue
-        groups: list[list[_Printed]] = []
-        for item in files:
-            home = next((g for g in groups if _same_audio(g[0], item)), None)
-            if home is None:
-                groups.append([item])
-            else:
-                home.append(item)
+        groups = _audio_groups(files)
         if len(groups) < 2:
             continue
         keeper = max(groups, key=len)  # on a tie the first: the oldest file's recording
@@ -162,7 +186,7 @@ def _split(
 
 
 def _join_untagged(
-    session: Session, printed: list[_Printed], analysed: set[int], result: FingerprintRegroup
+    session: Session, printed: list[PrintedFile], analysed: set[int], result: FingerprintRegroup
 ) -> None:
     untagged_tracks = _untagged(session, sorted({p.track_id for p in printed if p.media_id in analysed}))
     emptied: dict[int, int] = {}
@@ -175,15 +199,7 @@ def _join_untagged(
         _move(session, [item.media_id], target)
         emptied[item.track_id] = target
         result.joined += 1
-    if not emptied:
-        return
-    still_held = set(session.scalars(select(MediaFile.track_id).where(MediaFile.track_id.in_(list(emptied)))))
-    handed = {old: {new} for old, new in emptied.items() if old not in still_held}
-    moves = redistribute_listens(session, handed)
-    result.listens_moved += moves.moved
-    result.listens_to_review += moves.to_review
-    prune_orphan_tracks(session, list(handed))
-    note_tracks_changed(session, sorted(set(emptied.values())))
+    _hand_over_emptied(session, emptied, result)
 
 
 def _untagged(session: Session, track_ids: Sequence[int]) -> set[int]:
@@ -199,14 +215,19 @@ def _untagged(session: Session, track_ids: Sequence[int]) -> set[int]:
     return found
 
 
-def _tagged_copy_of(session: Session, item: _Printed) -> int | None:
+def _tagged_copy_of(session: Session, item: PrintedFile) -> int | None:
     """The tagged track holding a file with this file's audio (the best match), if any."""
     if not item.duration:
         return None
-    slack = length_tolerance(item.duration, item.duration)
-    near = select(MediaFile.id).where(
-        MediaFile.track_id != item.track_id,
-        MediaFile.duration_secs.between(item.duration - slack, item.duration + slack),
+    slack = max(UNTAGGED_WINDOW_SECS, UNTAGGED_WINDOW_SHARE * item.duration)
+    near = (
+        select(MediaFile.id)
+        .where(
+            MediaFile.track_id != item.track_id,
+            MediaFile.duration_secs.between(item.duration - slack, item.duration + slack),
+        )
+        .order_by(func.abs(MediaFile.duration_secs - item.duration))
+        .limit(UNTAGGED_CANDIDATES)
     )
     candidates = _printed_files(session, MediaFile.id, list(session.scalars(near)))
     untagged = _untagged(session, sorted({c.track_id for c in candidates}))
@@ -228,3 +249,67 @@ def _move(session: Session, media_ids: list[int], track_id: int) -> None:
         update(MEDIA).where(and_(MEDIA.c.id == bindparam("mid"))).values(track_id=bindparam("tid")),
         [{"mid": mid, "tid": track_id} for mid in media_ids],
     )
+
+
+def join_copies_by_fingerprint(session: Session) -> FingerprintRegroup:
+    """Library-wide join: each duplicate group (``analyzer.duplicates.find_duplicates``: same audio hash,
+    or fingerprints verified as one recording) that spans several tracks is put on one of them — a
+    tagged one before an untagged one, an MBID track first, then the track holding most of the group.
+    A tagged file joins only when its length agrees with the target's (a radio edit of a song can share
+    most of its audio), and two different recording MBIDs are both trusted. Emptied tracks hand their
+    listens over and are dropped. In the caller's transaction; run after analysis and by the repair."""
+    result = FingerprintRegroup()
+    spanning = []
+    for group in find_duplicates(session):
+        by_track: dict[int, list[DuplicateFile]] = {}
+        for item in group.files:
+            if item.track_id is not None:
+                by_track.setdefault(item.track_id, []).append(item)
+        if len(by_track) > 1:
+            spanning.append(by_track)
+    if not spanning:
+        return result
+    track_ids = sorted({t for by_track in spanning for t in by_track})
+    untagged = _untagged(session, track_ids)
+    uids: dict[int, str] = {}
+    for chunk in chunked(track_ids):
+        uids.update(
+            session.execute(select(Track.id, Track.track_uid).where(Track.id.in_(chunk))).tuples().all()
+        )
+    sources: dict[int, int] = {}
+    for by_track in spanning:
+        target = max(
+            by_track,
+            key=lambda t: (t not in untagged, uids.get(t, "").startswith("mb:"), len(by_track[t]), -t),
+        )
+        reference = next((f.duration_secs for f in by_track[target] if f.duration_secs), None)
+        for track_id, files in by_track.items():
+            if track_id == target or track_id in sources:
+                continue
+            if track_id not in untagged:
+                if uids.get(track_id, "").startswith("mb:") and uids.get(target, "").startswith("mb:"):
+                    continue
+                if not all(lengths_agree(f.duration_secs, reference) for f in files):
+                    continue
+            _move(session, [f.media_file_id for f in files], target)
+            sources[track_id] = target
+            result.joined += len(files)
+    _hand_over_emptied(session, sources, result)
+    return result
+
+
+def _hand_over_emptied(session: Session, sources: dict[int, int], result: FingerprintRegroup) -> None:
+    """Tracks whose files all moved give their listens to the track the files went to, and go."""
+    if not sources:
+        return
+    held: set[int] = set()
+    for chunk in chunked(sorted(sources)):
+        held.update(
+            t for t in session.scalars(select(MediaFile.track_id).where(MediaFile.track_id.in_(chunk))) if t
+        )
+    handed = {old: {new} for old, new in sources.items() if old not in held}
+    moves = redistribute_listens(session, handed)
+    result.listens_moved += moves.moved
+    result.listens_to_review += moves.to_review
+    prune_orphan_tracks(session, list(handed))
+    note_tracks_changed(session, sorted(set(sources.values())))

@@ -11,7 +11,8 @@ each track's files by the current rule and:
 - moves each listen of a split track to the recording whose length and names it fits, or sends it back to
   review when it fits several (``analyzer.catalog.repair_listens``); manual decisions stay;
 - marks the stats rollup for every listen moved, and drops tracks nothing refers to any more;
-- then applies the fingerprint rule (``analyzer.catalog.fingerprint_identity``) to files already analysed.
+- then applies the fingerprint rule (``analyzer.catalog.fingerprint_identity``) to files already analysed:
+  per track (different audio splits), and library-wide (copies of one recording under other tags join).
 
 Files that cannot be read now stay where they are and are counted. Running it again changes nothing.
 """
@@ -25,8 +26,14 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from analyzer.catalog.fingerprint_identity import regroup_by_fingerprint
-from analyzer.catalog.identity import length_checked, lengths_agree
+from analyzer.catalog.fingerprint_identity import (
+    FINGERPRINT_VARIANT,
+    join_copies_by_fingerprint,
+    printed_files,
+    regroup_by_fingerprint,
+    same_audio,
+)
+from analyzer.catalog.identity import base_uid, length_checked, lengths_agree
 from analyzer.catalog.orphans import prune_orphan_tracks
 from analyzer.catalog.record import TrackRecord, fallback_folders
 from analyzer.catalog.repair_listens import redistribute_listens
@@ -56,7 +63,7 @@ class RepairSummary:
     tracks_split: int = 0
     files_moved: int = 0
     files_split_by_audio: int = 0  # fingerprints differ from the rest of their track's
-    files_joined_by_audio: int = 0  # untagged copies joined to their tagged recording
+    files_joined_by_audio: int = 0  # copies (untagged, or tagged otherwise) joined to their recording
     listens_moved: int = 0
     listens_to_review: int = 0
     manual_kept: int = 0
@@ -100,6 +107,13 @@ def repair_track_identity(
             f"{summary.tracks_split} tracks split",
             {"split": summary.tracks_split, "listens_moved": summary.listens_moved},
         )
+    if not summary.cancelled:
+        yield Progress("join", summary.tracks_checked, total, "Joining copies by their audio")
+        with db.session() as session:
+            joined = join_copies_by_fingerprint(session)
+        summary.files_joined_by_audio += joined.joined
+        summary.listens_moved += joined.listens_moved
+        summary.listens_to_review += joined.listens_to_review
     return summary
 
 
@@ -123,7 +137,11 @@ def _repair_batch(
                 reason = outcome.reason if outcome is not None else "the file is gone"
                 summary.unreadable.append(f"{path}: {reason}")
     held_elsewhere = {tid for tid, found in files.items() if len(found) < _count(rows, tid)}
-    _keep_tracks(session, files)
+    groups = _recording_groups(session, files)
+    held_elsewhere |= _stay_by_audio(session, groups)
+    held_elsewhere |= _stay_split_by_audio(session, groups)
+    _keep_tracks(session, groups)
+    files = {tid: [item for group in found for item in group] for tid, found in groups.items()}
     writer = CatalogWriter()
     ordered = [(tid, media_id, record) for tid, found in files.items() for media_id, record in found]
     new_ids = writer.write(session, [record for _, _, record in ordered])
@@ -142,7 +160,7 @@ def _repair_batch(
     splits: dict[int, set[int]] = {}
     for tid, dest in destinations.items():
         if tid in held_elsewhere:
-            dest.add(tid)  # unreadable files keep the old track
+            dest.add(tid)  # unreadable files, and copies its audio vouches for, keep the old track
         if dest - {tid}:
             splits[tid] = dest
     summary.tracks_split += sum(1 for tid, dest in splits.items() if len(dest) > 1)
@@ -159,33 +177,96 @@ def _repair_batch(
     summary.listens_to_review += by_audio.listens_to_review
 
 
-def _keep_tracks(session: Session, files: dict[int, list[tuple[int, TrackRecord]]]) -> None:
-    """Give each track the uid (and length) of its largest group of one recording (on a tie, the one
-    whose length the track showed), so the writer puts that group back on it; a uid another track
-    already holds stays that track's."""
+Grouped = dict[int, list[list[tuple[int, TrackRecord]]]]
+"""Per track: its readable files grouped by recording under the current rule, the keeper group first."""
+
+
+def _recording_groups(session: Session, files: dict[int, list[tuple[int, TrackRecord]]]) -> Grouped:
+    """Group each track's files by base uid and agreeing lengths. The keeper, the group that keeps the
+    track, is the largest group of tagged files (a title from tags, not the file name); on a tie the one
+    whose length the track showed."""
     shown = {
         row[0]: float(row[1] or 0.0)
         for chunk in chunked(sorted(files))
         for row in select_in(session, TRACKS, ("id", "duration_secs"), "id", chunk)
     }
-    wanted: dict[int, tuple[str, float]] = {}
+    grouped: Grouped = {}
     for tid, found in files.items():
-        groups: list[list[TrackRecord]] = []
-        for _, record in found:
+        groups: list[list[tuple[int, TrackRecord]]] = []
+        for item in found:
+            record = item[1]
             for group in groups:
-                first = group[0]
+                first = group[0][1]
                 if first.track_uid == record.track_uid and (
                     not length_checked(first.track_uid)
                     or lengths_agree(first.duration_secs, record.duration_secs)
                 ):
-                    group.append(record)
+                    group.append(item)
                     break
             else:
-                groups.append([record])
+                groups.append([item])
+        groups.sort(
+            key=lambda g: (
+                "title" not in g[0][1].fallback,
+                len(g),
+                -abs(g[0][1].duration_secs - shown.get(tid, 0.0)),
+            ),
+            reverse=True,
+        )
+        grouped[tid] = groups
+    return grouped
+
+
+def _stay_by_audio(session: Session, grouped: Grouped) -> set[int]:
+    """Once fingerprinted, the audio decides: a group whose audio matches the keeper's stays on the
+    track however its tags read (an untagged copy joined earlier), so the repair never undoes a join.
+    Removes those groups (they are not rewritten); returns the tracks that keep such files."""
+    shared = sorted(tid for tid, groups in grouped.items() if len(groups) > 1)
+    prints = {item.media_id: item for item in printed_files(session, shared)}
+    keeping: set[int] = set()
+    for tid in shared:
+        keeper, *others = grouped[tid]
+        kept = [prints[mid] for mid, _ in keeper if mid in prints]
+        remaining = [keeper]
+        for group in others:
+            heard = [prints[mid] for mid, _ in group if mid in prints]
+            if any(same_audio(a, b) for a in heard for b in kept):
+                keeping.add(tid)
+            else:
+                remaining.append(group)
+        grouped[tid] = remaining
+    return keeping
+
+
+def _stay_split_by_audio(session: Session, grouped: Grouped) -> set[int]:
+    """A track the fingerprint rule split off (``<base>~f<id>``) holds files whose tags give ``<base>``,
+    the other track's uid: their audio set them apart, so they stay. Returns the tracks keeping files."""
+    uids = {
+        row[0]: row[1]
+        for chunk in chunked(sorted(grouped))
+        for row in select_in(session, TRACKS, ("id", "track_uid"), "id", chunk)
+    }
+    keeping: set[int] = set()
+    for tid, groups in grouped.items():
+        uid = uids.get(tid, "")
+        if FINGERPRINT_VARIANT not in uid:
+            continue
+        base = base_uid(uid)
+        remaining = [g for g in groups if g[0][1].track_uid != base]
+        if len(remaining) < len(groups):
+            keeping.add(tid)
+            grouped[tid] = remaining
+    return keeping
+
+
+def _keep_tracks(session: Session, grouped: Grouped) -> None:
+    """Give each track the uid (and length) of its keeper group, so the writer puts that group back on
+    it; a uid another track already holds stays that track's."""
+    wanted: dict[int, tuple[str, float]] = {}
+    for tid, groups in grouped.items():
         if groups:
-            # Most files; on a tie the recording whose length the track showed.
-            keeper = max(groups, key=lambda g: (len(g), -abs(g[0].duration_secs - shown.get(tid, 0.0))))
-            wanted[tid] = (keeper[0].track_uid, keeper[0].duration_secs)
+            first = groups[0][0][1]
+            wanted[tid] = (first.track_uid, first.duration_secs)
     bases = sorted({uid for uid, _ in wanted.values()})
     holders: dict[str, int] = {
         row[0]: row[1]

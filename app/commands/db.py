@@ -122,7 +122,7 @@ def repair(
     if summary.files_split_by_audio or summary.files_joined_by_audio:
         console.print(
             f"By fingerprint: {summary.files_split_by_audio:,} files split from a track of other audio, "
-            f"{summary.files_joined_by_audio:,} untagged copies joined their tagged recording."
+            f"{summary.files_joined_by_audio:,} copies joined the recording they are a copy of."
         )
     if summary.tracks_removed:
         console.print(f"{summary.tracks_removed:,} emptied tracks removed.")

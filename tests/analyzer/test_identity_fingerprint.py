@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import select, update
 
 from analyzer.analysis import run_analysis
+from analyzer.catalog.repair import repair_track_identity
 from analyzer.scan import run_scan
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.listens import Listen, ListenMatchCandidate
 from models.media import MediaFile
+from models.progress import run_to_end
 from models.tracks import Track
 from tests.analyzer.test_audio_fingerprint import synth_music, write_wav
 from tests.audio_signals import encode
@@ -88,9 +90,11 @@ def test_same_tags_and_length_but_other_music_split_once_fingerprinted(
     assert (status, track) == (EnrichStatus.AMBIGUOUS, None)
     assert offered == {after["caves.flac"], after["crossroads.flac"]}
 
-    # A rescan of unchanged files and a second analysis run change nothing.
+    # A rescan of unchanged files, a second analysis run and the repair change nothing.
     run_scan(db, [root], workers=1)
     run_analysis(db, workers=1)
+    repaired = run_to_end(repair_track_identity(db))
+    assert (repaired.files_moved, repaired.files_split_by_audio, repaired.files_joined_by_audio) == (0, 0, 0)
     assert _tracks_by_file(db) == after
 
 
@@ -121,8 +125,6 @@ def test_repair_splits_by_fingerprint_an_old_merge_tags_cannot_split(
     db: Database, tmp_path: Path, pieces: dict[str, Path]
 ) -> None:
     """An analysed catalog merged by the old rule: tags and lengths agree, only the audio tells."""
-    from analyzer.catalog.repair import repair_track_identity
-    from models.progress import run_to_end
     from tests.analyzer.test_repair import merge_as_old_rule, old_uid
 
     root = tmp_path / "music"
@@ -140,3 +142,27 @@ def test_repair_splits_by_fingerprint_an_old_merge_tags_cannot_split(
     assert summary.files_split_by_audio == 1
     after = _tracks_by_file(db)
     assert after["caves.flac"] == merged and after["crossroads.flac"] != merged
+
+
+def test_a_copy_under_other_tags_joins_its_recording_library_wide(
+    db: Database, tmp_path: Path, pieces: dict[str, Path]
+) -> None:
+    """ffmpeg wrote HyperRogue's two TITLE values into an Opus copy as one "Living Caves;Crossroads": other
+    tags, same audio. The library-wide pass (run by the repair) joins it; other music stays apart."""
+    root = tmp_path / "music"
+    _copy(pieces["first.flac"], root / "caves.flac", **TAGS)
+    _copy(pieces["first.mp3"], root / "copy/caves.mp3", **{**TAGS, "title": "Living Caves;Crossroads"})
+    _copy(pieces["second.flac"], root / "other.flac", **{**TAGS, "title": "Other"})
+    run_scan(db, [root], workers=1)
+    run_analysis(db, workers=1)
+    before = _tracks_by_file(db)
+    assert len(set(before.values())) == 3  # per batch only untagged copies join
+
+    summary = run_to_end(repair_track_identity(db))
+    assert summary.files_joined_by_audio == 1
+    after = _tracks_by_file(db)
+    assert after["caves.mp3"] == after["caves.flac"] == before["caves.flac"]
+    assert after["other.flac"] == before["other.flac"]
+    with db.session() as s:
+        assert s.scalar(select(Track.id).where(Track.id == before["caves.mp3"])) is None
+    assert run_to_end(repair_track_identity(db)).files_joined_by_audio == 0
