@@ -240,3 +240,17 @@ def test_pyav_float_frames_are_gathered_in_order(name: str) -> None:
     with av.open(str(CODECS / name)) as container:
         frames = [f.to_ndarray()[0] for p in container.demux(container.streams.audio[0]) for f in p.decode()]
     assert np.array_equal(decode_with_pyav(CODECS / name).samples[:, 0], np.concatenate(frames))
+
+
+def test_opus_in_mp4_falls_back_to_pyav_with_a_tag_proof_hash(tmp_path: Path) -> None:
+    """Essentia's FFmpeg cannot even probe Opus in MP4; PyAV decodes it, and MP4 tags stay outside the hash."""
+    path = tmp_path / "opus.mp4"
+    _ffmpeg("-i", str(CODECS / "short.wav"), "-c:a", "libopus", "-b:a", "24k", "-f", "mp4", str(path))
+    decoded = decode(path)
+    assert (decoded.codec, decoded.sample_rate) == ("opus", 48000)
+    assert 3.95 <= decoded.duration_secs <= 4.1
+    before = decoded.audio_hash
+    retag(path)
+    assert decode(path).audio_hash == before
+    assert analyze_file(path).fingerprint is not None
+    assert decode(CODECS / "short.flac").codec == "flac"  # the failed AudioLoader left nothing broken
