@@ -185,3 +185,61 @@ def test_search_over_a_loaded_library(db: Database) -> None:
     assert titles(columns, "format:mp3") == ["Crazy in Love"]
     assert titles(columns, "key:9b bpm:123") == ["One More Time"]
     assert titles(columns, "plays:>3 year:2003") == ["Crazy in Love"]
+
+
+def _random_library(seed: int, size: int) -> LibraryColumns:
+    import random
+
+    rng = random.Random(seed)
+    pieces = [
+        "love",
+        "Beyoncé",
+        "ß",
+        "が",
+        "AC/DC",
+        "R.E.M.",
+        "ø",
+        "🎵",
+        "&",
+        "x",
+        "Ab",
+        "é",
+        "  ",
+        "-",
+        "'",
+        "12",
+    ]
+
+    def text() -> str:
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
+
+    n = size
+    return LibraryColumns(
+        ids=np.arange(1, n + 1, dtype=np.int64), title=[text() for _ in range(n)],
+        artist=[text() for _ in range(n)], album=[text() for _ in range(n)], album_artist=[text() for _ in range(n)],
+        year=np.zeros(n, np.int32), length=np.full(n, NAN), formats=[""] * n, bpm=np.full(n, NAN), key=[""] * n,
+        plays=np.zeros(n, np.int64), last_played=np.full(n, NAN), added=np.full(n, NAN), missing=np.zeros(n, bool),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_free_text_equals_a_plain_python_search(seed: int) -> None:
+    """The byte-buffer search against the obvious per-row loop, on random text with accents, multi-byte
+    characters, symbols and punctuation, for queries cut out of the values themselves."""
+    import random
+
+    columns = _random_library(seed, 300)
+    rng = random.Random(seed)
+    fields = [columns.title, columns.artist, columns.album, columns.album_artist]
+    normalized = [[normalize(value) for value in field] for field in fields]
+    index = SearchIndex(columns)
+    for _ in range(40):
+        source = rng.choice(rng.choice(fields))
+        start = rng.randint(0, len(source))
+        word = source[start : start + rng.randint(1, 6)].strip().replace('"', "") or "love"
+        needle = normalize(word)
+        expected = [
+            not needle or any(needle in field[row] for field in normalized) for row in range(len(columns))
+        ]
+        query = parse_query(f'"{word}"')
+        assert query.mask(index).tolist() == expected, word
