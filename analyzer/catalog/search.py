@@ -185,11 +185,11 @@ class TrackQuery:
     text: str
     terms: tuple[_Term, ...]
 
-    def mask(self, source: LibraryColumns | SearchIndex) -> np.ndarray:
+    def mask(self, columns: LibraryColumns | SearchIndex) -> np.ndarray:
         """One bool per row of the library, true where every term matches. Pass the :class:`SearchIndex`
         (fast, a few ms on 100k rows); given the columns, it builds their index once and keeps it in
         ``columns.cache``, so only the first call pays for it."""
-        index = source if isinstance(source, SearchIndex) else SearchIndex.of(source)
+        index = columns if isinstance(columns, SearchIndex) else SearchIndex.of(columns)
         mask = np.ones(index.size, bool)
         for term in self.terms:
             mask &= term.rows(index)
@@ -208,8 +208,8 @@ def parse_query(text: str) -> TrackQuery:
     while position < len(text):
         match = _TOKEN.match(text, position)
         assert match is not None  # every part of the pattern is optional
-        if match.end() == position:  # a stray quote right after a bare word: foo"bar
-            raise QuerySyntaxError(f"a quote must start a value: {text[position:].split()[0]}")
+        if match.end() == position:  # cannot happen (a bare value takes any other character); never loop
+            raise QuerySyntaxError(f"cannot read the query from here: {text[position:]}")
         position = match.end()
         raw = match.group(0).strip()
         if not raw:
