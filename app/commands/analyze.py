@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict
 
 import typer
@@ -10,6 +12,7 @@ from rich.console import Console
 
 from analyzer.acoustid import AcoustIdSummary, PyAcoustIdService, load_acoustid_config, sync_acoustid
 from analyzer.analysis import AnalysisSummary, analyze_library
+from analyzer.analysis.pool import TASKS_PER_CHILD
 from app.commands.long_run import Bar, interruptible, stopped
 from app.context import CliError, cli_context
 
@@ -57,7 +60,9 @@ def analyze(
     show_bar = not as_json and console.is_terminal
     looked: AcoustIdSummary | None = None
     with interruptible("Stopping after the files analysed so far", show_bar=show_bar) as run:
-        analysis = analyze_library(db, cancel=run.token, workers=workers, retry_errors=retry_errors)
+        analysis = analyze_library(
+            db, cancel=run.token, workers=workers, retry_errors=retry_errors, executor_factory=_workers
+        )
         summary = run.drain(analysis, ANALYZE_BAR)
         if config is not None and not summary.cancelled:
             service = PyAcoustIdService(config)
@@ -82,6 +87,19 @@ def analyze(
         )
     if looked is not None and looked.cancelled:
         stopped(f"AcoustID stopped after {looked.looked_up:,} lookups; the analysis itself is complete")
+
+
+def _workers(count: int) -> Executor:
+    """The analysis pool, its workers deaf to Ctrl-C. A terminal sends SIGINT to the whole process group;
+    the pool's workers are spawned (``max_tasks_per_child``), so they would die of it and hand the
+    KeyboardInterrupt back as their file's result. Here the command decides: it stops after the files
+    in hand."""
+    return ProcessPoolExecutor(
+        max_workers=count,
+        max_tasks_per_child=TASKS_PER_CHILD,
+        initializer=signal.signal,
+        initargs=(signal.SIGINT, signal.SIG_IGN),
+    )
 
 
 def _print_summary(summary: AnalysisSummary, looked: AcoustIdSummary | None) -> None:

@@ -3,6 +3,7 @@ similarity index holds what was committed, and the next run finishes the job (re
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -79,3 +80,58 @@ def test_cancel_before_the_first_file_writes_nothing(
     summary = run_analysis(sqlite_db, cancel=token, workers=1)
     assert summary.cancelled and (summary.pending, summary.analyzed, summary.errors) == (6, 0, 0)
     assert statuses(sqlite_db) == Counter({"pending": 6})
+
+
+def test_ctrl_c_to_tonearm_analyze_stops_it_without_failing_a_file(generated: Path, tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group, the analysis workers too: they must leave it to the parent,
+    or the files they were decoding would be recorded as crashed."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import threading
+
+    root = tmp_path / "music"
+    shutil.copytree(generated, root)
+    database = tmp_path / "cli.db"
+    cli = [sys.executable, "-m", "app.cli", "--database-url", f"sqlite:///{database}"]
+    assert subprocess.run([*cli, "scan", "--json", str(root)], capture_output=True).returncode == 0
+    process = subprocess.Popen(
+        [*cli, "analyze", "--json", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+    def done() -> int:
+        with sqlite3.connect(database) as peek:
+            query = "SELECT count(*) FROM media_files WHERE analysis_status != 'pending'"
+            return int(peek.execute(query).fetchone()[0])
+
+    lines: list[str] = []
+    started = threading.Event()
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            started.set()  # Essentia's first log line: a worker is decoding its first file
+
+    reader = threading.Thread(target=read_stderr)
+    reader.start()
+    assert started.wait(120)
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    process.wait(timeout=120)
+    reader.join()
+    err = "".join(lines)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert out, err
+    summary = json.loads(out)
+    assert summary["cancelled"] is True and summary["errors"] == 0 and 0 < summary["analyzed"] < 6
+    assert f"analysis stopped: {summary['analyzed']:,} of 6 files done, run analyze again to continue" in err
+    assert done() == summary["analyzed"]
