@@ -45,7 +45,7 @@ def test_the_block_really_blocks() -> None:
         "    def find_spec(self, name, path=None, target=None):\n"
         "        if name.startswith('PySide6'): raise ImportError('blocked')\n"
         "sys.meta_path.insert(0, B())\n"
-        "import app.gui.main\n"
+        "import app.gui.window\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert result.returncode != 0 and "blocked" in result.stderr

@@ -1,53 +1,222 @@
-"""`tonearm-gui`: the desktop window. For now it shows where the library lives and what it holds."""
+"""`tonearm-gui`: the desktop window, and `tonearm-gui --screenshots DIR` to render every screen to PNG.
+
+Start-up is kept short: only Qt, SQLAlchemy and the core modules the first screen reads are imported before
+the first paint. Essentia runs in analysis worker processes only; FAISS, matplotlib, pyarrow and uvicorn load
+with the screens that need them (tests/app/gui/test_main_window.py asserts it on ``sys.modules``).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
+if TYPE_CHECKING:
+    from app.gui.state import AppState
+    from app.gui.window import MainWindow
 
-from models import __version__
-from models.bootstrap import init_database
-from models.engine import Database, open_database
-from models.health import database_info
+_STARTED = time.perf_counter()
+
+HEAVY_MODULES = ("essentia", "faiss", "matplotlib", "pyarrow", "uvicorn")
+"""Never imported by the GUI process before the first paint (Essentia never: it runs in worker processes)."""
 
 
-class MainWindow(QMainWindow):
-    """The main window; views are added here as the library, listens and stats screens land."""
+def _process_age_ms() -> float | None:
+    """Milliseconds since this process started (Linux), so timings include the interpreter's own start."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        start_ticks = int(fields[19])  # field 22 of proc(5), counted after the command name
+        with open("/proc/uptime", "rb") as uptime:
+            up = float(uptime.read().split()[0])
+        return (up - start_ticks / os.sysconf("SC_CLK_TCK")) * 1000.0
+    except (OSError, ValueError, IndexError):
+        return None
 
-    def __init__(self, db: Database) -> None:
-        super().__init__()
-        self.setWindowTitle("Tonearm")
-        self.resize(960, 640)
-        info = database_info(db)
-        tracks = next(s.tables.get("tracks") for s in info.schemas if s.logical == "medialibrary") or 0
-        listens = next(s.tables.get("listens") for s in info.schemas if s.logical == "listens") or 0
 
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        title = QLabel("<h1>Tonearm</h1>")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.summary = QLabel(f"{tracks:,} tracks in the library · {listens:,} listens")
-        self.summary.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel("Add music from the command line for now: <code>tonearm scan ~/Music</code>")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint.setTextFormat(Qt.TextFormat.RichText)
-        for widget in (title, self.summary, hint):
-            layout.addWidget(widget)
-        self.setCentralWidget(central)
-        location = info.files.get("main") or info.url
-        self.statusBar().showMessage(f"Tonearm {__version__} · {info.engine} · {location}")
+def _memory_mib() -> dict[str, float]:
+    """Resident memory now and at its peak (Linux), for the start-up probe."""
+    found: dict[str, float] = {}
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    found["rss_mib" if line.startswith("VmRSS") else "peak_rss_mib"] = (
+                        int(line.split()[1]) / 1024
+                    )
+    except OSError:
+        pass
+    return found
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="tonearm-gui", description="The Tonearm desktop app.")
+    parser.add_argument("--database-url", help="open this database instead of the configured one")
+    parser.add_argument(
+        "--screenshots",
+        metavar="DIR",
+        type=Path,
+        help="render every screen offscreen into DIR/<screen>.png, print one JSON line of timings, and exit",
+    )
+    parser.add_argument(
+        "--startup-probe",
+        action="store_true",
+        help="print one JSON line of start-up timings once the library rows are painted, and exit (benchmarks)",
+    )
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
-    db = open_database()
-    init_database(db)
-    window = MainWindow(db)
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    headless = args.screenshots is not None or args.startup_probe
+    if headless and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    _use_forkserver()
+
+    from PySide6.QtCore import QCoreApplication, QSettings
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    QCoreApplication.setOrganizationName("tonearm")
+    QCoreApplication.setApplicationName("tonearm")
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationDisplayName("Tonearm")
+    app.setDesktopFileName("tonearm")
+
+    from app.gui.jobs import JobRunner
+    from app.gui.state import AppState, configured_database_url, configured_schemas, open_initialized
+
+    settings = QSettings()
+    url = args.database_url or configured_database_url(settings)
+    try:
+        db = open_initialized(url, configured_schemas(settings))
+    except Exception as error:  # a moved file, a server that is down: say so, then use the default library
+        if url is None or headless:
+            raise
+        QMessageBox.warning(
+            None,
+            "Tonearm",
+            f"Could not open the configured database:\n{_error_line(error)}\n\n"
+            "Tonearm opens the default library instead; choose another database in Settings.",
+        )
+        db = open_initialized(None)
+    state = AppState(db, JobRunner(), settings)
+    window = build_window(state)
+    if args.screenshots is not None:
+        return _render_screenshots(window, state, args.screenshots)
+    if args.startup_probe:
+        return _probe_startup(window, state)
     window.show()
     return app.exec()
+
+
+def build_window(state: AppState, *, start_screen: str | None = None) -> MainWindow:
+    """The main window with every finished screen, on ``state`` (an AppState)."""
+    from app.gui.appearance import app_icon, apply_appearance
+    from app.gui.screens import first_run, screen_classes
+    from app.gui.window import MainWindow
+
+    apply_appearance(state.settings)
+    landing = first_run(state)
+    window = MainWindow(
+        state,
+        screen_classes(),
+        start_screen="welcome" if landing else start_screen,
+        icon=app_icon(),
+    )
+    window.set_screen_visible("welcome", landing)
+
+    def landing_while_empty() -> None:
+        window.set_screen_visible("welcome", first_run(state))
+
+    state.library_changed.connect(landing_while_empty)
+    state.database_changed.connect(landing_while_empty)
+    return window
+
+
+def _error_line(error: BaseException) -> str:
+    from app.cli import error_line
+
+    return error_line(error) or f"{type(error).__name__}: {error}"
+
+
+def _use_forkserver() -> None:
+    """Worker pools (scan, analysis) fork from a clean server process, not from the threaded Qt process.
+
+    Forking a process that runs Qt's threads can copy a lock another thread held; the forkserver is started
+    before any thread exists. The entry point decides this, never library code."""
+    import multiprocessing
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        try:
+            multiprocessing.set_start_method("forkserver")
+        except RuntimeError:  # already set (tests, an embedding program)
+            return
+        multiprocessing.set_forkserver_preload(["analyzer.scan.reading", "analyzer.analysis.pool"])
+
+
+def _wait_until_idle(state: AppState, timeout_ms: int = 60000) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    state.jobs.wait_idle(timeout_ms)
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def _render_screenshots(window: MainWindow, state: AppState, folder: Path) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    folder.mkdir(parents=True, exist_ok=True)
+    window.resize(1200, 760)
+    window.show()
+    _wait_until_idle(state)
+    window.grab()
+    timings: dict[str, object] = {
+        "first_paint_ms": round((time.perf_counter() - _STARTED) * 1000, 1),
+        "process_age_ms": _process_age_ms(),
+    }
+    screen_timings: dict[str, float] = {}
+    timings["screens"] = screen_timings
+    for name in list(window.screens):
+        began = time.perf_counter()
+        window.set_screen_visible(name, True)
+        window.show_screen(name)
+        _wait_until_idle(state)
+        image = window.grab()
+        screen_timings[name] = round((time.perf_counter() - began) * 1000, 1)
+        image.save(str(folder / f"{name}.png"))
+    QApplication.processEvents()
+    print(json.dumps(timings))
+    window.close()
+    return 0
+
+
+def _probe_startup(window: MainWindow, state: AppState) -> int:
+    window.show()
+    _wait_until_idle(state)
+    window.grab()
+    library = window.screens.get("library")
+    rows = (
+        library.visible_row_count() if library is not None and hasattr(library, "visible_row_count") else None
+    )
+    heavy = sorted(m for m in HEAVY_MODULES if m in sys.modules)
+    print(
+        json.dumps(
+            {
+                "rows_painted_ms": round((time.perf_counter() - _STARTED) * 1000, 1),
+                "process_age_ms": _process_age_ms(),
+                "rows": rows,
+                "heavy_modules": heavy,
+                **_memory_mib(),
+            }
+        )
+    )
+    window.close()
+    return 0
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ The AcoustID key is written where the core reads it (``[acoustid] api_key`` in c
 
 from __future__ import annotations
 
-import inspect
 import os
 from pathlib import Path
 
@@ -280,19 +279,8 @@ class SettingsScreen(QWidget):
         except ValueError as error:
             self._result(str(error), ok=False)
             return
-        takes_schemas = "schemas" in inspect.signature(self.state.open_database).parameters
-        if schemas != SchemaConfig.from_env() and not takes_schemas:
-            self._result(
-                f"Schema names are read from {MEDIALIBRARY_ENV} and {LISTENS_ENV} at start-up; "
-                "set them there to use a split.",
-                ok=False,
-            )
-            return
         try:
-            if takes_schemas:
-                self.state.open_database(url, schemas=schemas)  # type: ignore[call-arg]
-            else:
-                self.state.open_database(url)
+            self.state.open_database(url, schemas)
         except DatabaseBusy as error:
             self._result(f"{error}.", ok=False)
             return

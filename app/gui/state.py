@@ -5,24 +5,27 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from app.gui.jobs import JobRunner
 from models.engine import Database
+from models.schemas import LISTENS_ENV, MEDIALIBRARY_ENV, SchemaConfig
 
 DATABASE_URL_KEY = "database/url"
 """QSettings key of the database the user chose in Settings (empty: the default SQLite file)."""
+MEDIALIBRARY_SCHEMA_KEY = "database/medialibrary_schema"
+LISTENS_SCHEMA_KEY = "database/listens_schema"
+"""QSettings keys of the schema split chosen in Settings (empty: the connection's default schema)."""
 
 
 class DatabaseBusy(RuntimeError):
     """The database cannot be switched while jobs are writing to it."""
 
 
-def configured_database_url(
-    settings: QSettings, environ: os._Environ[str] | dict[str, str] = os.environ
-) -> str | None:
+def configured_database_url(settings: QSettings, environ: Mapping[str, str] = os.environ) -> str | None:
     """The URL to open: TONEARM_DATABASE_URL wins over the setting, which wins over the default (None)."""
     from_env = environ.get("TONEARM_DATABASE_URL")
     if from_env:
@@ -31,12 +34,24 @@ def configured_database_url(
     return chosen or None
 
 
-def open_initialized(url: str | None) -> Database:
+def configured_schemas(settings: QSettings, environ: Mapping[str, str] = os.environ) -> SchemaConfig:
+    """The schema split to use: the SCROBBLER_*_SCHEMA variables when either is set, else the setting."""
+    if environ.get(MEDIALIBRARY_ENV) is not None or environ.get(LISTENS_ENV) is not None:
+        return SchemaConfig.from_env(environ)
+    return SchemaConfig.from_env(
+        {
+            MEDIALIBRARY_ENV: settings.value(MEDIALIBRARY_SCHEMA_KEY, "", type=str),
+            LISTENS_ENV: settings.value(LISTENS_SCHEMA_KEY, "", type=str),
+        }
+    )
+
+
+def open_initialized(url: str | None, schemas: SchemaConfig | None = None) -> Database:
     """Open ``url`` (None: the default SQLite file) and create what is missing, as the CLI does."""
     from models.bootstrap import init_database
     from models.engine import open_database
 
-    db = open_database(url)
+    db = open_database(url, schemas)
     try:
         init_database(db)
     except Exception:
@@ -73,16 +88,19 @@ class AppState(QObject):
     def db(self) -> Database:
         return self._db
 
-    def open_database(self, url: str | None) -> None:
-        """Switch to the database at ``url`` (None: the default SQLite file) and remember the choice.
+    def open_database(self, url: str | None, schemas: SchemaConfig | None = None) -> None:
+        """Switch to the database at ``url`` (None: the default SQLite file) with ``schemas`` (None: the
+        environment's) and remember the choice for the next start.
 
         Raises :class:`DatabaseBusy` while listed jobs run, and whatever opening the database raises (the old
         database then stays open and nothing is remembered)."""
         if self.jobs.running():
             raise DatabaseBusy("stop the running jobs before switching the database")
-        new = open_initialized(url)
+        new = open_initialized(url, schemas)
         old, self._db = self._db, new
         self.settings.setValue(DATABASE_URL_KEY, url or "")
+        self.settings.setValue(MEDIALIBRARY_SCHEMA_KEY, new.schemas.medialibrary or "")
+        self.settings.setValue(LISTENS_SCHEMA_KEY, new.schemas.listens or "")
         self.settings.sync()
         old.dispose()
         self.database_changed.emit()

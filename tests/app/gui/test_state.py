@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.gui.state import AppState, DatabaseBusy, configured_database_url
+from app.gui.state import AppState, DatabaseBusy, configured_database_url, configured_schemas
 from models.engine import Database, DatabaseConfigError
 from models.progress import CancelToken, Progress
+from models.schemas import SchemaConfig
 
 
 def test_switching_the_database_reopens_and_remembers_it(qtbot, sqlite_db: Database, tmp_path: Path) -> None:
@@ -50,3 +51,15 @@ def test_no_switch_while_a_job_runs(qtbot, sqlite_db: Database, tmp_path: Path) 
         state.open_database(f"sqlite:///{tmp_path / 'b.db'}")
     job.cancel()
     assert state.jobs.wait_idle(5000)
+
+
+def test_the_schema_split_is_remembered_and_the_environment_wins(
+    qtbot, sqlite_db: Database, tmp_path: Path
+) -> None:
+    state = AppState.for_tests(sqlite_db, tmp_path / "settings")
+    state.open_database(
+        f"sqlite:///{tmp_path / 'split.db'}", SchemaConfig(medialibrary="lib", listens="hist")
+    )
+    assert (tmp_path / "split-lib.db").exists() and (tmp_path / "split-hist.db").exists()
+    assert configured_schemas(state.settings, {}) == SchemaConfig(medialibrary="lib", listens="hist")
+    assert configured_schemas(state.settings, {"SCROBBLER_LISTENS_SCHEMA": "x"}) == SchemaConfig(listens="x")

@@ -1,0 +1,282 @@
+"""Desktop-app speed (issue 13) on 100,000 tracks and 1,000,000 listens, on this 2-core machine.
+
+- start-up: ``tonearm-gui --startup-probe`` from process start to the library rows painted (offscreen), its
+  resident memory then, and which heavy modules were imported; beside it, a bare PySide6 window started and
+  painted the same way (the floor every Qt app pays), as a ratio from the same run;
+- stalls: the real window while a scan of 20,000 files runs as a job started from the Folders screen's Scan
+  button; a 10 ms QTimer probe on the main thread records how late each tick fires (max and p99);
+- memory: RSS with the library and the listens database open (from the start-up probe).
+Usage: ``.venv/bin/python -m bench.bench_gui [--runs 5] [--scan-files 20000] [--skip-scan]``.
+The generated database is cached in the bench folder (``--work``) between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_stats import _batches, _fast_sqlite_load, generate
+from models.bootstrap import init_database
+from models.engine import Database, open_database
+from models.media import AudioFeatures, MediaFile
+from models.schemas import SchemaConfig
+
+FORMATS = ("flac", "mp3", "m4a_aac", "ogg_vorbis", "opus")
+KEYS = [f"{n}{m}" for n in range(1, 13) for m in "AB"]
+
+
+def _add_files_and_features(db: Database, tracks: int, seed: int = 11) -> None:
+    """One file per track (mixed formats) and features for two thirds of them, as an analysed library has."""
+    rng = np.random.default_rng(seed)
+    formats = rng.integers(0, len(FORMATS), tracks)
+    bpms = rng.uniform(70, 175, tracks)
+    keys = rng.integers(0, len(KEYS), tracks)
+    with db.session() as session:
+        for batch in _batches(
+            {
+                "id": i + 1,
+                "file_path": f"/music/Artist {i // 10}/Album {i // 5}/{i:06d} Track {i}.{FORMATS[formats[i]][:4]}",
+                "file_path_hash": f"{i:040x}",
+                "track_id": i + 1,
+                "format": FORMATS[formats[i]],
+                "duration_secs": 200.0,
+                "size_bytes": 8_000_000,
+                "mtime_ns": 0,
+            }
+            for i in range(tracks)
+        ):
+            session.execute(insert(MediaFile), batch)
+        for batch in _batches(
+            {
+                "media_file_id": i + 1,
+                "extractor_version": "bench",
+                "bpm": float(bpms[i]),
+                "camelot": KEYS[keys[i]],
+            }
+            for i in range(tracks)
+            if i % 3
+        ):
+            session.execute(insert(AudioFeatures), batch)
+
+
+def library_database(work: Path, tracks: int, listens: int) -> Path:
+    path = work / f"gui-{tracks}-{listens}.db"
+    if path.exists():
+        return path
+    partial = path.with_suffix(".partial.db")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(partial) + suffix).unlink(missing_ok=True)
+    db = open_database(f"sqlite:///{partial}", SchemaConfig())
+    init_database(db)
+    _fast_sqlite_load(db)
+    began = time.perf_counter()
+    generate(db, listens, tracks)
+    _add_files_and_features(db, tracks)
+    _finish(db, partial, path)
+    print(
+        f"  generated {tracks:,} tracks / {listens:,} listens in {time.perf_counter() - began:.0f} s",
+        flush=True,
+    )
+    return path
+
+
+def _finish(db: Database, partial: Path, path: Path) -> None:
+    """ANALYZE, fold the WAL into the file (outside any transaction), and give the file its final name."""
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    db.dispose()
+    raw = sqlite3.connect(partial)
+    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw.close()
+    partial.rename(path)
+
+
+_BARE_WINDOW = """
+import json, os, sys, time
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+app = QApplication([])
+window = QMainWindow(); window.setCentralWidget(QTableView()); window.resize(1200, 760); window.show()
+app.processEvents(); window.grab()
+from app.gui.main import _process_age_ms
+print(json.dumps({"rows_painted_ms": None, "process_age_ms": _process_age_ms()}))
+"""
+
+
+def _rss_mib_of(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _run_probe(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    began = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = (time.perf_counter() - began) * 1000
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    line = [text for text in done.stdout.splitlines() if text.startswith("{")][-1]
+    result = json.loads(line)
+    result["wall_ms"] = wall
+    return result
+
+
+def bench_startup(db_path: Path, runs: int) -> dict[str, Any]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": tempfile.mkdtemp(prefix="tonearm-home-")}
+    env.pop("TONEARM_DATABASE_URL", None)
+    gui = [sys.executable, "-m", "app.gui.main", "--startup-probe", "--database-url", f"sqlite:///{db_path}"]
+    bare = [sys.executable, "-c", _BARE_WINDOW]
+    _run_probe(gui, env)  # page cache warm, as for every later start
+    tonearm: list[dict[str, Any]] = []
+    floor: list[dict[str, Any]] = []
+    for _ in range(runs):
+        floor.append(_run_probe(bare, env))
+        tonearm.append(_run_probe(gui, env))
+    ages = [r["process_age_ms"] for r in tonearm]
+    floors = [r["process_age_ms"] for r in floor]
+    ratios = [a / b for a, b in zip(ages, floors, strict=True)]
+    print(
+        f"  start -> library rows painted: {min(ages):.0f}-{max(ages):.0f} ms (median {statistics.median(ages):.0f})"
+    )
+    print(
+        f"  bare PySide6 window painted:  {min(floors):.0f}-{max(floors):.0f} ms; ratio {min(ratios):.1f}-{max(ratios):.1f}x"
+    )
+    print(
+        f"  rows shown: {tonearm[-1]['rows']}; heavy modules imported: {tonearm[-1]['heavy_modules'] or 'none'}"
+    )
+    rss = [r.get("rss_mib") for r in tonearm if r.get("rss_mib")]
+    if rss:
+        print(f"  resident memory at that point: {min(rss):.0f}-{max(rss):.0f} MiB")
+    return {"startup_ms": ages, "bare_ms": floors, "rss_mib": rss}
+
+
+def _one_scan_with_probe(library: Path, work: Path, run: int) -> dict[str, float]:
+    """The real window on a new database: add the folder, press Scan, record the main thread's lateness."""
+    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from analyzer.scan.folders import add_folder
+    from app.gui.jobs import JobRunner
+    from app.gui.main import build_window
+    from app.gui.state import AppState
+
+    path = work / f"stalls-{run}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    db = open_database(f"sqlite:///{path}", SchemaConfig())
+    init_database(db)
+    with db.session() as session:
+        add_folder(session, library)
+    settings = QSettings(str(work / f"stalls-{run}.ini"), QSettings.Format.IniFormat)
+    state = AppState(db, JobRunner(), settings)
+    window = build_window(state, start_screen="library")
+    window.resize(1200, 760)
+    window.show()
+    state.jobs.wait_idle(60000)
+    QApplication.processEvents()
+
+    interval_ms = 10
+    clock = QElapsedTimer()
+    late: list[float] = []
+    last = [0.0]
+
+    def tick() -> None:
+        now = clock.nsecsElapsed() / 1e6
+        late.append(now - last[0] - interval_ms)
+        last[0] = now
+
+    probe = QTimer()
+    probe.setTimerType(QTimer.TimerType.PreciseTimer)
+    probe.setInterval(interval_ms)
+    probe.timeout.connect(tick)
+    folders = window.screens["folders"]
+    window.show_screen("folders")
+    clock.start()
+    probe.start()
+    began = time.perf_counter()
+    job = folders.jobs.start_scan()
+    assert job is not None
+    while job.running or state.jobs.busy():  # the scan, then the library reload it triggers
+        QApplication.processEvents()
+        time.sleep(0.001)
+    wall = time.perf_counter() - began
+    probe.stop()
+    window.show_screen("library")
+    QApplication.processEvents()
+    rows = window.screens["library"].visible_row_count()
+    window.close()
+    db.dispose()
+    summary = job.result
+    late_sorted = sorted(late[1:])
+    p99 = late_sorted[int(len(late_sorted) * 0.99)] if late_sorted else float("nan")
+    return {
+        "files": float(summary.found if summary is not None else 0),
+        "seconds": wall,
+        "max_ms": max(late_sorted),
+        "p99_ms": p99,
+        "ticks": float(len(late_sorted)),
+        "rows": float(rows),
+    }
+
+
+def bench_scan_stalls(files: int, runs: int, work: Path) -> None:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.main import _use_forkserver
+    from bench.bench_scan import make_library, warm_page_cache
+
+    _use_forkserver()
+    library = make_library(files)
+    warm_page_cache(library)
+    app = QApplication.instance() or QApplication([])
+    assert app is not None
+    print(f"main-thread stalls while the window scans {files:,} files ({runs} runs)", flush=True)
+    results = [_one_scan_with_probe(library, work, run) for run in range(runs)]
+    for result in results:
+        print(
+            f"  {result['files']:,.0f} files in {result['seconds']:.1f} s; probe ticks {result['ticks']:,.0f}:"
+            f" late by max {result['max_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms; library rows after: "
+            f"{result['rows']:,.0f}",
+            flush=True,
+        )
+    worst = [r["max_ms"] for r in results]
+    p99s = [r["p99_ms"] for r in results]
+    print(f"  max stall {min(worst):.1f}-{max(worst):.1f} ms, p99 {min(p99s):.1f}-{max(p99s):.1f} ms")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--listens", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scan-files", type=int, default=20_000)
+    parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "tonearm-bench")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    db_path = library_database(args.work, args.tracks, args.listens)
+    print(f"start-up on {args.tracks:,} tracks / {args.listens:,} listens ({args.runs} runs)", flush=True)
+    bench_startup(db_path, args.runs)
+    if not args.skip_scan:
+        bench_scan_stalls(args.scan_files, args.runs, args.work)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
