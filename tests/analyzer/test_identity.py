@@ -14,7 +14,7 @@ from analyzer.catalog.record import TITLE_VALUE_ALIAS
 from analyzer.scan import run_scan
 from models.engine import Database
 from models.media import MediaFile
-from models.tracks import TitleAlias, Track, TrackArtist
+from models.tracks import TitleAlias, Track, TrackArtist, TrackTagAttribute
 from tests.scan_audio import make_templates, place
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
@@ -130,6 +130,16 @@ def test_multi_valued_title_first_is_shown_others_are_aliases_and_identity(
             select(TitleAlias.alias, TitleAlias.kind).order_by(TitleAlias.track_id, TitleAlias.alias)
         ).all()
         titles = set(s.scalars(select(Track.title)))
+        stored = set(
+            s.execute(
+                select(TrackTagAttribute.key, TrackTagAttribute.value).where(
+                    TrackTagAttribute.key.like("TITLE%")
+                )
+            ).tuples()
+        )
+    # The raw tag keeps every value, one per line (track_tag_attributes is unique on track and key).
+    assert ("TITLE", "Living Caves\nCrossroads\nJungle") in stored
+    assert ("TITLE", "Living Caves\nCrossroads\nMirror") in stored
     assert sorted(aliases) == sorted(
         [
             ("Crossroads", TITLE_VALUE_ALIAS),
