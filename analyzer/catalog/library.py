@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
@@ -142,14 +143,17 @@ def load_library(session: Session) -> LibraryColumns:
     length = np.array(lengths, np.float64)  # None becomes nan
     unknown_length = np.isnan(length)
     length[unknown_length] = files.length[unknown_length]
-    share = shared.setdefault
+    artist: list[str] = list(map(artist_names.get, primaries, repeat("")))  # one str object per artist
+    if credits:
+        credited = np.fromiter(credits, np.int64, len(credits))
+        found = np.minimum(np.searchsorted(ids, credited), len(ids) - 1)
+        for at, track_id, text in zip(found.tolist(), credits, credits.values(), strict=True):
+            if ids[at] == track_id:  # a credit of a track added since the tracks were read: not a row
+                artist[at] = text
     return LibraryColumns(
         ids=ids,
         title=list(titles),
-        artist=[
-            credits.get(track_id) or share(name, name)
-            for track_id, name in zip(id_col, (artist_names.get(p, "") for p in primaries), strict=True)
-        ],
+        artist=artist,
         album=album,
         album_artist=album_artist,
         year=year,
@@ -367,10 +371,14 @@ def _files(connection: Connection, ids: np.ndarray, shared: dict[str, str]) -> _
 
 
 def _factorize(values: Sequence[str | None]) -> tuple[np.ndarray, list[str]]:
-    """Codes into the distinct values, in one dict pass; code 0 is "" (and None)."""
-    first: dict[str | None, int] = {"": 0, None: 0}
-    codes = np.fromiter((first.setdefault(v, len(first) - 1) for v in values), np.int64, len(values))
-    return codes, ["", *(value for value in first if value)]
+    """Codes into the distinct values (C-level dict and map passes); code 0 is "" (and None)."""
+    distinct = dict.fromkeys(values)
+    distinct.pop("", None)
+    distinct.pop(None, None)
+    names: list[str] = ["", *distinct]  # type: ignore[list-item]
+    index: dict[str | None, int] = {name: code for code, name in enumerate(names)}
+    index[None] = 0
+    return np.fromiter(map(index.__getitem__, values), np.int64, len(values)), names
 
 
 def _first_rows(row: np.ndarray, selected: np.ndarray) -> np.ndarray:
