@@ -69,6 +69,7 @@ class LibraryController(QObject):
         self._query: QueryFilter | None = None
         self._loading: Job | None = None
         self._reload_pending = False
+        self._load_indexes = False
         self._indexing: Job | None = None
         self._indexed = True  # the rows on screen can be searched without building an index first
         self.loads = 0  # finished loads, for tests and the empty state ("not loaded yet" is not "empty")
@@ -88,8 +89,10 @@ class LibraryController(QObject):
             self._reload_pending = True
             return
         db, index_now = self.state.db, self._query is not None
+        self._load_indexes = index_now
         self._loading = self.state.jobs.call("Loading library", lambda: load_table(db, index_now=index_now))
-        self._loading.finished.connect(lambda table: self._on_loaded(table, indexed=index_now))
+        # Bound methods, not lambdas: Qt drops the connection if this controller is gone before the job ends.
+        self._loading.finished.connect(self._on_load_finished)
         self._loading.failed.connect(self._on_failed)
 
     @property
@@ -116,21 +119,24 @@ class LibraryController(QObject):
         self.loaded.emit()
         self._next_load()
 
+    def _on_load_finished(self, table: LibraryTable) -> None:
+        self._on_loaded(table, indexed=self._load_indexes)
+
     def _index(self, table: LibraryTable) -> None:
         columns = table.columns
-        job = self.state.jobs.call("Indexing library for search", lambda: warm_search_index(columns))
-        self._indexing = job
+        self._indexing = self.state.jobs.call(
+            "Indexing library for search", lambda: warm_search_index(columns)
+        )
+        self._indexing.finished.connect(self._on_index_ready)
+        self._indexing.failed.connect(self._on_index_ready)  # the first search then builds it itself
 
-        def ready(_result: object) -> None:
-            if self._indexing is job:
-                self._indexing = None
-                if self.model.table is table:
-                    self._indexed = True
-                    if self._query is not None:
-                        self._apply_filters()
-
-        job.finished.connect(ready)
-        job.failed.connect(ready)  # the first search builds it then, on the main thread
+    def _on_index_ready(self, _result: object) -> None:
+        if self.sender() is not self._indexing:
+            return  # the index of rows already replaced by a newer load
+        self._indexing = None
+        self._indexed = True
+        if self._query is not None:
+            self._apply_filters()
 
     def _on_failed(self, error: BaseException) -> None:
         self._loading = None

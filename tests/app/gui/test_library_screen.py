@@ -439,3 +439,15 @@ def test_rows_come_before_the_search_index_and_a_search_waits_for_it(
     with qtbot.waitSignal(controller.loaded, timeout=20000):
         controller.reload()  # with a search in the box the load builds the index: filtered at once
     assert controller.searchable and controller.model.rowCount() == 3
+
+
+def test_closing_the_screen_while_it_loads_leaves_nothing_behind(
+    qtbot: QtBot, populated_db: Database, gui_state: AppState
+) -> None:
+    from shiboken6 import Shiboken
+
+    screen = LibraryScreen(gui_state)  # the load starts at once
+    assert screen.controller.loading
+    Shiboken.delete(screen)  # the window goes away before the load ends
+    assert gui_state.jobs.wait_idle(20000)  # its end reaches nothing deleted (pytest-qt fails on any error)
+    QApplication.processEvents()
