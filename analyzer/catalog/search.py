@@ -104,13 +104,13 @@ class SearchIndex:
 
 class _Codes:
     """A text column as codes into its distinct values (``values[codes[i]]`` is row i's value), made
-    with a dict in one pass: artists, albums, keys and formats repeat, so work on the distinct values
+    with C-level dict and map passes: artists, albums, keys and formats repeat, so work on the distinct values
     and a gather through ``codes`` beats work on every row."""
 
     def __init__(self, column: list[str]) -> None:
-        first: dict[str, int] = {}
-        self.codes = np.fromiter((first.setdefault(v, len(first)) for v in column), np.int64, len(column))
-        self.values = list(first)
+        self.values = list(dict.fromkeys(column))
+        index = {value: code for code, value in enumerate(self.values)}
+        self.codes = np.fromiter(map(index.__getitem__, column), np.int64, len(column))
 
     def rows_where(self, keep: Callable[[str], bool]) -> np.ndarray:
         wanted = np.fromiter((keep(value) for value in self.values), bool, len(self.values))
