@@ -60,6 +60,13 @@ def format_length(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def _greyed_text() -> QColor:
+    """The palette's disabled text colour, read each time so a switch to dark mode applies at once."""
+    palette = QGuiApplication.palette()
+    greyed = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+    return greyed if greyed != palette.color(QPalette.ColorRole.Text) else QColor(Qt.GlobalColor.gray)
+
+
 def _column_specs() -> list[tuple[str, str, str]]:
     from analyzer.catalog.library import COLUMNS
 
@@ -83,9 +90,6 @@ class LibraryTableModel(QAbstractTableModel):
         self._text: list[Sequence[str] | None] = []  # text columns: the core's lists, shown as they are
         self._cache: list[list[str | None]] = []  # other columns: formatted on first display, then kept
         self._locale = QLocale()
-        self._greyed = QGuiApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if self._greyed == QGuiApplication.palette().color(QPalette.ColorRole.Text):
-            self._greyed = QColor(Qt.GlobalColor.gray)
 
     # -- what callers read ---------------------------------------------------------------------------------
 
@@ -159,7 +163,7 @@ class LibraryTableModel(QAbstractTableModel):
             return int(self._table.columns.ids[row])
         if self._table.columns.missing[row]:
             if role == Qt.ItemDataRole.ForegroundRole:
-                return self._greyed
+                return _greyed_text()
             if role == Qt.ItemDataRole.ToolTipRole:
                 return MISSING_TOOLTIP
         return None
