@@ -12,7 +12,7 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDateTime, QLocale, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -55,6 +55,10 @@ def _file_summary(file: Any) -> str:
         parts.append(f"{file.sample_rate / 1000:g} kHz")
     if file.channels:
         parts.append({1: "mono", 2: "stereo"}.get(file.channels, f"{file.channels} channels"))
+    if file.scan_status == ScanStatus.MISSING:
+        parts.append("not on disk any more")
+    elif file.scan_status != ScanStatus.OK:
+        parts.append(f"unreadable: {file.error}" if file.error else "unreadable")
     return " · ".join(parts)
 
 
@@ -200,7 +204,12 @@ class DetailPane(QWidget):
             problem = file.error or (
                 None if file.scan_status == ScanStatus.OK else f"file {file.scan_status}"
             )
-            self.files.setItem(row, 0, _item(str(file.path), f"{file.path}\n{problem}" if problem else None))
+            item = _item(str(file.path), f"{file.path}\n{problem}" if problem else None)
+            if file.scan_status != ScanStatus.OK:
+                item.setForeground(
+                    self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+                )
+            self.files.setItem(row, 0, item)
         if detail.files:
             self.files.selectRow(0)
 

@@ -309,6 +309,7 @@ def test_a_track_whose_file_is_gone_is_greyed_and_cannot_be_played(
     click_row(qtbot, screen, row)
     detail = screen.detail
     assert detail.files.item(0, 0).text() == str(path)
+    assert "not on disk any more" in detail.file_facts.text()
     assert not detail.play_button.isEnabled() and not detail.folder_button.isEnabled()
     assert "not on disk" in detail.play_button.toolTip()
     actions = {action.text(): action for action in screen.track_menu().actions()}
