@@ -78,9 +78,9 @@ def scan_folders(
 ) -> Generator[Progress, None, ScanSummary]:
     """Scan ``roots`` into the catalog. Yields Progress (stages walk, read, finish); returns the summary.
 
-    When ``cancel`` fires the scan stops at its next safe point (during the walk: at once; while reading:
-    after committing the files read so far) and returns the summary with ``cancelled=True``; the next
-    scan skips what was written. The collector is left alone unless the entry point opened
+    When ``cancel`` fires the scan stops at its next safe point (walking: at the next progress report;
+    reading: after committing the files read so far) and returns the summary with ``cancelled=True``;
+    the next scan skips what was written. The collector is left alone unless the entry point opened
     :func:`models.gc_policy.bulk_collector`.
     """
     token = cancel or CancelToken()
