@@ -452,3 +452,23 @@ def test_closing_the_screen_while_it_loads_leaves_nothing_behind(
     Shiboken.delete(screen)  # the window goes away before the load ends
     assert gui_state.jobs.wait_idle(20000)  # its end reaches nothing deleted (pytest-qt fails on any error)
     QApplication.processEvents()
+
+
+def test_the_library_loads_searches_and_shows_detail_on_every_database_layout(
+    qtbot: QtBot, db: Database, audio_templates: dict[str, Path], music_dir: Path, tmp_path: Path
+) -> None:
+    for track in LIBRARY_TRACKS:
+        place_track(audio_templates, music_dir, track)
+    run_to_end(scan_folders(db, [music_dir]))
+    state = AppState.for_tests(db, tmp_path / "settings")
+    try:
+        screen = open_screen(qtbot, state)
+        assert sorted(titles(screen)) == sorted(track.title for track in LIBRARY_TRACKS)
+        type_search(qtbot, screen, "artist:bjork")
+        assert sorted(titles(screen)) == ["Bachelorette", "Jóga"]
+        click_row(qtbot, screen, row_of_title(screen, "Jóga"))
+        assert screen.detail.files.item(0, 0).text() == str(
+            music_dir / "Björk" / "Homogenic" / "01 Jóga.flac"
+        )
+    finally:
+        state.jobs.wait_idle(20000)
