@@ -146,3 +146,21 @@ def test_pyacoustid_service_parses_replies(monkeypatch: pytest.MonkeyPatch) -> N
     assert service.submit([Submission("AQx", 100.0, "r1")]) == ["7"]
     with pytest.raises(AcoustIdError, match="user key"):
         PyAcoustIdService(AcoustIdConfig("key")).submit([Submission("AQx", 100.0)])
+
+
+def test_a_cancel_stops_before_the_next_request_and_returns_the_summary(sqlite_db: Database) -> None:
+    from models.progress import CancelToken
+
+    ids = [add_file(sqlite_db, name, f"AQ{name}") for name in ("one", "two", "three")]
+    fake = FakeAcoustId(
+        {f"AQ{name}": [AcoustIdMatch(f"acoustid-{name}", 0.9)] for name in ("one", "two", "three")}
+    )
+    token = CancelToken()
+    events = sync_acoustid(sqlite_db, fake, ids, cancel=token)
+    first = next(events)
+    assert first.done == 1
+    token.cancel()
+    summary = drain(events)
+    assert summary.cancelled and (summary.looked_up, summary.linked) == (1, 1)
+    assert fake.lookups == ["AQone"]  # no request after the cancel
+    assert {value for _, value in acoustid_links(sqlite_db)} == {"acoustid-one"}
