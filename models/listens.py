@@ -63,14 +63,15 @@ class Listen(Base):
     __tablename__ = "listens"
     __table_args__ = listens_table_args(
         UniqueConstraint("user_id", "track_id", "listened_at", name="uq_listen_dedupe"),
+        # Every lookup by track, and the library's plays and last play per track read from the index
+        # alone (one pass over 1M listens: 1.17 -> 0.58 CPU-s); same count of indexes as before (0007).
+        Index("ix_listens_track_id_listened_at", "track_id", "listened_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     raw_id: Mapped[int] = mapped_column(ForeignKey("listens.listens_raw.id", ondelete="RESTRICT"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("listens.users.id", ondelete="CASCADE"))
-    track_id: Mapped[int | None] = mapped_column(
-        ForeignKey("medialibrary.tracks.id", ondelete="SET NULL"), index=True
-    )
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("medialibrary.tracks.id", ondelete="SET NULL"))
     listened_at: Mapped[datetime] = mapped_column(UnixTime)
     duration_secs: Mapped[float | None] = mapped_column(DurationSecs)  # observed listening length
     track_duration_secs: Mapped[float | None] = mapped_column(DurationSecs)  # length the source reported
