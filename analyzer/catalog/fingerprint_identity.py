@@ -224,7 +224,7 @@ def _tagged_copy_of(session: Session, item: PrintedFile) -> int | None:
         select(MediaFile.id)
         .where(
             MediaFile.track_id != item.track_id,
-            MediaFile.duration_secs.between(item.duration - slack, item.duration + slack),
+            MediaFile.duration_secs.between(max(0.0, item.duration - slack), item.duration + slack),
         )
         .order_by(func.abs(MediaFile.duration_secs - item.duration))
         .limit(UNTAGGED_CANDIDATES)

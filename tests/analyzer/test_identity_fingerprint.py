@@ -166,3 +166,16 @@ def test_a_copy_under_other_tags_joins_its_recording_library_wide(
     with db.session() as s:
         assert s.scalar(select(Track.id).where(Track.id == before["caves.mp3"])) is None
     assert run_to_end(repair_track_identity(db)).files_joined_by_audio == 0
+
+
+def test_a_tiny_untagged_file_beside_a_library_does_not_fail_the_analysis(
+    sqlite_db: Database, tmp_path: Path, pieces: dict[str, Path]
+) -> None:
+    """Its length minus the search window is below zero: the window starts at 0 s (it failed the whole job)."""
+    root = tmp_path / "music"
+    _copy(pieces["first.flac"], root / "tagged/caves.flac", **TAGS)
+    write_wav(root / "blip.wav", synth_music(0.001, seed=3, bpm=120)[:10])
+    run_scan(sqlite_db, [root], workers=1)
+    summary = run_analysis(sqlite_db, workers=1)
+    assert summary.analyzed + summary.errors == 2, summary
+    assert summary.analyzed >= 1
