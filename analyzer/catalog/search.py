@@ -110,7 +110,7 @@ class _Codes:
     def __init__(self, column: list[str]) -> None:
         self.values = list(dict.fromkeys(column))
         index = {value: code for code, value in enumerate(self.values)}
-        self.codes = np.fromiter(map(index.__getitem__, column), np.int64, len(column))
+        self.codes = np.fromiter(map(index.__getitem__, column), np.int32, len(column))
 
     def rows_where(self, keep: Callable[[str], bool]) -> np.ndarray:
         wanted = np.fromiter((keep(value) for value in self.values), bool, len(self.values))
