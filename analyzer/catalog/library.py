@@ -1,9 +1,12 @@
 """Every track of the library as columns: what the app's library table and ``tonearm tracks`` show.
 
 The desktop app loads this at start-up (issue 13: rows on screen within 1.0 s of the process starting on
-100,000 tracks and 1,000,000 listens), so it reads with four set-based queries (tracks, credits, files
-with their features, listens grouped by track) and keeps numbers in numpy arrays and text in plain lists
-of ``str``, no object per row. Row ``i`` of every column is the track ``ids[i]``; rows come in id order.
+100,000 tracks and 1,000,000 listens), so it reads with six set-based queries (artists, albums, tracks,
+the credits that print as more than one name, files with their features, listens grouped by track) run
+on the DBAPI cursor, aggregates per track with numpy, and keeps numbers in numpy arrays and text in plain
+lists of ``str`` (one object per distinct album/artist/format text), no object per row. Row ``i`` of
+every column is the track ``ids[i]``; rows come in id order. Plays come from a GROUP BY over the listens'
+track_id index; it is fast only when that index also covers ``listened_at`` (see bench/bench_library.py).
 """
 
 from __future__ import annotations
@@ -64,7 +67,8 @@ class LibraryColumns:
     ``key`` (Camelot code) come from the audio features of its first readable analysed file (of any of
     its files when no readable one was analysed); ``plays``/``last_played`` count listens linked to the
     track by every user; ``added`` is the earliest ``first_seen_at`` of its files (nan without files);
-    ``missing`` is true when no file of the track is readable on disk (also when it has no file).
+    ``missing`` is true when no file of the track is readable on disk (also when it has no file);
+    ``length`` is the track's, or its first readable (else any) file's when the track has none.
     ``cache`` holds what readers derive once per load (the search index); it is not data.
     """
 
