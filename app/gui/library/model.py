@@ -208,7 +208,7 @@ class LibraryTableModel(QAbstractTableModel):
         self._order = self._sorted_order() if self._sort else self._default_order()
         self._rows = self._filtered(self._order, self._current_mask())
         if saved:
-            self._move_persistent(saved, self._rows_of_ids(saved_ids))
+            self._move_persistent(saved, self.rows_of_tracks(np.asarray(saved_ids, np.int64)).tolist())
         self.layoutChanged.emit()
 
     # -- internals -----------------------------------------------------------------------------------------
@@ -285,17 +285,14 @@ class LibraryTableModel(QAbstractTableModel):
             self._move_persistent(saved, position[saved_rows].tolist())
         self.layoutChanged.emit()
 
-    def _rows_of_ids(self, track_ids: list[int]) -> list[int]:
-        """Visible row of each track id (-1 when it is not shown)."""
-        assert self._table is not None
+    def rows_of_tracks(self, track_ids: np.ndarray) -> np.ndarray:
+        """Visible row of each track id, -1 where it is not shown (filtered out or gone)."""
+        if self._table is None or not len(self._rows):
+            return np.full(len(track_ids), -1, dtype=np.int64)
         visible_ids = self._table.columns.ids[self._rows]
-        if not len(visible_ids):
-            return [-1] * len(track_ids)
         by_id = np.argsort(visible_ids, kind="stable")
-        wanted = np.asarray(track_ids, dtype=np.int64)
-        spot = np.minimum(np.searchsorted(visible_ids[by_id], wanted), len(by_id) - 1)
-        found = visible_ids[by_id[spot]] == wanted
-        return np.where(found, by_id[spot], -1).tolist()
+        spot = np.minimum(np.searchsorted(visible_ids[by_id], track_ids), len(by_id) - 1)
+        return np.where(visible_ids[by_id[spot]] == track_ids, by_id[spot], -1)
 
     def _move_persistent(self, saved: list[QModelIndex], new_rows: list[int]) -> None:
         """Point each saved persistent index at its new row (an invalid index for -1: the track is gone)."""

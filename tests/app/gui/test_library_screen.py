@@ -265,6 +265,8 @@ def test_keyboard_and_the_column_chooser_remembered_in_settings(
 ) -> None:
     screen = open_screen(qtbot, gui_state)
     screen.table.setFocus()
+    qtbot.keyClick(screen.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert len(screen.table.selectionModel().selectedRows()) <= 1  # one track at a time
     qtbot.keyClick(screen.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert screen.search.hasFocus()
     header = screen.table.horizontalHeader()
