@@ -102,7 +102,7 @@ def _timed(name: str, action: Callable[[], object], work: Times, painted: Times)
 
 def one_run(columns: LibraryColumns, work: Times, painted: Times) -> None:
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QAbstractItemView, QTableView
+    from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
     from analyzer.catalog.search import parse_query
     from app.gui.library.controller import QueryFilter, warm_search_index
@@ -117,16 +117,19 @@ def one_run(columns: LibraryColumns, work: Times, painted: Times) -> None:
     table = prepare_table(columns)
     work["worker: sort keys, browse codes"].append(_ms(began))
     model = LibraryTableModel()
-    view = QTableView()
+    view = QTableView()  # set up as the Library screen's table is
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    view.horizontalHeader().setHighlightSections(False)
     view.resize(1000, 700)
     view.setModel(model)
     view.show()
     _timed("load (set_columns, first)", lambda: model.set_columns(table), work, painted)
-    flags = view.selectionModel().SelectionFlag
-    for row in (3, 10, 500):
-        view.selectionModel().select(model.index(row, 0), flags.Select | flags.Rows)
-    view.setCurrentIndex(model.index(500, 0))
+    view.selectRow(500)  # a selected, current track that every sort and filter carries along
 
     for column, spec in enumerate(COLUMNS):
         for order, word in ((Qt.SortOrder.AscendingOrder, "asc"), (Qt.SortOrder.DescendingOrder, "desc")):
