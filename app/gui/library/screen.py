@@ -35,6 +35,12 @@ EMPTY_MESSAGE = (
     "Your library is empty.\n\nAdd a music folder and scan it: every track found shows up here, "
     "and you can sort, search and browse them."
 )
+SEARCH_HELP = (
+    'Words match title, artist or album (case and accents ignored); "quoted words" match as a phrase.\n'
+    "Fields: artist:  album:  albumartist:  title:  year:2001  year:1990..1999  year:>2000\n"
+    "bpm:120..130  key:8A  format:flac  missing:yes  plays:>10  length:3:00..5:00\n"
+    "A leading - excludes: -live  -format:mp3.  Esc clears the search, Ctrl+F comes back to it."
+)
 _SPLITTER_KEYS = ("library/split-browse", "library/split-detail")
 _ERROR_STYLE = "QLineEdit#librarySearch { border: 1px solid #d9534f; border-radius: 3px; padding: 2px; }"
 
@@ -55,6 +61,7 @@ class LibraryScreen(QWidget):
         self.search.setObjectName("librarySearch")
         self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
         self.search.setClearButtonEnabled(True)
+        self.search.setToolTip(SEARCH_HELP)
         self.search_error = QLabel()
         self.search_error.setObjectName("librarySearchError")
         self.search_error.setStyleSheet("color: #d9534f;")
@@ -160,7 +167,7 @@ class LibraryScreen(QWidget):
         error = self.controller.set_query(self.search.text())
         if error is None:
             self.search.setStyleSheet("")
-            self.search.setToolTip("")
+            self.search.setToolTip(SEARCH_HELP)
             self.search_error.hide()
         else:
             self.search.setStyleSheet(_ERROR_STYLE)

@@ -142,6 +142,7 @@ def test_a_bad_query_says_why_and_keeps_the_rows(
     type_search(qtbot, screen, "artist:daft")
     assert titles(screen) == ["One More Time"]
     assert not screen.search_error.isVisible() and screen.search.styleSheet() == ""
+    assert "bpm:120..130" in screen.search.toolTip()  # the syntax again, not the old error
 
 
 def test_clicking_a_header_sorts_and_again_reverses(
