@@ -36,7 +36,8 @@ EMPTY_MESSAGE = (
     "and you can sort, search and browse them."
 )
 SEARCH_HELP = (
-    'Words match title, artist or album (case and accents ignored); "quoted words" match as a phrase.\n'
+    "Words match title, artist, album or album artist, ignoring case and accents.\n"
+    '"Quoted words" match as a phrase.\n'
     "Fields: artist:  album:  albumartist:  title:  year:2001  year:1990..1999  year:>2000\n"
     "bpm:120..130  key:8A  format:flac  missing:yes  plays:>10  length:3:00..5:00\n"
     "A leading - excludes: -live  -format:mp3.  Esc clears the search, Ctrl+F comes back to it."
