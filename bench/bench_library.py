@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -32,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from analyzer.catalog.library import LibraryColumns, load_library
 from analyzer.catalog.search import SearchIndex, parse_query
 from bench.bench_stats import _batches, _fast_sqlite_load, generate
-from models.bootstrap import init_database
+from models.bootstrap import head_revision, init_database
 from models.engine import Database, open_database
 from models.enums import ArtistRole, ScanStatus
 from models.media import AudioFeatures, MediaFile
@@ -108,7 +106,7 @@ def _utc(epoch: int) -> Any:
 
 def library_database(cache: Path, tracks: int, listens: int) -> Path:
     """The generated SQLite database for these sizes, built once and kept under ``cache``."""
-    path = cache / f"library-{tracks}-{listens}.db"
+    path = cache / f"library-{tracks}-{listens}-{head_revision()}.db"  # a new schema, a new database
     if path.exists():
         return path
     partial = path.with_suffix(".partial.db")
@@ -126,22 +124,6 @@ def library_database(cache: Path, tracks: int, listens: int) -> Path:
     partial.rename(path)
     print(f"  generated in {time.perf_counter() - began:.0f} s", flush=True)
     return path
-
-
-def with_covering_index(path: Path) -> Path:
-    """A copy of the database with listens(track_id, listened_at) indexed: what plays/last played would
-    read from if the schema replaced the track_id index by that one (an index-only GROUP BY)."""
-    covered = path.with_name(path.stem + "-covering.db")
-    if not covered.exists():
-        partial = covered.with_suffix(".partial.db")
-        shutil.copyfile(path, partial)
-        with sqlite3.connect(partial) as connection:
-            connection.execute(
-                "CREATE INDEX ix_bench_listens_track_listened ON listens (track_id, listened_at)"
-            )
-            connection.execute("ANALYZE")
-        partial.rename(covered)
-    return covered
 
 
 def columns_bytes(columns: LibraryColumns) -> int:
@@ -230,27 +212,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="pyinstrument one load_library")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "tonearm-bench-library")
-    parser.add_argument(
-        "--covering-index",
-        action="store_true",
-        help="also time it with listens(track_id, listened_at) indexed",
-    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     path = library_database(args.cache, args.tracks, args.listens)
-    paths = [("as the schema is", path)]
-    if args.covering_index:
-        paths.append(("with listens(track_id, listened_at) indexed", with_covering_index(path)))
-    for label, database in paths:
-        print(
-            f"sqlite, {label}: {args.tracks:,} tracks, {args.listens:,} listens ({args.runs} runs)",
-            flush=True,
-        )
-        db = open_database(f"sqlite:///{database}", SchemaConfig())
-        try:
-            columns = bench_load(db, args.runs, args.profile)
-        finally:
-            db.dispose()
+    print(f"sqlite: {args.tracks:,} tracks, {args.listens:,} listens ({args.runs} runs)", flush=True)
+    db = open_database(f"sqlite:///{path}", SchemaConfig())
+    try:
+        columns = bench_load(db, args.runs, args.profile)
+    finally:
+        db.dispose()
     bench_search(columns, args.runs)
     return 0
 
