@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from app.gui.state import AppState, DatabaseBusy, configured_database_url, configured_schemas
+from app.gui.state import (
+    AppState,
+    DatabaseBusy,
+    configured_database_url,
+    configured_schemas,
+    open_initialized,
+)
 from models.engine import Database, DatabaseConfigError
 from models.progress import CancelToken, Progress
 from models.schemas import SchemaConfig
@@ -63,3 +69,18 @@ def test_the_schema_split_is_remembered_and_the_environment_wins(
     assert (tmp_path / "split-lib.db").exists() and (tmp_path / "split-hist.db").exists()
     assert configured_schemas(state.settings, {}) == SchemaConfig(medialibrary="lib", listens="hist")
     assert configured_schemas(state.settings, {"SCROBBLER_LISTENS_SCHEMA": "x"}) == SchemaConfig(listens="x")
+
+
+def test_a_library_from_an_earlier_version_is_migrated_on_open(sqlite_db: Database, tmp_path: Path) -> None:
+    from alembic import command
+
+    from models.bootstrap import alembic_config, current_revision, head_revision
+
+    with sqlite_db.engine.begin() as connection:
+        command.downgrade(alembic_config(sqlite_db, connection), "0006")
+    sqlite_db.dispose()
+    reopened = open_initialized(str(sqlite_db.url))
+    try:
+        assert current_revision(reopened) == head_revision()
+    finally:
+        reopened.dispose()
