@@ -45,6 +45,7 @@ class FoldersScreen(QWidget):
         self.state = state
         self.jobs = FolderJobs(state, self)
         self.folders: list[Any] = []
+        self._removing: Any = None  # the background removal of a folder, while it runs
 
         heading = QLabel("Music folders")
         heading.setObjectName("heading")
@@ -239,15 +240,24 @@ class FoldersScreen(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        from analyzer.scan.folders import FolderError, remove_folder
+        # A big folder takes seconds (its listens are unlinked one index entry at a time): in the background.
+        db, folder_id = self.state.db, folder.id
+        self._removing = self.state.jobs.call("Removing folder", lambda: _remove_folder(db, folder_id))
+        self._removing.finished.connect(lambda removed: self._removed(folder.path, removed))
+        self._removing.failed.connect(lambda error: self._removed(folder.path, error))
+        self.remove_button.setEnabled(False)
+        self._say(f"Removing {folder.path} from the library…")
 
-        try:
-            with self.state.db.session() as session:
-                removed = remove_folder(session, folder.id)
-        except FolderError as error:
-            self._say(f"Could not remove {folder.path}: {error}", error=True)
-            return
-        self._say(f"Removed {folder.path}{_removed_details(removed)}.")
+    def _removed(self, path: str, outcome: Any) -> None:
+        from analyzer.scan.folders import FolderError
+
+        self._removing = None
+        if isinstance(outcome, FolderError):
+            self._say(f"Could not remove {path}: {outcome}", error=True)
+        elif isinstance(outcome, BaseException):
+            self._say(f"Could not remove {path}: {error_text(outcome)}", error=True)
+        else:
+            self._say(f"Removed {path}{_removed_details(outcome)}.")
         self.state.library_changed.emit()  # reloads this screen too
 
     def _toggle(self, kind: str) -> None:
@@ -269,7 +279,9 @@ class FoldersScreen(QWidget):
             self._say("")
 
     def _show_selection(self) -> None:
-        self.remove_button.setEnabled(self.selected_folder() is not None and not self.jobs.running(SCAN_KIND))
+        self.remove_button.setEnabled(
+            self.selected_folder() is not None and not self.jobs.running(SCAN_KIND) and self._removing is None
+        )
 
     def _show_jobs(self) -> None:
         for kind, button, idle, label in (
@@ -297,6 +309,13 @@ class FoldersScreen(QWidget):
             self.analyze_button.setEnabled(False)
             self.analyze_button.setToolTip("Analyze when the scan ends: it is still finding files")
         self._show_selection()
+
+
+def _remove_folder(db: Any, folder_id: int) -> Any:
+    from analyzer.scan.folders import remove_folder
+
+    with db.session() as session:
+        return remove_folder(session, folder_id)
 
 
 def _removed_details(removed: Any) -> str:

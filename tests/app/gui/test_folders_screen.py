@@ -176,8 +176,10 @@ def test_remove_asks_first_and_keeps_the_folder_on_no(
     assert screen.table.topLevelItemCount() == 1
 
     monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
-    with qtbot.waitSignal(state.library_changed):
+    with qtbot.waitSignal(state.library_changed, timeout=20000):
         qtbot.mouseClick(screen.remove_button, Qt.MouseButton.LeftButton)
+        assert screen.message.text() == f"Removing {music} from the library…"  # in the background
+        assert not screen.remove_button.isEnabled()
     assert f"Removed {music}: 3 files and 3 tracks left the library." == screen.message.text()
     assert screen.stack.currentIndex() == 0
     with state.db.session() as session:
