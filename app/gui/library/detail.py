@@ -47,7 +47,7 @@ def _number(value: Any, digits: int = 0, unit: str = "") -> str:
 
 
 def _file_summary(file: Any) -> str:
-    """'FLAC · 1,411 kbps · 44.1 kHz · stereo' from what is known."""
+    """'FLAC · 1,411 kbps · 44.1 kHz · stereo · 31.2 MB' from what is known, and its state when not readable."""
     parts = [str(file.format or file.codec or "?").replace("_", " ").upper()]
     if file.bitrate:
         parts.append(f"{round(file.bitrate / 1000):,} kbps")
@@ -55,6 +55,8 @@ def _file_summary(file: Any) -> str:
         parts.append(f"{file.sample_rate / 1000:g} kHz")
     if file.channels:
         parts.append({1: "mono", 2: "stereo"}.get(file.channels, f"{file.channels} channels"))
+    if file.size_bytes:
+        parts.append(QLocale().formattedDataSize(file.size_bytes))
     if file.scan_status == ScanStatus.MISSING:
         parts.append("not on disk any more")
     elif file.scan_status != ScanStatus.OK:

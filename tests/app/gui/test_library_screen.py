@@ -397,7 +397,7 @@ def test_an_analysed_track_shows_its_features_in_the_table_and_the_detail(
     assert labels["Loudness"].text().endswith(" LUFS")
     assert labels["Energy"].text() != "—" and labels["Danceability"].text() != "—"
     facts = screen.detail.file_facts.text()
-    assert "FLAC" in facts and "kHz" in facts
+    assert "FLAC" in facts and "kHz" in facts and ("KiB" in facts or "MiB" in facts)  # the file's size
     audio_hash = facts.split("Audio hash: ")[1]
     assert len(audio_hash) == 32 and int(audio_hash, 16) >= 0
     shot(screen, "library-analysed")
