@@ -171,3 +171,31 @@ def test_first_ctrl_c_cancels_the_token_the_second_interrupts() -> None:
         os.kill(os.getpid(), signal.SIGINT)
         pytest.fail("the second Ctrl-C did not interrupt")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_bar_drains_every_stage_and_returns_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.commands.long_run import Bar, LongRun
+    from models.progress import CancelToken
+
+    closed = []
+
+    def operation() -> Generator[Progress, None, str]:
+        try:
+            yield Progress("walk", 10, None)
+            yield Progress("read", 5, 10, "reading")
+            yield Progress("read", 10, 10, "reading")
+            return "summary"
+        finally:
+            closed.append(True)
+
+    bar = Bar("Looking", "files", {"walk": "Looking", "read": "Reading"}, rate=True, message=True)
+    assert LongRun(CancelToken(), show_bar=True).drain(operation(), bar) == "summary"
+    assert closed == [True]
+
+    class Broken(dict[str, str]):
+        def get(self, *args: object) -> str:  # type: ignore[override]
+            raise RuntimeError("drawing failed")
+
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        LongRun(CancelToken(), show_bar=True).drain(operation(), Bar("x", "files", Broken()))
+    assert closed == [True, True]  # closed on the way out, mid-run: an export's cleanup runs
