@@ -77,6 +77,12 @@ def tracks(
     if as_json:
         typer.echo(json.dumps(records, indent=2, ensure_ascii=False))
         return
+    if not len(columns):
+        out.print("No tracks yet: add a music folder (tonearm folders add PATH), then run tonearm scan.")
+        return
+    if not total:
+        out.print(f"No track matches {search!r} (of {len(columns):,} tracks).")
+        return
     table = Table(show_edge=False, pad_edge=False)
     chosen = _fitting_columns(out.width, records)
     for _, header, right, width in chosen:

@@ -135,3 +135,12 @@ def test_bad_input_is_one_line_and_exit_1(
     assert main([*scanned, "tracks", *args]) == 1
     captured = capsys.readouterr()
     assert says in captured.err and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+
+
+def test_an_empty_library_and_no_match_say_what_to_do(
+    tmp_path: Path, scanned: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--database-url", f"sqlite:///{tmp_path / 'empty.db'}", "tracks"]) == 0
+    assert "No tracks yet: add a music folder (tonearm folders add PATH)" in capsys.readouterr().out
+    assert main([*scanned, "tracks", "--search", "year:>2020"]) == 0
+    assert "No track matches 'year:>2020' (of 4 tracks)." in capsys.readouterr().out
