@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analyzer.catalog.browse import _credit_strings
+from analyzer.catalog.record import REPEAT_MARK, tag_key_of
 from models.artists import Artist
 from models.enums import AnalysisStatus, EntityType, ScanStatus
 from models.external_ids import ExternalId
@@ -155,7 +156,14 @@ def _tags(session: Session, track_id: int) -> list[TagValue]:
         .outerjoin(TagSource, TagSource.id == TrackTagAttribute.source_id)
         .where(TrackTagAttribute.track_id == track_id)
     ).tuples()
-    return sorted((TagValue(key, value, source) for key, value, source in rows), key=lambda t: t.key)
+    # A tag's further values are stored as KEY#2, KEY#3: shown as the tag they belong to, in order.
+    found = [(tag_key_of(key), _repeat_number(key), value, source) for key, value, source in rows]
+    found.sort(key=lambda t: (t[0], t[1]))
+    return [TagValue(key, value, source) for key, _number, value, source in found]
+
+
+def _repeat_number(stored: str) -> int:
+    return 1 if tag_key_of(stored) == stored else int(stored.rpartition(REPEAT_MARK)[2])
 
 
 def _files(session: Session, track_id: int) -> list[FileInfo]:

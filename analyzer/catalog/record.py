@@ -25,8 +25,9 @@ FALLBACK_KEY = "tonearm:fallback"
 """track_tag_attributes key listing the fields taken from folder/file names ("title,artist,album")."""
 TITLE_VALUE_ALIAS = "tag_value"
 """title_aliases kind of a title tag's second, third... value (the first is the title)."""
-VALUE_SEPARATOR = "\n"
-"""Joins repeated values of one tag key in track_tag_attributes (tag values rarely hold a bare newline)."""
+REPEAT_MARK = "#"
+"""A tag key's second, third... value is kept as its own row under ``KEY#2``, ``KEY#3`` (the first under
+``KEY``): several values are never glued into one string (issue 17)."""
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _LEADING_NUMBER = re.compile(r"^\s*(?:(\d{1,2})[-.](?=\d))?(\d{1,3})(?:\s*[-._)]\s*|\s+)(?=\S)")
@@ -357,12 +358,30 @@ def _attributes(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]
             merged[folded] = [sys.intern(key[:255]), value]  # interned: pickled once per chunk
         else:
             entry.append(value)
-    return tuple(
-        [
-            (entry[0], entry[1] if len(entry) == 2 else VALUE_SEPARATOR.join(entry[1:]))
-            for entry in merged.values()
-        ]
-    )
+    out = [(entry[0], entry[1]) for entry in merged.values()]
+    taken = set(merged)
+    for entry in merged.values():
+        number = 1
+        for value in entry[2:]:
+            number += 1
+            while repeated_key(entry[0], number).casefold() in taken:  # a real tag named like it
+                number += 1
+            key = repeated_key(entry[0], number)
+            taken.add(key.casefold())
+            out.append((key, value))
+    return tuple(out)
+
+
+def repeated_key(key: str, number: int) -> str:
+    """Where the ``number``-th value (2, 3...) of tag ``key`` is kept in track_tag_attributes."""
+    mark = f"{REPEAT_MARK}{number}"
+    return key[: 255 - len(mark)] + mark
+
+
+def tag_key_of(stored: str) -> str:
+    """The tag key a track_tag_attributes key stands for (``GENRE#2`` -> ``GENRE``)."""
+    base, mark, number = stored.rpartition(REPEAT_MARK)
+    return base if mark and base and number.isdigit() else stored
 
 
 def sort_name_for(credit: Credit) -> str:

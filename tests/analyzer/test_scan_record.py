@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.catalog.record import FALLBACK_KEY, build_track_record, make_track_uid
+from analyzer.catalog.record import FALLBACK_KEY, build_track_record, make_track_uid, tag_key_of
 from analyzer.tags import FileTags
 from models.enums import ReleaseGroupType
 
@@ -111,8 +111,18 @@ def test_multi_valued_artists_carry_their_ids_and_the_sort_name_of_a_single_arti
     assert single.credits[0].sort_name == "Band, The"
 
 
-def test_repeated_raw_keys_are_joined_and_keys_merge_case_insensitively() -> None:
+def test_repeated_raw_keys_keep_one_row_per_value_and_keys_merge_case_insensitively() -> None:
     record = build_track_record(
-        "/m/a.flac", tags(title="T", raw=(("GENRE", "Rock"), ("genre", "Pop"), ("MOOD", "calm")))
+        "/m/a.flac",
+        tags(title="T", raw=(("GENRE", "Rock"), ("genre", "Pop"), ("MOOD", "calm"), ("GENRE", "Jazz"))),
     )
-    assert dict(record.attributes) == {"GENRE": "Rock\nPop", "MOOD": "calm"}
+    assert dict(record.attributes) == {"GENRE": "Rock", "MOOD": "calm", "GENRE#2": "Pop", "GENRE#3": "Jazz"}
+    clash = build_track_record("/m/a.flac", tags(title="T", raw=(("X", "1"), ("X", "2"), ("x#2", "own"))))
+    assert dict(clash.attributes) == {"X": "1", "x#2": "own", "X#3": "2"}  # a real key is never overwritten
+    assert [tag_key_of(k) for k in ("GENRE#2", "GENRE", "A#B", "#2", "KEY#")] == [
+        "GENRE",
+        "GENRE",
+        "A#B",
+        "#2",
+        "KEY#",
+    ]
