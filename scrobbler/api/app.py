@@ -30,7 +30,13 @@ from scrobbler.api.errors import (
     query_error_handler,
 )
 from scrobbler.api.playing_now import PlayingNowStore
-from scrobbler.api.validation import check_body_size, parse_submission
+from scrobbler.api.validation import (
+    DEFAULT_ITEMS_PER_GET,
+    MAX_ITEMS_PER_GET,
+    check_body_size,
+    listens_query,
+    parse_submission,
+)
 from scrobbler.api.writer import ListenWriter
 from scrobbler.history import listen_bounds, recent_listens
 from scrobbler.importers.listenbrainz_listen import record_from_listen
@@ -41,8 +47,6 @@ from scrobbler.records import ListenRecord
 from scrobbler.users import get_user
 
 API_SOURCE = "api"  # listens_raw.source of listens submitted to this server
-MAX_ITEMS_PER_GET = 1000
-DEFAULT_ITEMS_PER_GET = 25
 # The client already judged these listens; LB's own bounds were checked by validation.
 _API_OPTIONS = ImportOptions(apply_scrobble_rule=False, max_future=timedelta(hours=1))
 _SUBMIT_BODY_DOC = {
@@ -116,9 +120,7 @@ def create_app(
     app.add_exception_handler(Exception, internal_error_handler)
 
     async def authenticate(header: str | None) -> ApiUser:
-        token = token_from_header(header)
-        cached = tokens.cached(token) if token else None
-        return cached if cached is not None else await run_in_threadpool(tokens.require, header)
+        return await run_in_threadpool(tokens.require, header)
 
     @app.post(
         "/1/submit-listens",
@@ -150,7 +152,7 @@ def create_app(
         given = token_from_header(authorization) or token
         if not given:
             raise APIError(400, "You need to provide an Authorization token.")
-        user = tokens.cached(given) or await run_in_threadpool(tokens.user_for, given)
+        user = await run_in_threadpool(tokens.user_for, given)
         if user is None:
             return {"code": 200, "message": "Token invalid.", "valid": False}
         return {"code": 200, "message": "Token valid.", "valid": True, "user_name": user.name}
@@ -158,20 +160,23 @@ def create_app(
     @app.get("/1/user/{user_name}/listens", tags=["listens"])
     def user_listens(
         user_name: str,
-        min_ts: int | None = Query(None, ge=0, description="Only listens after this unix time."),
-        max_ts: int | None = Query(None, ge=0, description="Only listens before this unix time."),
-        count: int = Query(DEFAULT_ITEMS_PER_GET, ge=0, description=f"At most {MAX_ITEMS_PER_GET}."),
+        min_ts: str | None = Query(None, description="Only listens after this unix time."),
+        max_ts: str | None = Query(None, description="Only listens before this unix time."),
+        count: str | None = Query(
+            None, description=f"At most {MAX_ITEMS_PER_GET}; default {DEFAULT_ITEMS_PER_GET}."
+        ),
     ) -> dict[str, Any]:
         """A user's listens, newest first (LB's payload shape; duplicates merged into one listen)."""
+        bounds, limit = listens_query(min_ts, max_ts, count)
         with sessions.begin() as session:
             user = _user_or_404(session, user_name)
             listens = recent_listens(
                 session,
                 user.id,
                 user.username,
-                min_ts=min_ts,
-                max_ts=max_ts,
-                count=min(count, MAX_ITEMS_PER_GET),
+                min_ts=bounds[0],
+                max_ts=bounds[1],
+                count=limit,
             )
             oldest, latest = listen_bounds(session, user.id)
         return {

@@ -6,6 +6,7 @@ into the body, with ``code`` and ``error`` written last so they always win.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -30,7 +31,13 @@ class APIError(Exception):
 
 
 def json_response(body: dict[str, Any], status: int) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+    """orjson, except for what it cannot write: an echoed listen may hold an integer past 64 bits
+    (``"listened_at": 18446744073709551616``), which the standard library writes as LB's Flask does."""
+    try:
+        content = orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        content = json.dumps(body, ensure_ascii=False, default=str).encode()
+    return Response(content, status_code=status, media_type="application/json")
 
 
 def error_response(status: int, message: str) -> Response:

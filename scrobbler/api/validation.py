@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -24,6 +25,11 @@ MAX_TAG_SIZE = 64
 LISTEN_MINIMUM_TS = 1_033_430_400
 LISTENED_AT_ALLOWED_SKEW = 3600
 MAX_DURATION_SECS = 24 * 24 * 3600  # 24 days
+MAX_ITEMS_PER_GET = 1000
+DEFAULT_ITEMS_PER_GET = 25
+# Python's datetime range, which LB's ``datetime.fromtimestamp`` enforces on min_ts/max_ts.
+_MIN_QUERY_TS = int(datetime(1, 1, 2, tzinfo=UTC).timestamp())
+_MAX_QUERY_TS = int(datetime(9999, 12, 31, tzinfo=UTC).timestamp())
 LISTEN_TYPES = ("single", "import", "playing_now")
 _SINGLE_MBID_KEYS = ("recording_mbid", "release_mbid", "release_group_mbid", "track_mbid")
 _MULTI_MBID_KEYS = ("artist_mbids", "work_mbids")
@@ -93,9 +99,11 @@ def validate_listen(listen: Any, listen_type: str, now: int, *, check_null: bool
             )
     else:
         _validate_listened_at(listen, now)
-    metadata = listen.get("track_metadata")
-    if metadata is None:
+    if "track_metadata" not in listen:
         raise APIError(400, "JSON document must contain the key track_metadata at the top level.", listen)
+    metadata = listen["track_metadata"]
+    if metadata is None:
+        raise APIError(400, "JSON document may not have track_metadata with null value.", listen)
     if not isinstance(metadata, dict):
         raise APIError(400, "track_metadata must be a JSON object.", listen)
     for key in ("artist_name", "track_name"):
@@ -108,7 +116,7 @@ def validate_listen(listen: Any, listen_type: str, now: int, *, check_null: bool
             raise APIError(400, f"track_metadata.{key} must be a single string.", listen)
         metadata[key] = value = value.strip()
         if not value:
-            raise APIError(400, f"required field track_metadata.{key} is empty.", listen)
+            raise APIError(400, f"field track_metadata.{key} is empty.", listen)
     release = metadata.get("release_name")
     if release is not None:
         if not isinstance(release, str):
@@ -144,7 +152,7 @@ def _validate_listened_at(listen: dict[str, Any], now: int) -> None:
             "1033410600 (2002-10-01 00:00:00 UTC).",
             listen,
         )
-    if at > now + LISTENED_AT_ALLOWED_SKEW:
+    if at >= now + LISTENED_AT_ALLOWED_SKEW:
         raise APIError(400, "Value for key listened_at is too high.", listen)
 
 
@@ -168,32 +176,53 @@ def _validate_additional_info(info: dict[str, Any], listen: dict[str, Any]) -> N
                 )
     if "duration" in info and "duration_ms" in info:
         raise APIError(400, "JSON document should not contain both duration and duration_ms.", listen)
-    for key, scale in (("duration", 1), ("duration_ms", 1000), ("duration_played", 1)):
-        if key in info and info[key] is not None:
+    # LB validates a present key whatever its value: ``"duration": null`` is a 400, not "no duration".
+    # duration_played is ours (LB keeps it unchecked); a null one is dropped rather than refused.
+    for key, scale in (("duration", 1), ("duration_ms", 1000)):
+        if key in info:
             info[key] = _duration(info[key], key, MAX_DURATION_SECS * scale, listen)
+    if info.get("duration_played") is None:
+        info.pop("duration_played", None)
+    else:
+        info["duration_played"] = _duration(
+            info["duration_played"], "duration_played", MAX_DURATION_SECS, listen
+        )
     for key in _SINGLE_MBID_KEYS:
-        value = info.get(key)
-        if value is None or value == "":  # LB drops empty MBIDs silently
-            info.pop(key, None)
-        elif not _is_uuid(value):
+        if key not in info:
+            continue
+        if not info[key]:  # LB drops None, "" (any falsy value) silently
+            del info[key]
+        elif not _is_uuid(info[key]):
             raise APIError(400, f"{key} MBID format invalid.", listen)
     for key in _MULTI_MBID_KEYS:
-        values = info.get(key)
-        if values is None:
+        if key not in info:
             continue
-        if not isinstance(values, list) or not all(_is_uuid(v) for v in values if v):
+        values = info[key]
+        if not values:  # an empty list or null: the key is dropped
+            del info[key]
+            continue
+        if not isinstance(values, list):
             raise APIError(400, f"{key} MBID format invalid.", listen)
+        kept = [value for value in values if value]  # LB drops null and "" entries, keeps the rest
+        if not all(_is_uuid(value) for value in kept):
+            raise APIError(400, f"{key} MBID format invalid.", listen)
+        if kept:
+            info[key] = kept
+        else:
+            del info[key]
 
 
 def _duration(value: Any, key: str, maximum: int, listen: dict[str, Any]) -> int:
+    """LB ``validate_duration_field``: ``int(float(x))``, so "222000" and 222000.5 pass; its two messages."""
+    invalid = f"Value for {key} is invalid, should be a positive integer."
     try:
-        number = int(float(value))  # LB: int(float(x)), so "222000" and 222000.5 pass
-    except (TypeError, ValueError, OverflowError):
-        number = 0
-    if number <= 0 or number > maximum:
-        raise APIError(
-            400, f"Value for {key} is invalid, should be a positive integer not above {maximum}.", listen
-        )
+        number = int(float(value))
+    except (TypeError, ValueError, OverflowError):  # null, "abc", "inf", 1e400 as text
+        raise APIError(400, invalid, listen) from None
+    if number <= 0:
+        raise APIError(400, invalid, listen)
+    if number > maximum:
+        raise APIError(400, f"Value for {key} is too large, max permitted value is {maximum}", listen)
     return number
 
 
@@ -215,3 +244,35 @@ def _contains_null(value: Any) -> bool:
     if isinstance(value, list):
         return any(_contains_null(v) for v in value)
     return False
+
+
+def listens_query(
+    min_ts: str | None, max_ts: str | None, count: str | None
+) -> tuple[tuple[int | None, int | None], int]:
+    """((min_ts, max_ts), count) of a listens GET, as LB ``_validate_get_listens_endpoint_params`` reads
+    them: a timestamp that is not an integer or past the calendar is a 400 naming it, as is
+    ``max_ts <= min_ts``; count is capped at 1000 and may not be negative."""
+    low, high = _query_ts("min_ts", min_ts), _query_ts("max_ts", max_ts)
+    if low is not None and high is not None and high <= low:
+        raise APIError(400, "max_ts should be greater than min_ts")
+    limit = DEFAULT_ITEMS_PER_GET
+    if count:
+        try:
+            limit = int(count)
+        except ValueError:
+            raise APIError(400, f"Invalid count argument: {count}") from None
+    if limit < 0:
+        raise APIError(400, "Number of items requested should be positive")
+    return (low, high), min(limit, MAX_ITEMS_PER_GET)
+
+
+def _query_ts(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or not _MIN_QUERY_TS <= number <= _MAX_QUERY_TS:
+        raise APIError(400, f"Incorrect {name} timestamp argument: {value}")
+    return number
