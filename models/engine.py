@@ -135,7 +135,7 @@ def open_database(
     if resolved.get_backend_name() == "sqlite":
         database = resolved.database or ""
         if database not in ("", ":memory:") and create_dirs:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(Path(database).expanduser().parent)
         engine = create_engine(resolved, echo=echo, execution_options=translate)
         _configure_sqlite(engine, database, schema_config)
     else:
@@ -159,8 +159,59 @@ _SQLITE_MMAP_BYTES = 1 << 30
 _SQLITE_WAL_CHECKPOINT_PAGES = 10_000
 
 
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parent as 0700: listening history and API token digests are
+    nobody else's business on a shared machine. Folders that already exist keep the mode their owner chose.
+    """
+    missing: list[Path] = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue  # made by another process in the meantime: its mode is its creator's
+        path.chmod(PRIVATE_DIR_MODE)  # mkdir's mode is filtered by the umask; say it exactly
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty ``path`` as 0600 if it does not exist yet. SQLite takes an empty file as a new
+    database and gives the ``-wal``, ``-shm`` and journal files it makes beside it the same mode."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(descriptor, PRIVATE_FILE_MODE)  # past any umask
+    finally:
+        os.close(descriptor)
+
+
+def _sqlite_file_path(database: str) -> Path | None:
+    """The filesystem path SQLite will open, or None for memory and URI-style names."""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
 def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig) -> None:
     attach = [(name, sqlite_schema_file(main_database, name)) for name in schemas.named_schemas()]
+    own_files = [path for path in map(_sqlite_file_path, [main_database, *(f for _, f in attach)]) if path]
+
+    @event.listens_for(engine, "do_connect")
+    def _create_files_private(_dialect, _record, _cargs, _cparams):
+        # Before SQLite opens (and would create 0644) the main file or ATTACH makes a schema file.
+        for path in own_files:
+            if path.parent.is_dir():
+                create_private_file(path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
