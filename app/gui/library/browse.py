@@ -59,6 +59,18 @@ class BrowseListModel(QAbstractListModel):
         self._entries: list[tuple[str, int]] = []
 
     def set_entries(self, entries: list[tuple[str, int]]) -> None:
+        """Show ``entries``. When only the counts changed (a rescan, most reloads of a known library) the
+        rows are repainted in place: a reset makes the list lay out every row again, which calls rowCount
+        once per row (~30 ms for 10,000 artists) and, in batched layout mode, leaves the list blank until
+        it is done."""
+        if len(entries) == len(self._entries) and all(
+            new[0] == old[0] for new, old in zip(entries, self._entries, strict=True)
+        ):
+            self._entries = entries
+            if entries:
+                self.dataChanged.emit(self.index(1, 0), self.index(len(entries), 0))
+            self.dataChanged.emit(self.index(0, 0), self.index(0, 0))
+            return
         self.beginResetModel()
         self._entries = entries
         self.endResetModel()

@@ -207,6 +207,12 @@ def test_prepared_keys_and_browse_lists(qtbot, qtmodeltester: ModelTester) -> No
     shown = [browse.data(browse.index(row, 0)) for row in range(browse.rowCount())]
     assert shown == ["All artists (3)", "Air (1)", "björk (2)", "Unknown artist (1)"]
     assert browse.row_of("björk") == 2 and browse.row_of(None) == 0 and browse.row_of("gone") == 0
+    with qtbot.assertNotEmitted(browse.modelReset):  # same names, new counts: repainted in place
+        browse.set_entries([("Air", 4), ("björk", 2), ("", 1)])
+    assert browse.data(browse.index(1, 0)) == "Air (4)"
+    with qtbot.waitSignal(browse.modelReset, timeout=100):
+        browse.set_entries([("Air", 4), ("Björk", 2)])
+    assert browse.rowCount() == 3 and browse.data(browse.index(0, 0)) == "All artists (2)"
     assert (
         format_length(math.nan) == "" and format_length(59.5) == "1:00" and format_length(3600) == "1:00:00"
     )
