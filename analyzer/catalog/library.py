@@ -348,17 +348,7 @@ def _files(connection: Connection, ids: np.ndarray, shared: dict[str, str]) -> _
 
     # Formats: one bit per distinct format, OR-ed over each track's readable files.
     format_codes, format_names = _factorize(formats)
-    names = sorted(format_names[1:])
-    bit = {name: 1 << i for i, name in enumerate(names)}
-    bits = np.array([0, *(bit[name] for name in format_names[1:])], np.int64)[format_codes] * readable
-    per_track = np.zeros(n, np.int64)
-    np.bitwise_or.at(per_track, row[known], bits[known])
-    labels: dict[int, str] = {0: ""}
-    for value in np.unique(per_track).tolist():
-        if value not in labels:
-            text = ", ".join(name for name in names if value & bit[name])
-            labels[value] = shared.setdefault(text, text)
-    out.formats = [labels[value] for value in per_track.tolist()]
+    out.formats = _format_labels(n, row[readable], format_codes[readable], format_names, shared)
 
     # bpm, key and fallback length: the first readable file that has one, else the first file at all.
     bpm = np.array(bpms, np.float64)  # None becomes nan
@@ -372,6 +362,29 @@ def _files(connection: Connection, ids: np.ndarray, shared: dict[str, str]) -> _
     out.key = [shared.setdefault(name, name) for name in key_names]
     out.key = [out.key[code] for code in file_key.tolist()]
     return out
+
+
+def _format_labels(
+    n: int, rows: np.ndarray, codes: np.ndarray, names: list[str], shared: dict[str, str]
+) -> list[str]:
+    """Each track's sorted distinct formats ("flac, mp3") from its readable files' (row, format code)."""
+    order = sorted(range(1, len(names)), key=names.__getitem__)
+    if len(order) <= 62:  # one bit per format, OR-ed per track: no Python loop over files
+        bits = np.zeros(len(names), np.int64)
+        bits[order] = 1 << np.arange(len(order), dtype=np.int64)
+        per_track = np.zeros(n, np.int64)
+        np.bitwise_or.at(per_track, rows, bits[codes])
+        labels: dict[int, str] = {0: ""}
+        for value in np.unique(per_track).tolist():
+            text = ", ".join(names[code] for code in order if value & int(bits[code]))
+            labels[value] = shared.setdefault(text, text)
+        return [labels[value] for value in per_track.tolist()]
+    found: list[set[str]] = [set() for _ in range(n)]  # more formats than bits: plain sets
+    for at, code in zip(rows.tolist(), codes.tolist(), strict=True):
+        if code:
+            found[at].add(names[code])
+    texts = [", ".join(sorted(each)) for each in found]
+    return [shared.setdefault(text, text) for text in texts]
 
 
 def _factorize(values: Sequence[str | None]) -> tuple[np.ndarray, list[str]]:

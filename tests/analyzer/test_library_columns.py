@@ -177,3 +177,18 @@ def test_sort_order_puts_unknown_last_and_keeps_ties_stable(db: Database) -> Non
     assert titles(sort_order(columns, ("title",), rows=some)) == ["Crazy in Love", "Untitled"]
     with pytest.raises(ValueError, match="no column 'colour'"):
         sort_order(columns, ("colour",))
+
+
+def test_format_labels_by_bits_equal_the_plain_sets() -> None:
+    from analyzer.catalog.library import _format_labels
+
+    rng = np.random.default_rng(3)
+    for count in (5, 70):  # the bit path, and the set path past 62 formats
+        names = ["", *(f"fmt{i:02d}" for i in range(count))]
+        rows = rng.integers(0, 50, 400)
+        codes = rng.integers(0, count + 1, 400)
+        expected = [
+            ", ".join(sorted({names[c] for r, c in zip(rows, codes, strict=True) if r == row and c}))
+            for row in range(50)
+        ]
+        assert _format_labels(50, rows, codes, names, {}) == expected
