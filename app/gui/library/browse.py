@@ -59,17 +59,20 @@ class BrowseListModel(QAbstractListModel):
         self._entries: list[tuple[str, int]] = []
 
     def set_entries(self, entries: list[tuple[str, int]]) -> None:
-        """Show ``entries``. When only the counts changed (a rescan, most reloads of a known library) the
-        rows are repainted in place: a reset makes the list lay out every row again, which calls rowCount
-        once per row (~30 ms for 10,000 artists) and, in batched layout mode, leaves the list blank until
-        it is done."""
+        """Show ``entries``. When the names are the same (a rescan, most reloads of a known library) only
+        the rows whose count changed are repainted: a reset, or a change over all rows, makes the list lay
+        out every row again, two rowCount calls a row (~50 ms for 16,000 artists and albums)."""
         if len(entries) == len(self._entries) and all(
             new[0] == old[0] for new, old in zip(entries, self._entries, strict=True)
         ):
+            changed = [
+                row
+                for row, (new, old) in enumerate(zip(entries, self._entries, strict=True), 1)
+                if new != old
+            ]
             self._entries = entries
-            if entries:
-                self.dataChanged.emit(self.index(1, 0), self.index(len(entries), 0))
-            self.dataChanged.emit(self.index(0, 0), self.index(0, 0))
+            if changed:  # one signal over the changed span (a list view may lay out again on each)
+                self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], 0))
             return
         self.beginResetModel()
         self._entries = entries
