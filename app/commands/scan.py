@@ -94,7 +94,7 @@ def files(
     errors: bool = typer.Option(False, "--errors", help="Only files that could not be read."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Files that need attention: unreadable ones with the reason, and (without --errors) missing ones."""
+    """Files that need attention: unreadable ones and failed analyses with the reason, and (without --errors) missing ones."""
     _print_problem_files(ctx, as_json=as_json, include_missing=not errors)
 
 
