@@ -27,12 +27,15 @@ def load_table(db: Database, *, index_now: bool = True) -> LibraryTable:
     worker runs, in its own session, so the main thread never pays for sort keys (~0.3 s on 100k) or the
     search index (~0.25 s)."""
     from analyzer.catalog.library import load_library
+    from app.gui.library.snapshot import save_snapshot
 
     with db.session() as session:
         columns = load_library(session)
     if index_now:
         warm_search_index(columns)
-    return prepare_table(columns)
+    table = prepare_table(columns)
+    save_snapshot(db, table)  # the next start shows these rows at once (app/gui/library/snapshot.py)
+    return table
 
 
 def warm_search_index(columns: LibraryColumns) -> None:
@@ -73,6 +76,9 @@ class LibraryController(QObject):
         self._indexing: Job | None = None
         self._indexed = True  # the rows on screen can be searched without building an index first
         self.loads = 0  # finished loads, for tests and the empty state ("not loaded yet" is not "empty")
+        self.from_snapshot = (
+            False  # the rows on screen came from the last run's snapshot, not this database yet
+        )
         state.library_changed.connect(self.reload)
         state.database_changed.connect(self.reload)
 
@@ -88,12 +94,28 @@ class LibraryController(QObject):
         if self._loading is not None:
             self._reload_pending = True
             return
+        if self.loads == 0 and self.model.total == 0:
+            self._show_snapshot()
         db, index_now = self.state.db, self._query is not None
         self._load_indexes = index_now
         self._loading = self.state.jobs.call("Loading library", lambda: load_table(db, index_now=index_now))
         # Bound methods, not lambdas: Qt drops the connection if this controller is gone before the job ends.
         self._loading.finished.connect(self._on_load_finished)
         self._loading.failed.connect(self._on_failed)
+
+    def _show_snapshot(self) -> None:
+        """The rows of the last load, until this load replaces them (the start shows rows at once)."""
+        from app.gui.library.snapshot import load_snapshot
+
+        table = load_snapshot(self.state.db)
+        if table is None or len(table) == 0:
+            return
+        self._indexed = False  # a search waits for the database's rows, which come with their index
+        self.model.set_columns(table, self._filters())
+        self.from_snapshot = True
+        if self._refresh_browse():
+            self._apply_filters()
+        self.loaded.emit()
 
     @property
     def loading(self) -> bool:
@@ -106,6 +128,7 @@ class LibraryController(QObject):
 
     def _on_loaded(self, table: LibraryTable, *, indexed: bool = True) -> None:
         self._loading = None
+        self.from_snapshot = False
         self._indexing = None  # an index still being built is for rows about to be replaced
         self._indexed = indexed
         # Sort and selection are kept; the filters are applied to the new rows (without the search until
