@@ -93,8 +93,8 @@ def _rows(path: Path, options: ImportOptions) -> Iterator[Row]:
                 continue
             first_line, previous_end = previous_end + 1, reader.line_num
             location = f"{path.name}:{first_line}"
-            if lines.take_bad(first_line, reader.line_num):
-                yield ImportProblem.failed(location, "row is not valid UTF-8 text")
+            if (unreadable := lines.take_problem(first_line, reader.line_num)) is not None:
+                yield ImportProblem.failed(location, f"row {unreadable}")
                 continue
             if not any(cell.strip() for cell in row):
                 continue

@@ -18,7 +18,14 @@ import orjson
 from scrobbler.importers.fields import clean_text
 from scrobbler.importers.listenbrainz_listen import record_from_listen
 from scrobbler.importers.rules import ImportOptions
-from scrobbler.importers.streams import UTF8_BOM, first_json_line, noting_empty, read_head
+from scrobbler.importers.streams import (
+    MAX_LINE_BYTES,
+    UTF8_BOM,
+    capped_lines,
+    first_json_line,
+    noting_empty,
+    read_head,
+)
 from scrobbler.records import ImportProblem, Row
 
 NAME = "listenbrainz_export"
@@ -84,15 +91,24 @@ def _rows(path: Path, options: ImportOptions) -> Iterator[Row]:
 
 
 def _lines(handle: IO[bytes], label: str, options: ImportOptions) -> Iterable[Row]:
-    for line_no, raw in enumerate(handle, start=1):
+    for line_no, raw in enumerate(capped_lines(handle), start=1):
+        if raw is None:
+            yield ImportProblem.failed(
+                f"{label}:{line_no}", f"line is longer than {MAX_LINE_BYTES // 1024:,} KiB (not read)"
+            )
+            continue
         line = raw.removeprefix(UTF8_BOM) if line_no == 1 else raw
         text = line.strip()
         if not text:
             continue
         location = f"{label}:{line_no}"
         try:
-            listen = orjson.loads(line)
+            listen = orjson.loads(line)  # orjson stops nesting at 1024 levels, in bounded memory
+            text_line = text.decode()
         except orjson.JSONDecodeError as error:
             yield ImportProblem.failed(location, f"invalid JSON: {error}")
             continue
-        yield record_from_listen(listen, location, NAME, options, text.decode())
+        except UnicodeDecodeError:
+            yield ImportProblem.failed(location, "line is not valid UTF-8 text")
+            continue
+        yield record_from_listen(listen, location, NAME, options, text_line)

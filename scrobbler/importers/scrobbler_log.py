@@ -52,8 +52,8 @@ def _rows(path: Path, options: ImportOptions) -> Iterator[Row]:
         for text in lines:
             line = text.rstrip("\r\n")
             location = f"{path.name}:{lines.line_no}"
-            if lines.take_bad(lines.line_no, lines.line_no):
-                yield ImportProblem.failed(location, "line is not valid UTF-8 text")
+            if (unreadable := lines.take_problem(lines.line_no, lines.line_no)) is not None:
+                yield ImportProblem.failed(location, f"line {unreadable}")
                 continue
             if line.startswith("#"):
                 if line.startswith("#TZ/"):

@@ -7,6 +7,7 @@ knows any listen format.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -19,6 +20,22 @@ from scrobbler.records import ImportProblem, Row, SkipReason
 UTF8_BOM = b"\xef\xbb\xbf"
 # Enough for the first records of any format we sniff; sniffing never reads further.
 HEAD_BYTES = 64 * 1024
+# Limits on hostile input, so one file never costs more than a few MB beyond what it imports. Real rows are
+# far below them: the longest LB listen line allowed by LB is 10 KB, a Spotify entry under 2 KB.
+MAX_LINE_BYTES = 1 << 20  # one text line (CSV, .scrobbler.log, JSON Lines)
+MAX_JSON_DEPTH = 64  # containers open at once; real exports nest 4 deep
+MAX_JSON_TOKEN_BYTES = 1 << 20  # one JSON string or number
+MAX_ENTRY_VALUES = 50_000  # JSON values inside one entry (a listen, a page's track)
+_READ_CHUNK = 64 * 1024  # what yajl asks for; the token check relies on chunks below the token cap
+_SMALL_CHUNK = 512  # chunks once a file looks deeply nested: yajl's work per chunk stays small
+_NESTING_HINT = 256  # more brackets opened than closed in one 64 KiB chunk: no real export does that
+# Bytes that end a JSON token; a run without any of them is one string, number or literal.
+_TOKEN_ENDS = re.compile(rb'[",\[\]{}:\s]')
+_TOKEN_END_BYTES = tuple(bytes([c]) for c in b'",[]{}: \t\r\n')
+
+
+class InputLimitError(ValueError):
+    """The input goes past one of the limits above; the message says which, for the user."""
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
@@ -51,13 +68,14 @@ def head_keys(head: bytes, max_events: int = 20_000) -> dict[str, set[str]]:
     The head is usually a truncated document: everything up to the cut is kept, the rest ignored.
     """
     keys: dict[str, set[str]] = {}
+    events = _guarded_events(ijson.parse(_TokenCappedReader(io.BytesIO(head))), frozenset())
     try:
-        for count, (prefix, event, value) in enumerate(ijson.parse(io.BytesIO(head))):
+        for count, (prefix, event, value) in enumerate(events):
             if event == "map_key":
                 keys.setdefault(prefix, set()).add(value)
             if count >= max_events:
                 break
-    except ijson.JSONError:
+    except (ijson.JSONError, InputLimitError):
         pass
     return keys
 
@@ -84,18 +102,20 @@ def iter_json_items(
 ) -> Iterator[tuple[str, Any] | ImportProblem]:
     """Yield (location, value) for each value found at any of ``prefixes``, streaming.
 
-    With one prefix this is ijson.items (C speed, for big arrays). With several (API pages that are an
-    object or a list of objects) a prefix matching an array whose ``prefix.item`` is also listed is
-    descended into, so ``track`` may be one object or a list (Last.fm user.getRecentTracks).
-    Invalid JSON ends the stream with one failed ImportProblem: a JSON parser cannot resume after it.
+    A prefix matching an array whose ``prefix.item`` is also listed is descended into, so ``track`` may
+    be one object or a list (Last.fm user.getRecentTracks). Invalid JSON, or JSON past the limits above
+    (nesting, one huge string, one huge entry), ends the stream with one failed ImportProblem naming the
+    entry: a JSON parser cannot resume after it.
     """
     count = 0
+    wanted = frozenset(prefixes)
     with open_without_bom(path) as handle:
-        values: Iterable[Any]
-        if len(prefixes) == 1:
-            values = ijson.items(handle, prefixes[0], use_float=True)
-        else:
-            values = _values_at(ijson.parse(handle, use_float=True), frozenset(prefixes))
+        events = _guarded_events(
+            ijson.parse(_TokenCappedReader(handle), use_float=True),
+            wanted,
+        )
+        one = len(prefixes) == 1
+        values: Iterable[Any] = ijson.items(events, prefixes[0]) if one else _values_at(events, wanted)
         try:
             for value in values:
                 count += 1
@@ -105,6 +125,100 @@ def iter_json_items(
             yield ImportProblem.failed(
                 f"{label} near item {count + 1}", f"invalid or truncated JSON: {json_error_text(error)}"
             )
+        except InputLimitError as error:
+            yield ImportProblem.failed(f"{label} near item {count + 1}", f"{error}; the rest is not read")
+
+
+def _guarded_events(
+    events: Iterator[tuple[str, str, Any]], prefixes: frozenset[str]
+) -> Iterator[tuple[str, str, Any]]:
+    """Pass ijson events through, raising InputLimitError past MAX_JSON_DEPTH or MAX_ENTRY_VALUES.
+
+    The depth cap also bounds ijson's own cost: its prefix strings grow with depth, which made 200 KB of
+    ``[[[...`` cost 10 GB. Only entries (values at ``prefixes``, which the caller builds) are sized.
+    """
+    depth = 0
+    entry_depth = 0  # the depth of the entry being built, 0 outside entries
+    values = 0
+    for prefix, event, value in events:
+        if event == "start_map" or event == "start_array":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise InputLimitError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            # An array whose items are entries themselves (Last.fm's ``track`` list) is not one entry.
+            whole_list = event == "start_array" and f"{prefix}.item" in prefixes
+            if not entry_depth and prefix in prefixes and not whole_list:
+                entry_depth, values = depth, 0
+        elif event == "end_map" or event == "end_array":
+            depth -= 1
+            if depth < entry_depth:
+                entry_depth = 0
+        if entry_depth:
+            values += 1
+            if values > MAX_ENTRY_VALUES:
+                raise InputLimitError(f"an entry holds more than {MAX_ENTRY_VALUES:,} JSON values")
+        yield prefix, event, value
+
+
+class _TokenCappedReader:
+    """A binary reader for yajl that keeps hostile JSON cheap before yajl sees it.
+
+    - One JSON token (a string, a number) longer than MAX_JSON_TOKEN_BYTES raises InputLimitError before
+      yajl would buffer all of it (a 1 GiB line took 2.2 GB). Reads are at most 64 KiB, below the cap, so
+      only a token spanning chunks can break it: each chunk's leading run extends the previous chunk's
+      trailing run, and a chunk with no token end extends it whole.
+    - yajl turns a whole chunk into events before :func:`_guarded_events` sees the first one, and ijson's
+      prefix strings grow with depth: 64 KiB of ``[`` cost gigabytes. A chunk that opens far more brackets
+      than it closes switches the reader to small chunks, so the depth guard stops it within a few KB.
+    """
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self._run = 0
+        self._pending = b""
+        self._chunk = _READ_CHUNK
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._pending:
+            self._pending = self._handle.read(_READ_CHUNK)
+            if self._chunk == _READ_CHUNK and _opened(self._pending) > _NESTING_HINT:
+                self._chunk = _SMALL_CHUNK
+        take = self._chunk if size < 0 else min(size, self._chunk)
+        data, self._pending = self._pending[:take], self._pending[take:]
+        if data:
+            self._check_tokens(data)
+        return data
+
+    def _check_tokens(self, data: bytes) -> None:
+        first = _TOKEN_ENDS.search(data)
+        if first is None:
+            self._run += len(data)
+        else:
+            self._run += first.start()
+            if self._run <= MAX_JSON_TOKEN_BYTES:
+                self._run = len(data) - 1 - max(data.rfind(end) for end in _TOKEN_END_BYTES)
+        if self._run > MAX_JSON_TOKEN_BYTES:
+            raise InputLimitError(f"a JSON value is longer than {MAX_JSON_TOKEN_BYTES // 1024:,} KiB")
+
+
+def _opened(data: bytes) -> int:
+    """Brackets opened minus closed in a chunk (strings included: only a hint)."""
+    return data.count(b"[") + data.count(b"{") - data.count(b"]") - data.count(b"}")
+
+
+def capped_lines(handle: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The lines of a binary stream, never holding more than ``limit`` bytes: a longer line is read
+    through in pieces, dropped, and yielded as None so the caller can report it by its line number."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := handle.readline(limit)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+            continue
+        yield line
 
 
 def _values_at(events: Iterator[tuple[str, str, Any]], prefixes: frozenset[str]) -> Iterator[Any]:
@@ -135,33 +249,45 @@ def _values_at(events: Iterator[tuple[str, str, Any]], prefixes: frozenset[str])
 
 
 class DecodedLines:
-    """Iterate a binary file as UTF-8 text lines, remembering which line numbers were not valid UTF-8.
+    """Iterate a binary file as UTF-8 text lines, remembering which line numbers could not be read
+    (not valid UTF-8, or longer than MAX_LINE_BYTES) and why.
 
-    Bad lines are still yielded (with replacement characters) so the csv module keeps its place; the
-    importer then reports any row touching a bad line as failed instead of importing mangled names.
+    Bad lines are still yielded (with replacement characters, or empty) so the csv module keeps its place;
+    the importer then reports any row touching a bad line as failed instead of importing mangled names.
     """
 
     def __init__(self, handle: IO[bytes]) -> None:
         self._handle = handle
         self.line_no = 0
-        self.bad_lines: set[int] = set()
+        self.bad_lines: dict[int, str] = {}
 
     def __iter__(self) -> Iterator[str]:
-        for raw in self._handle:
+        for raw in capped_lines(self._handle):
             self.line_no += 1
+            if raw is None:
+                self.bad_lines[self.line_no] = f"is longer than {MAX_LINE_BYTES // 1024:,} KiB (not read)"
+                yield "\n"
+                continue
             if self.line_no == 1:
                 raw = raw.removeprefix(UTF8_BOM)
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError:
-                self.bad_lines.add(self.line_no)
+                self.bad_lines[self.line_no] = "is not valid UTF-8 text"
                 yield raw.decode("utf-8", errors="replace")
 
+    def take_problem(self, first: int, last: int) -> str | None:
+        """Why a line in first..last could not be read ("is not valid UTF-8 text"), or None; forgets
+        lines up to ``last``."""
+        if not self.bad_lines:
+            return None
+        found = next((self.bad_lines[n] for n in sorted(self.bad_lines) if first <= n <= last), None)
+        self.bad_lines = {n: why for n, why in self.bad_lines.items() if n > last}
+        return found
+
     def take_bad(self, first: int, last: int) -> bool:
-        """Whether any line in first..last was bad; forgets lines up to ``last`` to keep memory flat."""
-        hit = any(first <= line <= last for line in self.bad_lines)
-        self.bad_lines = {line for line in self.bad_lines if line > last}
-        return hit
+        """Whether any line in first..last was bad (see :meth:`take_problem`)."""
+        return self.take_problem(first, last) is not None
 
 
 def noting_empty(rows: Iterable[Row], path: Path) -> Iterator[Row]:
