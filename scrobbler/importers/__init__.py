@@ -14,7 +14,9 @@ from typing import Protocol
 
 from scrobbler.importers import (
     lastfm_api,
+    lastfm_backup,
     lastfm_csv,
+    librefm_csv,
     listenbrainz_api,
     listenbrainz_export,
     listenbrainz_legacy,
@@ -46,12 +48,14 @@ _IMPORTERS: tuple[Importer, ...] = (
     scrobbler_log,
     maloja,
     lastfm_api,
+    lastfm_backup,
     listenbrainz_api,
     spotify_extended,
     spotify_account,
     listenbrainz_legacy,
     listenbrainz_export,
     lastfm_csv,
+    librefm_csv,
 )
 _BY_NAME: dict[str, Importer] = {importer.NAME: importer for importer in _IMPORTERS}
 

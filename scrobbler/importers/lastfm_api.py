@@ -44,7 +44,7 @@ def _rows(path: Path, options: ImportOptions) -> Iterator[Row]:
         if isinstance(entry, ImportProblem):
             yield entry
         else:
-            yield _record(entry[1], entry[0], options)
+            yield track_record(entry[1], entry[0], options)
 
 
 def _text(value: Any, *keys: str) -> str | None:
@@ -57,7 +57,9 @@ def _text(value: Any, *keys: str) -> str | None:
     return clean_text(value)
 
 
-def _record(item: Any, location: str, options: ImportOptions) -> Row:
+def track_record(item: Any, location: str, options: ImportOptions, source: str = NAME) -> Row:
+    """One ``track`` item of a getRecentTracks page (also the ghan.nl JSON backup's) as a listen;
+    the now-playing item and undated items are skips, malformed ones failures."""
     if not isinstance(item, dict):
         return ImportProblem.failed(location, "track entry is not a JSON object")
     attr = item.get("@attr")
@@ -85,7 +87,7 @@ def _record(item: Any, location: str, options: ImportOptions) -> Row:
         listened_at=listened_at,
         artist_name=artist,
         track_name=track,
-        source=NAME,
+        source=source,
         release_name=_text(album_value, "#text", "name"),
         # The track page URL is Last.fm's only stable track identifier in these pages.
         source_track_id=clean_text(item.get("url")),
