@@ -191,6 +191,10 @@ class MainWindow(QMainWindow):
         if name not in self.screens or self.sidebar.item(self.stack.indexOf(self.screens[name])).isHidden():
             name = "library" if "library" in self.screens else next(iter(self.screens), "")
         self.show_screen(name)
+        # Start with the keyboard on the sidebar (arrows switch screens, Tab goes into the screen). Left to
+        # Qt, a table that takes the focus makes its first row current, which reads that track's detail
+        # from the database before the first paint (~120 ms of a cold start).
+        self.sidebar.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def save_state(self) -> None:
         settings = self.state.settings

@@ -65,3 +65,19 @@ def test_a_damaged_or_foreign_snapshot_is_ignored_and_removed(
         assert screen.visible_row_count() == len(LIBRARY_TRACKS)
         assert state.jobs.wait_idle(20000)
         path.unlink()
+
+
+def test_text_round_trips_also_with_the_separator_inside(
+    qtbot: QtBot, populated_db: Database, tmp_path: Path
+) -> None:
+    from app.gui.library.controller import load_table
+    from app.gui.library.snapshot import load_snapshot, save_snapshot
+
+    table = load_table(populated_db)
+    table.columns.title[0] = "odd\x1ftitle"  # a damaged tag may hold any character
+    save_snapshot(populated_db, table)
+    back = load_snapshot(populated_db)
+    assert back is not None
+    assert back.columns.title == table.columns.title and back.columns.artist == table.columns.artist
+    assert back.labels == table.labels and list(back.columns.ids) == list(table.columns.ids)
+    assert isinstance(back.columns.album, list) and type(back.columns.album[0]) is str
