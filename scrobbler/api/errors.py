@@ -32,11 +32,15 @@ class APIError(Exception):
 
 def json_response(body: dict[str, Any], status: int) -> Response:
     """orjson, except for what it cannot write: an echoed listen may hold an integer past 64 bits
-    (``"listened_at": 18446744073709551616``), which the standard library writes as LB's Flask does."""
+    (``"listened_at": 18446744073709551616``), which the standard library writes as LB's Flask does, or
+    nest past what either can write, in which case the listen is left out and the error stays."""
     try:
         content = orjson.dumps(body)
     except orjson.JSONEncodeError:
-        content = json.dumps(body, ensure_ascii=False, default=str).encode()
+        try:
+            content = json.dumps(body, ensure_ascii=False, default=str).encode()
+        except (RecursionError, ValueError):
+            content = orjson.dumps({"code": body.get("code", status), "error": body.get("error", "")})
     return Response(content, status_code=status, media_type="application/json")
 
 

@@ -26,6 +26,7 @@ LISTEN_MINIMUM_TS = 1_033_430_400
 LISTENED_AT_ALLOWED_SKEW = 3600
 MAX_DURATION_SECS = 24 * 24 * 3600  # 24 days
 MAX_ITEMS_PER_GET = 1000
+MAX_NESTING = 32  # ours: a listen is 4 levels deep; LB's only bound is the 10 KB per listen
 DEFAULT_ITEMS_PER_GET = 25
 # Python's datetime range, which LB's ``datetime.fromtimestamp`` enforces on min_ts/max_ts.
 _MIN_QUERY_TS = int(datetime(1, 1, 2, tzinfo=UTC).timestamp())
@@ -74,6 +75,10 @@ def parse_submission(body: bytes) -> tuple[str, list[dict[str, Any]]]:
             400,
             "JSON document contains more than listen for a single/playing_now. It should contain only one.",
         )
+    # orjson stops at 1024 levels; deeper than ours (LB sets none) would cost the stack further on (the
+    # stored payload is written back as JSON). Only a body with many brackets per listen is walked.
+    if body.count(b"[") + body.count(b"{") > 16 * len(payload) + 16 and _depth_exceeds(payload, MAX_NESTING):
+        raise APIError(400, f"JSON document may not nest deeper than {MAX_NESTING} levels in a listen.")
     now = int(time.time())
     # JSON can only carry NUL escaped, so a body without "\u0000" needs no per-string search.
     may_hold_null = b"\\u0000" in body
@@ -237,12 +242,31 @@ def _is_uuid(value: Any) -> bool:
 
 
 def _contains_null(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_null(k) or _contains_null(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_null(v) for v in value)
+    """Whether any string (key or value) holds NUL; iterative, so no nesting can exhaust the stack."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than ``limit`` (iterative)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
 
 

@@ -75,7 +75,7 @@ def head_keys(head: bytes, max_events: int = 20_000) -> dict[str, set[str]]:
                 keys.setdefault(prefix, set()).add(value)
             if count >= max_events:
                 break
-    except (ijson.JSONError, InputLimitError):
+    except (ijson.JSONError, InputLimitError, UnicodeDecodeError):
         pass
     return keys
 
@@ -127,6 +127,12 @@ def iter_json_items(
             )
         except InputLimitError as error:
             yield ImportProblem.failed(f"{label} near item {count + 1}", f"{error}; the rest is not read")
+        except UnicodeDecodeError:
+            # yajl checks raw bytes, but an escaped lone surrogate ("\ud800") only fails when decoded.
+            yield ImportProblem.failed(
+                f"{label} near item {count + 1}",
+                "invalid JSON: a string escapes half of a UTF-16 pair (\\uD800-\\uDFFF); the rest is not read",
+            )
 
 
 def _guarded_events(
