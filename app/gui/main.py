@@ -205,12 +205,15 @@ def _render_screenshots(window: MainWindow, state: AppState, folder: Path) -> in
     timings["screens"] = screen_timings
     for name in list(window.screens):
         began = time.perf_counter()
-        window.set_screen_visible(name, True)
+        hidden = window.sidebar.item(window.stack.indexOf(window.screens[name])).isHidden()
+        window.set_screen_visible(name, True)  # the landing too, though a library exists
         window.show_screen(name)
         _wait_until_idle(state)
         image = window.grab()
         screen_timings[name] = round((time.perf_counter() - began) * 1000, 1)
         image.save(str(folder / f"{name}.png"))
+        if hidden:
+            window.set_screen_visible(name, False)
     QApplication.processEvents()
     print(json.dumps(timings))
     window.close()

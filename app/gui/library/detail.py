@@ -255,6 +255,8 @@ class DetailPane(QWidget):
             return "never"
         aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)  # the catalog keeps UTC
         stamp = QDateTime.fromSecsSinceEpoch(int(aware.timestamp()))
+        if QLocale().language() == QLocale.Language.C:  # no locale set (LANG=C): ISO, not "4 12 2026 05:03"
+            return stamp.toString("yyyy-MM-dd HH:mm")
         return QLocale().toString(stamp, QLocale.FormatType.ShortFormat)
 
     # -- actions -------------------------------------------------------------------------------------------

@@ -231,6 +231,8 @@ class LibraryTableModel(QAbstractTableModel):
             if math.isnan(seconds):
                 return ""
             moment = QDateTime.fromSecsSinceEpoch(int(seconds))
+            if self._locale.language() == QLocale.Language.C:  # no locale set (LANG=C): ISO, not "4 12 2026"
+                return moment.date().toString("yyyy-MM-dd")
             return self._locale.toString(moment.date(), QLocale.FormatType.ShortFormat)
         if isinstance(value, np.bool_ | bool):
             return "yes" if value else ""
