@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from models.engine import Database
 from scrobbler.importers import ImportOptions, scrobbler_log
 from scrobbler.records import ImportProblem, ListenRecord, Row, SkipReason
 
@@ -180,3 +181,23 @@ def test_header_only_log_is_empty(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["lastfm_ghan.csv", "lastfm_benfoxall.csv", "listenbrainz_listens.jsonl"])
 def test_other_formats_are_not_a_scrobbler_log(name: str) -> None:
     assert not scrobbler_log.sniff(DATA / name)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="needs ingest (not the importer) to key listens_raw on the line as written: the raw dedupe key "
+    "(user, listened_at, source, source_track_id) holds the zone-converted time (issue 18)",
+)
+def test_reimporting_a_local_time_log_in_another_zone_adds_nothing(sqlite_db: Database) -> None:
+    from scrobbler.ingest import run_ingest
+    from scrobbler.users import default_user
+
+    path = DATA / "rockbox_localtime.scrobbler.log"
+    with sqlite_db.session() as session:
+        user_id = default_user(session).id
+    tokyo = ImportOptions(timezone=ZoneInfo("Asia/Tokyo"))
+    berlin = ImportOptions(timezone=ZoneInfo("Europe/Berlin"))
+    first = run_ingest(sqlite_db, scrobbler_log.parse(path, tokyo), user_id)
+    assert first.imported > 0
+    again = run_ingest(sqlite_db, scrobbler_log.parse(path, berlin), user_id)
+    assert (again.imported, again.merged) == (0, 0)
