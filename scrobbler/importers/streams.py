@@ -182,15 +182,20 @@ class _TokenCappedReader:
         self._handle = handle
         self._run = 0
         self._pending = b""
+        self._offset = 0  # into _pending: small reads slice it without copying the rest each time
         self._chunk = _READ_CHUNK
 
     def read(self, size: int = -1) -> bytes:
-        if not self._pending:
-            self._pending = self._handle.read(_READ_CHUNK)
+        if self._offset >= len(self._pending):
+            self._pending, self._offset = self._handle.read(_READ_CHUNK), 0
             if self._chunk == _READ_CHUNK and _opened(self._pending) > _NESTING_HINT:
                 self._chunk = _SMALL_CHUNK
         take = self._chunk if size < 0 else min(size, self._chunk)
-        data, self._pending = self._pending[:take], self._pending[take:]
+        if self._offset == 0 and take >= len(self._pending):
+            data = self._pending
+        else:
+            data = self._pending[self._offset : self._offset + take]
+        self._offset += len(data)
         if data:
             self._check_tokens(data)
         return data

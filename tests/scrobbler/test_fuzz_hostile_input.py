@@ -103,3 +103,17 @@ def test_the_api_answers_every_hostile_request_with_400_or_200_never_500(tmp_pat
     assert statuses["duration=None"] == statuses["listened_at=18446744073709551616"] == 400
     assert statuses["artist_mbids=[None]"] == 200  # LB drops null entries
     assert result["peak_growth_mib"] < MEMORY_BOUND_MIB
+
+
+def test_brackets_inside_strings_only_slow_the_reader_never_change_what_is_read(tmp_path: Path) -> None:
+    # Each entry's text opens hundreds of brackets, so the reader drops to small chunks: same listens.
+    entries = [
+        {"ts": f"2024-01-01T00:{minute:02d}:00Z", "ms_played": 200_000, "master_metadata_track_name": "[" * 600,
+         "master_metadata_album_artist_name": f"Artist {minute}", "spotify_track_uri": None}
+        for minute in range(50)
+    ]  # fmt: skip
+    path = tmp_path / "brackets.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    rows = list(importers.get("spotify_extended").parse(path))
+    names = [row.artist_name for row in rows if isinstance(row, ListenRecord)]
+    assert names == [f"Artist {minute}" for minute in range(50)]
