@@ -149,7 +149,7 @@ class JobsPanel(QWidget):
         bottom.addStretch(1)
         bottom.addWidget(self.clear)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(4, 0, 6, 6)
         layout.addWidget(self.empty)
         layout.addWidget(scroll, 1)
         layout.addLayout(bottom)

@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         db = open_initialized(None)
     state = AppState(db, JobRunner(), settings)
     window = build_window(state)
+    window.remember = not headless  # a rendering run leaves the person's window as it was
     if args.screenshots is not None:
         return _render_screenshots(window, state, args.screenshots)
     if args.startup_probe:

@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.state = state
+        self.remember = True  # save geometry and screen on close (off for --screenshots and probes)
         self.setObjectName("mainWindow")
         self.setWindowTitle("Tonearm")
         if icon is not None:
@@ -218,5 +219,6 @@ class MainWindow(QMainWindow):
                 return
             self.state.jobs.cancel_all()
             self.state.jobs.wait_idle(15000)
-        self.save_state()
+        if self.remember:
+            self.save_state()
         super().closeEvent(event)
