@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from app.gui.library.browse import BrowseFilter, BrowseListModel, browse_entries
 from app.gui.library.model import LibraryTableModel, RowFilter
 from app.gui.library.table import LibraryTable, prepare_table
+from app.gui.memory import give_back_free_memory
 from app.gui.state import AppState
 
 if TYPE_CHECKING:
@@ -133,7 +134,10 @@ class LibraryController(QObject):
         self._indexed = indexed
         # Sort and selection are kept; the filters are applied to the new rows (without the search until
         # an index is ready).
+        replaced = self.model.total > 0
         self.model.set_columns(table, self._filters())
+        if replaced:
+            give_back_free_memory()  # the old rows' pages (app/gui/memory.py)
         self.loads += 1
         if self._refresh_browse():
             self._apply_filters()
