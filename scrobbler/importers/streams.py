@@ -25,10 +25,11 @@ HEAD_BYTES = 64 * 1024
 MAX_LINE_BYTES = 1 << 20  # one text line (CSV, .scrobbler.log, JSON Lines)
 MAX_JSON_DEPTH = 64  # containers open at once; real exports nest 4 deep
 MAX_JSON_TOKEN_BYTES = 1 << 20  # one JSON string or number
-MAX_ENTRY_VALUES = 50_000  # JSON values inside one entry (a listen, a page's track)
+MAX_ENTRY_BYTES = 8 << 20  # one entry (a listen, a page's tracks): built whole, so it is bounded
 _READ_CHUNK = 64 * 1024  # what yajl asks for; the token check relies on chunks below the token cap
-_SMALL_CHUNK = 512  # chunks once a file looks deeply nested: yajl's work per chunk stays small
-_NESTING_HINT = 256  # more brackets opened than closed in one 64 KiB chunk: no real export does that
+_NOT_MARKS = bytes(c for c in range(256) if c not in b'[]{}"')
+_QUOTED = re.compile(rb'"[^"]*"')  # on quotes and brackets only, once escapes are gone
+_OPENERS = (ord("["), ord("{"))
 # Bytes that end a JSON token; a run without any of them is one string, number or literal.
 _TOKEN_ENDS = re.compile(rb'[",\[\]{}:\s]')
 _TOKEN_END_BYTES = tuple(bytes([c]) for c in b'",[]{}: \t\r\n')
@@ -68,7 +69,7 @@ def head_keys(head: bytes, max_events: int = 20_000) -> dict[str, set[str]]:
     The head is usually a truncated document: everything up to the cut is kept, the rest ignored.
     """
     keys: dict[str, set[str]] = {}
-    events = _guarded_events(ijson.parse(_TokenCappedReader(io.BytesIO(head))), frozenset())
+    events = ijson.parse(_GuardedJsonReader(io.BytesIO(head), entry_depth=1))
     try:
         for count, (prefix, event, value) in enumerate(events):
             if event == "map_key":
@@ -108,14 +109,16 @@ def iter_json_items(
     entry: a JSON parser cannot resume after it.
     """
     count = 0
-    wanted = frozenset(prefixes)
+    # Containers open around an entry: "item" entries sit in the top array (depth 1 outside them),
+    # "payload.listens.item" ones three levels down. The shallowest prefix bounds them all.
+    entry_depth = min(len(prefix.split(".")) for prefix in prefixes) + 1
     with open_without_bom(path) as handle:
-        events = _guarded_events(
-            ijson.parse(_TokenCappedReader(handle), use_float=True),
-            wanted,
-        )
-        one = len(prefixes) == 1
-        values: Iterable[Any] = ijson.items(events, prefixes[0]) if one else _values_at(events, wanted)
+        reader = _GuardedJsonReader(handle, entry_depth)
+        values: Iterable[Any]
+        if len(prefixes) == 1:
+            values = ijson.items(reader, prefixes[0], use_float=True)  # C speed for big arrays
+        else:
+            values = _values_at(ijson.parse(reader, use_float=True), frozenset(prefixes))
         try:
             for value in values:
                 count += 1
@@ -135,69 +138,35 @@ def iter_json_items(
             )
 
 
-def _guarded_events(
-    events: Iterator[tuple[str, str, Any]], prefixes: frozenset[str]
-) -> Iterator[tuple[str, str, Any]]:
-    """Pass ijson events through, raising InputLimitError past MAX_JSON_DEPTH or MAX_ENTRY_VALUES.
+class _GuardedJsonReader:
+    """A binary reader for yajl that refuses hostile JSON before yajl sees it, in C-speed passes.
 
-    The depth cap also bounds ijson's own cost: its prefix strings grow with depth, which made 200 KB of
-    ``[[[...`` cost 10 GB. Only entries (values at ``prefixes``, which the caller builds) are sized.
-    """
-    depth = 0
-    entry_depth = 0  # the depth of the entry being built, 0 outside entries
-    values = 0
-    for prefix, event, value in events:
-        if event == "start_map" or event == "start_array":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                raise InputLimitError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
-            # An array whose items are entries themselves (Last.fm's ``track`` list) is not one entry.
-            whole_list = event == "start_array" and f"{prefix}.item" in prefixes
-            if not entry_depth and prefix in prefixes and not whole_list:
-                entry_depth, values = depth, 0
-        elif event == "end_map" or event == "end_array":
-            depth -= 1
-            if depth < entry_depth:
-                entry_depth = 0
-        if entry_depth:
-            values += 1
-            if values > MAX_ENTRY_VALUES:
-                raise InputLimitError(f"an entry holds more than {MAX_ENTRY_VALUES:,} JSON values")
-        yield prefix, event, value
-
-
-class _TokenCappedReader:
-    """A binary reader for yajl that keeps hostile JSON cheap before yajl sees it.
-
-    - One JSON token (a string, a number) longer than MAX_JSON_TOKEN_BYTES raises InputLimitError before
-      yajl would buffer all of it (a 1 GiB line took 2.2 GB). Reads are at most 64 KiB, below the cap, so
-      only a token spanning chunks can break it: each chunk's leading run extends the previous chunk's
-      trailing run, and a chunk with no token end extends it whole.
-    - yajl turns a whole chunk into events before :func:`_guarded_events` sees the first one, and ijson's
-      prefix strings grow with depth: 64 KiB of ``[`` cost gigabytes. A chunk that opens far more brackets
-      than it closes switches the reader to small chunks, so the depth guard stops it within a few KB.
+    - One JSON token (a string, a number) longer than MAX_JSON_TOKEN_BYTES (a 1 GiB line took 2.2 GB):
+      reads are at most 64 KiB, below the cap, so only a token spanning chunks can break it; each chunk's
+      leading run extends the previous chunk's trailing run, a chunk with no token end extends it whole.
+    - Nesting past MAX_JSON_DEPTH: strings are cut out (escapes dropped, then only quotes and brackets
+      kept, then quoted runs removed), the brackets left are walked, and the chunk is refused before yajl would turn it into events whose prefix
+      strings grow with depth (200 KB of ``[`` cost 10 GB). Whether a chunk ends inside a string, or
+      right after a backslash, carries over to the next one.
+    - An entry larger than MAX_ENTRY_BYTES, counted in chunks that never leave ``entry_depth`` (the depth
+      inside an entry): ijson builds each entry whole, so its size must be bounded before it is built.
+    Events then come from ijson's C code untouched, so a valid file costs only these passes.
     """
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: IO[bytes], entry_depth: int) -> None:
         self._handle = handle
-        self._run = 0
-        self._pending = b""
-        self._offset = 0  # into _pending: small reads slice it without copying the rest each time
-        self._chunk = _READ_CHUNK
+        self._run = 0  # bytes of the token still open at the end of the last chunk
+        self._in_string = False  # the last chunk ended inside a string
+        self._skip_first = False  # ... right after a backslash: the next byte is escaped
+        self._depth = 0
+        self._entry_depth = entry_depth
+        self._entry_bytes = 0
 
     def read(self, size: int = -1) -> bytes:
-        if self._offset >= len(self._pending):
-            self._pending, self._offset = self._handle.read(_READ_CHUNK), 0
-            if self._chunk == _READ_CHUNK and _opened(self._pending) > _NESTING_HINT:
-                self._chunk = _SMALL_CHUNK
-        take = self._chunk if size < 0 else min(size, self._chunk)
-        if self._offset == 0 and take >= len(self._pending):
-            data = self._pending
-        else:
-            data = self._pending[self._offset : self._offset + take]
-        self._offset += len(data)
+        data = self._handle.read(_READ_CHUNK if size < 0 else min(size, _READ_CHUNK))
         if data:
             self._check_tokens(data)
+            self._check_structure(data)
         return data
 
     def _check_tokens(self, data: bytes) -> None:
@@ -211,10 +180,44 @@ class _TokenCappedReader:
         if self._run > MAX_JSON_TOKEN_BYTES:
             raise InputLimitError(f"a JSON value is longer than {MAX_JSON_TOKEN_BYTES // 1024:,} KiB")
 
-
-def _opened(data: bytes) -> int:
-    """Brackets opened minus closed in a chunk (strings included: only a hint)."""
-    return data.count(b"[") + data.count(b"{") - data.count(b"]") - data.count(b"}")
+    def _check_structure(self, data: bytes) -> None:
+        size = len(data)
+        # Escapes only occur inside strings: drop "\\" pairs, then escaped quotes, and every quote left
+        # opens or closes a string. A backslash ending the chunk escapes the next chunk's first byte.
+        if self._skip_first or b"\\" in data:
+            if self._skip_first:
+                data = data[1:]
+            if b"\\\\" in data:
+                data = data.replace(b"\\\\", b"")
+            data = data.replace(b'\\"', b"")
+            self._skip_first = data.endswith(b"\\")
+        # Then only quotes and brackets matter: a few bytes per entry, where cutting strings out is cheap.
+        marks = data.translate(None, _NOT_MARKS)
+        # Adjacent quotes never hold a bracket: dropping them (C speed) leaves the few strings that do.
+        structure = (b'"' + marks if self._in_string else marks).replace(b'""', b"")
+        if b'"' in structure:
+            structure = _QUOTED.sub(b"", structure)
+        open_string = structure.find(b'"')
+        self._in_string = open_string >= 0
+        if self._in_string:
+            structure = structure[:open_string]
+        depth = self._depth
+        lowest = depth
+        for byte in structure:
+            if byte in _OPENERS:
+                depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    raise InputLimitError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            else:
+                depth -= 1
+                lowest = min(lowest, depth)
+        self._depth = depth
+        if lowest < self._entry_depth:
+            self._entry_bytes = 0
+        else:
+            self._entry_bytes += size
+            if self._entry_bytes > MAX_ENTRY_BYTES:
+                raise InputLimitError(f"an entry is larger than {MAX_ENTRY_BYTES >> 20} MiB")
 
 
 def capped_lines(handle: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:

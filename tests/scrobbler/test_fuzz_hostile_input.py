@@ -117,3 +117,33 @@ def test_brackets_inside_strings_only_slow_the_reader_never_change_what_is_read(
     rows = list(importers.get("spotify_extended").parse(path))
     names = [row.artist_name for row in rows if isinstance(row, ListenRecord)]
     assert names == [f"Artist {minute}" for minute in range(50)]
+
+
+def test_escapes_and_brackets_in_strings_across_chunk_boundaries_are_not_nesting(tmp_path: Path) -> None:
+    # Quotes, backslashes and brackets inside strings land on every offset of the 64 KiB reads.
+    titles = ['\\"[' * 40 + "\\\\" * (n % 3) + "{" * (n % 7) for n in range(1200)]
+    entries = [
+        {"ts": "2024-01-01T00:00:00Z", "ms_played": 200_000, "master_metadata_track_name": title,
+         "master_metadata_album_artist_name": f"Artist {n}", "spotify_track_uri": None}
+        for n, title in enumerate(titles)
+    ]  # fmt: skip
+    path = tmp_path / "escapes.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    assert path.stat().st_size > 3 * 64 * 1024
+    records = [row for row in importers.get("spotify_extended").parse(path) if isinstance(row, ListenRecord)]
+    assert [record.track_name for record in records] == [title.strip() for title in titles]
+
+
+def test_one_entry_past_8_mib_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    path = tmp_path / "huge_entry.json"
+    with path.open("wb") as handle:  # one Spotify entry with 9 MiB of small fields
+        handle.write(b'[{"ts":"2024-01-01T00:00:00Z"')
+        for index in range(9 * 1024 * 16):
+            handle.write(b',"k%07d":"%s"' % (index, b"v" * 48))
+        handle.write(b"}]")
+    rows = list(importers.get("spotify_extended").parse(path))
+    assert rows == [
+        ImportProblem.failed(
+            "huge_entry.json near item 1", "an entry is larger than 8 MiB; the rest is not read"
+        )
+    ]
