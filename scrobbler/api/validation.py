@@ -145,11 +145,10 @@ def _validate_listened_at(listen: dict[str, Any], now: int) -> None:
         listen["listened_at"] = int(listen["listened_at"])
     except (TypeError, ValueError, OverflowError):
         raise APIError(400, "JSON document must contain an int value for listened_at.", listen) from None
-    if "track_metadata" in listen and len(listen) > 2:
-        raise APIError(
-            400, "JSON document may only contain listened_at and track_metadata top level keys", listen
-        )
     at = listen["listened_at"]
+    # LB's order: too high (>= now + 1 h), then too low, then the other top-level keys.
+    if at >= now + LISTENED_AT_ALLOWED_SKEW:
+        raise APIError(400, "Value for key listened_at is too high.", listen)
     if at < LISTEN_MINIMUM_TS:
         raise APIError(
             400,
@@ -157,8 +156,12 @@ def _validate_listened_at(listen: dict[str, Any], now: int) -> None:
             "1033410600 (2002-10-01 00:00:00 UTC).",
             listen,
         )
-    if at >= now + LISTENED_AT_ALLOWED_SKEW:
-        raise APIError(400, "Value for key listened_at is too high.", listen)
+    if "track_metadata" not in listen:
+        raise APIError(400, "JSON document must contain the key track_metadata at the top level.", listen)
+    if len(listen) > 2:
+        raise APIError(
+            400, "JSON document may only contain listened_at and track_metadata top level keys", listen
+        )
 
 
 def _validate_additional_info(info: dict[str, Any], listen: dict[str, Any]) -> None:
