@@ -91,7 +91,8 @@ def test_cli_user_and_token_commands(sqlite_db: Database) -> None:
     token = created.stdout.strip().splitlines()[0]
     with sqlite_db.session() as session:
         assert validate_token(session, token).username == "gina"  # type: ignore[union-attr]
-    assert runner.invoke(app, [*url, "token", "revoke", token[:8]]).exit_code == 0
+    # "--": a token (and so its prefix) may begin with "-", which the command line would read as an option.
+    assert runner.invoke(app, [*url, "token", "revoke", "--", token[:8]]).exit_code == 0
     assert runner.invoke(app, [*url, "token", "revoke", token[:8]]).exit_code != 0
     with sqlite_db.session() as session:
         assert validate_token(session, token) is None
