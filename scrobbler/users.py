@@ -105,6 +105,8 @@ def resolve_user(session: Session, name: str | None) -> User:
 def create_token(session: Session, user: User, label: str | None = None) -> IssuedToken:
     """Issue a token for ``user``; the clear text is in the result and nowhere else."""
     token = secrets.token_urlsafe(32)
+    while token.startswith("-"):  # `tonearm token revoke -abc…` would read the prefix as an option
+        token = secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id, token_sha256=token_digest(token), prefix=token[:TOKEN_PREFIX_LENGTH], label=label
     )

@@ -96,3 +96,10 @@ def test_cli_user_and_token_commands(sqlite_db: Database) -> None:
     assert runner.invoke(app, [*url, "token", "revoke", token[:8]]).exit_code != 0
     with sqlite_db.session() as session:
         assert validate_token(session, token) is None
+
+
+def test_no_token_begins_with_a_dash(sqlite_db: Database) -> None:
+    with sqlite_db.session() as session:
+        user = add_user(session, "dash")
+        tokens = [create_token(session, user).token for _ in range(300)]
+    assert not any(token.startswith("-") for token in tokens)  # ~1 in 64 would, drawn at random
