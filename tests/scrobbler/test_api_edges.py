@@ -278,3 +278,13 @@ def test_bad_tls_files_are_refused_with_a_reason(tmp_path: Path, self_signed: tu
     with pytest.raises(ValueError, match="cannot use"):
         make_server(db, tls_cert=key, tls_key=cert)
     db.dispose()
+
+
+def test_oversized_headers_are_refused_at_once(api: RunningApi) -> None:
+    port = int(api.url.rsplit(":", 1)[1])
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"GET /1/validate-token HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (64 * 1024))
+        answer = conn.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400") or answer == b""
+    assert time.monotonic() - started < 5
