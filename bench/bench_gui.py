@@ -167,7 +167,7 @@ def bench_startup(db_path: Path, runs: int) -> dict[str, Any]:
 
 def _one_scan_with_probe(library: Path, work: Path, run: int) -> dict[str, float]:
     """The real window on a new database: add the folder, press Scan, record the main thread's lateness."""
-    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+    from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from analyzer.scan.folders import add_folder
@@ -201,7 +201,7 @@ def _one_scan_with_probe(library: Path, work: Path, run: int) -> dict[str, float
         last[0] = now
 
     probe = QTimer()
-    probe.setTimerType(QTimer.TimerType.PreciseTimer)
+    probe.setTimerType(Qt.TimerType.PreciseTimer)
     probe.setInterval(interval_ms)
     probe.timeout.connect(tick)
     folders = window.screens["folders"]
@@ -267,12 +267,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scan-files", type=int, default=20_000)
     parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "tonearm-bench")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    db_path = library_database(args.work, args.tracks, args.listens)
-    print(f"start-up on {args.tracks:,} tracks / {args.listens:,} listens ({args.runs} runs)", flush=True)
-    bench_startup(db_path, args.runs)
+    if not args.skip_startup:
+        db_path = library_database(args.work, args.tracks, args.listens)
+        print(f"start-up on {args.tracks:,} tracks / {args.listens:,} listens ({args.runs} runs)", flush=True)
+        bench_startup(db_path, args.runs)
     if not args.skip_scan:
         bench_scan_stalls(args.scan_files, args.runs, args.work)
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import sys
 from functools import cache
 
@@ -29,3 +30,16 @@ def give_back_free_memory() -> None:
     trim = _trim()
     if trim is not None:
         trim(0)  # type: ignore[operator]
+
+
+def settle_long_lived() -> None:
+    """Move what is alive now (the library's rows, Qt's wrappers, every module) out of the collector's reach.
+
+    Each full collection walks every tracked object; with the library loaded that walk took 90-110 ms, on
+    whatever thread triggered it, and a scan's allocations triggered one every second or so: the window
+    stalled by as much (measured in bench/bench_gui.py). Frozen objects are still freed by reference
+    counting when dropped (the rows hold no cycles), so a reload does not leak the rows it replaces. The app
+    is the process's entry point, which may decide this (models/gc_policy.py); core code never does.
+    """
+    gc.collect(1)  # the young garbage first, so it is not frozen with the rest
+    gc.freeze()

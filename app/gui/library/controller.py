@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, Signal
 from app.gui.library.browse import BrowseFilter, BrowseListModel, browse_entries
 from app.gui.library.model import LibraryTableModel, RowFilter
 from app.gui.library.table import LibraryTable, prepare_table
-from app.gui.memory import give_back_free_memory
+from app.gui.memory import give_back_free_memory, settle_long_lived
 from app.gui.state import AppState
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ class LibraryController(QObject):
         self.model.set_columns(table, self._filters())
         if replaced:
             give_back_free_memory()  # the old rows' pages (app/gui/memory.py)
+        settle_long_lived()  # the rows live until the next load: keep full collections off them
         self.loads += 1
         if self._refresh_browse():
             self._apply_filters()
