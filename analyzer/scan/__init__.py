@@ -10,8 +10,9 @@ library folders) does not load the scanner, the tag readers and mutagen with it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from analyzer.lazy_exports import lazy_getattr
 
 if TYPE_CHECKING:
     from analyzer.scan.folders import (
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
         remove_folder,
     )
     from analyzer.scan.moves import reconcile_moved_files
-    from analyzer.scan.plan import path_hash
+    from analyzer.scan.paths import path_hash
     from analyzer.scan.problems import ProblemFile, problem_files
     from analyzer.scan.runner import ScanSummary, run_scan, scan_folders
     from analyzer.scan.walker import WalkProblem
@@ -36,7 +37,7 @@ _WHERE = {
     "list_folders": "analyzer.scan.folders",
     "remove_folder": "analyzer.scan.folders",
     "reconcile_moved_files": "analyzer.scan.moves",
-    "path_hash": "analyzer.scan.plan",
+    "path_hash": "analyzer.scan.paths",
     "ProblemFile": "analyzer.scan.problems",
     "problem_files": "analyzer.scan.problems",
     "ScanSummary": "analyzer.scan.runner",
@@ -63,11 +64,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import the module that holds ``name`` on first use (PEP 562)."""
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _WHERE)

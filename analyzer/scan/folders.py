@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from analyzer.catalog.orphans import prune_orphan_tracks
 from analyzer.catalog.upsert import chunked
-from analyzer.scan.plan import path_hash
+from analyzer.scan.paths import path_hash
 from models.curation import EventRecording, PlaylistItem
 from models.enums import EnrichStatus
 from models.folders import LibraryFolder as FolderRow

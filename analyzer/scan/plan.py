@@ -7,9 +7,7 @@ library costs one stat per file and no per-file query.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -17,18 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from analyzer.catalog.upsert import chunked, fetch_driver_rows
+from analyzer.scan.paths import path_hash
 from analyzer.scan.walker import FoundFile
 from models.enums import ScanStatus
 from models.media import MediaFile
 from models.types import utcnow
-
-_FS_ENCODING = sys.getfilesystemencoding()
-
-
-def path_hash(path: str) -> str:
-    """The media_files key of an absolute path (bytes as the OS has them, so non-UTF-8 names work)."""
-    return hashlib.sha1(path.encode(_FS_ENCODING, "surrogateescape")).hexdigest()  # os.fsencode, inlined
-
 
 KnownFile = tuple[int, int, str, int]
 """A media_files row as the plan compares it: (size_bytes, mtime_ns, scan_status, id)."""

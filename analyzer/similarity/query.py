@@ -9,7 +9,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analyzer.scan.plan import path_hash
+from analyzer.scan.paths import path_hash
 from analyzer.similarity.index import SimilarityIndex, index_path, load_index, rebuild_similarity_index
 from analyzer.similarity.vectors import load_track_vectors
 from models.artists import Artist
