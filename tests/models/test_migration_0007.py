@@ -38,4 +38,3 @@ def test_plays_per_track_read_the_index_only(sqlite_db: Database) -> None:
             "WHERE track_id IS NOT NULL GROUP BY track_id"
         ).all()
     assert any("COVERING INDEX ix_listens_track_id_listened_at" in row[-1] for row in plan), plan
-
