@@ -47,11 +47,20 @@ class FileAnalysis:
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
 
+def _quiet_essentia_info() -> None:
+    """Essentia prints an INFO line per process ("MusicExtractorSVM: no classifier models...") into the
+    terminal of whoever runs the analysis: what matters reaches the caller as results and problems."""
+    import essentia
+
+    essentia.log.infoActive = False
+
+
 def analyze_file(path: str | os.PathLike[str]) -> FileAnalysis:
     """Decode `path` once and derive hash, fingerprint and features from the same samples.
 
     Raises AudioDecodeError when the file cannot be decoded; later failures land in `problems`.
     """
+    _quiet_essentia_info()
     timings: dict[str, float] = {}
     problems: list[str] = []
     start = time.process_time()

@@ -87,13 +87,20 @@ def _rhythm(x: np.ndarray, rate: float, duration: float) -> tuple[float | None, 
     Essentia's RhythmExtractor2013 needs 44.1 kHz and costs ~1/230 of real time even with "degara";
     its beat tracker, TempoTapDegara, only needs an onset envelope, which we compute at 11 kHz.
     """
+    import essentia
     import essentia.standard as es
 
     hop = max(1, round(rate / _ODF_RATE))
     size = _ODF_FRAME_FACTOR * hop
     odf = onset_envelope(x, size, hop)
     odf_rate = rate / hop
-    onsets = es.Onsets(frameRate=odf_rate)(odf[None, :], np.ones(1, dtype=np.float32))
+    # Onsets warns that any frame rate but 44100/512 "might not be as good": our envelope is ~86 Hz by
+    # design (see above), and the warning printed once per file into every analysis run's terminal.
+    essentia.log.warningActive = False
+    try:
+        onsets = es.Onsets(frameRate=odf_rate)(odf[None, :], np.ones(1, dtype=np.float32))
+    finally:
+        essentia.log.warningActive = True
     onset_rate = len(onsets) / duration
     ticks = es.TempoTapDegara(sampleRateODF=odf_rate, minTempo=_MIN_BPM, maxTempo=_MAX_BPM)(odf)
     if len(ticks) < 4:
