@@ -1,0 +1,371 @@
+"""Benchmark the first scan of a library of real-size files, as a user runs it: ``tonearm scan PATH --json``.
+
+The library (cached under bench/out/) is 5,000 paths in an Artist/Album/NN Title tree, hard-linked to a few
+DISTINCT files per format (MP3 192k, FLAC, M4A/AAC, Opus): Debian's game soundtracks (wesnoth-1.16-music,
+hyperrogue-music, planetblupi-music-ogg) looped to 3-6 minutes, with Picard-style tags (MusicBrainz ids on
+half), ReplayGain and an embedded JPEG cover of 200-600 KB. Links share their inode, so every path of one
+distinct file has that file's tags: the read cost per file is real, but the catalog gets only as many tracks
+as there are distinct files (the tiny-file bench, bench_scan.py, has a distinct track per file).
+
+Each run is a fresh process into a NEW SQLite database; wall time is from spawn to exit (process start
+included). Warm runs read the library once first; one cold run drops the page cache first (needs root).
+The writer/worker CPU split comes from the child's own rusage against its children's (the pool workers).
+``--profile`` also profiles one in-process scan (the share of the identity rule, ``RecordingIndex.assign``,
+in the writer) and the workers' tag reading (mutagen against our code).
+Usage: ``.venv/bin/python -m bench.bench_scan_real [--files 5000] [--per-format 12] [--runs 3] [--no-cold]
+[--profile]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import cProfile
+import json
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+import mutagen
+from mutagen.flac import Picture
+from mutagen.id3 import APIC, TALB, TCON, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK, TXXX, UFID
+from mutagen.mp4 import MP4Cover, MP4FreeForm
+
+from bench.calibrate import reference_ms
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "bench" / "out"
+PACKAGES = ("wesnoth-1.16-music", "hyperrogue-music", "planetblupi-music-ogg")
+FORMATS: dict[str, tuple[str, ...]] = {
+    ".mp3": ("-c:a", "libmp3lame", "-b:a", "192k"),
+    ".flac": ("-c:a", "flac"),
+    ".m4a": ("-c:a", "aac", "-b:a", "192k"),
+    ".opus": ("-c:a", "libopus", "-b:a", "128k"),
+}
+TRACKS_PER_ALBUM = 12
+
+# The scan as a user runs it, with the child's CPU split written to stderr at exit: its own (the writer,
+# the walk, start-up) and its reaped children's (the pool workers; the pool is shut down before exit).
+CHILD = """
+import atexit, json, resource, sys
+def _split():
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    sys.stderr.write("\\nBENCH-CPU " + json.dumps([own.ru_utime, own.ru_stime, kids.ru_utime, kids.ru_stime]))
+atexit.register(_split)
+from app.cli import main
+sys.argv = ["tonearm", *sys.argv[1:]]
+sys.exit(main())
+"""
+
+
+def _sources(count: int) -> list[Path]:
+    """The ``count`` longest soundtrack files of the Debian packages (looped to length later)."""
+    listed = subprocess.run(["dpkg", "-L", *PACKAGES], capture_output=True, text=True, check=True).stdout
+    files = [Path(line) for line in listed.splitlines() if line.endswith((".ogg", ".mp3", ".flac"))]
+    if len(files) < 4:
+        sys.exit(f"the soundtrack packages are missing: apt-get install {' '.join(PACKAGES)}")
+    files.sort(key=lambda path: (-path.stat().st_size, str(path)))
+    return [files[i % len(files)] for i in range(count)]
+
+
+def _cover(path: Path, seed: int) -> None:
+    """A JPEG of a few hundred KB: a test pattern with noise (noise keeps JPEG from shrinking it to 50 KB)."""
+    pattern = f"testsrc2=size=1000x1000:rate=1,noise=alls={20 + 6 * seed}:allf=u"
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i", pattern, "-frames:v", "1",
+                    "-q:v", "3", str(path)], check=True)  # fmt: skip
+
+
+def _fields(index: int, ext: str, source: Path) -> dict[str, str]:
+    album = list(FORMATS).index(ext)
+    number = index % TRACKS_PER_ALBUM + 1
+    fields = {
+        "TITLE": source.stem.replace("_", " ").replace("-", " ").title(),
+        "ARTIST": f"{source.parent.name.title()} Composer {index % 5}",
+        "ALBUMARTIST": "Various Artists",
+        "ALBUM": f"{source.parts[3].title() if len(source.parts) > 3 else 'Game'} Soundtrack {album}",
+        "TRACKNUMBER": str(number),
+        "DISCNUMBER": "1",
+        "DATE": f"{2005 + album}-06-21",
+        "GENRE": "Soundtrack",
+        "REPLAYGAIN_TRACK_GAIN": f"{-6.5 - index % 7 * 0.31:.2f} dB",
+        "REPLAYGAIN_TRACK_PEAK": "0.988312",
+        "REPLAYGAIN_ALBUM_GAIN": "-7.12 dB",
+        "REPLAYGAIN_ALBUM_PEAK": "0.999969",
+    }
+    if index % 2 == 0:
+        fields["MUSICBRAINZ_TRACKID"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"real-rec{index}"))
+        fields["MUSICBRAINZ_ALBUMID"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"real-rel{album}"))
+        fields["MUSICBRAINZ_ARTISTID"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"real-art{index % 5}"))
+    return fields
+
+
+_ID3 = {"TITLE": TIT2, "ARTIST": TPE1, "ALBUMARTIST": TPE2, "ALBUM": TALB, "TRACKNUMBER": TRCK,
+        "DISCNUMBER": TPOS, "DATE": TDRC, "GENRE": TCON}  # fmt: skip
+_MP4 = {"TITLE": "\xa9nam", "ARTIST": "\xa9ART", "ALBUMARTIST": "aART", "ALBUM": "\xa9alb", "DATE": "\xa9day",
+        "GENRE": "\xa9gen"}  # fmt: skip
+_MB_NAMES = {"MUSICBRAINZ_ALBUMID": "MusicBrainz Album Id", "MUSICBRAINZ_ARTISTID": "MusicBrainz Artist Id"}
+
+
+def _tag(path: Path, fields: dict[str, str], cover: bytes) -> None:
+    """Tags as Picard writes them per format, and the cover as each format embeds it."""
+    audio: Any = mutagen.File(path)
+    ext = path.suffix
+    if ext == ".mp3":
+        if audio.tags is None:
+            audio.add_tags()
+        for key, value in fields.items():
+            if key in _ID3:
+                audio.tags.add(_ID3[key](encoding=3, text=[value]))
+            elif key == "MUSICBRAINZ_TRACKID":
+                audio.tags.add(UFID(owner="http://musicbrainz.org", data=value.encode()))
+            else:
+                desc = _MB_NAMES.get(key, key.lower() if key.startswith("REPLAYGAIN") else key)
+                audio.tags.add(TXXX(encoding=3, desc=desc, text=[value]))
+        audio.tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover", data=cover))
+    elif ext == ".m4a":
+        for key, value in fields.items():
+            if key in _MP4:
+                audio[_MP4[key]] = [value]
+            elif key == "TRACKNUMBER":
+                audio["trkn"] = [(int(value), TRACKS_PER_ALBUM)]
+            elif key == "DISCNUMBER":
+                audio["disk"] = [(int(value), 1)]
+            else:
+                name = {"MUSICBRAINZ_TRACKID": "MusicBrainz Track Id", **_MB_NAMES}.get(key, key.lower())
+                audio["----:com.apple.iTunes:" + name] = [MP4FreeForm(value.encode())]
+        audio["covr"] = [MP4Cover(cover, imageformat=MP4Cover.FORMAT_JPEG)]
+    else:
+        for key, value in fields.items():
+            audio[key] = [value]
+        picture = Picture()
+        picture.type, picture.mime, picture.desc, picture.data = 3, "image/jpeg", "Cover", cover
+        picture.width = picture.height = 1000
+        picture.depth = 24
+        if ext == ".flac":
+            audio.add_picture(picture)
+        else:
+            audio["METADATA_BLOCK_PICTURE"] = [base64.b64encode(picture.write()).decode("ascii")]
+    audio.save()
+
+
+def _encode_one(job: tuple[int, str, str, str, float]) -> None:
+    index, source, target, cover, seconds = job
+    ext = Path(target).suffix
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-stream_loop", "-1", "-i", source, "-t",
+                    f"{seconds:.1f}", "-map", "0:a", "-ac", "2", "-ar", "44100" if ext != ".opus" else "48000",
+                    *FORMATS[ext], target], check=True)  # fmt: skip
+    _tag(Path(target), _fields(index, ext, Path(source)), Path(cover).read_bytes())
+
+
+def make_library(files: int, per_format: int) -> Path:
+    """The cached library: ``per_format`` distinct files per format, hard-linked to ``files`` paths."""
+    folder = OUT / f"real-library-{files}-{per_format}"
+    if (folder / ".complete").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    distinct = OUT / f"real-distinct-{per_format}"  # outside the scanned tree
+    shutil.rmtree(distinct, ignore_errors=True)
+    distinct.mkdir(parents=True)
+    covers = [distinct / f"cover{n}.jpg" for n in range(4)]
+    for n, cover in enumerate(covers):
+        _cover(cover, n)
+    jobs = []
+    sources = _sources(per_format * len(FORMATS))
+    for index, source in enumerate(sources):
+        ext = list(FORMATS)[index % len(FORMATS)]
+        seconds = 180 + (index * 37) % 181  # 3-6 minutes
+        target = distinct / f"{index:03d}{ext}"
+        jobs.append((index, str(source), str(target), str(covers[index % len(covers)]), float(seconds)))
+    with Pool() as pool:
+        pool.map(_encode_one, jobs, chunksize=1)
+    originals = [Path(job[2]) for job in jobs]
+    for n in range(files):
+        album, number = divmod(n, TRACKS_PER_ALBUM)
+        original = originals[n % len(originals)]
+        target = (
+            folder
+            / f"Artist {album // 4}"
+            / f"Album {album}"
+            / f"{number + 1:02d} Title {n}{original.suffix}"
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(original, target)
+    (folder / ".complete").touch()
+    return folder
+
+
+def library_paths(library: Path) -> list[Path]:
+    """The scanned paths (every file but the ``.complete`` mark)."""
+    return [path for path in library.rglob("*") if path.is_file() and not path.name.startswith(".")]
+
+
+def warm_page_cache(library: Path) -> int:
+    return sum(len(path.read_bytes()) for path in library.rglob("*") if path.is_file())
+
+
+def drop_page_cache() -> None:
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def scan_process(library: Path, database: Path) -> dict[str, Any]:
+    """One ``tonearm scan --json`` in a fresh process into a new database: wall time and CPU split."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(database) + suffix).unlink(missing_ok=True)
+    for extra in database.parent.glob(database.name + "*"):
+        extra.unlink()
+    env = {**os.environ, "TONEARM_DATABASE_URL": f"sqlite:///{database}"}
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CHILD, "scan", str(library), "--json"], env=env, cwd=ROOT,
+                          capture_output=True, text=True)  # fmt: skip
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"tonearm scan failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    split = json.loads(done.stderr.rpartition("BENCH-CPU ")[2])
+    summary = json.loads(done.stdout)
+    return {"seconds": seconds, "summary": summary, "writer": split[0] + split[1], "workers": split[2] + split[3],
+            "workers_user": split[2], "workers_sys": split[3]}  # fmt: skip
+
+
+def profile_writer(library: Path) -> None:
+    """One in-process scan under cProfile: the writer process's time and the identity rule's share of it."""
+    from analyzer.scan import run_scan
+    from models.bootstrap import init_database
+    from models.engine import open_database
+    from models.gc_policy import bulk_collector
+    from models.schemas import SchemaConfig
+
+    path = OUT / "bench-real-profile.db"
+    for extra in OUT.glob(path.name + "*"):
+        extra.unlink()
+    db = open_database(f"sqlite:///{path}", SchemaConfig())
+    init_database(db)
+    profiler = cProfile.Profile()
+    with bulk_collector():
+        profiler.enable()
+        summary = run_scan(db, [library])
+        profiler.disable()
+    db.dispose()
+    _report(profiler, f"in-process scan of {library.name} ({summary.added:,} added)")
+
+
+def profile_reading(library: Path, count: int = 2_000) -> None:
+    """The workers' part, in-process: ``read_file`` (tags to records) under cProfile over ``count`` paths."""
+    from analyzer.scan.reading import read_file
+
+    paths = library_paths(library)[:count]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for path in paths:
+        read_file(str(path), (str(library),))
+    profiler.disable()
+    _report(profiler, f"tag reading of {len(paths):,} paths (the pool workers' code, in-process)")
+
+
+def _report(profiler: cProfile.Profile, title: str) -> None:
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    cumulative: dict[str, float] = {}
+    by_package: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        cumulative[name] = max(cumulative.get(name, 0.0), cumtime)
+        package = _package(filename)
+        by_package[package] = by_package.get(package, 0.0) + tottime
+    print(f"\n{title}: {total:.2f} s profiled")
+    for name in ("assign", "write", "_artists", "_releases", "_tracks", "_track_links", "read_file", "File"):
+        if name in cumulative:
+            print(f"  {name}: {cumulative[name]:.3f} s cumulative ({100 * cumulative[name] / total:.1f} %)")
+    print("  own time by package: " + ", ".join(
+        f"{package} {100 * secs / total:.0f} %" for package, secs in sorted(by_package.items(), key=lambda kv: -kv[1])[:8]
+    ))  # fmt: skip
+    stats.sort_stats("tottime").print_stats(12)
+
+
+def _package(filename: str) -> str:
+    for marker in (
+        "/mutagen/",
+        "/sqlalchemy/",
+        "/analyzer/",
+        "/models/",
+        "/multiprocessing/",
+        "/concurrent/",
+    ):
+        if marker in filename:
+            return marker.strip("/")
+    if filename.startswith("~") or filename.startswith("<"):
+        return "builtins"
+    return "other python"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=5_000)
+    parser.add_argument("--per-format", type=int, default=12, help="distinct encoded files per format")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="warm-cache scans, each a new process and database"
+    )
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold-cache run (it needs root)")
+    parser.add_argument("--profile", action="store_true", help="profile the writer and the tag reading too")
+    args = parser.parse_args()
+    if shutil.which("ffmpeg") is None:
+        sys.exit("ffmpeg is needed to make the benchmark library")
+    began = time.perf_counter()
+    library = make_library(args.files, args.per_format)
+    made = time.perf_counter() - began
+    paths = library_paths(library)
+    distinct = {path.stat().st_ino for path in paths}
+    sizes = sorted((OUT / f"real-distinct-{args.per_format}").glob("*.*"))
+    print(f"library {library}: {len(paths):,} paths over {len(distinct)} distinct files "
+          f"({sum(p.stat().st_size for p in sizes if p.suffix != '.jpg') / 2**20:.0f} MiB distinct; ready in "
+          f"{made:.1f} s)")  # fmt: skip
+    for ext in FORMATS:
+        some = [p.stat().st_size for p in sizes if p.suffix == ext]
+        print(f"  {ext}: {len(some)} files, {min(some) / 2**20:.1f}-{max(some) / 2**20:.1f} MiB")
+    covers = [p.stat().st_size // 1024 for p in sizes if p.suffix == ".jpg"]
+    print(f"  covers: {covers} KiB")
+    database = OUT / "bench-real.db"
+    rows = []
+    warm_page_cache(library)
+    for run in range(args.runs):
+        reference = reference_ms()
+        load = os.getloadavg()[0]
+        result = scan_process(library, database)
+        rows.append(("warm", run + 1, reference, load, result))
+    if not args.no_cold:
+        reference = reference_ms()
+        load = os.getloadavg()[0]
+        drop_page_cache()
+        rows.append(("cold", 1, reference, load, scan_process(library, database)))
+    print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}; `tonearm scan PATH --json`, a new process "
+          "and a new SQLite database per run, wall time spawn to exit\n")  # fmt: skip
+    print(
+        "| run | page cache | wall s | files/s | writer CPU s | workers CPU s (user+sys) | reference ms | load |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for cache, run, reference, load, result in rows:
+        added = result["summary"].get("added")
+        assert added == len(paths), result["summary"]
+        print(f"| {run} | {cache} | {result['seconds']:.2f} | {len(paths) / result['seconds']:,.0f} | "
+              f"{result['writer']:.2f} | {result['workers']:.2f} ({result['workers_user']:.2f}+"
+              f"{result['workers_sys']:.2f}) | {reference:.0f} | {load:.1f} |")  # fmt: skip
+    warm = sorted(len(paths) / result["seconds"] for cache, _, _, _, result in rows if cache == "warm")
+    if warm:
+        print(
+            f"\nwarm: {warm[0]:,.0f}-{warm[-1]:,.0f} files/s over {len(warm)} runs, median {warm[len(warm) // 2]:,.0f}"
+        )
+    if args.profile:
+        profile_writer(library)
+        profile_reading(library)
+
+
+if __name__ == "__main__":
+    main()
