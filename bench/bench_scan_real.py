@@ -24,6 +24,7 @@ import cProfile
 import json
 import os
 import pstats
+import resource
 import shutil
 import subprocess
 import sys
@@ -259,16 +260,30 @@ def profile_writer(library: Path) -> None:
 
 
 def profile_reading(library: Path, count: int = 2_000) -> None:
-    """The workers' part, in-process: ``read_file`` (tags to records) under cProfile over ``count`` paths."""
+    """The workers' part, in-process: ``read_file`` (tags to records) timed per format without a profiler,
+    then under cProfile over ``count`` paths (mutagen against our code)."""
     from analyzer.scan.reading import read_file
 
-    paths = library_paths(library)[:count]
+    paths = library_paths(library)
+    folders = (str(library),)
+    print("\ntag reading per file, in-process (one worker's CPU per file):")
+    for ext in FORMATS:
+        some = [path for path in paths if path.suffix == ext][:400]
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        for path in some:
+            read_file(str(path), folders)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+        print(
+            f"  {ext}: {1000 * user / len(some):.2f} ms user + {1000 * system / len(some):.2f} ms system CPU, "
+            f"{(after.ru_minflt - before.ru_minflt) / len(some):.0f} page faults"
+        )
     profiler = cProfile.Profile()
     profiler.enable()
-    for path in paths:
-        read_file(str(path), (str(library),))
+    for path in paths[:count]:
+        read_file(str(path), folders)
     profiler.disable()
-    _report(profiler, f"tag reading of {len(paths):,} paths (the pool workers' code, in-process)")
+    _report(profiler, f"tag reading of {min(count, len(paths)):,} paths (the pool workers' code, in-process)")
 
 
 def _report(profiler: cProfile.Profile, title: str) -> None:
@@ -315,6 +330,12 @@ def main() -> None:
     )
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-cache run (it needs root)")
     parser.add_argument("--profile", action="store_true", help="profile the writer and the tag reading too")
+    parser.add_argument(
+        "--profile-library",
+        type=Path,
+        help="profile the writer on this library instead (e.g. bench_scan's bench/out/library-20000, a "
+        "distinct track per file: the identity rule then has a new recording to place for every file)",
+    )
     args = parser.parse_args()
     if shutil.which("ffmpeg") is None:
         sys.exit("ffmpeg is needed to make the benchmark library")
@@ -340,6 +361,9 @@ def main() -> None:
         load = os.getloadavg()[0]
         result = scan_process(library, database)
         rows.append(("warm", run + 1, reference, load, result))
+    empty = OUT / "real-empty-folder"
+    empty.mkdir(exist_ok=True)
+    fixed = [scan_process(empty, database) for _ in range(3)]
     if not args.no_cold:
         reference = reference_ms()
         load = os.getloadavg()[0]
@@ -357,13 +381,17 @@ def main() -> None:
         print(f"| {run} | {cache} | {result['seconds']:.2f} | {len(paths) / result['seconds']:,.0f} | "
               f"{result['writer']:.2f} | {result['workers']:.2f} ({result['workers_user']:.2f}+"
               f"{result['workers_sys']:.2f}) | {reference:.0f} | {load:.1f} |")  # fmt: skip
+    print(
+        "\nfixed cost (process start, new database, scan of an empty folder): "
+        + ", ".join(f"{result['seconds']:.2f} s (writer {result['writer']:.2f} CPU s)" for result in fixed)
+    )
     warm = sorted(len(paths) / result["seconds"] for cache, _, _, _, result in rows if cache == "warm")
     if warm:
         print(
             f"\nwarm: {warm[0]:,.0f}-{warm[-1]:,.0f} files/s over {len(warm)} runs, median {warm[len(warm) // 2]:,.0f}"
         )
     if args.profile:
-        profile_writer(library)
+        profile_writer(args.profile_library or library)
         profile_reading(library)
 
 
