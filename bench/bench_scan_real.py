@@ -12,8 +12,8 @@ included). Warm runs read the library once first; one cold run drops the page ca
 The writer/worker CPU split comes from the child's own rusage against its children's (the pool workers).
 ``--profile`` also profiles one in-process scan (the share of the identity rule, ``RecordingIndex.assign``,
 in the writer) and the workers' tag reading (mutagen against our code).
-Usage: ``.venv/bin/python -m bench.bench_scan_real [--files 5000] [--per-format 12] [--runs 3] [--no-cold]
-[--profile]``.
+Usage: ``.venv/bin/python -m bench.bench_scan_real [--files 5000] [--per-format 12] [--runs 3]
+[--cold-runs 1 | --no-cold] [--profile] [--identity-ab ROUNDS] [--profile-library bench/out/library-20000]``.
 """
 
 from __future__ import annotations
@@ -259,6 +259,46 @@ def profile_writer(library: Path) -> None:
     _report(profiler, f"in-process scan of {library.name} ({summary.added:,} added)")
 
 
+def identity_ab(library: Path, rounds: int) -> None:
+    """The identity rule switched off against on, in-process and alternating: the writer process's CPU
+    (``RUSAGE_SELF``: walk, catalog writes, the rule) for a scan into a new database. "Off" replaces
+    ``RecordingIndex.assign`` for this process only with a pass-through (every file keeps its base uid, as
+    before the rule); production code is unchanged."""
+    from analyzer.catalog.identity import RecordingIndex
+    from analyzer.scan import run_scan
+    from models.bootstrap import init_database
+    from models.engine import open_database
+    from models.gc_policy import bulk_collector
+    from models.schemas import SchemaConfig
+
+    rule = RecordingIndex.assign
+
+    def pass_through(self: Any, session: Any, uids: Any, lengths: Any) -> list[str]:
+        return list(uids)
+
+    spent: dict[str, list[float]] = {"on": [], "off": []}
+    path = OUT / "bench-real-ab.db"
+    for _ in range(rounds):
+        for mode in ("off", "on"):
+            RecordingIndex.assign = rule if mode == "on" else pass_through  # type: ignore[method-assign]
+            for extra in OUT.glob(path.name + "*"):
+                extra.unlink()
+            db = open_database(f"sqlite:///{path}", SchemaConfig())
+            init_database(db)
+            before = resource.getrusage(resource.RUSAGE_SELF)
+            with bulk_collector():
+                summary = run_scan(db, [library])
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            db.dispose()
+            assert summary.errors == 0, summary
+            spent[mode].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    RecordingIndex.assign = rule  # type: ignore[method-assign]
+    on, off = sorted(spent["on"]), sorted(spent["off"])
+    print(f"\nidentity rule on {library.name}, writer process CPU s over {rounds} alternating rounds: "
+          f"on {', '.join(f'{x:.2f}' for x in on)}; off {', '.join(f'{x:.2f}' for x in off)}; "
+          f"median on/off {on[len(on) // 2] / off[len(off) // 2]:.3f}")  # fmt: skip
+
+
 def profile_reading(library: Path, count: int = 2_000) -> None:
     """The workers' part, in-process: ``read_file`` (tags to records) timed per format without a profiler,
     then under cProfile over ``count`` paths (mutagen against our code)."""
@@ -328,13 +368,21 @@ def main() -> None:
     parser.add_argument(
         "--runs", type=int, default=3, help="warm-cache scans, each a new process and database"
     )
-    parser.add_argument("--no-cold", action="store_true", help="skip the cold-cache run (it needs root)")
+    parser.add_argument("--cold-runs", type=int, default=1, help="runs after dropping the page cache (root)")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold-cache runs")
     parser.add_argument("--profile", action="store_true", help="profile the writer and the tag reading too")
     parser.add_argument(
         "--profile-library",
         type=Path,
         help="profile the writer on this library instead (e.g. bench_scan's bench/out/library-20000, a "
         "distinct track per file: the identity rule then has a new recording to place for every file)",
+    )
+    parser.add_argument(
+        "--identity-ab",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="in-process scans with the identity rule off and on, alternating, ROUNDS each",
     )
     args = parser.parse_args()
     if shutil.which("ffmpeg") is None:
@@ -364,11 +412,11 @@ def main() -> None:
     empty = OUT / "real-empty-folder"
     empty.mkdir(exist_ok=True)
     fixed = [scan_process(empty, database) for _ in range(3)]
-    if not args.no_cold:
+    for run in range(0 if args.no_cold else args.cold_runs):
         reference = reference_ms()
         load = os.getloadavg()[0]
         drop_page_cache()
-        rows.append(("cold", 1, reference, load, scan_process(library, database)))
+        rows.append(("cold", run + 1, reference, load, scan_process(library, database)))
     print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}; `tonearm scan PATH --json`, a new process "
           "and a new SQLite database per run, wall time spawn to exit\n")  # fmt: skip
     print(
@@ -390,6 +438,8 @@ def main() -> None:
         print(
             f"\nwarm: {warm[0]:,.0f}-{warm[-1]:,.0f} files/s over {len(warm)} runs, median {warm[len(warm) // 2]:,.0f}"
         )
+    if args.identity_ab:
+        identity_ab(args.profile_library or library, args.identity_ab)
     if args.profile:
         profile_writer(args.profile_library or library)
         profile_reading(library)
