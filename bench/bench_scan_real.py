@@ -258,13 +258,17 @@ def drop_page_cache() -> None:
     Path("/proc/sys/vm/drop_caches").write_text("3\n")
 
 
+CHILD_ENV: dict[str, str] = {}
+"""Extra environment of the scan process (--child-env), to try a lever such as glibc malloc's tunables."""
+
+
 def scan_process(library: Path, database: Path) -> dict[str, Any]:
     """One ``tonearm scan --json`` in a fresh process into a new database: wall time and CPU split."""
     for suffix in ("", "-wal", "-shm"):
         Path(str(database) + suffix).unlink(missing_ok=True)
     for extra in database.parent.glob(database.name + "*"):
         extra.unlink()
-    env = {**os.environ, "TONEARM_DATABASE_URL": f"sqlite:///{database}"}
+    env = {**os.environ, **CHILD_ENV, "TONEARM_DATABASE_URL": f"sqlite:///{database}"}
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", CHILD, "scan", str(library), "--json"], env=env, cwd=ROOT,
                           capture_output=True, text=True)  # fmt: skip
@@ -424,7 +428,20 @@ def main() -> None:
         metavar="ROUNDS",
         help="in-process scans with the identity rule off and on, alternating, ROUNDS each",
     )
+    parser.add_argument(
+        "--child-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set in the scan process (e.g. MALLOC_MMAP_THRESHOLD_=16777216: cover-art buffers then come "
+        "from the heap instead of fresh mmap'd pages, each page faulted in and unmapped per file)",
+    )
     args = parser.parse_args()
+    for pair in args.child_env:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            parser.error(f"--child-env wants NAME=VALUE, got {pair!r}")
+        CHILD_ENV[name] = value
     if shutil.which("ffmpeg") is None:
         sys.exit("ffmpeg is needed to make the benchmark library")
     began = time.perf_counter()
@@ -458,7 +475,7 @@ def main() -> None:
         drop_page_cache()
         rows.append(("cold", run + 1, reference, load, scan_process(library, database)))
     print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}; `tonearm scan PATH --json`, a new process "
-          "and a new SQLite database per run, wall time spawn to exit\n")  # fmt: skip
+          f"and a new SQLite database per run, wall time spawn to exit; extra environment {CHILD_ENV or 'none'}\n")  # fmt: skip
     print(
         "| run | page cache | wall s | files/s | writer CPU s | workers CPU s (user+sys) | reference ms | load |"
     )
