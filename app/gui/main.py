@@ -150,7 +150,6 @@ CORE_MODULES = (
     "numpy",
     "sqlalchemy.orm",
     "models.engine",
-    "models.registry",
     "analyzer.catalog.library",
     "analyzer.catalog.search",
     "analyzer.scan.folders",

@@ -46,6 +46,8 @@ def test_the_next_start_shows_the_last_rows_then_the_databases(
     qtbot.waitUntil(lambda: screen.controller.loads == 1, timeout=20000)
     assert not screen.controller.from_snapshot
     assert screen.visible_row_count() == len(LIBRARY_TRACKS) + 1
+    # The artist list fills in with the database's rows: "All artists (3)", Air, Björk, Daft Punk.
+    assert screen.controller.artists.rowCount() == 1 + len({t.artist for t in LIBRARY_TRACKS})
     assert state.jobs.wait_idle(20000)
 
 
