@@ -97,6 +97,7 @@ def import_files(
             raise CliError(str(error)) from None
     reports: list[dict[str, Any]] = []
     unreadable = 0
+    unusable = 0  # read to the end, but no listen came out of it
     cut: tuple[Path, IngestReport] | None = None  # the file a Ctrl-C stopped, and its report
     notice = "Stopping after the rows read so far"
     with interruptible(notice, show_bar=not as_json and err_console.is_terminal) as run:
@@ -109,9 +110,16 @@ def import_files(
                     err_console.print(f"[red]{path}: format not recognised (try --format)[/]")
                 continue
             report = _run(run, db, importer, path, user_id, options, duplicate_window)
-            reports.append({"file": str(path), "format": importer.NAME, **asdict(report)})
+            entry: dict[str, Any] = {"file": str(path), "format": importer.NAME, **asdict(report)}
+            problem = _why_nothing_read(path, importer, report, forced=format_name is not None)
+            if problem is not None:
+                unusable += 1
+                entry["error"] = problem
+            reports.append(entry)
             if not as_json:
                 _print_report(path, importer.NAME, report)
+                if problem is not None:
+                    err_console.print(f"[red]{path}: {problem}[/]", soft_wrap=True)
             if report.cancelled:
                 cut = (path, report)
                 break
@@ -124,7 +132,7 @@ def import_files(
             f"import stopped: {cut[1].imported:,} listens imported from {cut[0].name}{rest}. Import it "
             "again to continue: listens already stored count as duplicates"
         )
-    if unreadable:
+    if unreadable or unusable:
         raise typer.Exit(1)
 
 
@@ -135,6 +143,24 @@ def _importer_for(path: Path, format_name: str | None) -> importers.Importer | N
         return importers.get(format_name)
     except KeyError as error:
         raise CliError(str(error.args[0])) from None
+
+
+def _why_nothing_read(
+    path: Path, importer: importers.Importer, report: IngestReport, *, forced: bool
+) -> str | None:
+    """Why a file read to the end counts as a failed import (exit 1), or None: no listen came out of it
+    and either a forced ``--format`` does not fit the file, or rows failed. A file of skips only (a
+    playing-now page, podcasts) is not a failure."""
+    if report.cancelled or report.imported + report.duplicates + report.merged:
+        return None
+    if forced and not importer.sniff(path):
+        detected = importers.detect(path)
+        looks = f"it looks like {detected.NAME}" if detected is not None else "its format is not recognised"
+        return f"{path.name} does not look like a {importer.NAME} file ({looks}); no listen was read"
+    if report.failed_count:
+        skipped = f", {report.skipped_count:,} skipped" if report.skipped_count else ""
+        return f"no row of {path.name} could be imported ({report.failed_count:,} failed{skipped})"
+    return None
 
 
 def _zone(name: str | None) -> tzinfo | None:
@@ -191,15 +217,35 @@ def serve(
         min=0,
         help="Seconds within which a scrobble of a song already imported from another source is one listen.",
     ),
+    tls_cert: Path | None = typer.Option(
+        None, "--tls-cert", help="PEM certificate: serve HTTPS (with --tls-key)."
+    ),
+    tls_key: Path | None = typer.Option(None, "--tls-key", help="PEM private key of --tls-cert."),
 ) -> None:
-    """Serve the ListenBrainz-compatible scrobble API (point your player's ListenBrainz URL here)."""
+    """Serve the ListenBrainz-compatible scrobble API (point your player's ListenBrainz URL here).
+
+    With --tls-cert and --tls-key (PEM files) it speaks HTTPS only, for players that refuse plain HTTP.
+    """
     from scrobbler.api import make_server
 
     db = cli_context(ctx).database()
+    try:
+        server = make_server(
+            db,
+            host,
+            port,
+            log_level="info",
+            duplicate_window_secs=duplicate_window,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from None
     with db.session() as session:
         user = default_user(session).username
+    scheme = "https" if tls_cert is not None else "http"
     console.print(
-        f"Tonearm scrobble API on http://{host}:{port} (OpenAPI: /openapi.json, docs: /docs). "
+        f"Tonearm scrobble API on {scheme}://{host}:{port} (OpenAPI: /openapi.json, docs: /docs). "
         f"Default user: {user}; create a token with `tonearm token create {user}`."
     )
-    make_server(db, host, port, log_level="info", duplicate_window_secs=duplicate_window).run()
+    server.run()
