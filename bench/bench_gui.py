@@ -7,7 +7,8 @@
   button; a 10 ms QTimer probe on the main thread records how late each tick fires (max and p99);
 - memory: RSS with the library and the listens database open (from the start-up probe).
 Usage: ``.venv/bin/python -m bench.bench_gui [--runs 5] [--scan-files 20000] [--skip-scan]``.
-The generated database is cached in the bench folder (``--work``) between runs.
+The database is bench_library's generated library (``--cache``, built once: credits, years, files in five
+formats with 5 % tracks without a file and 2 % missing files, features on two thirds, 1M listens).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -24,86 +24,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from sqlalchemy import insert
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_stats import _batches, _fast_sqlite_load, generate
+from bench.bench_library import library_database
 from models.bootstrap import init_database
-from models.engine import Database, open_database
-from models.media import AudioFeatures, MediaFile
+from models.engine import open_database
 from models.schemas import SchemaConfig
-
-FORMATS = ("flac", "mp3", "m4a_aac", "ogg_vorbis", "opus")
-KEYS = [f"{n}{m}" for n in range(1, 13) for m in "AB"]
-
-
-def _add_files_and_features(db: Database, tracks: int, seed: int = 11) -> None:
-    """One file per track (mixed formats) and features for two thirds of them, as an analysed library has."""
-    rng = np.random.default_rng(seed)
-    formats = rng.integers(0, len(FORMATS), tracks)
-    bpms = rng.uniform(70, 175, tracks)
-    keys = rng.integers(0, len(KEYS), tracks)
-    with db.session() as session:
-        for batch in _batches(
-            {
-                "id": i + 1,
-                "file_path": f"/music/Artist {i // 10}/Album {i // 5}/{i:06d} Track {i}.{FORMATS[formats[i]][:4]}",
-                "file_path_hash": f"{i:040x}",
-                "track_id": i + 1,
-                "format": FORMATS[formats[i]],
-                "duration_secs": 200.0,
-                "size_bytes": 8_000_000,
-                "mtime_ns": 0,
-            }
-            for i in range(tracks)
-        ):
-            session.execute(insert(MediaFile), batch)
-        for batch in _batches(
-            {
-                "media_file_id": i + 1,
-                "extractor_version": "bench",
-                "bpm": float(bpms[i]),
-                "camelot": KEYS[keys[i]],
-            }
-            for i in range(tracks)
-            if i % 3
-        ):
-            session.execute(insert(AudioFeatures), batch)
-
-
-def library_database(work: Path, tracks: int, listens: int) -> Path:
-    path = work / f"gui-{tracks}-{listens}.db"
-    if path.exists():
-        return path
-    partial = path.with_suffix(".partial.db")
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(partial) + suffix).unlink(missing_ok=True)
-    db = open_database(f"sqlite:///{partial}", SchemaConfig())
-    init_database(db)
-    _fast_sqlite_load(db)
-    began = time.perf_counter()
-    generate(db, listens, tracks)
-    _add_files_and_features(db, tracks)
-    _finish(db, partial, path)
-    print(
-        f"  generated {tracks:,} tracks / {listens:,} listens in {time.perf_counter() - began:.0f} s",
-        flush=True,
-    )
-    return path
-
-
-def _finish(db: Database, partial: Path, path: Path) -> None:
-    """ANALYZE, fold the WAL into the file (outside any transaction), and give the file its final name."""
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
-    db.dispose()
-    raw = sqlite3.connect(partial)
-    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw.close()
-    partial.rename(path)
-
 
 _BARE_WINDOW = """
 import json, os, sys, time
@@ -279,10 +205,17 @@ def main() -> int:
     parser.add_argument("--skip-scan", action="store_true")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "tonearm-bench")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "tonearm-bench-library",
+        help="where bench_library's generated database is kept (the same one serves both benchmarks)",
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     if not args.skip_startup:
-        db_path = library_database(args.work, args.tracks, args.listens)
+        args.cache.mkdir(parents=True, exist_ok=True)
+        db_path = library_database(args.cache, args.tracks, args.listens)
         print(f"start-up on {args.tracks:,} tracks / {args.listens:,} listens ({args.runs} runs)", flush=True)
         bench_startup(db_path, args.runs)
     if not args.skip_scan:
