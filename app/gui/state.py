@@ -107,6 +107,10 @@ class AppState(QObject):
     database_changed = Signal()  # a new database was opened: screens reload everything
     library_changed = Signal()  # catalog rows changed (scan/analyze batch or end, folder removed)
     listens_changed = Signal()  # listens were imported, matched or reviewed
+    # Ask the window to show another screen with something in it: (object_name, payload). The window shows
+    # the screen and hands the payload to its ``navigate(payload)``; payloads are small dicts such as
+    # {"track_id": 12} (library, similar, listens) or {"listen_id": 7} (listens).
+    navigation_requested = Signal(str, object)
 
     def __init__(
         self, db: Database, jobs: JobRunner, settings: QSettings, parent: QObject | None = None
@@ -115,6 +119,15 @@ class AppState(QObject):
         self._db = db
         self.jobs = jobs
         self.settings = settings
+        self.screen_names: frozenset[str] = frozenset()  # set by the window: which screens exist
+
+    def navigate(self, screen: str, payload: object = None) -> None:
+        """Show ``screen`` (an object_name) and hand it ``payload``; nothing happens if it does not exist."""
+        self.navigation_requested.emit(screen, payload)
+
+    def has_screen(self, name: str) -> bool:
+        """Whether the window shows a screen called ``name`` (menus offer a jump only where it can land)."""
+        return name in self.screen_names
 
     @classmethod
     def for_tests(cls, db: Database, settings_dir: str | Path | None = None) -> AppState:

@@ -1,7 +1,8 @@
 """The main window: a sidebar of screens, the screens in a stack, the jobs panel, and the window's memory.
 
 The window knows screens only by the small contract every screen keeps (``title``, ``object_name``, an
-optional ``activated()`` and an optional ``wants_screen`` signal); it holds no SQL and no screen logic.
+optional ``activated()``, an optional ``wants_screen`` signal and an optional ``navigate(payload)`` that
+``AppState.navigate(name, payload)`` reaches); it holds no SQL and no screen logic.
 """
 
 from __future__ import annotations
@@ -65,8 +66,12 @@ class MainWindow(QMainWindow):
         self.sidebar.setStyleSheet("QListWidget#sidebar::item { padding: 7px 6px; }")
         self.stack = QStackedWidget()
         self.screens: dict[str, QWidget] = {}
+        state.screen_names = frozenset(
+            str(getattr(screen_class, "object_name", screen_class.__name__.lower())) for screen_class in screens
+        )
         for number, screen_class in enumerate(screens, start=1):
             self._add_screen(screen_class, number)
+        state.navigation_requested.connect(self.navigate)
         self.sidebar.currentRowChanged.connect(self._on_row)
 
         central = QWidget()
@@ -139,6 +144,16 @@ class MainWindow(QMainWindow):
         if screen is None:
             return
         self.sidebar.setCurrentRow(self.stack.indexOf(screen))
+
+    def navigate(self, name: str, payload: object = None) -> None:
+        """Show screen ``name`` and pass it ``payload`` through its optional ``navigate(payload)``."""
+        screen = self.screens.get(name)
+        if screen is None:
+            return
+        self.show_screen(name)
+        receive = getattr(screen, "navigate", None)
+        if callable(receive) and payload is not None:
+            receive(payload)
 
     def current_screen(self) -> str:
         widget = self.stack.currentWidget()

@@ -46,6 +46,10 @@ _SPLITTER_KEYS = ("library/split-browse", "library/split-detail")
 _ERROR_STYLE = "QLineEdit#librarySearch { border: 1px solid #d9534f; border-radius: 3px; padding: 2px; }"
 
 
+# Other screens a track can be opened in from its context menu, shown only where the window has them.
+_TRACK_JUMPS = (("similar", "More like this"), ("listens", "Show listens"), ("duplicates", "Show duplicates"))
+
+
 class LibraryScreen(QWidget):
     title = "Library"
     object_name = "library"
@@ -180,6 +184,15 @@ class LibraryScreen(QWidget):
         index = self.table.currentIndex()
         return None if not index.isValid() else int(self.model.data(index, TRACK_ID_ROLE))
 
+    def navigate(self, payload: object) -> None:
+        """Another screen asked to show a track: {"track_id": id}. A filter that hides it is cleared."""
+        if not isinstance(payload, dict) or "track_id" not in payload:
+            return
+        track_id = int(payload["track_id"])
+        if not self.select_track(track_id) and self.search.text():
+            self.clear_search()
+            self.select_track(track_id)
+
     def select_track(self, track_id: int) -> bool:
         """Make a track the current, selected row (False when it is not shown)."""
         row = self.model.row_of_track(track_id)
@@ -261,6 +274,16 @@ class LibraryScreen(QWidget):
             action = menu.addAction(text)
             action.setEnabled(enabled)
             action.triggered.connect(lambda _checked=False, s=slot: s())
+        track_id = self.current_track_id()
+        jumps = [(name, text) for name, text in _TRACK_JUMPS if self.state.has_screen(name)]
+        if track_id is not None and jumps:
+            menu.addSeparator()
+            for name, text in jumps:
+                action = menu.addAction(text)
+                action.setObjectName(f"jump-{name}")
+                action.triggered.connect(
+                    lambda _checked=False, n=name, t=track_id: self.state.navigate(n, {"track_id": t})
+                )
         return menu
 
     def _track_menu(self, position: QPoint) -> None:
