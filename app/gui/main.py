@@ -228,6 +228,13 @@ def _render_screenshots(window: MainWindow, state: AppState, folder: Path) -> in
         image = window.grab()
         screen_timings[name] = round((time.perf_counter() - began) * 1000, 1)
         image.save(str(folder / f"{name}.png"))
+        # A screen may show more than one face (a dialog, a filled queue, the dark theme...): its optional
+        # ``screenshot_states()`` generator puts it in each and yields a suffix; each is saved as name-suffix.
+        states = getattr(window.screens[name], "screenshot_states", None)
+        if callable(states):
+            for suffix in states():
+                _wait_until_idle(state)
+                window.grab().save(str(folder / f"{name}-{suffix}.png"))
         if hidden:
             window.set_screen_visible(name, False)
     QApplication.processEvents()
