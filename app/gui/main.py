@@ -229,12 +229,13 @@ def _render_screenshots(window: MainWindow, state: AppState, folder: Path) -> in
         screen_timings[name] = round((time.perf_counter() - began) * 1000, 1)
         image.save(str(folder / f"{name}.png"))
         # A screen may show more than one face (a dialog, a filled queue, the dark theme...): its optional
-        # ``screenshot_states()`` generator puts it in each and yields a suffix; each is saved as name-suffix.
+        # ``screenshot_states()`` generator puts it in each and yields a suffix (or (suffix, widget) for a dialog); saved as name-suffix.
         states = getattr(window.screens[name], "screenshot_states", None)
         if callable(states):
-            for suffix in states():
+            for face in states():
                 _wait_until_idle(state)
-                window.grab().save(str(folder / f"{name}-{suffix}.png"))
+                suffix, widget = face if isinstance(face, tuple) else (face, window)  # (suffix, a dialog)
+                widget.grab().save(str(folder / f"{name}-{suffix}.png"))
         if hidden:
             window.set_screen_visible(name, False)
     QApplication.processEvents()

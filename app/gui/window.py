@@ -67,7 +67,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.screens: dict[str, QWidget] = {}
         state.screen_names = frozenset(
-            str(getattr(screen_class, "object_name", screen_class.__name__.lower())) for screen_class in screens
+            str(getattr(screen_class, "object_name", screen_class.__name__.lower()))
+            for screen_class in screens
         )
         for number, screen_class in enumerate(screens, start=1):
             self._add_screen(screen_class, number)
