@@ -9,12 +9,12 @@ primary artist when it did not already resolve -- so the next enrich links the s
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from analyzer import review_log
@@ -86,22 +86,17 @@ def review_queue(
     limit: int | None = None,
 ) -> list[ReviewGroup]:
     """Listens waiting for a person (ambiguous and unmatched, or one ``status``), grouped, biggest groups
-    first, each with its stored candidates best first."""
+    first, each with its stored candidates best first. Songs put aside with
+    :func:`analyzer.review_queue.skip_group` are left out of the "song" grouping (as in the window).
+
+    By song the groups are formed and limited in SQL (:func:`analyzer.review_queue.queue_page`) and only
+    the listens of the groups shown are read."""
     statuses = (status,) if status else REVIEWABLE
-    # Plain rows, not ORM objects, and candidates only for the groups shown: a history with 100,000
-    # listens of songs the library lacks must still list its top 20 groups at once.
+    if group_by == "song":
+        return _song_queue(session, statuses, limit)
+    # Plain rows, not ORM objects, and candidates only for the groups shown.
     statement = (
-        select(
-            Listen.id,
-            Listen.listened_at,
-            Listen.artist_name,
-            Listen.track_name,
-            Listen.release_name,
-            Listen.track_name_normalized,
-            Listen.enrich_status,
-            Listen.match_confidence,
-            Listen.match_reason,
-        )
+        select(*_ITEM_COLUMNS)
         .where(Listen.enrich_status.in_(statuses))
         .order_by(Listen.artist_name_normalized, Listen.track_name_normalized, Listen.listened_at)
     )
@@ -112,9 +107,49 @@ def review_queue(
     chosen = sorted(grouped.items(), key=lambda item: (-len(item[1][1]), item[1][0]))
     if limit:
         chosen = chosen[:limit]
-    candidates = _candidates_of(session, [row.id for _, (_, rows) in chosen for row in rows])
+    return _groups_of(session, [(label, rows) for _, (label, rows) in chosen])
+
+
+_ITEM_COLUMNS = (
+    Listen.id,
+    Listen.listened_at,
+    Listen.artist_name,
+    Listen.track_name,
+    Listen.release_name,
+    Listen.artist_name_normalized,
+    Listen.track_name_normalized,
+    Listen.enrich_status,
+    Listen.match_confidence,
+    Listen.match_reason,
+)
+
+
+def _song_queue(session: Session, statuses: Sequence[EnrichStatus], limit: int | None) -> list[ReviewGroup]:
+    from analyzer.review_queue import queue_page
+
+    page = queue_page(session, limit=limit or 2**31 - 1, statuses=statuses)
+    rows_of: dict[tuple[str, str], list[Row[Any]]] = {(g.key.artist, g.key.title): [] for g in page.groups}
+    pairs = list(rows_of)
+    for start in range(0, len(pairs), 200):
+        statement = (
+            select(*_ITEM_COLUMNS)
+            .where(
+                Listen.enrich_status.in_(statuses),
+                tuple_(Listen.artist_name_normalized, Listen.track_name_normalized).in_(
+                    pairs[start : start + 200]
+                ),
+            )
+            .order_by(Listen.listened_at, Listen.id)
+        )
+        for row in session.execute(statement):
+            rows_of[(row.artist_name_normalized, row.track_name_normalized)].append(row)
+    return _groups_of(session, [(g.label, rows_of[(g.key.artist, g.key.title)]) for g in page.groups])
+
+
+def _groups_of(session: Session, chosen: list[tuple[str, list[Row[Any]]]]) -> list[ReviewGroup]:
+    candidates = _candidates_of(session, [row.id for _, rows in chosen for row in rows])
     groups = []
-    for _, (label, rows) in chosen:
+    for label, rows in chosen:
         group = ReviewGroup(label)
         group.items.extend(
             ReviewItem(
@@ -177,9 +212,17 @@ def link(session: Session, listen_id: int, track_id: int, *, reviewer: str) -> D
     return _link(session, [_listen(session, listen_id)], track_id, reviewer=reviewer, action="link")
 
 
-def accept_group(session: Session, listen_id: int, track_id: int | None = None, *, reviewer: str) -> Decision:
+def accept_group(
+    session: Session,
+    listen_id: int,
+    track_id: int | None = None,
+    *,
+    reviewer: str,
+    exclude: Collection[int] = (),
+) -> Decision:
     """Link every not-yet-decided listen with this listen's artist and title (normalized) to one track:
-    ``track_id``, or this listen's best candidate. Listens a person already decided are left alone."""
+    ``track_id``, or this listen's best candidate. Listens a person already decided are left alone, and
+    so are the ``exclude`` ones (a group accepted with some listens unticked)."""
     listen = _listen(session, listen_id)
     chosen = track_id if track_id is not None else _candidate_track(session, listen, None)
     if session.get(Track, chosen) is None:
@@ -193,8 +236,12 @@ def accept_group(session: Session, listen_id: int, track_id: int | None = None, 
         )
         .order_by(Listen.id)
     )
-    group = [row for row in same_song if row.track_id != chosen or row.enrich_status != EnrichStatus.MATCHED]
-    if listen not in group and listen.enrich_status != EnrichStatus.MANUAL:
+    group = [
+        row
+        for row in same_song
+        if (row.track_id != chosen or row.enrich_status != EnrichStatus.MATCHED) and row.id not in exclude
+    ]
+    if listen not in group and listen.enrich_status != EnrichStatus.MANUAL and listen.id not in exclude:
         group.insert(0, listen)
     return _link(session, group, chosen, reviewer=reviewer, action="accept_group", strict=False)
 
@@ -206,6 +253,54 @@ def reject(session: Session, listen_id: int, *, reviewer: str) -> Decision:
     _decide(session, [listen], None, reviewer, "review_reject")
     review_log.push(session, entry)
     return Decision("reject", [listen.id], None)
+
+
+def accept_listens(
+    session: Session, listen_ids: Sequence[int], track_id: int, *, reviewer: str, action: str = "accept_group"
+) -> Decision:
+    """Link exactly these listens to one track in one decision (the review screen's group accept, with
+    the unticked listens left out by the caller). Listens a person decided meanwhile, and listens that
+    would repeat another listen's (user, second, track), are left alone and returned in ``skipped``."""
+    if action not in ("accept", "accept_group", "link", "confirm"):
+        raise ReviewError(f"unknown review action {action!r}")
+    if session.get(Track, track_id) is None:
+        raise ReviewError(f"no track {track_id}")
+    listens, decided = _open_listens(session, listen_ids)
+    if not listens:
+        raise ReviewError("every one of these listens was decided already")
+    decision = _link(session, listens, track_id, reviewer=reviewer, action=action, strict=False)
+    decision.skipped.extend(decided)
+    return decision
+
+
+def reject_listens(session: Session, listen_ids: Sequence[int], *, reviewer: str) -> Decision:
+    """Say these listens are none of their candidates (not in the library), in one decision; listens a
+    person decided meanwhile are left alone and returned in ``skipped``."""
+    listens, decided = _open_listens(session, listen_ids)
+    if not listens:
+        raise ReviewError("every one of these listens was decided already")
+    entry = UndoEntry("reject", [_state(listen) for listen in listens])
+    _decide(session, listens, None, reviewer, "review_reject")
+    review_log.push(session, entry)
+    return Decision("reject", [listen.id for listen in listens], None, decided)
+
+
+def _open_listens(session: Session, listen_ids: Sequence[int]) -> tuple[list[Listen], list[int]]:
+    """The listens with these ids that no person decided yet (in id order), and the ids of those that
+    were decided; an id that names no listen is an error."""
+    wanted = sorted(set(listen_ids))
+    found: list[Listen] = []
+    for start in range(0, len(wanted), 500):
+        found.extend(
+            session.scalars(
+                select(Listen).where(Listen.id.in_(wanted[start : start + 500])).order_by(Listen.id)
+            )
+        )
+    if len(found) != len(wanted):
+        gone = sorted(set(wanted) - {listen.id for listen in found})
+        raise ReviewError(f"no listen {gone[0]}")
+    decided = [listen.id for listen in found if listen.enrich_status == EnrichStatus.MANUAL]
+    return [listen for listen in found if listen.enrich_status != EnrichStatus.MANUAL], decided
 
 
 def undo(session: Session) -> Decision | None:
@@ -331,6 +426,7 @@ def _decide(
 def _refresh_facets(session: Session, listens: list[Listen]) -> None:
     note_listens_changed(session, ((listen.user_id, to_epoch(listen.listened_at)) for listen in listens))
     by_track: dict[int, Facets] = {}
+    by_name: dict[str, Facets] = {}  # a group repeats one raw artist string: resolved once
     facets: dict[int, Facets] = {}
     for listen in listens:
         if listen.track_id is not None:
@@ -338,7 +434,9 @@ def _refresh_facets(session: Session, listens: list[Listen]) -> None:
                 by_track[listen.track_id] = track_facets(session, listen.track_id)
             facets[listen.id] = by_track[listen.track_id]
         else:
-            facets[listen.id] = (artists_named(session, listen.artist_name), ())
+            if listen.artist_name not in by_name:
+                by_name[listen.artist_name] = (artists_named(session, listen.artist_name), ())
+            facets[listen.id] = by_name[listen.artist_name]
     replace_facets(session, facets)
 
 
