@@ -13,6 +13,8 @@ from models import (  # noqa: F401  (imported for their table definitions)
     folders,
     listens,
     media,
+    organize,
+    ratings,
     releases,
     tracks,
     users,
