@@ -108,8 +108,24 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        On SQLite the transaction is deferred: it reads from a snapshot and never blocks a writer. Code that
+        writes while other programs may write too (every job beside the scrobble server) uses
+        :func:`models.unit_of_work.write_transaction` (or :meth:`write_session`) instead: a deferred
+        transaction that reads and then writes fails at once with "database is locked" when another
+        writer committed since its snapshot, whatever the busy timeout."""
         with self.sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session in one WRITE transaction: on SQLite it starts with ``BEGIN IMMEDIATE`` (it waits up to
+        the busy timeout for the write lock at its start, then holds it, so it can never fail half-way
+        for another writer); on MariaDB an ordinary transaction. No retry here: see
+        :func:`models.unit_of_work.write_transaction`."""
+        with self.sessions.begin() as session:
+            begin_as_writer(session)
             yield session
 
     def dispose(self) -> None:
@@ -227,14 +243,36 @@ def _configure_sqlite(engine: Engine, main_database: str, schemas: SchemaConfig)
             cursor.execute(f"PRAGMA {_quote(schema)}.mmap_size={_SQLITE_MMAP_BYTES}")
             cursor.execute(f"PRAGMA {_quote(schema)}.wal_autocheckpoint={_SQLITE_WAL_CHECKPOINT_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # pysqlite's implicit transactions start late and skip SELECTs; an explicit BEGIN makes every
-        # transaction (including reads) atomic across the attached files.
-        conn.exec_driver_sql("BEGIN")
+        # transaction (including reads) atomic across the attached files. Reads stay deferred (a snapshot,
+        # no lock: they never block a writer); a write unit begins IMMEDIATE, taking the write lock (of
+        # every attached file) first, so it waits its turn under busy_timeout instead of failing when its
+        # snapshot turns out stale at its first write (SQLITE_BUSY_SNAPSHOT, issue 18).
+        if conn.get_execution_options().get(WRITER_OPTION):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+WRITER_OPTION = "tonearm_writer"
+"""Connection execution option: the next transaction on this connection begins as a writer (SQLite)."""
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite statement (or ``BEGIN IMMEDIATE``) waits for another connection's lock before it
+fails with "database is locked". Longer than any one write transaction of a job (a scan batch, an enrich
+batch, an import batch take well under a second), short enough that a stuck writer shows."""
+
+
+def begin_as_writer(session: Session) -> None:
+    """Make ``session``'s transaction a write transaction from its first statement (SQLite:
+    ``BEGIN IMMEDIATE``). Call before the session has run anything; no effect on MariaDB."""
+    connection = session.connection(execution_options={WRITER_OPTION: True})
+    if not connection.get_execution_options().get(WRITER_OPTION):  # SQLAlchemy warned: already begun
+        raise RuntimeError("begin_as_writer: the session's transaction had already begun as a reader")
 
 
 _MARIADB_CHECK_FAILED = 4025  # ER_CONSTRAINT_FAILED
