@@ -228,7 +228,7 @@ class _CoreStore:
                 "source": row.source,
                 "source_track_id": row.source_track_id,
                 "payload_json": row.payload_json,
-                "listened_at": row.listened_at,
+                "listened_at": row.raw_listened_at,
             }
             for row in rows
         ]
@@ -347,7 +347,9 @@ def _binds(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
 
 # Executed with stored=True: the rows' values are already in their stored form (ingest_rows checked them).
 _RAW_ROW_COLUMNS = ("source", "source_track_id", "payload_json", "listened_at")
-_RAW_ROW_VALUES = itemgetter(*(PreparedListen._fields.index(name) for name in _RAW_ROW_COLUMNS))
+# listens_raw.listened_at holds the source's own timestamp (PreparedListen.raw_listened_at).
+_RAW_ROW_FIELDS = ("source", "source_track_id", "payload_json", "raw_listened_at")
+_RAW_ROW_VALUES = itemgetter(*(PreparedListen._fields.index(name) for name in _RAW_ROW_FIELDS))
 _SQLITE_RAW = BulkStatement(sqlite_insert(RAW).values(_binds(RAW, _RAW_COLUMNS)).on_conflict_do_nothing())
 _SQLITE_LISTENS = BulkStatement(insert(LISTENS).values(_binds(LISTENS, _LISTEN_COLUMNS)))
 _SQLITE_SOURCES = BulkStatement(insert(SOURCES).values(_binds(SOURCES, _SOURCE_COLUMNS)))

@@ -59,11 +59,15 @@ class PreparedListen(NamedTuple):
     spotify_id: str | None
     source_track_id: str
     payload_json: str
+    # listens_raw.listened_at: the line's own timestamp as written when the source's clock needed a zone
+    # to read it (ListenRecord.source_timestamp), else the same epoch as ``listened_at``. It is part of the
+    # raw dedupe key, so a re-import in another --timezone adds nothing.
+    raw_listened_at: int
 
     @property
     def raw_key(self) -> tuple[int, str, str]:
         """The listens_raw dedupe key without the user (one ingest run writes for one user)."""
-        return (self.listened_at, self.source, self.source_track_id)
+        return (self.raw_listened_at, self.source, self.source_track_id)
 
     @property
     def names(self) -> tuple[str, str]:
@@ -168,4 +172,5 @@ def prepare_values(record: ListenRecord) -> tuple[Any, ...]:
         spotify_id,
         source_track_id,
         record.payload_json or payload_text(record.payload),
+        listened_at if record.source_timestamp is None else record.source_timestamp,
     )

@@ -72,6 +72,10 @@ class ListenRecord:
     # The row's own JSON text when the source has one JSON document per line (ListenBrainz JSONL): stored
     # as it was written instead of re-serializing ``payload``.
     payload_json: str | None = field(default=None, hash=False, compare=False)
+    # The source's own timestamp when the importer had to interpret it (a .scrobbler.log written in the
+    # device's wall-clock time, read in --timezone): the listens_raw key keeps it, so re-importing the same
+    # file in another zone finds the rows already stored instead of storing every listen again.
+    source_timestamp: int | None = None
 
     def __post_init__(self) -> None:
         listened_at = self.listened_at

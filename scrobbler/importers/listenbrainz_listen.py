@@ -139,6 +139,7 @@ _RECORD_FIELDS = (
     "track_number",
     "payload",
     "payload_json",
+    "source_timestamp",  # not passed: LB listens carry real epochs
 )
 if tuple(f.name for f in fields(ListenRecord)) != _RECORD_FIELDS:  # pragma: no cover
     raise RuntimeError("ListenRecord's fields changed: update record_from_listen's positional call")

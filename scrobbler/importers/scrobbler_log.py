@@ -108,5 +108,6 @@ def _record(line: str, zone: str, client: str | None, location: str, options: Im
         # The spec calls it a MusicBrainz *track* id, as LB's rockbox importer stores it; players fill it
         # from the MUSICBRAINZ_TRACKID tag, which Picard sets to the recording id, so matchers may try both.
         track_mbid=clean_mbid(fields[7]) if len(fields) == 8 else None,
+        source_timestamp=None if zone == "UTC" else stamp,
         payload=payload,
     )

@@ -183,11 +183,6 @@ def test_other_formats_are_not_a_scrobbler_log(name: str) -> None:
     assert not scrobbler_log.sniff(DATA / name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs ingest (not the importer) to key listens_raw on the line as written: the raw dedupe key "
-    "(user, listened_at, source, source_track_id) holds the zone-converted time (issue 18)",
-)
 def test_reimporting_a_local_time_log_in_another_zone_adds_nothing(sqlite_db: Database) -> None:
     from scrobbler.ingest import run_ingest
     from scrobbler.users import default_user
