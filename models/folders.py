@@ -2,7 +2,8 @@
 
 Shared by the CLI and the app through the database, so both see the same library. Keyed like
 ``media_files``: ``path_hash`` (SHA-1 of the absolute path's bytes) is unique because a path can be longer
-than any index allows; ``path`` keeps the path itself, non-UTF-8 names included.
+than any index allows; ``path`` keeps the path itself, non-UTF-8 names included. ``worker_path`` is where
+the machines of an analysis cluster see the same folder (``tonearm folders map``).
 """
 
 from __future__ import annotations
@@ -27,3 +28,9 @@ class LibraryFolder(Base):
     path: Mapped[str] = mapped_column(FilePath)
     path_hash: Mapped[str] = mapped_column(String(40), unique=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    worker_path: Mapped[str | None] = mapped_column(FilePath, nullable=True, default=None)
+
+
+# Analysis leases live beside the library folders in the medialibrary schema; imported here so that every
+# importer of the full metadata (models.registry imports this module) has their table.
+from models import leases as _leases  # noqa: E402, F401
