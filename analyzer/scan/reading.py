@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from analyzer.catalog.record import TrackRecord, build_track_record
 from analyzer.tags import TagReadError, read_tags
+from models.process_lifetime import pool_initializer
 
 CHUNK_FILES = 128
 """Files per pool task. Each task costs the writer's process a fixed share (the pipe, the pool's threads,
@@ -179,4 +180,8 @@ class ReadAhead:
 
 
 def _process_pool(workers: int) -> Executor:
-    return ProcessPoolExecutor(max_workers=workers)
+    # Workers die with this process, even when it is killed with SIGKILL (issue 18: a killed scan left two
+    # workers blocked on their task queue forever), and leave Ctrl-C to it: it stops at a safe point.
+    return ProcessPoolExecutor(
+        max_workers=workers, initializer=pool_initializer, initargs=(os.getpid(), "ignore-sigint")
+    )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from analyzer.catalog.orphans import prune_orphan_tracks
 from analyzer.catalog.writer import CatalogWriter
-from analyzer.scan.media_rows import write_batch
+from analyzer.scan.media_rows import BatchCounts, write_batch
 from analyzer.scan.moves import reconcile_moved_files
 from analyzer.scan.plan import (
     KnownFile,
@@ -32,6 +32,7 @@ from analyzer.scan.walker import FoundFile, WalkProblem, walk_folders
 from models.engine import Database
 from models.gc_policy import batch_paused, settle_batch
 from models.progress import CancelToken, Progress, run_to_end
+from models.unit_of_work import write_transaction
 
 BATCH_FILES = 1000
 """Files per write transaction: large enough for set-based SQL to pay off, small enough that a stop
@@ -146,9 +147,11 @@ def _scan(
         return  # an incomplete read cannot tell missing files from unread ones
 
     blocked = [p.path for p in summary.problems if p.blocks_subtree]
-    with db.session() as session:
-        summary.missing = mark_missing(session, known, plan.seen, abs_roots, blocked)
-        summary.moved = reconcile_moved_files(session)
+
+    def finish(session: Session) -> tuple[int, int]:
+        return mark_missing(session, known, plan.seen, abs_roots, blocked), reconcile_moved_files(session)
+
+    summary.missing, summary.moved = write_transaction(db, finish, what="scan: marking missing files")
     yield Progress("finish", len(plan.to_read), len(plan.to_read), "done", summary.counts())
 
 
@@ -161,18 +164,27 @@ def _read_and_write(
     batch_files: int,
 ) -> Generator[Progress, None, None]:
     total = len(to_read)
-    catalog = CatalogWriter()
+    catalogs = [CatalogWriter()]  # one for the whole scan; a fresh one after a rolled-back attempt
     orphan_candidates: set[int] = set()
     batch: list[tuple[PlannedFile, FileOutcome]] = []
     done = 0
     tail = max(reader.chunk_files, batch_files // 4)
 
+    def write(session: Session, count: int, attempt: list[int]) -> tuple[BatchCounts, set[int]]:
+        attempt[0] += 1
+        if attempt[0] > 1:  # the catalog's id caches may hold ids the rolled-back attempt inserted
+            catalogs[0] = CatalogWriter()
+        _size_writer_cache(session)
+        return write_batch(session, catalogs[0], batch[:count])
+
     def flush(count: int) -> None:
         # No collections while a batch is written (its rows and SQL parameters hold no cycles; a session's
         # few are collected right after, before the survivors are frozen).
-        with batch_paused(), db.session() as session:
-            _size_writer_cache(session)
-            counts, orphans = write_batch(session, catalog, batch[:count])
+        attempt = [0]
+        with batch_paused():
+            counts, orphans = write_transaction(
+                db, lambda session: write(session, count, attempt), what=f"scan: writing {count:,} files"
+            )
         orphan_candidates.update(orphans)
         summary.added += counts.added
         summary.updated += counts.updated
@@ -196,8 +208,11 @@ def _read_and_write(
         flush(len(batch))
     # Also after a cancel: a track the committed batches left without files goes now, not never.
     if orphan_candidates:
-        with db.session() as session:
-            summary.pruned_tracks = prune_orphan_tracks(session, orphan_candidates)
+        summary.pruned_tracks = write_transaction(
+            db,
+            lambda session: prune_orphan_tracks(session, orphan_candidates),
+            what="scan: removing tracks left without files",
+        )
     if total and not summary.cancelled:
         yield Progress("read", done, total, "reading tags", summary.counts())
 
