@@ -30,6 +30,7 @@ from scrobbler.api.errors import (
     query_error_handler,
 )
 from scrobbler.api.playing_now import PlayingNowStore
+from scrobbler.api.status import ServerStatus
 from scrobbler.api.validation import (
     DEFAULT_ITEMS_PER_GET,
     MAX_ITEMS_PER_GET,
@@ -92,9 +93,13 @@ def create_app(
     *,
     group_size: int = 256,
     duplicate_window_secs: int = DEFAULT_DUPLICATE_WINDOW_SECS,
+    status: ServerStatus | None = None,
 ) -> FastAPI:
     """The API app over a database (or session factory); the writer thread lives with the app's lifespan.
-    ``duplicate_window_secs``: how far apart a scrobble and an imported copy of it may be (ingest.py)."""
+    ``duplicate_window_secs``: how far apart a scrobble and an imported copy of it may be (ingest.py).
+    ``status`` (also ``app.state.status``; a new one when None) counts what submissions brought and who sent
+    them, for a status display (the desktop app's server screen)."""
+    seen = status if status is not None else ServerStatus()
     sessions: sessionmaker[Session] = session_factory(target)
     writer = ListenWriter(sessions, max_group=group_size, window_secs=duplicate_window_secs)
     tokens = TokenChecker(sessions)
@@ -114,6 +119,7 @@ def create_app(
         description="The ListenBrainz API subset that scrobblers use, served locally by Tonearm.",
         lifespan=lifespan,
     )
+    app.state.status = seen
     app.add_exception_handler(APIError, api_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, query_error_handler)
@@ -132,29 +138,42 @@ def create_app(
     async def submit_listens(request: Request) -> Response:
         """Submit 1 listen (``single``, ``playing_now``) or up to 1000 (``import``) for the token's user."""
         # Read straight from the request (documented in openapi_extra): no dependency resolution per call.
-        user = await authenticate(request.headers.get("authorization"))
-        declared = request.headers.get("content-length")
-        check_body_size(int(declared) if declared and declared.isdigit() else None)
-        body = await _read_capped(request)
-        listen_type, listens = parse_submission(body)
-        if listen_type == "playing_now":
-            playing_now.put(user.id, listens[0])
-            return Response(_OK_BODY, media_type="application/json")
-        records = [_record(listen, index) for index, listen in enumerate(listens)]
+        agent, address = request.headers.get("user-agent"), _address(request)
+        user: ApiUser | None = None
+        try:
+            user = await authenticate(request.headers.get("authorization"))
+            declared = request.headers.get("content-length")
+            check_body_size(int(declared) if declared and declared.isdigit() else None)
+            body = await _read_capped(request)
+            listen_type, listens = parse_submission(body)
+            if listen_type == "playing_now":
+                playing_now.put(user.id, listens[0])
+                seen.record(agent, address, user.name, action="playing now")
+                return Response(_OK_BODY, media_type="application/json")
+            records = [_record(listen, index) for index, listen in enumerate(listens)]
+        except APIError as error:
+            seen.record(
+                agent, address, user.name if user else None, refused=f"{error.status}: {error.message}"
+            )
+            raise
         await asyncio.wrap_future(writer.submit(user.id, records))
+        seen.record(agent, address, user.name, listens=len(records))
         return Response(_OK_BODY, media_type="application/json")
 
     @app.get("/1/validate-token", tags=["auth"])
     async def validate_token(
-        authorization: str | None = Header(None), token: str | None = Query(None)
+        request: Request, authorization: str | None = Header(None), token: str | None = Query(None)
     ) -> dict[str, Any]:
         """Whether a token is valid (header, or LB's legacy ``?token=``); an absent token is a 400."""
         given = token_from_header(authorization) or token
         if not given:
             raise APIError(400, "You need to provide an Authorization token.")
         user = await run_in_threadpool(tokens.user_for, given)
+        agent, address = request.headers.get("user-agent"), _address(request)
         if user is None:
+            seen.record(agent, address, None, action="token check", refused="invalid token")
             return {"code": 200, "message": "Token invalid.", "valid": False}
+        seen.record(agent, address, user.name, action="token check")
         return {"code": 200, "message": "Token valid.", "valid": True, "user_name": user.name}
 
     @app.get("/1/user/{user_name}/listens", tags=["listens"])
@@ -207,6 +226,10 @@ def create_app(
         }
 
     return app
+
+
+def _address(request: Request) -> str | None:
+    return request.client.host if request.client is not None else None
 
 
 def _user_or_404(session: Session, name: str) -> Any:
