@@ -9,8 +9,9 @@ fingerprint adds nothing AcoustID can link.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from models.enums import EntityType
 from models.external_ids import ExternalId
 from models.media import AcoustidSubmission, Fingerprint, MediaFile
 from models.progress import CancelToken, Progress
+from models.unit_of_work import write_transaction
 
 LOOKUP_MIN_SCORE = 0.5
 """Below this AcoustID's match is a guess (beets' chroma plugin uses the same floor)."""
@@ -72,8 +74,11 @@ def sync_acoustid(
         summary.looked_up += 1
         best = matches[0] if matches else None
         if best is not None and best.score >= LOOKUP_MIN_SCORE and track_id is not None:
-            with db.session() as session:
-                summary.linked += _link(session, track_id, best.acoustid)
+            summary.linked += write_transaction(
+                db,
+                partial(_link, track_id=track_id, acoustid=best.acoustid),
+                what=f"AcoustID: linking track {track_id}",
+            )
         yield Progress("acoustid", done, len(rows), "looking up AcoustID", _counts(summary))
     if submit:
         yield from _submit_new(db, service, rows, summary, token)
@@ -145,16 +150,21 @@ def _submit_new(
         except AcoustIdError as exc:
             summary.errors.append(f"submit failed: {exc}")
             continue
-        with db.session() as session:
-            session.execute(
-                insert(AcoustidSubmission),
-                [
-                    {"media_file_id": m, "fingerprint_sha1": d, "submission_id": sid, "status": "submitted"}
-                    for (m, d, _), sid in zip(batch, ids, strict=True)
-                ],
-            )
+        rows_sent = [
+            {"media_file_id": m, "fingerprint_sha1": d, "submission_id": sid, "status": "submitted"}
+            for (m, d, _), sid in zip(batch, ids, strict=True)
+        ]
+        write_transaction(
+            db,
+            partial(_record_submissions, rows=rows_sent),
+            what=f"AcoustID: recording {len(rows_sent)} submissions",
+        )
         summary.submitted += len(batch)
         yield Progress("acoustid-submit", start + len(batch), len(todo), "submitting", _counts(summary))
+
+
+def _record_submissions(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    session.execute(insert(AcoustidSubmission), rows)
 
 
 def _recording_mbids(session: Session, track_ids: set[int]) -> dict[int, str]:
