@@ -14,6 +14,7 @@ import ctypes
 import os
 import stat
 import struct
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -285,6 +286,34 @@ def _decode_with_pyav(p: Path, size: int, head: bytes) -> tuple[np.ndarray, floa
     return got.samples, float(got.sample_rate), got.channels, got.payload_md5, got.bit_rate, got.codec
 
 
+@contextlib.contextmanager
+def readable_by_c_libraries(p: Path) -> Iterator[Path]:
+    """``p``, or a UTF-8-named alias of it when its name is not valid UTF-8.
+
+    Linux file names are bytes; Python carries undecodable ones as lone surrogates, which Essentia and
+    PyAV (C++/C libraries taking UTF-8 strings) cannot pass on, so such a file used to be reported
+    "damaged". The alias is a symbolic link in a private temporary folder to the name's own bytes, with
+    the same extension: the decoder reads the very same file, so its hash and samples do not change."""
+    try:
+        str(p).encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        yield p
+        return
+    folder = tempfile.mkdtemp(prefix="tonearm-name-")
+    suffix = p.suffix if p.suffix.isascii() and p.suffix.isprintable() else ""
+    alias = Path(folder) / f"audio{suffix}"
+    try:
+        os.symlink(os.fsencode(p.absolute()), alias)
+        yield alias
+    finally:
+        with contextlib.suppress(OSError):
+            alias.unlink()
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+
+
 def decode(path: str | os.PathLike[str]) -> DecodedAudio:
     """Decode `path` into mono/side float32 samples at the native rate plus the payload MD5.
 
@@ -295,11 +324,12 @@ def decode(path: str | os.PathLike[str]) -> DecodedAudio:
     """
     p = Path(path)
     size, head = _check_file(p)
-    if _is_ogg_opus(head):
-        # Skip the doomed AudioLoader: a codec it cannot open leaves a loader that must be leaked.
-        audio, sample_rate, channels, md5, bit_rate, codec = _decode_with_pyav(p, size, head)
-    else:
-        audio, sample_rate, channels, md5, bit_rate, codec = _decode_with_essentia(p, size, head)
+    with readable_by_c_libraries(p) as readable:
+        if _is_ogg_opus(head):
+            # Skip the doomed AudioLoader: a codec it cannot open leaves a loader that must be leaked.
+            audio, sample_rate, channels, md5, bit_rate, codec = _decode_with_pyav(readable, size, head)
+        else:
+            audio, sample_rate, channels, md5, bit_rate, codec = _decode_with_essentia(readable, size, head)
     n = len(audio)
     if n == 0 or not sample_rate:
         if _looks_like_audio(head):
