@@ -22,6 +22,7 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from multiprocessing.connection import Connection as Pipe
 from typing import Any
 
@@ -33,14 +34,22 @@ from analyzer.matching.facets import library_fingerprint
 from analyzer.matching.index import CatalogIndex
 from analyzer.matching.matcher import Decision, ListenQuery, Matcher
 from analyzer.matching.scoring import MatchSettings
-from analyzer.matching.writes import LISTENED_EPOCH, EnrichedListen, shared_listen_moments, write_batch
+from analyzer.matching.writes import (
+    LISTENED_EPOCH,
+    EnrichedListen,
+    WriteResult,
+    shared_listen_moments,
+    write_batch,
+)
 from models.bulk_sql import RawSelect
 from models.engine import Database
 from models.enums import EnrichStatus
 from models.gc_policy import batch_paused, settle_batch
 from models.listens import Listen
+from models.process_lifetime import die_with_parent
 from models.progress import CancelToken, Progress
 from models.types import utcnow
+from models.unit_of_work import write_transaction
 from models.users import ConfigEntry
 
 RETRIED_STATUSES = (EnrichStatus.UNMATCHED, EnrichStatus.AMBIGUOUS)
@@ -172,8 +181,11 @@ def enrich_listens(
         summary.cancelled = True
         return summary  # not every miss was re-tried against this catalog: the fingerprint stays
     if user_id is None:  # only a run over every user has re-tried every miss against this catalog
-        with db.session() as session:
-            _store_fingerprint(session, fingerprint)
+        write_transaction(
+            db,
+            partial(_store_fingerprint, fingerprint=fingerprint),
+            what="enrich: noting the library matched",
+        )
     return summary
 
 
@@ -196,7 +208,13 @@ def _pipeline(
     shared: set[tuple[int, int]],
     cancel: CancelToken | None,
 ) -> Iterator[tuple[list[EnrichedListen], Any]]:
-    """Write batch after batch, each in its own transaction that also reads (and submits) the next one."""
+    """Write batch after batch, each a unit of work of its own; the next batch is read (in a read
+    transaction of its own) and handed to the matcher before the current one is written.
+
+    Reading and writing are not one transaction: on SQLite a transaction that reads first and writes later
+    fails at once ("database is locked") when another program wrote in between (issue 18: the scrobble
+    server does, all the time). The write unit starts as a writer and re-reads what it decides on (which
+    listens a reviewer made manual meanwhile), so it can be retried."""
     if not batches:
         return
     with db.session() as session:
@@ -207,27 +225,41 @@ def _pipeline(
             return  # the batch read ahead was never written: its listens stay as they were
         current = ahead
         now = utcnow()
-        try:
-            # No automatic collections while a batch is read and written: it allocates hundreds of thousands of
-            # young, acyclic objects (tuples, rows) and each collection would scan them again; the caller
-            # collects once per batch (enrich_listens). Not paused across the yield: the consumer's code
-            # runs with the collector as it was.
-            with batch_paused(), db.session() as session:
-                # Collected before the next submit: a worker is only sent work while it waits for some.
-                matcher.collect(current)
-                if number + 1 < len(batches):
+        # No automatic collections while a batch is read and written: it allocates hundreds of thousands of
+        # young, acyclic objects (tuples, rows) and each collection would scan them again; the caller
+        # collects once per batch (enrich_listens). Not paused across the yield: the consumer's code
+        # runs with the collector as it was.
+        with batch_paused():
+            # Collected before the next submit: a worker is only sent work while it waits for some.
+            matcher.collect(current)
+            if number + 1 < len(batches):
+                with db.session() as session:
                     ahead = read_batch(session, batches[number + 1])
-                    matcher.submit(ahead)
-                enriched = _enriched(session, current, now)
-                result = write_batch(
-                    session, index, enriched, check_tracks=check_tracks, shared_moments=shared
+                matcher.submit(ahead)
+            what = f"enrich: writing {len(current.rows):,} matched listens"
+            try:
+                enriched, result = write_transaction(
+                    db, partial(_write_batch, index, current, now, check_tracks, shared), what=what
                 )
-        except IntegrityError:
-            # A listen arrived meanwhile at an already shared second: redo the batch checking every link.
-            with batch_paused(), db.session() as session:
-                enriched = _enriched(session, current, now)
-                result = write_batch(session, index, enriched, check_tracks=check_tracks)
+            except IntegrityError:
+                # A listen arrived meanwhile at an already shared second: redo the batch checking every link.
+                enriched, result = write_transaction(
+                    db, partial(_write_batch, index, current, now, check_tracks, None), what=what
+                )
         yield enriched, result
+
+
+def _write_batch(
+    index: CatalogIndex,
+    batch: _Batch,
+    now: datetime,
+    check_tracks: bool,
+    shared: set[tuple[int, int]] | None,
+    session: Session,
+) -> tuple[list[EnrichedListen], WriteResult]:
+    """One batch's unit of work: safe to run again (it reads the manual decisions afresh each time)."""
+    enriched = _enriched(session, batch, now)
+    return enriched, write_batch(session, index, enriched, check_tracks=check_tracks, shared_moments=shared)
 
 
 _READ_COLUMNS = (
@@ -365,6 +397,8 @@ class _WorkerMatchingService(_MatchingService):
 
 def _serve(matcher: Matcher, pipe: Pipe, parent_end: Pipe) -> None:
     """The worker's loop: query lists in, plain decision tuples out, until the parent closes its end."""
+    # Gone with the parent, even one killed with SIGKILL mid-batch (issue 18: no orphan after a kill -9).
+    die_with_parent()
     parent_end.close()  # the fork copied it: closed here, the parent's close reaches this process as EOF
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it then closes the pipe
     # This process only matches: its collections need not re-scan the index it inherited (nor touch, and
