@@ -197,6 +197,12 @@ class FoldersScreen(QWidget):
         if path:
             self.add_folder(path)
 
+    def navigate(self, payload: object) -> None:
+        """Folders dropped on the window: {"paths": [...]} — each is added and scanned."""
+        if isinstance(payload, dict):
+            for path in payload.get("paths", ()):
+                self.add_folder(str(path))
+
     def add_folder(self, path: str) -> None:
         """Add ``path`` to the library and scan it at once (or say why it cannot be added)."""
         from analyzer.scan.folders import FolderError, add_folder

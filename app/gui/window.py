@@ -7,10 +7,10 @@ optional ``activated()``, an optional ``wants_screen`` signal and an optional ``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         toggle_jobs.triggered.connect(lambda: self.jobs_dock.setVisible(not self.jobs_dock.isVisible()))
         self.addAction(toggle_jobs)
 
+        self.setAcceptDrops(True)
         self._restore(start_screen)
 
     # -- screens ---------------------------------------------------------------------------------------
@@ -180,6 +181,22 @@ class MainWindow(QMainWindow):
             activated()
         self.screen_shown.emit(screen.objectName())
 
+    # -- files dropped on the window -------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if drop_targets(_local_paths(event), self.state.has_screen):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        targets = drop_targets(_local_paths(event), self.state.has_screen)
+        if not targets:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        for screen, paths in targets.items():
+            self.state.navigate(screen, {"paths": paths})
+
     # -- status ----------------------------------------------------------------------------------------
     def _on_activity(self, running: int) -> None:
         self.jobs_button.setText(f"Jobs: {running} running" if running else "Jobs")
@@ -238,3 +255,31 @@ class MainWindow(QMainWindow):
         if self.remember:
             self.save_state()
         super().closeEvent(event)
+
+
+def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return []
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+
+def drop_targets(paths: Sequence[str], has_screen: Callable[[str], bool]) -> dict[str, list[str]]:
+    """Which screen takes which dropped paths: folders join the library (Folders), audio files open in
+    Similar ("more like this"), anything else is offered to Import as a listening history. A kind whose
+    screen the window does not have is left out; the last screen named is the one left in front."""
+    import os
+
+    from analyzer.tags.registry import AUDIO_EXTENSIONS
+
+    targets: dict[str, list[str]] = {}
+    for path in paths:
+        if os.path.isdir(path):
+            screen = "folders"
+        elif os.path.splitext(path)[1].lower() in AUDIO_EXTENSIONS:
+            screen = "similar"
+        else:
+            screen = "import"
+        if has_screen(screen):
+            targets.setdefault(screen, []).append(path)
+    return targets
