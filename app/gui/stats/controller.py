@@ -1,0 +1,264 @@
+"""The Stats screen's logic: which view of which user and range is wanted, computing it off the UI thread,
+a cache of what was computed this session, and exports as jobs. No widget and no SQL here.
+
+A request that arrives while another is computing does not wait for it: the newer request is the wanted
+one, and a result that is not for the wanted request (or was computed before the listens changed) is kept
+in the cache or dropped, never shown. Once a view is shown, the other views of the same user and range are
+computed one at a time in the background, so switching views usually finds them ready.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.gui.state import AppState
+from scrobbler.stats.views import VIEWS, StatsUser, StatsView
+
+if TYPE_CHECKING:
+    from app.gui.jobs import Job
+    from models.engine import Database
+    from scrobbler.exports.charts import ChartTheme
+
+
+@dataclass(frozen=True, slots=True)
+class ViewRequest:
+    """One view of one user over one range; ``by`` only matters for top lists, ``other_id`` for compat."""
+
+    user_id: int
+    range_text: str
+    view: str
+    by: str = "plays"
+    other_id: int | None = None
+
+    def key(self) -> ViewRequest:
+        """The request with the choices its view ignores blanked, so equal answers share a cache entry."""
+        spec = VIEWS[self.view]
+        return replace(
+            self,
+            range_text=self.range_text if spec.uses_range else "all",
+            by=self.by if spec.ranked else "plays",
+            other_id=self.other_id if spec.needs_other_user else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StatsStart:
+    """What the screen needs before its first view: the users, whose stats to show, and where their
+    listening starts and ends (local dates, None without listens)."""
+
+    users: list[StatsUser]
+    user_id: int | None
+    spans: dict[int, tuple[date, date] | None]
+    first: StatsView | None
+    first_request: ViewRequest | None
+
+
+def compute_request(db: Database, request: ViewRequest) -> StatsView:
+    """Compute one view in its own session (runs in a worker). The similarity index (FAISS) is loaded only
+    for recommendations."""
+    from scrobbler.stats.scope import scope_for
+    from scrobbler.stats.views import compute_view, load_scope_user
+
+    with db.session() as session:
+        scope = scope_for(load_scope_user(session, request.user_id), request.range_text)
+        other = None
+        if request.view == "compat" and request.other_id is not None:
+            other = scope_for(load_scope_user(session, request.other_id), request.range_text)
+        similar = None
+        if request.view == "recommend":
+            from app.similarity_bridge import similar_tracks_search
+
+            similar = similar_tracks_search(db)
+        return compute_view(
+            session,
+            scope,
+            request.view,
+            by=request.by,
+            other=other,
+            similar=similar,
+            now_epoch=int(time.time()),
+        )
+
+
+def load_start(db: Database, wanted_user: str | None, range_text: str, view: str, by: str) -> StatsStart:
+    """The users, the one to show (``wanted_user`` if it exists, else the configured default, else the first
+    with listens), and that user's first view, in one worker trip so the screen opens in one step."""
+    from scrobbler.stats.views import listen_span, load_scope_user, stats_users
+
+    with db.session() as session:
+        users, default = stats_users(session)
+        spans = {user.id: listen_span(session, load_scope_user(session, user.id)) for user in users}
+    by_name = {user.username: user.id for user in users}
+    chosen = by_name.get(wanted_user or "") or by_name.get(default or "")
+    if chosen is None:
+        with_listens = [user.id for user in users if spans[user.id] is not None]
+        chosen = with_listens[0] if with_listens else (users[0].id if users else None)
+    if chosen is None or view not in VIEWS or spans.get(chosen) is None:
+        return StatsStart(users, chosen, spans, None, None)
+    request = ViewRequest(chosen, range_text, view, by).key()
+    return StatsStart(users, chosen, spans, compute_request(db, request), request)
+
+
+class StatsController(QObject):
+    started = Signal(object)  # StatsStart
+    start_failed = Signal(str)
+    view_ready = Signal(object)  # the StatsView of the wanted request
+    view_failed = Signal(str)  # why the wanted request could not be computed
+    busy_changed = Signal(bool)  # whether the wanted request is being computed
+
+    def __init__(self, state: AppState, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.cache: dict[ViewRequest, StatsView] = {}
+        self.prefetch = True
+        self.computed = 0  # views computed (tests and the benchmark read it)
+        self._wanted: ViewRequest | None = None
+        self._epoch = 0  # bumped when listens, the library or the database change: older results are stale
+        self._running: dict[ViewRequest, Job] = {}
+        self._queue: list[ViewRequest] = []
+        self._jobs_kept: set[Job] = set()
+        state.listens_changed.connect(self.invalidate)
+        state.library_changed.connect(self.invalidate)
+
+    @property
+    def wanted(self) -> ViewRequest | None:
+        return self._wanted
+
+    def busy(self) -> bool:
+        return self._wanted is not None and self._wanted.key() in self._running
+
+    def start(self, wanted_user: str | None, range_text: str, view: str, by: str) -> None:
+        """Load the users and the first view in the background; ``started`` follows."""
+        self._epoch += 1
+        self.cache.clear()
+        self._running.clear()
+        self._queue.clear()
+        epoch = self._epoch
+        db = self.state.db
+        job = self.state.jobs.call(
+            "Loading stats", lambda: load_start(db, wanted_user, range_text, view, by), kind="read"
+        )
+        self._keep(job)
+        job.finished.connect(lambda start, e=epoch: self._on_started(e, start))
+        job.failed.connect(lambda error, e=epoch: self._on_start_failed(e, error))
+
+    def request(self, request: ViewRequest) -> None:
+        """Make ``request`` the wanted view: shown at once from the cache, else computed in a worker."""
+        key = request.key()
+        self._wanted = key
+        found = self.cache.get(key)
+        if found is not None:
+            self.busy_changed.emit(False)
+            self.view_ready.emit(found)
+            self._plan_prefetch(key)
+            return
+        self.busy_changed.emit(True)
+        if key not in self._running:
+            self._compute(key)
+
+    def invalidate(self) -> None:
+        """Forget every computed view (the listens or the library changed) and compute the wanted one again."""
+        self._epoch += 1
+        self.cache.clear()
+        self._running.clear()
+        self._queue.clear()
+        if self._wanted is not None:
+            self.request(self._wanted)
+
+    def export(
+        self, view: StatsView, part: str, path: Path, fmt: str, theme: ChartTheme | None = None
+    ) -> Job:
+        """Write ``part`` of ``view`` (a table name or "chart") to ``path`` as a job in the jobs panel."""
+        from scrobbler.exports.charts import LIGHT
+        from scrobbler.exports.view_export import export_view
+
+        chosen = theme or LIGHT
+        return self.state.jobs.start(
+            f"Export {path.name}",
+            lambda token: export_view(view, part, path, fmt, token, chosen),
+            kind="export",
+        )
+
+    # -- workers -------------------------------------------------------------------------------------------
+
+    def _compute(self, key: ViewRequest) -> None:
+        db, epoch = self.state.db, self._epoch
+        label = VIEWS[key.view].label
+        job = self.state.jobs.call(f"Computing {label}", lambda: compute_request(db, key), kind="read")
+        self._running[key] = job
+        self._keep(job)
+        job.finished.connect(lambda view, k=key, e=epoch: self._on_view(e, k, view))
+        job.failed.connect(lambda error, k=key, e=epoch: self._on_view_failed(e, k, error))
+
+    def _on_started(self, epoch: int, start: StatsStart) -> None:
+        if epoch != self._epoch:
+            return
+        if start.first is not None and start.first_request is not None:
+            self.cache[start.first_request] = start.first
+            self.computed += 1
+        self.started.emit(start)
+
+    def _on_start_failed(self, epoch: int, error: Any) -> None:
+        if epoch == self._epoch:
+            from app.gui.outcomes import error_text
+
+            self.start_failed.emit(error_text(error))
+
+    def _on_view(self, epoch: int, key: ViewRequest, view: StatsView) -> None:
+        if epoch != self._epoch:
+            return  # computed from listens that have changed since
+        self._running.pop(key, None)
+        self.cache[key] = view
+        self.computed += 1
+        if key == self._wanted:
+            self.busy_changed.emit(False)
+            self.view_ready.emit(view)
+            self._plan_prefetch(key)
+        else:
+            self._next_prefetch()
+
+    def _on_view_failed(self, epoch: int, key: ViewRequest, error: Any) -> None:
+        if epoch != self._epoch:
+            return
+        self._running.pop(key, None)
+        if key == self._wanted:
+            from app.gui.outcomes import error_text
+
+            self.busy_changed.emit(False)
+            self.view_failed.emit(error_text(error))
+        self._next_prefetch()
+
+    def _plan_prefetch(self, shown: ViewRequest) -> None:
+        """Queue the other views of the shown user and range (not recommendations: they load FAISS)."""
+        if not self.prefetch:
+            return
+        queue = []
+        for name, spec in VIEWS.items():
+            if name == "recommend" or (spec.needs_other_user and shown.other_id is None):
+                continue
+            key = replace(shown, view=name).key()
+            if key not in self.cache and key not in self._running:
+                queue.append(key)
+        self._queue = queue
+        self._next_prefetch()
+
+    def _next_prefetch(self) -> None:
+        """One background view at a time, so a person's own request always finds a free worker."""
+        if any(key != self._wanted for key in self._running):
+            return
+        while self._queue:
+            key = self._queue.pop(0)
+            if key not in self.cache and key not in self._running:
+                self._compute(key)
+                return
+
+    def _keep(self, job: Job) -> None:
+        """Hold a Job until it ends (the runner gives calls no parent; a dropped one loses its signals)."""
+        self._jobs_kept.add(job)
+        job.ended.connect(lambda j=job: self._jobs_kept.discard(j))

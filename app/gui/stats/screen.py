@@ -1,0 +1,611 @@
+"""The Stats screen: a user and a range, a list of views (top lists, clock, trend, discoveries, streaks,
+taste, compatibility, library, recommendations), each shown as a chart above its table, and an Export
+button (and context menus) that saves what is shown as CSV, JSON, Parquet, PNG or SVG through a job.
+
+Layout and wiring only; :class:`StatsController` decides what to compute and when. matplotlib is imported
+when the screen is first shown, while its first view computes in a worker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabBar,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.outcomes import error_text, outcome_style
+from app.gui.state import AppState
+from app.gui.stats.chart import ChartPane
+from app.gui.stats.controller import StatsController, StatsStart, ViewRequest
+from app.gui.stats.model import StatsTableModel
+from app.gui.stats.range_picker import RangePicker
+from scrobbler.stats.views import VIEWS, StatsView
+
+_KEYS = {"user": "stats/user", "range": "stats/range", "view": "stats/view", "by": "stats/by"}
+_EXPORT_DIR_KEY = "stats/export_dir"
+_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "png": "PNG image", "svg": "SVG image"}
+NO_USERS = (
+    "No listening history yet.\n\nImport your listens (a ListenBrainz, Last.fm or Spotify export) or let a "
+    "player scrobble to Tonearm: your top lists, listening clock and trends show up here."
+)
+NO_LISTENS = "{user} has no listens yet. Pick another user, or import listening history for {user}."
+
+
+def _chart_part() -> str:
+    from scrobbler.exports.view_export import CHART_PART
+
+    return CHART_PART
+
+
+class StatsScreen(QWidget):
+    title = "Stats"
+    object_name = "stats"
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(self.object_name)
+        self.state = state
+        self.settings: QSettings = state.settings
+        self.controller = StatsController(state, self)
+        self.model = StatsTableModel(self)
+        self.chart: ChartPane | None = None  # built on first show: it imports matplotlib
+        self.view: StatsView | None = None  # what is on screen
+        self.users: list[Any] = []
+        self._opened = False
+        self._loading_users = False
+        self.last_export: Any = None  # the last export Job (tests wait on it)
+
+        self.user_combo = QComboBox()
+        self.user_combo.setObjectName("statsUser")
+        self.user_combo.setAccessibleName("User")
+        self.range_picker = RangePicker()
+        self.by_combo = QComboBox()
+        self.by_combo.setObjectName("statsBy")
+        self.by_combo.addItem("by plays", "plays")
+        self.by_combo.addItem("by listening time", "time")
+        self.other_label = QLabel("compared with")
+        self.other_combo = QComboBox()
+        self.other_combo.setObjectName("statsOtherUser")
+        self.other_combo.setAccessibleName("Second user")
+        self.busy_label = QLabel("")
+        self.busy_label.setObjectName("statsBusy")
+        self.export_button = QToolButton()
+        self.export_button.setObjectName("statsExport")
+        self.export_button.setText("Export")
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_menu = QMenu(self.export_button)
+        self.export_menu.aboutToShow.connect(self._fill_export_menu)
+        self.export_button.setMenu(self.export_menu)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("User"))
+        top.addWidget(self.user_combo)
+        top.addSpacing(8)
+        top.addWidget(self.range_picker)
+        top.addWidget(self.by_combo)
+        top.addWidget(self.other_label)
+        top.addWidget(self.other_combo)
+        top.addStretch(1)
+        top.addWidget(self.busy_label)
+        top.addWidget(self.export_button)
+
+        self.status = QLabel("")
+        self.status.setObjectName("statsStatus")
+        self.status.setWordWrap(True)
+        self.status.hide()
+
+        self.views = QListWidget()
+        self.views.setObjectName("statsViews")
+        self.views.setAccessibleName("Views")
+        for name, spec in VIEWS.items():
+            item = QListWidgetItem(spec.label)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.views.addItem(item)
+        self.views.setMinimumWidth(140)
+
+        self.heading = QLabel("")
+        self.heading.setObjectName("statsTitle")
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setWordWrap(True)
+        self.notes = QLabel("")
+        self.notes.setObjectName("statsNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.message = QLabel("Loading stats…")
+        self.message.setObjectName("statsMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message_button = QPushButton("")
+        self.message_button.setObjectName("statsMessageButton")
+        self.message_button.clicked.connect(self._on_message_button)
+        self.message_button.hide()
+        message_page = QWidget()
+        message_layout = QVBoxLayout(message_page)
+        message_layout.addStretch(1)
+        message_layout.addWidget(self.message)
+        message_layout.addWidget(self.message_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        message_layout.addStretch(2)
+
+        self.tabs = QTabBar()
+        self.tabs.setObjectName("statsTables")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setExpanding(False)
+        self.tabs.currentChanged.connect(self._on_tab)
+        self.table = self._make_table()
+        table_panel = QWidget()
+        table_layout = QVBoxLayout(table_panel)
+        table_layout.setContentsMargins(0, 0, 0, 0)
+        table_layout.setSpacing(0)
+        table_layout.addWidget(self.tabs)
+        table_layout.addWidget(self.table)
+        self.chart_slot = QWidget()  # the ChartPane replaces it on first show
+        self.content = QSplitter(Qt.Orientation.Vertical)
+        self.content.setObjectName("statsContent")
+        self.content.addWidget(self.chart_slot)
+        self.content.addWidget(table_panel)
+        self.content.setStretchFactor(0, 3)
+        self.content.setStretchFactor(1, 2)
+        self.content.setSizes([380, 260])
+        self.pages = QStackedWidget()
+        self.pages.addWidget(message_page)
+        self.pages.addWidget(self.content)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 0, 0, 0)
+        right_layout.addWidget(self.heading)
+        right_layout.addWidget(self.notes)
+        right_layout.addWidget(self.pages, 1)
+        body = QSplitter(Qt.Orientation.Horizontal)
+        body.addWidget(self.views)
+        body.addWidget(right)
+        body.setStretchFactor(1, 1)
+        body.setSizes([170, 1000])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addWidget(body, 1)
+
+        self.controller.started.connect(self._on_started)
+        self.controller.start_failed.connect(self._on_start_failed)
+        self.controller.view_ready.connect(self._show_view)
+        self.controller.view_failed.connect(self._on_view_failed)
+        self.controller.busy_changed.connect(self._on_busy)
+        self.state.database_changed.connect(self._on_database_changed)
+        self.user_combo.currentIndexChanged.connect(self._on_user)
+        self.other_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.by_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.range_picker.range_changed.connect(lambda _text: self.refresh())
+        self.range_picker.error.connect(self._on_range_error)
+        self.views.currentRowChanged.connect(lambda _row: self.refresh())
+        self._select_view(str(self.settings.value(_KEYS["view"], "top-artists", type=str)))
+        by = self.by_combo.findData(self.settings.value(_KEYS["by"], "plays", type=str))
+        self.by_combo.setCurrentIndex(max(by, 0))
+        self.range_picker.set_text(str(self.settings.value(_KEYS["range"], "all", type=str)))
+        self._update_choices()
+
+    # -- what the window and tests use ---------------------------------------------------------------------
+
+    def activated(self) -> None:
+        """First show: start loading the users and the first view, then import matplotlib meanwhile."""
+        if self._opened:
+            return
+        self._opened = True
+        self._start()
+        self._ensure_chart()
+
+    def current_view_name(self) -> str:
+        item = self.views.currentItem()
+        return "top-artists" if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def select_view(self, name: str) -> None:
+        """Show view ``name`` (a key of scrobbler.stats.views.VIEWS), as a click in the list does."""
+        self._select_view(name)
+
+    def current_request(self) -> ViewRequest | None:
+        user_id = self.user_combo.currentData()
+        if user_id is None:
+            return None
+        other = self.other_combo.currentData() if self.other_combo.count() else None
+        return ViewRequest(
+            int(user_id),
+            self.range_picker.text(),
+            self.current_view_name(),
+            str(self.by_combo.currentData()),
+            None if other is None else int(other),
+        )
+
+    def refresh(self) -> None:
+        """Ask for the view the pickers describe; the old one stays on screen until the new one arrives."""
+        self._update_choices()
+        if self._loading_users:
+            return
+        request = self.current_request()
+        if request is None:
+            return
+        for key, value in (
+            ("view", request.view),
+            ("range", request.range_text),
+            ("by", request.by),
+            ("user", self.user_combo.currentText()),
+        ):
+            self.settings.setValue(_KEYS[key], value)
+        self.controller.request(request)
+
+    def navigate(self, payload: object) -> None:
+        """{"view": name} and/or {"range": text} from another screen."""
+        if not isinstance(payload, dict):
+            return
+        if isinstance(payload.get("range"), str):
+            self.range_picker.set_text(payload["range"])
+        if isinstance(payload.get("view"), str) and payload["view"] in VIEWS:
+            self._select_view(payload["view"])
+        self.refresh()
+
+    def export_parts(self) -> list[tuple[str, str]]:
+        """(part, label) of what can be exported from the view on screen: its chart, then its tables."""
+        view = self.view
+        if view is None or view.message is not None:
+            return []
+        parts = [(_chart_part(), "Chart")] if view.chart_kind else []
+        return parts + [(table.name, self._table_label(table.name)) for table in view.tables]
+
+    def export_to(self, part: str, fmt: str, path: Path) -> Any:
+        """Export ``part`` of the view on screen to ``path`` as a job (what the menu does after the dialog)."""
+        if self.view is None:
+            return None
+        theme = self.chart.theme() if self.chart is not None else None
+        job = self.controller.export(self.view, part, Path(path), fmt, theme)
+        self.last_export = job
+        self._show_status(f"Exporting {Path(path).name}…", None)
+        job.finished.connect(lambda result, j=job: self._on_exported(j, result))
+        job.failed.connect(lambda error: self._show_status(f"Export failed: {error_text(error)}", False))
+        job.cancelled.connect(lambda _r: self._show_status("Export stopped; no file was written.", None))
+        return job
+
+    def ask_export(self, part: str, fmt: str) -> None:
+        """Ask where to save ``part`` as ``fmt``, then export it."""
+        if self.view is None:
+            return
+        folder = str(self.settings.value(_EXPORT_DIR_KEY, str(Path.home()), type=str))
+        stem = part if part != _chart_part() else self.view.name
+        suggested = Path(folder) / f"{stem}-{self.range_picker.text()}.{fmt}".replace("..", "_to_")
+        path, _filter = QFileDialog.getSaveFileName(
+            self, f"Export {self._part_label(part)} as {_FORMAT_NAMES[fmt]}", str(suggested),
+            f"{_FORMAT_NAMES[fmt]} (*.{fmt})",
+        )  # fmt: skip
+        if not path:
+            return
+        target = Path(path)
+        if target.suffix.lower() != f".{fmt}":
+            target = target.with_name(target.name + f".{fmt}")
+        self.settings.setValue(_EXPORT_DIR_KEY, str(target.parent))
+        self.export_to(part, fmt, target)
+
+    def screenshot_states(self) -> Any:
+        """Extra faces for `tonearm-gui --screenshots`: clock, trend, taste, compat, and dark."""
+        from app.gui.appearance import APPEARANCE_KEY, apply_appearance
+
+        original = self.current_view_name()
+        for name, suffix in (
+            ("clock", "clock"),
+            ("daily", "trend"),
+            ("taste", "taste"),
+            ("compat", "compat"),
+        ):
+            self._select_view(name)
+            if name == "compat" and self.other_combo.count() > 1 and self.other_combo.currentIndex() <= 0:
+                self.other_combo.setCurrentIndex(1)
+            yield suffix
+        self._select_view(original)
+        before = self.settings.value(APPEARANCE_KEY, "system", type=str)
+        self.settings.setValue(APPEARANCE_KEY, "dark")
+        apply_appearance(self.settings)
+        yield "dark"
+        self.settings.setValue(APPEARANCE_KEY, before)
+        apply_appearance(self.settings)
+
+    # -- building ------------------------------------------------------------------------------------------
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setObjectName("statsTable")
+        table.setModel(self.model)
+        table.setSortingEnabled(True)
+        table.horizontalHeader().setSortIndicatorShown(False)
+        table.setAlternatingRowColors(True)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setWordWrap(False)
+        table.setShowGrid(False)
+        table.verticalHeader().hide()
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
+        table.horizontalHeader().setHighlightSections(False)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._table_menu)
+        return table
+
+    def _ensure_chart(self) -> ChartPane:
+        if self.chart is None:
+            self.chart = ChartPane()
+            self.chart.setObjectName("statsChart")
+            self.chart.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            self.chart.canvas.customContextMenuRequested.connect(self._chart_menu)
+            self.content.replaceWidget(0, self.chart)
+            self.chart_slot.deleteLater()
+            if self.view is not None and self.view.chart_kind:
+                self.chart.show_view(self.view)
+        return self.chart
+
+    # -- loading -------------------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._loading_users = True
+        self._show_message("Loading stats…")
+        wanted_user = str(self.settings.value(_KEYS["user"], "", type=str)) or None
+        self.controller.start(
+            wanted_user, self.range_picker.text(), self.current_view_name(), str(self.by_combo.currentData())
+        )
+
+    def _on_started(self, start: StatsStart) -> None:
+        self.users = start.users
+        self.spans = start.spans
+        for combo in (self.user_combo, self.other_combo):
+            combo.blockSignals(True)
+            combo.clear()
+        self.other_combo.addItem("(pick a user)", None)
+        for user in start.users:
+            self.user_combo.addItem(user.username, user.id)
+            self.other_combo.addItem(user.username, user.id)
+        if start.user_id is not None:
+            self.user_combo.setCurrentIndex(self.user_combo.findData(start.user_id))
+        for combo in (self.user_combo, self.other_combo):
+            combo.blockSignals(False)
+        self._loading_users = False
+        self._update_choices()
+        if not start.users:
+            self._show_message(NO_USERS, button="Import listening history…" if self._can_import() else None)
+            return
+        self._apply_span()
+        self._show_no_listens_or_refresh()  # the first view is in the cache by now: shown at once
+
+    def _on_start_failed(self, message: str) -> None:
+        self._loading_users = False
+        self._show_message(f"Could not read the stats: {message}", button="Try again")
+
+    def _on_database_changed(self) -> None:
+        if self._opened:
+            self._start()
+
+    def _on_user(self, _index: int) -> None:
+        if self._loading_users:
+            return
+        self._apply_span()
+        self._show_no_listens_or_refresh()
+
+    def _apply_span(self) -> None:
+        span = getattr(self, "spans", {}).get(self.user_combo.currentData())
+        if span is not None:
+            self.range_picker.set_span(*span)
+
+    def _show_no_listens_or_refresh(self) -> None:
+        user_id = self.user_combo.currentData()
+        if user_id is not None and getattr(self, "spans", {}).get(user_id) is None and self._needs_listens():
+            name = self.user_combo.currentText()
+            self._show_message(NO_LISTENS.format(user=name))
+            return
+        self.refresh()
+
+    def _needs_listens(self) -> bool:
+        return self.current_view_name() != "library"
+
+    # -- showing -------------------------------------------------------------------------------------------
+
+    def _show_view(self, view: StatsView) -> None:
+        self.view = view
+        self.heading.setText(view.title)
+        self.notes.setText("\n".join(view.notes))
+        self.notes.setVisible(bool(view.notes))
+        if view.message is not None:
+            button = {"analyze": "Open Folders to analyze…", "other-user": None}.get(view.next_step or "")
+            self._show_message(view.message, button=button if self.state.has_screen("folders") else None)
+            self.export_button.setEnabled(False)
+            return
+        self.pages.setCurrentIndex(1)
+        self.export_button.setEnabled(True)
+        chart = self._ensure_chart()
+        chart.setVisible(view.chart_kind is not None)
+        self.heading.setVisible(view.chart_kind is None)  # a chart carries the title itself
+        if view.chart_kind is not None:
+            chart.show_view(view)
+        self.tabs.blockSignals(True)
+        while self.tabs.count():
+            self.tabs.removeTab(0)
+        for table in view.tables:
+            self.tabs.addTab(self._table_label(table.name))
+        self.tabs.setVisible(len(view.tables) > 1)
+        self.tabs.setCurrentIndex(0)
+        self.tabs.blockSignals(False)
+        self._on_tab(0)
+
+    def _on_tab(self, index: int) -> None:
+        if self.view is None or not 0 <= index < len(self.view.tables):
+            self.model.set_table(self.model.table.__class__("", [], []))
+            return
+        table = self.view.tables[index]
+        self.model.set_table(table)
+        for column in range(len(table.columns)):  # e.g. "artist" of top artists: always empty
+            self.table.setColumnHidden(
+                column, bool(table.rows) and all(row[column] is None for row in table.rows[:500])
+            )
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            header.resizeSection(column, min(max(header.sectionSize(column), 70), 360))
+
+    def _on_view_failed(self, message: str) -> None:
+        self._show_status(f"Could not compute this view: {message}", False)
+
+    def _on_busy(self, busy: bool) -> None:
+        self.busy_label.setText("Computing…" if busy else "")
+
+    def _on_range_error(self, message: str) -> None:
+        if message:
+            self._show_status(message, False)
+        else:
+            self.status.hide()
+
+    def _show_message(self, text: str, button: str | None = None) -> None:
+        self.heading.setVisible(bool(self.heading.text()))
+        self.message.setText(text)
+        self.message_button.setVisible(button is not None)
+        self.message_button.setText(button or "")
+        self.pages.setCurrentIndex(0)
+
+    def _on_message_button(self) -> None:
+        text = self.message_button.text()
+        if text == "Try again":
+            self._start()
+        elif text.startswith("Import"):
+            self.state.navigate("landing")
+        else:
+            self.state.navigate("folders")
+
+    def _can_import(self) -> bool:
+        return self.state.has_screen("landing")
+
+    def _show_status(self, text: str, ok: bool | None) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(outcome_style(self, ok))
+        self.status.show()
+
+    def _update_choices(self) -> None:
+        spec = VIEWS[self.current_view_name()]
+        self.by_combo.setVisible(spec.ranked)
+        self.other_label.setVisible(spec.needs_other_user)
+        self.other_combo.setVisible(spec.needs_other_user)
+        self.range_picker.setEnabled(spec.uses_range)
+
+    def _select_view(self, name: str) -> None:
+        for row in range(self.views.count()):
+            if self.views.item(row).data(Qt.ItemDataRole.UserRole) == name:
+                self.views.setCurrentRow(row)
+                return
+
+    # -- exporting -----------------------------------------------------------------------------------------
+
+    def _table_label(self, name: str) -> str:
+        labels = {
+            "discoveries": "Tracks",
+            "discoveries-artists": "Artists",
+            "taste-features": "Features",
+            "taste-genres": "Genres",
+            "taste-keys": "Keys",
+            "taste-hours": "Hours",
+            "compat": "Score",
+            "compat-shared-artists": "Shared artists",
+            "compat-shared-tracks": "Shared tracks",
+            "library": "Summary",
+            "library-formats": "Formats",
+        }
+        return labels.get(name, "Table")
+
+    def _part_label(self, part: str) -> str:
+        if part == _chart_part():
+            return "the chart"
+        if self.view is not None and len(self.view.tables) > 1:
+            return f"the {self._table_label(part).lower()} table"
+        return "the table"
+
+    def _fill_export_menu(self) -> None:
+        self.export_menu.clear()
+        if self.view is None or self.view.message is not None:
+            action = self.export_menu.addAction("Nothing to export")
+            action.setEnabled(False)
+            return
+        if self.view.chart_kind:
+            self._add_export_actions(self.export_menu, _chart_part(), "Chart")
+            self.export_menu.addSeparator()
+        current = self.model.table.name
+        tables = self.view.tables
+        for table in tables:
+            label = "Table" if len(tables) == 1 else f"{self._table_label(table.name)} table"
+            if table.name == current and len(tables) > 1:
+                label += " (shown)"
+            self._add_export_actions(self.export_menu, table.name, label)
+
+    def _add_export_actions(self, menu: QMenu, part: str, label: str) -> None:
+        from scrobbler.exports.view_export import export_formats
+
+        assert self.view is not None
+        for fmt in export_formats(self.view, part):
+            action = menu.addAction(f"{label} as {_FORMAT_NAMES[fmt]}…")
+            action.setObjectName(f"export-{part}-{fmt}")
+            action.triggered.connect(lambda _checked=False, p=part, f=fmt: self.ask_export(p, f))
+
+    def table_menu(self) -> QMenu:
+        menu = QMenu(self)
+        if self.view is not None and self.model.table.name:
+            self._add_export_actions(menu, self.model.table.name, "Export this table")
+            track = self._selected_track()
+            if track is not None and self.state.has_screen("library"):
+                menu.addSeparator()
+                action = menu.addAction("Show in Library")
+                action.setObjectName("jump-library")
+                action.triggered.connect(lambda: self.state.navigate("library", {"track_id": track}))
+        return menu
+
+    def chart_menu(self) -> QMenu:
+        menu = QMenu(self)
+        if self.view is not None and self.view.chart_kind:
+            self._add_export_actions(menu, _chart_part(), "Save chart")
+        return menu
+
+    def _table_menu(self, position: QPoint) -> None:
+        self.table_menu().popup(self.table.viewport().mapToGlobal(position))
+
+    def _chart_menu(self, position: QPoint) -> None:
+        if self.chart is not None:
+            self.chart_menu().popup(self.chart.canvas.mapToGlobal(position))
+
+    def _selected_track(self) -> int | None:
+        """The catalog track id of the selected row of a top-tracks or recommendations table."""
+        index = self.table.currentIndex()
+        table = self.model.table
+        if not index.isValid() or "catalog_id" not in table.columns:
+            return None
+        values = dict(zip(table.columns, self.model.row_values(index.row()), strict=True))
+        is_track = table.name.startswith("top-tracks") or values.get("kind") == "track"
+        return int(values["catalog_id"]) if is_track and values["catalog_id"] is not None else None
+
+    def _on_exported(self, job: Any, result: Any) -> None:
+        what = f"{result.rows:,} rows" if result.rows is not None else "chart"
+        self._show_status(f"Saved {result.path} ({what}, {result.fmt.upper()}).", True)

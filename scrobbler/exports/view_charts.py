@@ -1,0 +1,168 @@
+"""The chart of any :class:`scrobbler.stats.views.StatsView`, drawn into a given figure (the app's canvas)
+or written as PNG/SVG, so the chart on screen and the exported file are the same drawing.
+
+Top lists, the clock and the daily trend are the exporters of :mod:`scrobbler.exports.charts`; the taste
+profile (genres, keys, hours of the day) and the compatibility meter are drawn here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scrobbler.exports.charts import (
+    LIGHT,
+    ChartTheme,
+    draw_clock,
+    draw_daily,
+    draw_top,
+    empty_note,
+    new_figure,
+    save_figure,
+    set_title,
+    style_axes,
+    top_chart_height,
+)
+from scrobbler.stats.compat import Compatibility
+from scrobbler.stats.taste import TasteProfile
+from scrobbler.stats.views import StatsView
+
+_TASTE_GENRES = 10
+_TASTE_KEYS = 12
+
+
+def chart_size(view: StatsView) -> tuple[float, float]:
+    """Width and height in inches the view's chart is drawn at (files) and shaped like (screen)."""
+    if view.chart_kind == "top":
+        return 8.0, top_chart_height(len(view.chart))
+    if view.chart_kind == "taste":
+        return 10.0, 4.2
+    if view.chart_kind == "compat":
+        return 8.0, 2.6
+    return 10.0, 3.8 if view.chart_kind == "daily" else 3.6
+
+
+def draw_view_chart(figure: Any, view: StatsView, theme: ChartTheme = LIGHT) -> None:
+    """Draw ``view``'s chart into ``figure`` (cleared first); ValueError for a view without a chart."""
+    figure.clear()
+    figure.patch.set_facecolor(theme.background)
+    if view.chart_kind == "top":
+        draw_top(figure, view.chart, view.title, view.by, theme)
+    elif view.chart_kind == "clock":
+        draw_clock(figure, view.chart, view.title, theme)
+    elif view.chart_kind == "daily":
+        draw_daily(figure, view.chart, view.title, theme)
+    elif view.chart_kind == "taste":
+        draw_taste(figure, view.chart, view.title, theme)
+    elif view.chart_kind == "compat":
+        draw_compat(figure, view.chart, view.title, theme)
+    else:
+        raise ValueError(f"the {view.name} view has no chart; export one of its tables instead")
+
+
+def write_view_chart(view: StatsView, path: Path | str, fmt: str, theme: ChartTheme = LIGHT) -> Path:
+    """``view``'s chart as a PNG or SVG file, written atomically."""
+    width, height = chart_size(view)
+    figure = new_figure(width, height, theme)
+    draw_view_chart(figure, view, theme)
+    return save_figure(figure, path, fmt)
+
+
+def draw_taste(figure: Any, profile: TasteProfile, title: str, theme: ChartTheme = LIGHT) -> None:
+    """Four panels: the sound (feature means and spreads), the genres' shares, the keys played most, and
+    plays per hour of the day."""
+    sound_axes, genres_axes, keys_axes, hours_axes = figure.subplots(1, 4, width_ratios=[0.8, 1.2, 1.0, 1.4])
+    _sound(sound_axes, profile, theme)
+    genres = list(profile.genres.items())[:_TASTE_GENRES]
+    _bars(genres_axes, [g for g, _ in genres], [100 * s for _, s in genres], "% of genre-tagged plays", theme)
+    if not genres:
+        _blank(genres_axes, theme)
+        empty_note(genres_axes, "no genres known", theme)
+    keys = list(profile.keys.items())[:_TASTE_KEYS]
+    _bars(keys_axes, [k for k, _ in keys], [p for _, p in keys], "plays (analysed tracks)", theme)
+    if not keys:
+        _blank(keys_axes, theme)
+        empty_note(keys_axes, "no keys known", theme)
+    hours = profile.hours or [0] * 24
+    hours_axes.stairs(hours, range(25), fill=True, color=theme.accent, alpha=0.8, linewidth=0)
+    hours_axes.set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)])
+    hours_axes.set_xlim(0, 24)
+    hours_axes.set_xlabel("hour of day", fontsize=8, color=theme.ink)
+    hours_axes.grid(axis="y", color=theme.grid, linewidth=0.6)
+    hours_axes.set_axisbelow(True)
+    style_axes(hours_axes, theme)
+    if not any(hours):
+        empty_note(hours_axes, "no listens in this range", theme)
+    panels = (
+        (sound_axes, "Sound"),
+        (genres_axes, "Genres"),
+        (keys_axes, "Keys"),
+        (hours_axes, "Time of day"),
+    )
+    for axes, name in panels:
+        axes.set_title(name, loc="left", fontsize=9, color=theme.ink)
+    figure.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold", color=theme.ink)
+
+
+_FEATURE_LABELS = {"bpm": ("Tempo", "{:.0f} BPM", "± {:.0f}"), "energy": ("Energy", "{:.2f}", "± {:.2f}"),
+                   "danceability": ("Danceability", "{:.2f}", "± {:.2f}"),
+                   "loudness_lufs": ("Loudness", "{:.1f} LUFS", "± {:.1f}")}  # fmt: skip
+
+
+def _sound(axes: Any, profile: TasteProfile, theme: ChartTheme) -> None:
+    """The play-weighted feature means with their spreads, as text (their scales have nothing in common)."""
+    _blank(axes, theme)
+    y = 0.92
+    for name, (label, mean_format, spread_format) in _FEATURE_LABELS.items():
+        summary = profile.features.get(name)
+        axes.text(0.02, y, label, transform=axes.transAxes, fontsize=8, color=theme.muted, va="top")
+        if summary is None or summary.mean is None:
+            value = "not analysed"
+        else:
+            value = mean_format.format(summary.mean) + " " + spread_format.format(summary.std or 0.0)
+        axes.text(0.02, y - 0.07, value, transform=axes.transAxes, fontsize=10, color=theme.ink, va="top")
+        y -= 0.22
+
+
+def _blank(axes: Any, theme: ChartTheme) -> None:
+    axes.set_facecolor(theme.background)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    for spine in axes.spines.values():
+        spine.set_visible(False)
+
+
+def _bars(axes: Any, labels: list[str], values: list[float], xlabel: str, theme: ChartTheme) -> None:
+    positions = list(range(len(labels)))[::-1]
+    axes.barh(positions, values, color=theme.accent, height=0.7)
+    axes.set_yticks(positions, [label if len(label) <= 22 else label[:21] + "…" for label in labels])
+    axes.set_xlabel(xlabel, fontsize=8, color=theme.ink)
+    axes.grid(axis="x", color=theme.grid, linewidth=0.6)
+    axes.set_axisbelow(True)
+    style_axes(axes, theme)
+
+
+def draw_compat(figure: Any, result: Compatibility, title: str, theme: ChartTheme = LIGHT) -> None:
+    """The 0-100 score as a meter on top, and the parts it is made of (0-100 %) as bars below it."""
+    meter, parts_axes = figure.subplots(2, 1, height_ratios=[1, 2.2])
+    meter.barh([0], [100], color=theme.grid, height=0.6)
+    meter.barh([0], [result.score], color=theme.accent, height=0.6)
+    meter.text(
+        min(result.score, 88) + 1.5, 0, f"{result.score:g}/100", va="center", color=theme.ink, fontsize=10
+    )
+    meter.set_xlim(0, 100)
+    meter.set_yticks([])
+    meter.set_xticks([])
+    style_axes(meter, theme)
+    for side in ("left", "bottom"):
+        meter.spines[side].set_visible(False)
+    parts = [("artists", result.artist_overlap), ("tracks", result.track_overlap)]
+    if result.feature_similarity is not None:
+        parts.append(("sound (features)", result.feature_similarity))
+    labels = [name for name, _ in parts]
+    values = [100 * value for _, value in parts]
+    _bars(parts_axes, labels, values, "% alike", theme)
+    for y, value in zip(range(len(values))[::-1], values, strict=True):
+        parts_axes.text(value, y, f"  {value:.0f}%", va="center", fontsize=8, color=theme.ink)
+    parts_axes.set_xlim(0, 110)
+    set_title(meter, title, theme)

@@ -1,0 +1,350 @@
+"""The Stats screen on a real SQLite database filled with generated listens: the first view, a range change
+that updates the table and the chart, view switches (cache, stale results dropped), the clock heatmap, the
+dark palette, compatibility, recommendations without analysis, bad custom dates, and exports that read back.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QFileDialog
+from pytestqt.qtbot import QtBot
+
+from app.gui.appearance import APPEARANCE_KEY, apply_appearance
+from app.gui.state import AppState
+from app.gui.stats.controller import StatsController, ViewRequest
+from app.gui.stats.model import StatsTableModel
+from app.gui.stats.screen import StatsScreen
+from models.engine import Database
+from scrobbler.exports.charts import DARK, LIGHT
+from scrobbler.stats import listening_clock, scope_for, top
+from scrobbler.stats.tables import StatsTable
+from scrobbler.users import get_user
+from tests.listening_fixtures import Library, utc
+
+# Plays per (year, artist): the favourite changes between the years, so a range change must change the top.
+PLAYS = {
+    2023: {"Air": 30, "Björk": 12, "Daft Punk": 5},
+    2024: {"Björk": 40, "Daft Punk": 22, "Air": 3, "Massive Attack": 9},
+}
+ADA_TOTAL = sum(sum(year.values()) for year in PLAYS.values())
+BEN_PLAYS = {"Björk": 25, "Daft Punk": 10, "Portishead": 14}
+
+
+@pytest.fixture
+def listening(sqlite_db: Database) -> Database:
+    """Two users (ada in Europe/Berlin, ben in UTC) with listens in 2023 and 2024 at varied hours."""
+    rng = random.Random(15)
+    with sqlite_db.session() as session:
+        lib = Library(session)
+        ada = lib.user("ada", "Europe/Berlin")
+        ben = lib.user("ben", "UTC")
+        artists = {a for year in PLAYS.values() for a in year} | set(BEN_PLAYS)
+        for artist in sorted(artists):
+            for n in range(3):
+                lib.track(f"{artist} song {n}", artist, album=f"{artist} album", genres=("electronic",))
+        lib.media_file("Air song 0", "/music/air0.flac")  # owned, not analysed
+        for year, per_artist in PLAYS.items():
+            for artist, plays in per_artist.items():
+                for i in range(plays):
+                    when = utc(year, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), i % 60)
+                    lib.listen(ada, when, artist, f"{artist} song {i % 3}", played=180.0)
+        for artist, plays in BEN_PLAYS.items():
+            for i in range(plays):
+                when = utc(2024, rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), i % 60)
+                lib.listen(ben, when, artist, f"{artist} song {i % 3}")
+    return sqlite_db
+
+
+@pytest.fixture
+def state(listening: Database, tmp_path: Path) -> Iterator[AppState]:
+    app_state = AppState.for_tests(listening, tmp_path / "settings")
+    yield app_state
+    app_state.jobs.cancel_all()
+    app_state.jobs.wait_idle(20000)
+
+
+def open_stats(qtbot: QtBot, state: AppState) -> StatsScreen:
+    screen = StatsScreen(state)
+    qtbot.addWidget(screen)
+    screen.resize(1200, 760)
+    screen.show()
+    qtbot.waitExposed(screen)
+    screen.activated()
+    assert state.jobs.wait_idle(30000)
+    QApplication.processEvents()
+    return screen
+
+
+def column(screen: StatsScreen, name: str) -> list[Any]:
+    table = screen.model.table
+    index = table.columns.index(name)
+    return [screen.model.row_values(row)[index] for row in range(screen.model.rowCount())]
+
+
+def bar_labels(screen: StatsScreen) -> list[str]:
+    assert screen.chart is not None
+    axes = screen.chart.figure.axes[0]
+    return [label.get_text() for label in axes.get_yticklabels()]  # biggest bar first (on top)
+
+
+def expected_top(db: Database, range_text: str) -> list[tuple[str, int]]:
+    with db.session() as session:
+        scope = scope_for(get_user(session, "ada"), range_text)  # type: ignore[arg-type]
+        return [(e.name, e.plays) for e in top(session, scope, "artists")]
+
+
+def test_first_open_shows_top_artists_of_all_time(qtbot: QtBot, state: AppState) -> None:
+    screen = open_stats(qtbot, state)
+    assert screen.user_combo.currentText() == "ada"  # the first user with listens
+    assert screen.view is not None and screen.view.name == "top-artists"
+    assert list(zip(column(screen, "name"), column(screen, "plays"), strict=True)) == expected_top(
+        state.db, "all"
+    )
+    assert column(screen, "name")[0] == "Björk"  # 52 plays over both years
+    assert bar_labels(screen)[0] == "Björk"
+    assert screen.pages.currentIndex() == 1 and screen.chart is not None and screen.chart.isVisible()
+    assert "matplotlib" in __import__("sys").modules
+
+
+def test_range_change_updates_table_and_chart(qtbot: QtBot, state: AppState) -> None:
+    screen = open_stats(qtbot, state)
+    draws = screen.chart.draws  # type: ignore[union-attr]
+    kind = screen.range_picker.kind
+    kind.setFocus()
+    qtbot.keyClick(kind, Qt.Key.Key_Down)  # "All time" -> "Year"
+    assert kind.currentData() == "year"
+    assert screen.range_picker.year.value() == 2024  # starts at the user's last year with listens
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    assert column(screen, "name")[0] == "Björk" and column(screen, "plays")[0] == 40
+    year = screen.range_picker.year
+    year.setFocus()
+    qtbot.keyClick(year, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(year, "2023")
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    expected = expected_top(state.db, "2023")
+    assert expected[0] == ("Air", 30)
+    assert list(zip(column(screen, "name"), column(screen, "plays"), strict=True)) == expected
+    assert bar_labels(screen) == [name for name, _ in expected]
+    assert screen.chart.draws > draws  # type: ignore[union-attr]
+    assert "2023" in screen.view.title  # type: ignore[union-attr]
+    assert state.settings.value("stats/range") == "2023"  # remembered for the next start
+
+
+def test_views_are_cached_and_the_old_view_stays_until_the_new_arrives(qtbot: QtBot, state: AppState) -> None:
+    screen = open_stats(qtbot, state)
+    computed = screen.controller.computed
+    first = screen.view
+    screen.select_view("clock")
+    # Either the clock was prefetched in the background, or the old view is still shown while it computes.
+    assert screen.view is not None and screen.view.name in ("clock", "top-artists")
+    if screen.view is first:
+        assert screen.busy_label.text() == "Computing…"
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    assert screen.view.name == "clock" and screen.busy_label.text() == ""
+    computed_after = screen.controller.computed
+    assert computed_after >= computed
+    qtbot.mouseClick(
+        screen.views.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=screen.views.visualItemRect(screen.views.item(0)).center(),
+    )
+    assert screen.view is not None and screen.view.name == "top-artists"  # from the cache, at once
+    assert screen.controller.computed == computed_after
+
+
+def test_a_result_for_an_older_request_is_never_shown(state: AppState, qtbot: QtBot) -> None:
+    controller = StatsController(state)
+    controller.prefetch = False
+    shown: list[str] = []
+    controller.view_ready.connect(lambda view: shown.append(view.name))
+    with state.db.session() as session:
+        ada = get_user(session, "ada").id  # type: ignore[union-attr]
+    controller.request(ViewRequest(ada, "all", "daily"))
+    controller.request(ViewRequest(ada, "all", "streaks"))  # asked before the daily trend arrives
+    assert state.jobs.wait_idle(20000)
+    assert shown == ["streaks"]
+    assert ViewRequest(ada, "all", "daily") in controller.cache  # computed, kept, not shown
+    controller.invalidate()  # the listens changed: the wanted view comes again, the cache is gone
+    assert state.jobs.wait_idle(20000)
+    assert shown == ["streaks", "streaks"] and list(controller.cache) == [ViewRequest(ada, "all", "streaks")]
+
+
+def test_clock_heatmap_in_local_time(qtbot: QtBot, state: AppState) -> None:
+    screen = open_stats(qtbot, state)
+    screen.select_view("clock")
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    with state.db.session() as session:
+        clock = listening_clock(session, scope_for(get_user(session, "ada"), "all"))  # type: ignore[arg-type]
+    image = screen.chart.figure.axes[0].get_images()[0]  # type: ignore[union-attr]
+    assert image.get_array().tolist() == clock.plays
+    cells = {(row[0], row[1]): row[2] for row in screen.model.table.rows}
+    assert sum(cells.values()) == ADA_TOTAL
+    assert "busiest hour" in screen.notes.text()
+
+
+def test_dark_palette_restyles_the_chart(qtbot: QtBot, state: AppState) -> None:
+    screen = open_stats(qtbot, state)
+    chart = screen.chart
+    assert chart is not None
+    assert chart.figure.get_facecolor()[:3] == pytest.approx((1.0, 1.0, 1.0))
+    state.settings.setValue(APPEARANCE_KEY, "dark")
+    try:
+        apply_appearance(state.settings)
+        QApplication.processEvents()
+        assert chart.dark is True
+        dark = tuple(int(DARK.background[i : i + 2], 16) / 255 for i in (1, 3, 5))
+        assert chart.figure.get_facecolor()[:3] == pytest.approx(dark)
+        assert chart.figure.axes[0].get_yticklabels()[0].get_color() == DARK.ink
+        dark_shot = screen.grab().toImage()
+        assert QImage.pixelColor(dark_shot, 600, 300).lightness() < 128  # the chart area is dark
+    finally:
+        state.settings.setValue(APPEARANCE_KEY, "light")
+        apply_appearance(state.settings)
+        QApplication.processEvents()
+    assert chart.figure.axes[0].get_yticklabels()[0].get_color() == LIGHT.ink
+
+
+def test_compatibility_with_a_second_user(qtbot: QtBot, state: AppState) -> None:
+    screen = open_stats(qtbot, state)
+    screen.select_view("compat")
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    assert screen.other_combo.isVisible() and not screen.by_combo.isVisible()
+    assert screen.message.text() == "Pick a second user to compare listening with."
+    screen.other_combo.setCurrentIndex(screen.other_combo.findText("ben"))
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    view = screen.view
+    assert view is not None and view.name == "compat" and view.message is None
+    assert "ada and ben" in view.title and "/100" in view.title
+    assert "shared artists" in screen.notes.text() and "Björk" in screen.notes.text()
+    assert "no audio-feature comparison" in screen.notes.text()
+    tabs = [screen.tabs.tabText(i) for i in range(screen.tabs.count())]
+    assert tabs == ["Score", "Shared artists", "Shared tracks"]
+    screen.tabs.setCurrentIndex(1)
+    assert set(column(screen, "artist")) == {"Björk", "Daft Punk"}
+
+
+def test_recommendations_without_analysis_say_what_to_run(qtbot: QtBot, state: AppState) -> None:
+    state.screen_names = frozenset({"stats", "folders"})
+    screen = open_stats(qtbot, state)
+    screen.select_view("recommend")
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    assert screen.pages.currentIndex() == 0
+    assert screen.message.text().startswith("No audio analysis data yet")
+    assert "Analyze" in screen.message.text()
+    assert not screen.export_button.isEnabled()
+    asked: list[tuple[str, object]] = []
+    state.navigation_requested.connect(lambda name, payload: asked.append((name, payload)))
+    qtbot.mouseClick(screen.message_button, Qt.MouseButton.LeftButton)
+    assert asked == [("folders", None)]
+
+
+def test_custom_dates_that_end_before_they_start(qtbot: QtBot, state: AppState) -> None:
+    screen = open_stats(qtbot, state)
+    picker = screen.range_picker
+    picker.kind.setCurrentIndex(picker.kind.findData("custom"))
+    assert state.jobs.wait_idle(20000)
+    shown = screen.view
+    picker.start.setFocus()
+    qtbot.keyClick(picker.start, Qt.Key.Key_Home)  # the year
+    for _ in range(3):
+        qtbot.keyClick(picker.start, Qt.Key.Key_Up)  # three years after the end date
+    assert state.jobs.wait_idle(20000)
+    assert screen.status.isVisible() and "before it starts" in screen.status.text()
+    assert screen.view is shown  # nothing was asked for
+
+
+def test_export_table_and_chart_from_the_screen_read_back(
+    qtbot: QtBot, state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = open_stats(qtbot, state)
+    targets: list[Path] = []
+
+    def save_as(_parent: object, _caption: str, suggested: str, _filter: str) -> tuple[str, str]:
+        assert suggested.endswith(Path(str(targets[-1])).suffix)
+        return str(targets[-1]), _filter
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    rows = [screen.model.row_values(r) for r in range(screen.model.rowCount())]
+    for fmt in ("csv", "json", "parquet", "png", "svg"):
+        part = "chart" if fmt in ("png", "svg") else "top-artists"
+        targets.append(tmp_path / "out" / f"export.{fmt}")
+        screen._fill_export_menu()  # what opening the Export button's menu does
+        action = next(a for a in screen.export_menu.actions() if a.objectName() == f"export-{part}-{fmt}")
+        action.trigger()
+        job = screen.last_export
+        with qtbot.waitSignal(job.ended, timeout=20000):
+            pass
+        assert job.outcome == "finished", job.result
+        assert screen.status.text().startswith(f"Saved {targets[-1]}")
+    out = tmp_path / "out"
+    with open(out / "export.csv", encoding="utf-8", newline="") as handle:
+        read = list(csv.reader(handle))
+    assert read[0] == screen.model.table.columns
+    assert [(r[1], int(r[3])) for r in read[1:]] == [(r[1], r[3]) for r in rows]
+    document = json.loads((out / "export.json").read_text(encoding="utf-8"))
+    assert document["name"] == "top-artists" and [r["name"] for r in document["rows"]] == [r[1] for r in rows]
+    parquet = pq.read_table(out / "export.parquet").to_pydict()
+    assert parquet["plays"] == [r[3] for r in rows]
+    image = QImage(str(out / "export.png"))
+    assert not image.isNull() and image.width() > 600
+    assert "Top artists by plays, all time" in (out / "export.svg").read_text(encoding="utf-8")
+
+
+def test_table_context_menu_exports_the_shown_table(
+    qtbot: QtBot, state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    screen = open_stats(qtbot, state)
+    screen.select_view("taste")
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    screen.tabs.setCurrentIndex(3)  # hours
+    target = tmp_path / "hours.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a: (str(target), "")))
+    menu = screen.table_menu()
+    action = next(a for a in menu.actions() if a.objectName() == "export-taste-hours-csv")
+    action.trigger()
+    with qtbot.waitSignal(screen.last_export.ended, timeout=20000):
+        pass
+    with open(target, encoding="utf-8", newline="") as handle:
+        read = list(csv.DictReader(handle))
+    assert len(read) == 24 and sum(int(r["plays"]) for r in read) == ADA_TOTAL
+
+
+def test_no_users_says_how_to_get_listens(qtbot: QtBot, sqlite_db: Database, tmp_path: Path) -> None:
+    state = AppState.for_tests(sqlite_db, tmp_path / "settings")
+    screen = open_stats(qtbot, state)
+    assert screen.pages.currentIndex() == 0
+    assert screen.message.text().startswith("No listening history yet")
+
+
+def test_table_model_contract(qtmodeltester: Any) -> None:
+    model = StatsTableModel()
+    model.set_table(
+        StatsTable(
+            "t", ["name", "plays", "listening_secs"], [("b", 2, 7200.0), ("a", 5, None), ("c", 5, 30.0)]
+        )
+    )
+    qtmodeltester.check(model)
+    model.sort(1, Qt.SortOrder.DescendingOrder)
+    assert [model.row_values(r)[0] for r in range(3)] == ["a", "c", "b"]
+    model.sort(2, Qt.SortOrder.AscendingOrder)
+    assert [model.row_values(r)[0] for r in range(3)] == ["c", "b", "a"]  # empty cells last
+    assert model.data(model.index(1, 2)) == "2h 00m"
+    qtmodeltester.check(model)
