@@ -11,10 +11,10 @@ only what is missing (the raw dedupe key makes every earlier row a no-op).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +23,7 @@ from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from models.engine import Database
 from models.gc_policy import batch_paused
 from models.progress import CancelToken, Progress, run_to_end
+from models.unit_of_work import write_transaction
 from models.users import User
 from scrobbler.importers import Importer, ImportOptions
 from scrobbler.ingest_batch import BatchResult, write_batch
@@ -100,6 +101,7 @@ class IngestReport:
             self.linked[scheme] = self.linked.get(scheme, 0) + count
 
 
+T = TypeVar("T")
 SessionSource = Database | sessionmaker[Session]
 
 
@@ -214,10 +216,11 @@ def _ingest_pieces(
     report = IngestReport()
     batch: list[PreparedListen] = []
 
+    def store(session: Session) -> BatchResult:
+        return write_batch(session, session.get_bind().dialect.name, user_id, batch, duplicate_window_secs)
+
     def flush() -> Progress:
-        with writer.begin() as session:
-            dialect = session.get_bind().dialect.name
-            report.add_batch(write_batch(session, dialect, user_id, batch, duplicate_window_secs))
+        report.add_batch(writer.write(store, what=f"import: writing {len(batch):,} listens"))
         batch.clear()
         return Progress("write", report.read, None, f"{report.imported:,} imported", report.counts())
 
@@ -273,7 +276,7 @@ class _BatchSessions:
     of 3.4 CPU-s per 200,000), and every reference the writer stores is one it has just read or written
     in the same transaction, so they cannot fail:
 
-    - ``user_id`` (listens_raw, listens, listen_stats_state): :meth:`begin` reads the user at the end of
+    - ``user_id`` (listens_raw, listens, listen_stats_state): :meth:`write` reads the user at the end of
       each batch's transaction, while it holds SQLite's write lock, and rolls the batch back if the user
       is gone (deleted during the import).
     - ``listens.raw_id``, ``listen_sources.raw_id``: rows this transaction inserted.
@@ -289,6 +292,7 @@ class _BatchSessions:
         self.sessions = sessions
         self.user_id = user_id
         self.connection: Connection | None = None
+        self.connection_sessions: sessionmaker[Session] | None = None
         bind = sessions.kw.get("bind")
         self.own_connection = (
             isinstance(bind, Engine)
@@ -298,22 +302,28 @@ class _BatchSessions:
             and bind.url.database not in (None, "", ":memory:")
         )
 
-    @contextmanager
-    def begin(self) -> Iterator[Session]:
+    def write(self, work: Callable[[Session], T], *, what: str) -> T:
+        """Run ``work`` as one batch's unit of work (:func:`models.unit_of_work.write_transaction`: a write
+        transaction from its start, retried whole when the database is busy)."""
         if not self.own_connection:
-            with self.sessions.begin() as session:
-                yield session
-            return
+            return write_transaction(self.sessions, work, what=what)
         if self.connection is None:
             self.connection = self._open()
-        with self.sessions(bind=self.connection) as session, session.begin():
-            yield session
-            # After the writes, so under the write lock their first INSERT took: no one else can delete the
-            # user before this commit. (Read first, the check would pin a snapshot that a concurrent
-            # writer's commit would make stale, and SQLite would refuse the INSERT: SQLITE_BUSY_SNAPSHOT.)
+            self.connection_sessions = sessionmaker(
+                bind=self.connection, class_=self.sessions.class_, expire_on_commit=False
+            )
+        assert self.connection_sessions is not None
+
+        def checked(session: Session) -> T:
+            value = work(session)
+            # After the writes, under the write lock the transaction began with: no one else can delete
+            # the user before this commit.
             found = session.execute(select(User.id).where(User.id == self.user_id)).first()
             if found is None:  # what the foreign keys would have refused: roll the batch back
                 raise LookupError(f"user {self.user_id} does not exist (deleted during the import?)")
+            return value
+
+        return write_transaction(self.connection_sessions, checked, what=what)
 
     def _open(self) -> Connection:
         bind = self.sessions.kw["bind"]

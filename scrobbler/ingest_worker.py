@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.process_lifetime import die_with_parent
 from scrobbler.importers import ImportOptions, get
 from scrobbler.ingest_rows import PreparedListen, RowRejected, as_prepared, prepare, prepare_values
 from scrobbler.records import ImportProblem, Row
@@ -85,6 +86,9 @@ class _Crash:
 def _parse_in_child(
     importer_name: str, path: str, options: ImportOptions | None, out: multiprocessing.Queue[object]
 ) -> None:
+    # Gone with the importing process, even one killed with SIGKILL (issue 18: it blocked on a full queue
+    # forever). Forked or spawned, the importer is the direct parent.
+    die_with_parent()
     # This process only parses: its rows hold no reference cycles, and the collector's passes over them
     # would cost a quarter of its CPU. A child process is its own entry point (models.gc_policy).
     gc.disable()

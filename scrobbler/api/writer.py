@@ -2,7 +2,8 @@
 
 A request's listens join a queue and the request waits for its result; the thread takes everything that
 is waiting (up to ``max_group`` submissions), writes it with the ingest batch writer in one short
-transaction, and answers every request at once. SQLite allows one writer at a time anyway, so this keeps
+transaction (a unit of work: :func:`models.unit_of_work.write_transaction`), and answers every request at
+once. SQLite allows one writer at a time anyway, so this keeps
 the event loop free and pays one commit (one fsync) per group instead of one per request.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.unit_of_work import write_transaction
 from scrobbler.ingest import DEFAULT_DUPLICATE_WINDOW_SECS
 from scrobbler.ingest_batch import write_batch
 from scrobbler.ingest_rows import PreparedListen
@@ -91,11 +93,17 @@ class ListenWriter:
             unique = by_user.setdefault(item.user_id, {})
             for row in item.rows:
                 unique.setdefault(row.raw_key, row)
+
+        def store(session: Session) -> None:
+            dialect = session.get_bind().dialect.name
+            for user_id, rows in by_user.items():
+                write_batch(session, dialect, user_id, list(rows.values()), self._window)
+
+        count = sum(len(rows) for rows in by_user.values())
         try:
-            with self._sessions.begin() as session:
-                dialect = session.get_bind().dialect.name
-                for user_id, rows in by_user.items():
-                    write_batch(session, dialect, user_id, list(rows.values()), self._window)
+            # A write transaction from the start, retried whole when a job holds the database (a scan's
+            # batch, an import's): the requests wait a little longer instead of failing.
+            write_transaction(self._sessions, store, what=f"storing {count:,} submitted listens")
         except Exception as error:  # the whole group failed: every waiting request learns why
             for item in group:
                 item.done.set_exception(error)
