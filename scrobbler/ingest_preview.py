@@ -101,8 +101,10 @@ def unusable_reason(path: Path) -> str | None:
 
 
 def unknown_format_reason() -> str:
-    names = ", ".join(sorted(importer.NAME for importer in importers.all_importers()))
-    return f"not a listening history Tonearm can read (it reads: {names})"
+    return (
+        "not a listening history Tonearm can read (it reads exports from ListenBrainz, Last.fm, Libre.fm, "
+        "Spotify and Maloja, and players' .scrobbler.log files)"
+    )
 
 
 def preview_files(
