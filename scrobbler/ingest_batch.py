@@ -36,6 +36,9 @@ ID_SCHEMES: tuple[tuple[str, str], ...] = (
     ("recording_mbid", "recording_mbid"),
     ("isrc", "isrc"),
     ("spotify_id", "spotify_id"),
+    # A source's "track" MBID: a library track's release-track id, or (old Last.fm ids) its recording id.
+    ("track_mbid", "track_mbid"),
+    ("recording_mbid", "track_mbid"),
 )
 # Gaps between new listens shorter than this are read as one range: fewer queries, few extra rows.
 _MERGE_GAP_SECS = 6 * 3600
@@ -392,7 +395,8 @@ def _scheme_in_library(session: Session, scheme: str) -> bool:
 
 
 def _id_links(session: Session, rows: Sequence[PreparedListen]) -> dict[int, tuple[int, str]]:
-    """Rows (by ``id(row)``) whose recording MBID, ISRC or Spotify id names exactly one library track.
+    """Rows (by ``id(row)``) whose recording MBID, ISRC, Spotify id or track MBID names exactly one library
+    track (the first of :data:`ID_SCHEMES` that does wins; the link's reason is the listen's field).
 
     Joined to tracks, so an external_ids row left behind by a deleted track never links (external_ids is
     polymorphic and has no foreign key; models/integrity.py). An id naming two tracks links nothing.
@@ -424,7 +428,7 @@ def _id_links(session: Session, rows: Sequence[PreparedListen]) -> dict[int, tup
         for scheme, attribute in ID_SCHEMES:
             tracks = found.get((scheme, getattr(row, attribute) or ""))
             if tracks is not None and len(tracks) == 1:
-                links[id(row)] = (next(iter(tracks)), scheme)
+                links[id(row)] = (next(iter(tracks)), attribute)  # the listen's field that linked
                 break
     return links
 

@@ -63,6 +63,10 @@ class PreparedListen(NamedTuple):
     # to read it (ListenRecord.source_timestamp), else the same epoch as ``listened_at``. It is part of the
     # raw dedupe key, so a re-import in another --timezone adds nothing.
     raw_listened_at: int
+    # A MusicBrainz "track" id the source gave (Last.fm's mbid, LB's additional_info.track_mbid): linked at
+    # ingest when it names one library track, as its release-track id or (Last.fm's pre-2011 track ids
+    # became recording ids) as its recording id. Not a listens column: it links or it stays in the payload.
+    track_mbid: str | None = None
 
     @property
     def raw_key(self) -> tuple[int, str, str]:
@@ -173,4 +177,5 @@ def prepare_values(record: ListenRecord) -> tuple[Any, ...]:
         source_track_id,
         record.payload_json or payload_text(record.payload),
         listened_at if record.source_timestamp is None else record.source_timestamp,
+        _mbid_or_none(record.track_mbid),
     )

@@ -97,6 +97,7 @@ def _record(line: str, zone: str, client: str | None, location: str, options: Im
         return ImportProblem.failed(location, f"missing {'artist' if artist is None else 'track'} name")
     if artist == _UNTAGGED:
         return ImportProblem.skipped(location, SkipReason.UNTAGGED, "file had no tags (<Untagged>)")
+    mbid = clean_mbid(fields[7]) if len(fields) == 8 else None
     return ListenRecord(
         listened_at=listened_at,
         artist_name=artist,
@@ -105,9 +106,11 @@ def _record(line: str, zone: str, client: str | None, location: str, options: Im
         release_name=clean_text(fields[1]),
         duration_secs=seconds(fields[4].strip() or None),
         track_number=track_number(fields[3]),
-        # The spec calls it a MusicBrainz *track* id, as LB's rockbox importer stores it; players fill it
-        # from the MUSICBRAINZ_TRACKID tag, which Picard sets to the recording id, so matchers may try both.
-        track_mbid=clean_mbid(fields[7]) if len(fields) == 8 else None,
+        # The spec calls it a MusicBrainz *track* id, as LB's rockbox importer stores it; Rockbox fills it
+        # from the "MusicBrainz Track Id" tag (UFID http://musicbrainz.org, MUSICBRAINZ_TRACKID), which
+        # Picard and beets set to the RECORDING id: it is kept as both, and links by either.
+        recording_mbid=mbid,
+        track_mbid=mbid,
         source_timestamp=None if zone == "UTC" else stamp,
         payload=payload,
     )

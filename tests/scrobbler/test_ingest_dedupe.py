@@ -226,3 +226,49 @@ def test_partial_reimport_links_every_listen_to_its_own_raw_row(db: Database, us
         assert track_name == f"Song {json.loads(payload)['i']}"
         assert listened_at == raw_listened_at
     assert linked == 0  # one source: no listen has a second raw row
+
+
+def test_track_mbids_from_files_link_before_any_name_matching(db: Database, user_id: int) -> None:
+    """Last.fm's mbid and LB's additional_info.track_mbid are MusicBrainz *track* ids: they link to the
+    library track carrying that release-track id, or (Last.fm's old track ids are recording ids now) that
+    recording id. A .scrobbler.log's mbid column is the player's MUSICBRAINZ_TRACKID tag: a recording id."""
+    release_track = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
+    recording = "7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910"
+    by_release_track = add_track(db, "t1", {"track_mbid": release_track})
+    by_recording = add_track(db, "t2", {"recording_mbid": recording})
+    report = run_ingest(
+        db,
+        [
+            record("lastfm", 0, track_name="named otherwise", track_mbid=release_track),
+            record("lastfm", 1000, track_name="also otherwise", track_mbid=recording.upper()),
+            record("lastfm", 2000, track_name="nothing", track_mbid="00000000-0000-4000-8000-000000000000"),
+        ],
+        user_id,
+    )
+    assert report.linked == {"track_mbid": 2}
+    with db.session() as session:
+        rows = session.execute(
+            select(Listen.track_name, Listen.track_id, Listen.match_reason).order_by(Listen.listened_at)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("named otherwise", by_release_track, "track_mbid"),
+        ("also otherwise", by_recording, "track_mbid"),
+        ("nothing", None, None),
+    ]
+
+
+def test_a_scrobbler_log_mbid_links_as_a_recording_id(db: Database, user_id: int, tmp_path: Any) -> None:
+    from scrobbler.importers import scrobbler_log
+
+    recording = "7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910"
+    track_id = add_track(db, "t1", {"recording_mbid": recording})
+    log = tmp_path / ".scrobbler.log"
+    log.write_text(
+        "#AUDIOSCROBBLER/1.1\n#TZ/UTC\n#CLIENT/Rockbox sansaclipplus $Revision$\n"
+        f"Somebody\tAlbum\tA title the library spells otherwise\t1\t200\tL\t1700000000\t{recording}\n",
+        encoding="utf-8",
+    )
+    report = run_ingest(db, scrobbler_log.parse(log), user_id)
+    assert report.linked == {"recording_mbid": 1}
+    with db.session() as session:
+        assert session.execute(select(Listen.track_id, Listen.recording_mbid)).one() == (track_id, recording)
