@@ -50,6 +50,8 @@ def export_view(
     part (a chart as CSV, a table as PNG), with the formats that do."""
     target = Path(path)
     offered = export_formats(view, part)
+    if not offered:
+        raise ValueError(f"the {view.name} view has no chart; export one of its tables instead")
     if fmt not in offered:
         what = "a chart" if part == CHART_PART else "a table"
         raise ValueError(f"{what} can be saved as {', '.join(offered)}, not {fmt!r}")
