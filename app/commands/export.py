@@ -68,7 +68,8 @@ def listens(
 ) -> None:
     """Export listens: csv, json, jsonl, parquet, or listenbrainz (*.lb.jsonl, lines LB's importer reads).
 
-    Ctrl-C stops the export (exit code 130) and leaves no partial file; an older file at OUTPUT stays.
+    Ctrl-C stops the export (exit code 130) and leaves no partial file; an older file at OUTPUT stays. A
+    hidden partial file left by an export that was killed is removed by the next export to OUTPUT.
     """
     fmt = _format(output, format_name, LISTEN_FORMATS)
     db = cli_context(ctx).database()
@@ -78,7 +79,7 @@ def listens(
         events = export_listens(db.sessions, scope, output, fmt, cancel=run.token)
         result = run.drain(events, EXPORT_BAR)
     if result.cancelled:
-        stopped(f"export stopped after {result.rows:,} listens; {output} was not written")
+        stopped(f"Cancelled: export stopped after {result.rows:,} listens; {output} was not written")
     console.print(f"Wrote {result.rows:,} listens to {output} ({fmt}).")
 
 
