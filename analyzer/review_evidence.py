@@ -8,6 +8,7 @@ glance that "Creep (Live)" and "Creep" differ by " (Live)".
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -119,9 +120,7 @@ def confidence_band(confidence: float) -> str:
 def diff_spans(heard: str, library: str) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
     """Character spans of ``heard`` and of ``library`` that the other text does not share (case ignored
     where lower-casing keeps the length)."""
-    left, right = heard.lower(), library.lower()
-    if len(left) != len(heard) or len(right) != len(library):
-        left, right = heard, library
+    left, right = _comparable(heard), _comparable(library)
     heard_spans: list[Span] = []
     library_spans: list[Span] = []
     for op in Levenshtein.opcodes(left, right):
@@ -132,6 +131,16 @@ def diff_spans(heard: str, library: str) -> tuple[tuple[Span, ...], tuple[Span, 
         if op.dest_end > op.dest_start:
             library_spans.append((op.dest_start, op.dest_end))
     return tuple(heard_spans), tuple(library_spans)
+
+
+def _comparable(text: str) -> str:
+    """``text`` lower-cased and without accents, one character for one (so spans index the original):
+    the matcher compares normalized names, so "Bjork" and "Björk" do not differ for it either."""
+    folded = []
+    for char in text:
+        base = unicodedata.normalize("NFD", char)[:1].lower()
+        folded.append(base if len(base) == 1 else char)
+    return "".join(folded)
 
 
 def format_duration(seconds: float | None) -> str:

@@ -67,6 +67,7 @@ class QueueGroup:
     first_at: datetime
     last_at: datetime
     best_confidence: float | None
+    listen_ids: tuple[int, ...] = ()  # the group's listens when read with the page (else read by key)
 
     @property
     def label(self) -> str:
@@ -136,6 +137,7 @@ def queue_page(
             func.max(Listen.listened_at).label("last_at"),
             func.min(Listen.id).label("sample"),
             func.max(Listen.match_confidence).label("best"),
+            func.group_concat(Listen.id).label("ids"),
             func.count().over().label("total_groups"),
             func.sum(listens).over().label("total_listens"),
         )
@@ -164,11 +166,21 @@ def queue_page(
                 as_time(row.first_at),
                 as_time(row.last_at),
                 row.best,
+                split_ids(row.ids, int(row.listens)),
             )
         )
     total_groups = int(rows[0].total_groups) if rows else 0
     total_listens = int(rows[0].total_listens) if rows else 0
     return QueuePage(groups, total_groups, total_listens, 0 if skipped else len(song_skips))
+
+
+def split_ids(text: str | None, expected: int) -> tuple[int, ...]:
+    """The ids of a ``group_concat(id)``; empty when the engine cut the list short (MariaDB's
+    ``group_concat_max_len``), so the caller reads the group by its key instead."""
+    if not text:
+        return ()
+    ids = tuple(int(part) for part in text.split(","))
+    return ids if len(ids) == expected else ()
 
 
 def _key_columns(by_release: bool) -> list[Any]:
@@ -222,25 +234,43 @@ def _group_filter(key: GroupKey, statuses: Sequence[EnrichStatus]) -> list[Any]:
     return conditions
 
 
-def load_group(session: Session, key: GroupKey, statuses: Sequence[EnrichStatus] = REVIEWABLE) -> GroupDetail:
+def load_group(
+    session: Session,
+    key: GroupKey,
+    statuses: Sequence[EnrichStatus] = REVIEWABLE,
+    listen_ids: Sequence[int] = (),
+) -> GroupDetail:
     """The listens of one group (newest first) with their candidates and evidence; an empty detail when
-    nothing of the group is left (decided meanwhile)."""
-    rows = session.execute(
-        select(
-            Listen.id,
-            Listen.listened_at,
-            Listen.artist_name,
-            Listen.track_name,
-            Listen.release_name,
-            Listen.track_duration_secs,
-            Listen.enrich_status,
-            Listen.match_reason,
-            Listen.match_confidence,
-            Listen.track_id,
-        )
-        .where(*_group_filter(key, statuses))
-        .order_by(Listen.listened_at.desc(), Listen.id.desc())
-    ).all()
+    nothing of the group is left (decided meanwhile). ``listen_ids`` (the page's
+    :attr:`QueueGroup.listen_ids`) reads them by primary key -- a few ms instead of a pass over the queue;
+    those no longer waiting (decided meanwhile) are left out."""
+    columns = (
+        Listen.id,
+        Listen.listened_at,
+        Listen.artist_name,
+        Listen.track_name,
+        Listen.release_name,
+        Listen.track_duration_secs,
+        Listen.enrich_status,
+        Listen.match_reason,
+        Listen.match_confidence,
+        Listen.track_id,
+    )
+    if listen_ids:
+        rows: list[Any] = []
+        ids = sorted(listen_ids)
+        for start in range(0, len(ids), 1000):
+            rows.extend(
+                session.execute(
+                    select(*columns).where(
+                        Listen.id.in_(ids[start : start + 1000]), Listen.enrich_status.in_(statuses)
+                    )
+                )
+            )
+        rows.sort(key=lambda row: (row[1], row[0]), reverse=True)
+    else:
+        statement = select(*columns).where(*_group_filter(key, statuses))
+        rows = list(session.execute(statement.order_by(Listen.listened_at.desc(), Listen.id.desc())))
     listens = [GroupListen(r[0], r[1], r[2], r[3], r[4], r[5], str(r[6]), r[7], r[8], r[9]) for r in rows]
     detail = GroupDetail(key, listens)
     if not listens:

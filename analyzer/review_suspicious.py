@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from analyzer.review_queue import GroupKey, QueueGroup, QueuePage, as_time, sample_names, skipped_keys
+from analyzer.review_queue import (
+    GroupKey,
+    QueueGroup,
+    QueuePage,
+    as_time,
+    sample_names,
+    skipped_keys,
+    split_ids,
+)
 from models.enums import EnrichStatus
 from models.listens import Listen, ListenMatchCandidate
 from models.tracks import Track
@@ -76,6 +84,7 @@ def suspicious_page(session: Session, *, limit: int = 50) -> tuple[QueuePage, li
             func.max(Listen.listened_at).label("last_at"),
             func.min(Listen.id).label("sample"),
             func.min(Listen.match_confidence).label("weakest"),
+            func.group_concat(Listen.id).label("ids"),
             *(func.max(flag).label(name) for flag, name in zip(flags, REASON_TEXT, strict=True)),
             func.count().over().label("total_groups"),
             func.sum(count).over().label("total_listens"),
@@ -103,6 +112,7 @@ def suspicious_page(session: Session, *, limit: int = 50) -> tuple[QueuePage, li
             as_time(row.first_at),
             as_time(row.last_at),
             row.weakest,
+            split_ids(row.ids, int(row.listens)),
         )
         found.append(SuspiciousGroup(group, tuple(name for name in REASON_TEXT if getattr(row, name))))
     total_groups = int(rows[0].total_groups) if rows else 0

@@ -1,0 +1,512 @@
+"""The Review screen's logic: the queue page, the current group and the next ones read ahead, decisions
+written one after another in the background, undo, skip, and re-running the matcher. No widget, no SQL:
+every read and write is a core function (:mod:`analyzer.review`, :mod:`analyzer.review_queue`,
+:mod:`analyzer.review_suspicious`) run through the window's JobRunner.
+
+A decision changes what is on screen at once: the group leaves the local queue and the next group (read
+ahead while the person was looking at this one) is shown; the write follows in the background, in order,
+one transaction each. Decisions made faster than they are written queue up; a failed write says why and
+reads the queue again, so nothing half-done stays on screen.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from PySide6.QtCore import QObject, Signal
+
+from app.gui.outcomes import error_text, plural
+from app.gui.state import AppState
+
+if TYPE_CHECKING:
+    from analyzer.review_queue import GroupDetail, GroupKey, QueueGroup, QueuePage
+    from app.gui.jobs import Job
+    from models.engine import Database
+
+Mode = Literal["pending", "suspicious", "skipped"]
+PAGE_SIZE = 60
+READ_AHEAD = 3  # groups after the current one whose detail is read before the person gets there
+LOW_WATER = 10  # fewer groups than this left on the local page: read the next page once writes are done
+ENRICH_KIND = "enrich"
+
+
+def reviewer_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "gui"
+
+
+def _read_page(db: Database, mode: Mode, by_release: bool) -> tuple[QueuePage, dict[Any, tuple[str, ...]]]:
+    from analyzer.review_queue import queue_page
+    from analyzer.review_suspicious import suspicious_page
+
+    with db.session() as session:
+        if mode == "suspicious":
+            page, groups = suspicious_page(session, limit=PAGE_SIZE)
+            return page, {item.group.key: item.reasons for item in groups}
+        return queue_page(session, by_release=by_release, limit=PAGE_SIZE, skipped=mode == "skipped"), {}
+
+
+def _read_group(db: Database, group: QueueGroup, mode: Mode, reasons: tuple[str, ...]) -> GroupDetail:
+    from analyzer.review_queue import REVIEWABLE, load_group
+    from analyzer.review_suspicious import SUSPICIOUS_STATUSES, why_suspicious
+    from models.enums import EnrichStatus
+
+    statuses = SUSPICIOUS_STATUSES if mode == "suspicious" else REVIEWABLE
+    with db.session() as session:
+        detail = load_group(session, group.key, statuses, group.listen_ids)
+    if mode == "suspicious":
+        detail.why = why_suspicious(reasons)
+        detail.listens = [item for item in detail.listens if item.status == EnrichStatus.MATCHED.value]
+    return detail
+
+
+@dataclass
+class _Write:
+    title: str
+    run: Callable[[Database], Any]
+    done: Callable[[Any], None]
+    changes_listens: bool = True  # emit listens_changed once written (skips do not change listens)
+    read_page: bool = False  # read the queue page again once written (undo brings a group back)
+
+
+class ReviewController(QObject):
+    page_changed = Signal()  # the queue list or the counts left changed
+    current_changed = Signal()  # another group is current (or its detail arrived, or none is left)
+    message = Signal(
+        str, object
+    )  # a line for the person, and whether it is good (True), bad (False) or plain
+    idle = Signal()  # every decision is written
+
+    def __init__(self, state: AppState, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.mode: Mode = "pending"
+        self.by_release = False
+        self.reviewer = reviewer_name()
+        self.groups: list[QueueGroup] = []
+        self.total_groups = 0
+        self.total_listens = 0
+        self.skipped_groups = 0
+        self.loaded = False
+        self.current_key: GroupKey | None = None
+        self.unticked: set[int] = set()
+        self._details: dict[GroupKey, GroupDetail] = {}
+        self._reading: dict[GroupKey, Job] = {}
+        self._reasons: dict[Any, tuple[str, ...]] = {}
+        self._page_job: Job | None = None
+        self._page_again = False
+        self._writes: deque[_Write] = deque()
+        self._writing: Job | None = None
+        self._decided: set[GroupKey] = set()  # left the local queue, write not confirmed by a new page yet
+        self._history: list[tuple[str, GroupKey]] = []  # ("decision" | "skip", group) newest last
+        self._prefer: GroupKey | None = None  # show this group first after the next page (after undo)
+        self._own_change = False
+        self._writes_done = 0
+        self.enrich_job: Job | None = None
+        state.listens_changed.connect(self._listens_changed)
+        state.library_changed.connect(self._listens_changed)
+        state.database_changed.connect(self._database_changed)
+
+    # -- what the screen reads -----------------------------------------------------------------------------
+
+    @property
+    def current(self) -> GroupDetail | None:
+        """The detail of the current group, once read (None while reading or when the queue is empty)."""
+        return None if self.current_key is None else self._details.get(self.current_key)
+
+    @property
+    def current_group(self) -> QueueGroup | None:
+        return next((g for g in self.groups if g.key == self.current_key), None)
+
+    @property
+    def busy_writing(self) -> bool:
+        return self._writing is not None or bool(self._writes)
+
+    def ticked_ids(self) -> list[int]:
+        detail = self.current
+        return [] if detail is None else [i for i in detail.listen_ids if i not in self.unticked]
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def set_mode(self, mode: Mode) -> None:
+        if mode != self.mode:
+            self.mode = mode
+            self._forget_groups()
+            self.reload()
+
+    def set_by_release(self, by_release: bool) -> None:
+        if by_release != self.by_release:
+            self.by_release = by_release
+            self._forget_groups()
+            self.reload()
+
+    def _forget_groups(self) -> None:
+        self.groups, self._details, self.current_key, self.loaded = [], {}, None, False
+        self.unticked.clear()
+        self.page_changed.emit()
+        self.current_changed.emit()
+
+    def reload(self) -> None:
+        """Read the queue page again in the background (merged with a read already running)."""
+        if self._page_job is not None:
+            self._page_again = True
+            return
+        db, mode, by_release = self.state.db, self.mode, self.by_release
+        job = self.state.jobs.call("Read the review queue", lambda: _read_page(db, mode, by_release))
+        self._page_job = job
+        written = self._writes_done
+        job.ended.connect(lambda: self._page_read(job, mode, by_release, written))
+
+    def _page_read(self, job: Job, mode: Mode, by_release: bool, written_before: int) -> None:
+        self._page_job = None
+        if self._page_again or mode != self.mode or by_release != self.by_release:
+            self._page_again = False
+            self.reload()
+            return
+        if job.outcome != "finished":
+            self.message.emit(f"Could not read the review queue: {error_text(job.result)}", False)
+            return
+        page, reasons = job.result
+        self._reasons = reasons
+        if not self.busy_writing and self._writes_done == written_before:
+            self._decided.clear()  # this page was read after every decision was written
+        self.groups = [g for g in page.groups if g.key not in self._decided]
+        hidden = len(page.groups) - len(self.groups)
+        self.total_groups = max(0, page.total_groups - hidden)
+        self.total_listens = max(
+            0, page.total_listens - sum(g.listens for g in page.groups if g.key in self._decided)
+        )
+        self.skipped_groups = page.skipped_groups
+        self.loaded = True
+        fresh = {g.key for g in self.groups}
+        self._details = {key: detail for key, detail in self._details.items() if key in fresh}
+        keys = [g.key for g in self.groups]
+        if self._prefer in fresh:
+            self.current_key, self._prefer = self._prefer, None
+        elif self.current_key not in fresh:
+            self.current_key = keys[0] if keys else None
+            self.unticked.clear()
+        self.page_changed.emit()
+        self.current_changed.emit()
+        self._read_ahead()
+
+    def _read_ahead(self) -> None:
+        """Read the current group's detail and the next few, each once, in the background."""
+        keys = [g.key for g in self.groups]
+        if self.current_key not in keys:
+            return
+        at = keys.index(self.current_key)
+        for group in self.groups[at : at + 1 + READ_AHEAD]:
+            key = group.key
+            if key in self._details or key in self._reading:
+                continue
+            job = self.state.jobs.call("Read a review group", self._group_reader(group))
+            self._reading[key] = job
+            job.ended.connect(lambda k=key, j=job: self._group_read(k, j))
+
+    def _group_reader(self, group: QueueGroup) -> Callable[[], GroupDetail]:
+        db, mode, reasons = self.state.db, self.mode, self._reasons.get(group.key, ())
+        return lambda: _read_group(db, group, mode, reasons)
+
+    def _group_read(self, key: GroupKey, job: Job) -> None:
+        self._reading.pop(key, None)
+        if job.outcome != "finished":
+            self.message.emit(f"Could not read the group: {error_text(job.result)}", False)
+            return
+        detail: GroupDetail = job.result
+        if key not in {g.key for g in self.groups}:
+            return
+        if not detail.listens:  # decided elsewhere meanwhile: drop it from the page
+            self.groups = [g for g in self.groups if g.key != key]
+            if key == self.current_key:
+                self._advance_from(key)
+            self.page_changed.emit()
+            return
+        self._details[key] = detail
+        if key == self.current_key:
+            self.current_changed.emit()
+
+    def show_group(self, key: GroupKey) -> None:
+        """Make a group of the page current (a click in the queue list)."""
+        if key != self.current_key and any(g.key == key for g in self.groups):
+            self.current_key = key
+            self.unticked.clear()
+            self.current_changed.emit()
+            self._read_ahead()
+
+    def toggle_listen(self, listen_id: int) -> None:
+        """Tick or untick one listen of the current group (unticked ones are left out of the decision)."""
+        if listen_id in self.unticked:
+            self.unticked.discard(listen_id)
+        else:
+            self.unticked.add(listen_id)
+
+    # -- deciding ------------------------------------------------------------------------------------------
+
+    def accept(self, number: int = 1) -> bool:
+        """Link the ticked listens of the current group to candidate ``number`` (1 = the top one)."""
+        detail = self.current
+        if detail is None:
+            return False
+        if not 1 <= number <= len(detail.candidates):
+            self.message.emit(
+                f"There is no candidate {number}: press L to link to any track of the library."
+                if detail.candidates
+                else "This group has no candidate: press L to link it to a track, or R if it is not in "
+                "your library.",
+                False,
+            )
+            return False
+        candidate = detail.candidates[number - 1]
+        action = "confirm" if self.mode == "suspicious" and candidate.linked else "accept_group"
+        label = f"{candidate.artist} – {candidate.title}" if candidate.artist else candidate.title
+        return self._link(candidate.track_id, action, label)
+
+    def link(self, track_id: int, label: str) -> bool:
+        """Link the ticked listens of the current group to any track (chosen in the search popup)."""
+        return self._link(track_id, "link", label)
+
+    def _link(self, track_id: int, action: str, label: str) -> bool:
+        ids = self._ticked_or_say()
+        if not ids:
+            return False
+        reviewer = self.reviewer
+
+        def write(db: Database) -> Any:
+            from analyzer.review import accept_listens
+
+            with db.session() as session:
+                return accept_listens(session, ids, track_id, reviewer=reviewer, action=action)
+
+        def done(decision: Any) -> None:
+            learned = f"; learned {', '.join(decision.learned)}" if decision.learned else ""
+            left = f"; {plural(len(decision.skipped), 'listen')} left alone" if decision.skipped else ""
+            verb = "Confirmed" if action == "confirm" else "Linked"
+            self.message.emit(
+                f"{verb} {plural(len(decision.listen_ids), 'listen')} to {label}{learned}{left}.", True
+            )
+
+        self._decide(f"Link {len(ids)} listens", write, done, len(ids))
+        return True
+
+    def reject(self) -> bool:
+        """Say the ticked listens of the current group are not in the library."""
+        ids = self._ticked_or_say()
+        if not ids:
+            return False
+        reviewer = self.reviewer
+
+        def write(db: Database) -> Any:
+            from analyzer.review import reject_listens
+
+            with db.session() as session:
+                return reject_listens(session, ids, reviewer=reviewer)
+
+        def done(decision: Any) -> None:
+            self.message.emit(
+                f"Marked {plural(len(decision.listen_ids), 'listen')} as not in your library.", True
+            )
+
+        self._decide(f"Reject {len(ids)} listens", write, done, len(ids))
+        return True
+
+    def skip(self) -> bool:
+        """Put the current song aside for later (kept across restarts); in the Skipped list, bring it back."""
+        group = self.current_group
+        if group is None:
+            return False
+        key, label, restoring = group.key, group.label, self.mode == "skipped"
+
+        def write(db: Database) -> Any:
+            from analyzer.review_queue import skip_group, unskip_group
+
+            with db.session() as session:
+                return unskip_group(session, key) if restoring else skip_group(session, key, label)
+
+        def done(_result: Any) -> None:
+            self.message.emit(
+                f"Back in the queue: {label}." if restoring else f"Skipped for later: {label}.", True
+            )
+
+        self._remove_current(group.listens)
+        self._history.append(("unskip" if restoring else "skip", key))
+        self._enqueue(_Write("Skip a group", write, done, changes_listens=False))
+        return True
+
+    def undo(self) -> None:
+        """Take back the newest decision (several presses: several steps), and show its group again."""
+        kind, key = self._history.pop() if self._history else ("decision", None)
+        if kind in ("skip", "unskip") and key is not None:
+
+            def write(db: Database) -> Any:
+                from analyzer.review_queue import skip_group, unskip_group
+
+                with db.session() as session:
+                    return unskip_group(session, key) if kind == "skip" else skip_group(session, key)
+
+            def done(decision: Any) -> None:
+                self.message.emit("Undone: the skip.", True)
+
+        else:
+
+            def write(db: Database) -> Any:
+                from analyzer.review import undo
+
+                with db.session() as session:
+                    return undo(session)
+
+            def done(decision: Any) -> None:
+                if decision is None:
+                    self.message.emit("Nothing to undo.", None)
+                else:
+                    self.message.emit(
+                        f"Undone: {decision.action.removeprefix('undo ').replace('_', ' ')} of "
+                        f"{plural(len(decision.listen_ids), 'listen')}.",
+                        True,
+                    )
+
+        if key is not None:
+            self._decided.discard(key)
+            self._prefer = key
+        self._enqueue(_Write("Undo", write, done, read_page=True))
+
+    def _ticked_or_say(self) -> list[int]:
+        ids = self.ticked_ids()
+        if self.current is not None and not ids:
+            self.message.emit("Every listen of this group is unticked: tick the ones to decide on.", False)
+        return ids
+
+    def _decide(
+        self, title: str, write: Callable[[Database], Any], done: Callable[[Any], None], count: int
+    ) -> None:
+        key = self.current_key
+        assert key is not None
+        whole = not self.unticked
+        self._remove_current(count, whole=whole)
+        self._history.append(("decision", key))
+        self._enqueue(_Write(title, write, done))
+
+    def _remove_current(self, listens: int, *, whole: bool = True) -> None:
+        """The current group leaves the local queue and the next one shows at once."""
+        key = self.current_key
+        if key is None:
+            return
+        self._decided.add(key)
+        self.total_listens = max(0, self.total_listens - listens)
+        if whole:
+            self.total_groups = max(0, self.total_groups - 1)
+        self._advance_from(key)
+        self.groups = [g for g in self.groups if g.key != key]
+        self._details.pop(key, None)
+        self.page_changed.emit()
+
+    def _advance_from(self, key: GroupKey) -> None:
+        keys = [g.key for g in self.groups]
+        at = keys.index(key) if key in keys else -1
+        rest = [k for k in keys[at + 1 :] + keys[:at] if k != key and k not in self._decided]
+        self.current_key = rest[0] if rest else None
+        self.unticked.clear()
+        self.current_changed.emit()
+        self._read_ahead()
+
+    # -- the write queue -----------------------------------------------------------------------------------
+
+    def _enqueue(self, write: _Write) -> None:
+        self._writes.append(write)
+        self._next_write()
+
+    def _next_write(self) -> None:
+        if self._writing is not None or not self._writes:
+            return
+        write = self._writes.popleft()
+        db = self.state.db
+        job = self.state.jobs.call(write.title, lambda: write.run(db), kind="review")
+        self._writing = job
+        job.ended.connect(lambda: self._written(job, write))
+
+    def _written(self, job: Job, write: _Write) -> None:
+        self._writing = None
+        self._writes_done += 1
+        if job.outcome == "finished":
+            write.done(job.result)
+            if write.changes_listens or write.read_page:
+                self._changed(force_page=write.read_page)
+        else:
+            self._writes.clear()  # later decisions were made on a screen that assumed this one
+            self.message.emit(f"Not saved: {error_text(job.result)}", False)
+            self._decided.clear()
+            self._history.clear()
+            self._changed(force_page=True)
+        if self._writes:
+            self._next_write()
+        else:
+            self.idle.emit()
+            if len(self.groups) < LOW_WATER or self.current_key is None:
+                self.reload()
+
+    def _changed(self, *, force_page: bool = False) -> None:
+        self._own_change = True
+        try:
+            self.state.listens_changed.emit()
+        finally:
+            self._own_change = False
+        if force_page and not self._writes:
+            self.reload()
+
+    # -- matching again and changes from elsewhere ---------------------------------------------------------
+
+    def rerun_matching(self) -> Job | None:
+        """Match the unsure listens again (after a scan added tracks) as a job; the queue shrinks after."""
+        if self.state.jobs.running(ENRICH_KIND):
+            self.message.emit("Matching is already running.", None)
+            return None
+        from analyzer.matching import enrich_listens
+
+        db, before = self.state.db, self.total_listens
+        job = self.state.jobs.start(
+            "Match listens again",
+            lambda token: enrich_listens(db, retry=True, cancel=token),
+            kind=ENRICH_KIND,
+        )
+        self.enrich_job = job
+        job.ended.connect(lambda: self._matched(job, before))
+        self.message.emit("Matching the listens again…", None)
+        return job
+
+    def _matched(self, job: Job, before: int) -> None:
+        if job.outcome == "failed":
+            self.message.emit(f"Matching failed: {error_text(job.result)}", False)
+            return
+        summary = job.result
+        self.state.listens_changed.emit()  # every screen; this one reads its page again below
+
+        def report() -> None:
+            stopped = "Matching stopped. " if job.outcome == "cancelled" else ""
+            linked = summary.matched if summary is not None else 0
+            self.message.emit(
+                f"{stopped}Matched again: {plural(linked, 'listen')} linked; the queue went from "
+                f"{before:,} to {self.total_listens:,} listens.",
+                True,
+            )
+            self.page_changed.disconnect(report)
+
+        self.page_changed.connect(report)
+
+    def _listens_changed(self) -> None:
+        if self._own_change:
+            return
+        self._details.clear()  # candidates and statuses may have changed
+        self.reload()
+
+    def _database_changed(self) -> None:
+        self._writes.clear()
+        self._history.clear()
+        self._decided.clear()
+        self._forget_groups()
+        self.reload()

@@ -1,0 +1,267 @@
+"""The Review screen (issue 14) on 100,000 tracks and 1,000,000 listens with 100,000 listens to review.
+
+Targets: the review queue of 100,000 pending listens opens <= 1 s; a key press paints the next group
+<= 50 ms; accepting a group of 500 listens <= 300 ms. Peer: the review queue before this issue
+(``analyzer/review.py`` at the commit before it, loaded from git), which read the whole queue before
+applying its limit.
+
+The database is bench_library's (``library-100000-1000000-<rev>.db``), copied into ``--work`` and made
+ready once through the core: 100,000 new listens ingested with ``scrobbler.ingest`` (70 % live takes of
+library songs, 15 % remixes/acoustic takes, 15 % songs the library lacks; biggest groups 2,000 listens,
+ten groups of exactly 500) and the matcher run over them with ``--retry`` semantics (``enrich_listens``,
+retry=True: the library's 150,276 generated unmatched listens get matched on the way), so they are
+ambiguous or unmatched with stored candidates.
+
+Measured, each over ``--runs`` runs (ranges):
+- queue open: ``queue_page`` (the screen's read, 50 groups) against the old ``review_queue(limit=50)``;
+- the screen: time from opening to the first group painted (offscreen, real ReviewScreen, real JobRunner);
+- key press to paint: a "2" (accept candidate 2) on the shown group until the next group is painted;
+- accept 500: ``accept_listens`` of a 500-listen group in its own transaction (then undone, not timed).
+Usage: ``.venv/bin/python -m bench.bench_review_gui [--runs 5] [--work /tmp/review-bench]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from models.engine import Database, open_database
+from models.schemas import SchemaConfig
+
+SOURCE_DB = Path("/tmp/tonearm-bench-library/library-100000-1000000-0007.db")
+PEER_COMMIT = "78ac6c8"  # analyzer/review.py before issue 14
+REVIEW_LISTENS = 100_000
+QUEUE_TARGET_MS, KEY_TARGET_MS, ACCEPT_TARGET_MS = 1000.0, 50.0, 300.0
+
+
+def _group_sizes(total: int) -> list[int]:
+    """Sizes of the groups to ingest: a long tail like a real history, with ten groups of exactly 500."""
+    sizes = [2000, 1500, 1200, 1000, 800, 700, 600] + [500] * 10
+    size = 400
+    while sum(sizes) < total:
+        sizes.append(max(1, min(size, total - sum(sizes))))
+        size = max(1, int(size * 0.985))
+    return sizes
+
+
+def prepare(work: Path) -> Path:
+    """The bench database with 100,000 listens waiting for review (built once, kept in ``work``)."""
+    ready = work / "review-ready.db"
+    if ready.exists():
+        return ready
+    work.mkdir(parents=True, exist_ok=True)
+    partial = work / "review-partial.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(partial) + suffix).unlink(missing_ok=True)
+    began = time.perf_counter()
+    shutil.copyfile(SOURCE_DB, partial)
+    db = open_database(f"sqlite:///{partial}", SchemaConfig())
+    _ingest_review_listens(db)
+    from analyzer.matching import enrich_listens
+    from models.progress import run_to_end
+
+    summary = run_to_end(enrich_listens(db, retry=True))
+    print(f"  enrich: {summary.counts()}", flush=True)
+    db.dispose()
+    partial.rename(ready)
+    print(f"  prepared in {time.perf_counter() - began:.0f} s", flush=True)
+    return ready
+
+
+def _ingest_review_listens(db: Database) -> None:
+    import numpy as np
+    from sqlalchemy import select
+
+    from models.artists import Artist
+    from models.progress import run_to_end
+    from models.tracks import Track
+    from models.users import User
+    from scrobbler.ingest import ingest
+    from scrobbler.records import ListenRecord
+
+    rng = np.random.default_rng(14)
+    with db.session() as session:
+        user = session.scalars(select(User)).first()
+        assert user is not None
+        user_id = user.id
+        tracks = session.execute(
+            select(Track.title, Artist.name, Track.duration_secs)
+            .join(Artist, Artist.id == Track.primary_artist_id)
+            .order_by(Track.id)
+        ).all()
+    sizes = _group_sizes(REVIEW_LISTENS)
+    picks = rng.choice(len(tracks), size=len(sizes), replace=False)
+    at = datetime(2025, 3, 1, tzinfo=UTC)
+    records = []
+    for number, (size, pick) in enumerate(zip(sizes, picks.tolist(), strict=True)):
+        title, artist, duration = tracks[pick]
+        roll = number % 20
+        if roll < 14 or size == 500:
+            heard_title, heard_duration = f"{title} (Live)", (duration or 240) + 25
+        elif roll < 17:
+            heard_title, heard_duration = f"{title} ({'Remix' if roll % 2 else 'Acoustic'})", duration
+        else:
+            artist, heard_title, heard_duration = f"Stranger {number}", f"Unheard Song {number}", 200.0
+        for _ in range(size):
+            at += timedelta(seconds=int(rng.integers(200, 4000)))
+            records.append(
+                ListenRecord(
+                    listened_at=at,
+                    artist_name=artist,
+                    track_name=heard_title,
+                    source="bench-review",
+                    duration_secs=heard_duration,
+                )
+            )
+    report = run_to_end(ingest(db, records, user_id))
+    print(f"  ingested {len(records):,} listens: {report}", flush=True)
+
+
+def _old_review_module() -> Any:
+    """analyzer/review.py as it was before this issue (the peer), loaded from git under another name."""
+    source = subprocess.run(
+        ["git", "show", f"{PEER_COMMIT}:analyzer/review.py"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    ).stdout
+    path = Path("/tmp") / f"review_peer_{os.getpid()}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("review_peer", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.unlink()
+    return module
+
+
+def _range(values: list[float]) -> str:
+    return f"{min(values):.0f}-{max(values):.0f} ms (median {statistics.median(values):.0f})"
+
+
+def bench_queue(db: Database, runs: int) -> dict[str, list[float]]:
+    from analyzer.review_queue import queue_page
+
+    old = _old_review_module()
+    new_ms: list[float] = []
+    old_ms: list[float] = []
+    for _ in range(runs):
+        with db.session() as session:
+            began = time.perf_counter()
+            page = queue_page(session, limit=50)
+            new_ms.append((time.perf_counter() - began) * 1000)
+        with db.session() as session:
+            began = time.perf_counter()
+            old.review_queue(session, limit=50)
+            old_ms.append((time.perf_counter() - began) * 1000)
+    print(f"  queue: {page.total_listens:,} listens in {page.total_groups:,} groups")
+    return {"queue_page_ms": new_ms, "old_review_queue_ms": old_ms}
+
+
+def bench_accept(db: Database, runs: int) -> dict[str, list[float]]:
+    from sqlalchemy import func, select
+
+    from analyzer import review
+    from analyzer.review_queue import load_group, queue_page
+    from models.listens import Listen
+
+    with db.session() as session:
+        page = queue_page(session, limit=100)
+        group = next(g for g in page.groups if g.listens == 500)
+        detail = load_group(session, group.key)
+    ids, track = detail.listen_ids, detail.candidates[0].track_id
+    timings: list[float] = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        with db.session() as session:
+            decision = review.accept_listens(session, ids, track, reviewer="bench")
+        timings.append((time.perf_counter() - began) * 1000)
+        assert len(decision.listen_ids) == 500, decision.skipped
+        with db.session() as session:
+            review.undo(session)
+            left = session.scalar(select(func.count()).where(Listen.id.in_(ids), Listen.track_id.is_(None)))
+            assert left == 500
+    return {"accept_500_ms": timings}
+
+
+def bench_screen(db: Database, runs: int, work: Path) -> dict[str, list[float]]:
+    from PySide6.QtWidgets import QApplication
+
+    from app.gui.review.screen import ReviewScreen
+    from app.gui.state import AppState
+
+    app = QApplication.instance() or QApplication([])
+    opens: list[float] = []
+    keys: list[float] = []
+    for run in range(runs):
+        state = AppState.for_tests(db, work / f"settings-{run}")
+        began = time.perf_counter()
+        screen = ReviewScreen(state)
+        screen.resize(1200, 760)
+        screen.show()
+        screen.activated()
+        while screen.controller.current is None:
+            app.processEvents()
+            time.sleep(0.001)
+        app.processEvents()
+        screen.grab()
+        opens.append((time.perf_counter() - began) * 1000)
+        state.jobs.wait_idle(60000)  # prefetch done, as after a person's first look at the group
+        for _ in range(5):
+            shown = screen.controller.current
+            began = time.perf_counter()
+            screen.press_key("2")
+            app.processEvents()
+            screen.grab()
+            keys.append((time.perf_counter() - began) * 1000)
+            assert screen.controller.current is not shown
+            state.jobs.wait_idle(60000)  # the write and the next prefetch, while a person reads
+        for _ in range(5):
+            screen.controller.undo()
+            state.jobs.wait_idle(60000)
+        screen.close()
+        app.processEvents()
+    return {"screen_open_ms": opens, "key_to_paint_ms": keys}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/review-bench"))
+    parser.add_argument("--prepare-only", action="store_true")
+    args = parser.parse_args()
+    ready = prepare(args.work)
+    if args.prepare_only:
+        return 0
+    db = open_database(f"sqlite:///{ready}", SchemaConfig())
+    results: dict[str, list[float]] = {}
+    results.update(bench_queue(db, args.runs))
+    results.update(bench_accept(db, args.runs))
+    results.update(bench_screen(db, args.runs, args.work))
+    for name, values in results.items():
+        print(f"  {name}: {_range(values)}")
+    ratio = [
+        old / new for old, new in zip(results["old_review_queue_ms"], results["queue_page_ms"], strict=True)
+    ]
+    print(f"  old/new queue: {min(ratio):.1f}-{max(ratio):.1f}x")
+    print(json.dumps({name: [round(v, 1) for v in values] for name, values in results.items()}))
+    db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
