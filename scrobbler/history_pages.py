@@ -55,6 +55,7 @@ __all__ = [
     "listen_ids",
     "listen_rows",
     "raw_payload",
+    "track_label",
 ]
 
 IdArray = npt.NDArray[np.int64]
@@ -216,6 +217,19 @@ def raw_payload(session: Session, listen_id: int) -> ListenPayload | None:
     ).scalars()
     arrivals = sorted((_arrival(raw, raw.id != first_raw) for raw in rows), key=lambda a: a.duplicate)
     return ListenPayload(listen, arrivals)
+
+
+def track_label(session: Session, track_id: int) -> str | None:
+    """ "Title — Artist" of a library track (what names a filter on its listens); None when it is gone."""
+    found = session.execute(
+        select(Track.title, Artist.name)
+        .outerjoin(Artist, Artist.id == Track.primary_artist_id)
+        .where(Track.id == track_id)
+    ).first()
+    if found is None:
+        return None
+    title, artist = found
+    return f"{title} — {artist}" if artist else str(title)
 
 
 # -- building the statements ------------------------------------------------------------------------------
