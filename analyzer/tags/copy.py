@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from analyzer.tags.reader import read_tags
 from analyzer.tags.record import TagReadError
@@ -124,7 +125,7 @@ def _write_easy(path: Path, values: dict[str, list[str]], shown_name: str) -> tu
     return tuple(written)
 
 
-def _open_easy(path: Path, shown_name: str | None = None):  # type: ignore[no-untyped-def]
+def _open_easy(path: Path, shown_name: str | None = None) -> Any:
     import mutagen
 
     name = shown_name or path.name
