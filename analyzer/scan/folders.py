@@ -43,6 +43,7 @@ class LibraryFolder:
     id: int
     path: str
     added_at: datetime
+    worker_path: str | None = None  # where an analysis cluster's workers see it (``map_folder``)
 
 
 class FolderError(Exception):
@@ -117,6 +118,22 @@ def remove_folder(session: Session, path_or_id: str | int) -> RemovedFolder:
     return RemovedFolder(folder, len(file_ids), pruned, unlinked)
 
 
+def map_folder(session: Session, path_or_id: str | int, worker_path: str | None) -> LibraryFolder:
+    """Record where the workers of an analysis cluster see a library folder (None: forget it).
+
+    Raises :class:`FolderError` when no library folder has that id or path, or the worker path is not
+    absolute (it is a path on other machines, so it is kept as written, not resolved here)."""
+    from analyzer.analysis.path_map import PathMapError, normalise_worker
+
+    row = _find(session, path_or_id)
+    try:
+        row.worker_path = None if worker_path is None else normalise_worker(worker_path)
+    except PathMapError as error:
+        raise FolderError(str(error)) from None
+    session.flush()
+    return _view(row)
+
+
 def normalise_folder(path: str | os.PathLike[str]) -> str:
     """The absolute, normalised form a folder is stored and compared in (symlinks not resolved)."""
     text = os.fspath(path)
@@ -126,7 +143,7 @@ def normalise_folder(path: str | os.PathLike[str]) -> str:
 
 
 def _view(row: FolderRow) -> LibraryFolder:
-    return LibraryFolder(row.id, row.path, row.added_at)
+    return LibraryFolder(row.id, row.path, row.added_at, row.worker_path)
 
 
 def _find(session: Session, path_or_id: str | int) -> FolderRow:
@@ -227,6 +244,7 @@ __all__ = [
     "RemovedFolder",
     "add_folder",
     "list_folders",
+    "map_folder",
     "normalise_folder",
     "remove_folder",
 ]

@@ -1,4 +1,4 @@
-"""`tonearm folders add|remove|list`: the library folders, kept in the database and shared with the app."""
+"""`tonearm folders add|remove|list|map`: the library folders, kept in the database and shared with the app."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from analyzer.scan.folders import (
     FolderError,
     add_folder,
     list_folders,
+    map_folder,
     normalise_folder,
     remove_folder,
 )
@@ -93,6 +94,41 @@ def remove(
         )
 
 
+@app.command("map")
+def map_(
+    ctx: typer.Context,
+    folder: str = typer.Argument(..., metavar="PATH|ID", help="A library folder's path, or its id."),
+    worker_path: str | None = typer.Argument(
+        None, metavar="WORKER_PATH", help="Where the cluster's workers see this folder, e.g. /mnt/music."
+    ),
+    clear: bool = typer.Option(False, "--clear", help="Forget the folder's worker path."),
+) -> None:
+    """Say where the workers of an analysis cluster (`tonearm analyze --cluster`) see a library folder.
+
+    Each file's path under the folder is rewritten to the same path under WORKER_PATH before a worker opens
+    it. `--path-map FROM=TO` on `tonearm analyze` overrides this for one run.
+    """
+    if (worker_path is None) == (not clear):
+        raise CliError("give the worker path (e.g. `tonearm folders map ~/Music /mnt/music`) or --clear")
+    with cli_context(ctx).database().session() as session:
+        target: str | int = folder
+        if folder.isdigit():
+            known = {entry.path for entry in list_folders(session)}
+            if normalise_folder(folder) not in known:
+                target = int(folder)
+        try:
+            mapped = map_folder(session, target, None if clear else worker_path)
+        except FolderError as error:
+            raise CliError(f"{error} (`tonearm folders list` shows the library folders)") from None
+    if mapped.worker_path is None:
+        console.print(f"{escape(mapped.path)}: workers use the same path again.", highlight=False)
+    else:
+        console.print(
+            f"{escape(mapped.path)} is {escape(mapped.worker_path)} on the cluster's workers.",
+            highlight=False,
+        )
+
+
 @app.command("list")
 def list_(
     ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")
@@ -106,6 +142,7 @@ def list_(
             "path": folder.path,
             "added_at": folder.added_at.isoformat(),
             "on_disk": os.path.isdir(folder.path),
+            "worker_path": folder.worker_path,
         }
         for folder in folders
     ]
@@ -117,11 +154,17 @@ def list_(
         return
     table = Table("id", "added", "on disk")
     table.add_column("path", overflow="fold")  # a path is never cut short
+    mapped = any(folder.worker_path for folder in folders)
+    if mapped:
+        table.add_column("on the cluster's workers", overflow="fold")
     for folder, row in zip(folders, rows, strict=True):
-        table.add_row(
+        cells = [
             str(folder.id),
             folder.added_at.strftime("%Y-%m-%d %H:%M"),
             "yes" if row["on_disk"] else "NO",
             escape(folder.path),
-        )
+        ]
+        if mapped:
+            cells.append(escape(folder.worker_path or "(same path)"))
+        table.add_row(*cells)
     console.print(table)
