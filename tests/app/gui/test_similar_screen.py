@@ -5,6 +5,7 @@ dropped file, the BPM and key filters, Play, and saving the list as M3U8 and XSP
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,7 +131,18 @@ def test_before_any_analysis_the_screen_says_to_run_it_and_leads_to_folders(
     with qtbot.waitSignal(screen.wants_screen) as asked:
         qtbot.mouseClick(screen.message_button, Qt.MouseButton.LeftButton)
     assert asked.args == ["folders"]
-    assert "faiss" not in sys.modules or True  # FAISS may be loaded by other tests in this process
+
+
+def test_building_the_screen_loads_neither_faiss_nor_essentia() -> None:
+    code = (
+        "import sys; from PySide6.QtWidgets import QApplication; app = QApplication([]);"
+        "from app.gui.state import AppState; from app.gui.similar import SimilarScreen;"
+        "from models.engine import open_database; from models.bootstrap import init_database;"
+        "db = open_database('sqlite://'); init_database(db); SimilarScreen(AppState.for_tests(db));"
+        "print(sorted(m for m in ('faiss', 'essentia') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_more_like_this_lists_the_nearest_tracks_with_tempo_key_and_mix(
@@ -250,7 +262,12 @@ def test_a_dropped_file_is_found_by_path_or_by_its_audio(
 
 
 def test_play_and_save_the_list_as_m3u8_and_xspf(
-    qtbot: QtBot, state: AppState, music: Path, tmp_path: Path, opened: OpenedUrls, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    state: AppState,
+    music: Path,
+    tmp_path: Path,
+    opened: OpenedUrls,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     screen = open_screen(qtbot, state)
     screen.navigate({"track_id": track_of(state, music / "song.flac")})
@@ -262,7 +279,9 @@ def test_play_and_save_the_list_as_m3u8_and_xspf(
 
     target = tmp_path / "out" / "mix"
     target.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "M3U8 playlist (*.m3u8)"))
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "M3U8 playlist (*.m3u8)")
+    )
     qtbot.mouseClick(screen.save_button, Qt.MouseButton.LeftButton)
     lines = (tmp_path / "out" / "mix.m3u8").read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#EXTM3U" and Path(lines[2]).name == "song.flac"  # the seed first
@@ -285,7 +304,9 @@ def test_play_and_save_the_list_as_m3u8_and_xspf(
 def test_a_track_that_is_not_analysed_says_so(qtbot: QtBot, state: AppState, music: Path) -> None:
     controller = SimilarController(state)
     with state.db.session() as session:
-        media = session.execute(select(MediaFile).where(MediaFile.file_path == str(music / "third.mp3"))).scalar_one()
+        media = session.execute(
+            select(MediaFile).where(MediaFile.file_path == str(music / "third.mp3"))
+        ).scalar_one()
         track_id = media.track_id
         from models.media import AudioFeatures
 
