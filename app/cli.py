@@ -40,6 +40,7 @@ LAZY_COMMANDS: dict[str, _Lazy] = {
     "analyze": _Lazy("analyze", "merged", "Analyse new and changed files: audio hash, Chromaprint fingerprint, Essentia features, then the index."),
     "duplicates": _Lazy("duplicates", "merged", "List duplicate groups: identical audio (audio hash) and the same recording (fingerprint)."),
     "similar": _Lazy("similar", "merged", "Tracks that sound most like TRACK (nearest first, TRACK itself excluded)."),
+    "playlist": _Lazy("playlist", "group", "Import, list, show, re-match and export playlists; each entry is matched to a library track."),
 }  # fmt: skip
 
 

@@ -318,7 +318,7 @@ def _spotify_entry(row: Any) -> ParsedEntry | str:
     if isinstance(local, dict):
         return _spotify_local(local)
     if row.get("episode"):
-        return "a podcast episode (not music): skipped"
+        return "a podcast episode, not music"
     return "neither a track nor a local file"
 
 

@@ -99,7 +99,7 @@ def test_spotify_export_holds_several_playlists_episodes_skipped_local_files_rea
         ("Daft Punk", "One More Time", "0DiWol3AO6WpXZgp0goxAV"),
     ]
     assert sunday.entries[1].duration_secs == 412.0  # from the spotify:local: URI
-    assert [str(p) for p in sunday.problems] == ["item 2: a podcast episode (not music): skipped"]
+    assert [str(p) for p in sunday.problems] == ["item 2: a podcast episode, not music"]
 
 
 def test_dj_tracklist_with_numbers_times_labels_and_unidentified_tracks():
