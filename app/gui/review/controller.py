@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.outcomes import error_text, plural
 from app.gui.state import AppState
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 Mode = Literal["pending", "suspicious", "skipped"]
 PAGE_SIZE = 60
+AFTER_PAINT_MS = 40  # writes and read-ahead start this long after a decision: the next group paints first
 READ_AHEAD = 3  # groups after the current one whose detail is read before the person gets there
 LOW_WATER = 10  # fewer groups than this left on the local page: read the next page once writes are done
 ENRICH_KIND = "enrich"
@@ -41,15 +42,24 @@ def reviewer_name() -> str:
         return "gui"
 
 
-def _read_page(db: Database, mode: Mode, by_release: bool) -> tuple[QueuePage, dict[Any, tuple[str, ...]]]:
+def _read_page(
+    db: Database, mode: Mode, by_release: bool, current: GroupKey | None
+) -> tuple[QueuePage, dict[Any, tuple[str, ...]], GroupDetail | None]:
+    """The queue page and, in the same background call, the detail of the group that will be current (the
+    current one when it is still on the page, else the first): opening shows a group one read sooner."""
     from analyzer.review_queue import queue_page
     from analyzer.review_suspicious import suspicious_page
 
+    reasons: dict[Any, tuple[str, ...]] = {}
     with db.session() as session:
         if mode == "suspicious":
             page, groups = suspicious_page(session, limit=PAGE_SIZE)
-            return page, {item.group.key: item.reasons for item in groups}
-        return queue_page(session, by_release=by_release, limit=PAGE_SIZE, skipped=mode == "skipped"), {}
+            reasons = {item.group.key: item.reasons for item in groups}
+        else:
+            page = queue_page(session, by_release=by_release, limit=PAGE_SIZE, skipped=mode == "skipped")
+    first = next((g for g in page.groups if g.key == current), page.groups[0] if page.groups else None)
+    detail = None if first is None else _read_group(db, first, mode, reasons.get(first.key, ()))
+    return page, reasons, detail
 
 
 def _read_group(db: Database, group: QueueGroup, mode: Mode, reasons: tuple[str, ...]) -> GroupDetail:
@@ -158,7 +168,8 @@ class ReviewController(QObject):
             self._page_again = True
             return
         db, mode, by_release = self.state.db, self.mode, self.by_release
-        job = self.state.jobs.call("Read the review queue", lambda: _read_page(db, mode, by_release))
+        current = self._prefer or self.current_key
+        job = self.state.jobs.call("Read the review queue", lambda: _read_page(db, mode, by_release, current))
         self._page_job = job
         written = self._writes_done
         job.ended.connect(lambda: self._page_read(job, mode, by_release, written))
@@ -172,7 +183,7 @@ class ReviewController(QObject):
         if job.outcome != "finished":
             self.message.emit(f"Could not read the review queue: {error_text(job.result)}", False)
             return
-        page, reasons = job.result
+        page, reasons, first = job.result
         self._reasons = reasons
         if not self.busy_writing and self._writes_done == written_before:
             self._decided.clear()  # this page was read after every decision was written
@@ -186,6 +197,8 @@ class ReviewController(QObject):
         self.loaded = True
         fresh = {g.key for g in self.groups}
         self._details = {key: detail for key, detail in self._details.items() if key in fresh}
+        if first is not None and first.key in fresh and first.listens:
+            self._details[first.key] = first
         keys = [g.key for g in self.groups]
         if self._prefer in fresh:
             self.current_key, self._prefer = self._prefer, None
@@ -413,13 +426,15 @@ class ReviewController(QObject):
         self.current_key = rest[0] if rest else None
         self.unticked.clear()
         self.current_changed.emit()
-        self._read_ahead()
+        QTimer.singleShot(AFTER_PAINT_MS, self._read_ahead)
 
     # -- the write queue -----------------------------------------------------------------------------------
 
     def _enqueue(self, write: _Write) -> None:
+        """Queue a write; it starts once the next group is painted (a worker thread running Python while
+        the window paints would share the interpreter with it)."""
         self._writes.append(write)
-        self._next_write()
+        QTimer.singleShot(AFTER_PAINT_MS, self._next_write)
 
     def _next_write(self) -> None:
         if self._writing is not None or not self._writes:

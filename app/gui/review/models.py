@@ -81,6 +81,27 @@ class QueueModel(_ListTable):
 
     headers = ("Listens", "Heard as")
 
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """A page that only lost groups (decisions) loses those rows; anything else resets the model (a row
+        removal repaints one row, a reset re-measures every row)."""
+        new = list(rows)
+        kept = iter(group.key for group in new)
+        expected = next(kept, None)
+        gone: list[int] = []
+        for row, group in enumerate(self.rows):
+            if group.key == expected:
+                expected = next(kept, None)
+            else:
+                gone.append(row)
+        if expected is not None or len(self.rows) - len(gone) != len(new):
+            super().set_rows(new)
+            return
+        for row in reversed(gone):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.rows[row]
+            self.endRemoveRows()
+        self.rows = new
+
     def cell(self, group: QueueGroup, number: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{group.listens:,}" if column == 0 else group.label

@@ -102,7 +102,9 @@ class ReviewScreen(QWidget):
 
         self.queue_model = QueueModel(self)
         self.queue_view = self._table(self.queue_model, "reviewQueue")
-        self.queue_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        digits = self.queue_view.fontMetrics().horizontalAdvance("99,999") + 16
+        self.queue_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        self.queue_view.horizontalHeader().resizeSection(0, digits)
         self.queue_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.queue_view.clicked.connect(self._on_queue_click)
 
@@ -118,13 +120,14 @@ class ReviewScreen(QWidget):
         self.candidate_model = CandidateModel(self)
         self.candidates = self._table(self.candidate_model, "reviewCandidates")
         header = self.candidates.horizontalHeader()
-        for column in range(self.candidate_model.columnCount()):
-            mode = (
-                QHeaderView.ResizeMode.Stretch
-                if column in (2, 3, 4)
-                else QHeaderView.ResizeMode.ResizeToContents
-            )
-            header.setSectionResizeMode(column, mode)
+        # Fixed widths, not ResizeToContents: measuring every cell of every column on each group is paint
+        # time a key press pays for.
+        metrics = self.candidates.fontMetrics()
+        for column, sample in ((0, "Key"), (1, " 100% "), (5, "00:00:00"), (6, "≠ version, album, duration")):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 18)
+        for column in (2, 3, 4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.candidates.setItemDelegateForColumn(1, BandDelegate(self.candidates))
         self.candidates.selectionModel().currentRowChanged.connect(self._on_candidate)
         self.candidates.doubleClicked.connect(

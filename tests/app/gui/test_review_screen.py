@@ -92,7 +92,8 @@ def open_screen(qtbot: QtBot, state: AppState) -> ReviewScreen:
 
 
 def settle(qtbot: QtBot, state: AppState, screen: ReviewScreen) -> None:
-    assert state.jobs.wait_idle(15000)
+    """Until the decisions are written (they start just after the next group is painted) and read back."""
+    qtbot.waitUntil(lambda: not screen.controller.busy_writing and not state.jobs.busy(), timeout=15000)
     QApplication.processEvents()
 
 
