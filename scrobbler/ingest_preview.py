@@ -256,6 +256,9 @@ def _collation_key(text: str) -> str:
 
 
 _LISTENED_AT = itemgetter(PreparedListen._fields.index("listened_at"))
+# PreparedListen.raw_key by itemgetter (C speed); tests/scrobbler/test_ingest_preview.py checks they agree.
+_RAW_KEY_FIELDS = ("raw_listened_at", "source", "source_track_id")
+_RAW_KEY = itemgetter(*(PreparedListen._fields.index(name) for name in _RAW_KEY_FIELDS))
 # A virtual listen: one the import would have written in an earlier batch of this file.
 _Virtual = tuple[int, str, tuple[str, str], int | None, int]  # listened_at, source, names, track_id, vid
 
@@ -327,12 +330,13 @@ def _plan_batch(
     if not rows:
         return result, 0
     ordered = sorted(rows, key=_LISTENED_AT)
-    raw_keys = [row.raw_key for row in ordered]
+    raw_keys = list(map(_RAW_KEY, ordered))
     stored_keys = overlay.stored_keys(session, user_id, [key[0] for key in raw_keys])
     new: list[PreparedListen] = []
     repeated = 0
+    exact = overlay.fold is _exact_key
     for row, raw_key in zip(ordered, raw_keys, strict=True):  # the INSERT-or-ignore, in the writer's order
-        key = overlay.key(*raw_key)
+        key = raw_key if exact else overlay.key(*raw_key)
         if key in stored_keys:
             continue
         digest = overlay.digest(key)

@@ -96,7 +96,7 @@ class LocalServer:
         """Serve until ``cancel`` is set; yields the status every ``poll_secs``; returns what was received."""
         sock = bind_port(self.host, self.port)
         self.port = int(sock.getsockname()[1])
-        loop = asyncio.new_event_loop()
+        loop: asyncio.AbstractEventLoop | None = None
         server: uvicorn.Server | None = None
         task: asyncio.Task[None] | None = None
         try:
@@ -107,6 +107,10 @@ class LocalServer:
             )
             app: Any = server.config.app  # the FastAPI app create_app built, with its ServerStatus
             self.status = app.state.status
+            # The loop uvicorn.run would use (uvloop where installed): the default asyncio loop answered a
+            # single scrobble several times slower in bench/bench_import_screen.py.
+            factory = server.config.get_loop_factory()
+            loop = factory() if factory is not None else asyncio.new_event_loop()
             task = loop.create_task(server.serve(sockets=[sock]))
             while not server.started and not task.done():
                 loop.run_until_complete(asyncio.wait({task}, timeout=0.05))
@@ -122,13 +126,14 @@ class LocalServer:
                     yield self._progress()
             _raise_failure(task)
         finally:
-            if server is not None and task is not None and not task.done():
+            if loop is not None and server is not None and task is not None and not task.done():
                 server.should_exit = True  # closed early (an error, or the caller dropped the generator)
                 loop.run_until_complete(asyncio.wait({task}, timeout=SHUTDOWN_GRACE_SECS))
                 if not task.done():
                     server.force_exit = True
                     loop.run_until_complete(asyncio.wait({task}, timeout=SHUTDOWN_GRACE_SECS))
-            loop.close()
+            if loop is not None:
+                loop.close()
             sock.close()
         snapshot = self.snapshot()
         return ServeSummary(

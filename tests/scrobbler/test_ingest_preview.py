@@ -212,3 +212,13 @@ def test_a_stopped_dry_run_says_so(sqlite_db: Database, tmp_path: Path) -> None:
     token.cancel()
     result = run_to_end(preview_files(sqlite_db, [first_history(tmp_path)], user_id, cancel=token))
     assert result.cancelled and result.files == []
+
+
+def test_the_raw_key_getter_is_the_rows_raw_key(tmp_path: Path) -> None:
+    from scrobbler.ingest_preview import _RAW_KEY
+    from scrobbler.ingest_rows import PreparedListen
+    from scrobbler.ingest_worker import prepare_rows
+
+    rows = [row for row in prepare_rows(importers.get("scrobbler_log").parse(first_history(tmp_path)))]
+    prepared = [row for row in rows if isinstance(row, PreparedListen)]
+    assert prepared and all(_RAW_KEY(row) == row.raw_key for row in prepared)
