@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,10 @@ def on_thread(work: Callable[[], Any]) -> tuple[float, Any]:
     return box["wall"], box["result"]
 
 
+def _drain(operation: Callable[..., Any], *args: Any) -> Any:
+    return run_to_end(operation(*args))
+
+
 def fresh_db(folder: Path) -> tuple[Database, int]:
     db = open_database(f"sqlite:///{folder / 'tonearm.db'}", SchemaConfig())
     init_database(db)
@@ -76,9 +81,9 @@ def bench_dry_run(listens: int, runs: int) -> None:
             folder = Path(temp) / f"run{run}"
             folder.mkdir()
             db, user_id = fresh_db(folder)
-            dry, preview = on_thread(lambda: run_to_end(preview_file(db, importer, path, user_id)))
-            real, report = on_thread(lambda: run_to_end(ingest_file(db, importer, path, user_id)))
-            again, second = on_thread(lambda: run_to_end(preview_file(db, importer, path, user_id)))
+            dry, preview = on_thread(partial(_drain, preview_file, db, importer, path, user_id))
+            real, report = on_thread(partial(_drain, ingest_file, db, importer, path, user_id))
+            again, second = on_thread(partial(_drain, preview_file, db, importer, path, user_id))
             assert preview.report.imported == report.imported == listens, (preview.report, report)
             assert second.report.duplicates == listens
             rows.append((dry, real, again))
@@ -107,7 +112,10 @@ def _submit_all(url: str, token: str, requests: int) -> list[float]:
                     "payload": [
                         {
                             "listened_at": now - 100_000 + index * 200,
-                            "track_metadata": {"artist_name": f"Artist {index % 50}", "track_name": f"Song {index}"},
+                            "track_metadata": {
+                                "artist_name": f"Artist {index % 50}",
+                                "track_name": f"Song {index}",
+                            },
                         }
                     ],
                 }
@@ -129,7 +137,9 @@ def bench_latency(requests: int, runs: int) -> None:
     from scrobbler.api.server import make_server
     from scrobbler.api.serving import LocalServer, bind_port
 
-    print(f"\n### Scrobble latency: {requests} single listens in sequence, one keep-alive connection, SQLite\n")
+    print(
+        f"\n### Scrobble latency: {requests} single listens in sequence, one keep-alive connection, SQLite\n"
+    )
     print("| run | server | p50 ms | p95 ms | p99 ms | max ms |")
     print("|---|---|---:|---:|---:|---:|")
     medians: dict[str, list[float]] = {"in-app (job)": [], "tonearm serve (peer)": []}
@@ -143,7 +153,7 @@ def bench_latency(requests: int, runs: int) -> None:
                 if label.startswith("in-app"):
                     server = LocalServer(db, port=0)
                     # The generator is created and driven on the thread, as the job runner does.
-                    thread = threading.Thread(target=lambda: run_to_end(server.run(cancel)))
+                    thread = threading.Thread(target=partial(_drain, server.run, cancel))
                 else:
                     probe = bind_port("127.0.0.1", 0)
                     port = probe.getsockname()[1]
