@@ -58,6 +58,8 @@ def check_this_worker() -> WorkerCheck:
 
     try:
         import essentia
+
+        essentia.log.infoActive = False  # its per-process INFO line would land in the worker's log
         import essentia.standard  # the algorithms analysis uses
     except Exception as exc:  # an ImportError, or a broken native library
         return WorkerCheck(features.EXTRACTOR_VERSION, None, f"{type(exc).__name__}: {exc}")
