@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from analyzer import review as core
+from analyzer.review_queue import GroupKey, queue_page, skip_group, skipped_keys, unskip_group
 from app.context import CliError, cli_context
 from models.enums import EnrichStatus
 
@@ -35,8 +36,15 @@ def review_list(
     group_by: str = typer.Option("song", "--group-by", help="song, artist or release."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many groups."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    suspicious: bool = typer.Option(
+        False, "--suspicious", help="Automatic links worth a second look instead (weak, close rival, ...)."
+    ),
+    skipped: bool = typer.Option(False, "--skipped", help="The songs skipped for later instead."),
 ) -> None:
     """List listens waiting for review, in groups, biggest first, with their candidates."""
+    if suspicious or skipped:
+        _list_other(ctx, suspicious=suspicious, limit=limit or 50, as_json=as_json)
+        return
     if status not in (None, "ambiguous", "unmatched"):
         raise CliError(f"--status must be ambiguous or unmatched, not {status!r}")
     if group_by not in ("song", "artist", "release"):
@@ -68,6 +76,42 @@ def review_list(
         if len(group.items) > 20:
             out.print(f"  ... {len(group.items) - 20} more")
     out.print(f"{sum(len(g.items) for g in groups):,} listens in {len(groups):,} groups")
+    if group_by == "song":
+        with cli_context(ctx).database().session() as session:
+            skips = len(skipped_keys(session))
+        if skips:
+            out.print(f"{skips:,} song(s) skipped for later: `tonearm review list --skipped`")
+
+
+def _list_other(ctx: typer.Context, *, suspicious: bool, limit: int, as_json: bool) -> None:
+    """``--suspicious`` or ``--skipped``: groups as the window lists them (what was heard, how many listens)."""
+    from analyzer.review_suspicious import suspicious_page
+
+    with cli_context(ctx).database().session() as session:
+        if suspicious:
+            page, found = suspicious_page(session, limit=limit)
+            reasons = {item.group.key: item.reason_text for item in found}
+        else:
+            page, reasons = queue_page(session, limit=limit, skipped=True), {}
+    rows: list[dict[str, Any]] = [
+        {
+            "group": group.label,
+            "listens": group.listens,
+            "listen_ids": list(group.listen_ids),
+            "first": group.first_at.isoformat(),
+            "last": group.last_at.isoformat(),
+            **({"why": reasons[group.key]} if group.key in reasons else {}),
+        }
+        for group in page.groups
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        first = row["listen_ids"][0] if row["listen_ids"] else "?"
+        why = f" — {row['why']}" if "why" in row else ""
+        out.print(f"[bold]{row['group']}[/] ({row['listens']:,} listens, e.g. listen {first}){why}")
+    out.print(f"{page.total_listens:,} listens in {page.total_groups:,} groups")
 
 
 def _item_json(item: core.ReviewItem) -> dict[str, Any]:
@@ -115,9 +159,96 @@ def review_accept_group(
     listen: int = typer.Argument(..., help="Any listen of the group (same artist and title)."),
     track: int | None = typer.Argument(None, help="Track id (default: that listen's best candidate)."),
     reviewer: str | None = _REVIEWER,
+    leave: list[int] = typer.Option([], "--except", help="A listen of the group to leave alone (repeat)."),
 ) -> None:
     """Link every undecided listen with this listen's artist and title to one track."""
-    _decide(ctx, "accept_group", listen, track, reviewer=reviewer)
+    with cli_context(ctx).database().session() as session:
+        try:
+            decision = core.accept_group(
+                session, listen, track, reviewer=reviewer or _reviewer(), exclude=set(leave)
+            )
+        except core.ReviewError as exc:
+            raise CliError(str(exc)) from None
+    _report(decision)
+
+
+def _group_of(session: Any, listen_id: int) -> tuple[GroupKey, str]:
+    from models.listens import Listen
+
+    listen = session.get(Listen, listen_id)
+    if listen is None:
+        raise CliError(f"no listen {listen_id}")
+    key = GroupKey(listen.artist_name_normalized, listen.track_name_normalized)
+    return key, f"{listen.artist_name} – {listen.track_name}"
+
+
+@app.command("skip")
+def review_skip(
+    ctx: typer.Context, listen: int = typer.Argument(..., help="Any listen of the song to put aside.")
+) -> None:
+    """Put a song aside for later: it leaves `review list` (and the window's queue) until `unskip`."""
+    with cli_context(ctx).database().session() as session:
+        key, label = _group_of(session, listen)
+        skip_group(session, key, label)
+    out.print(f"skipped for later: {label}")
+
+
+@app.command("unskip")
+def review_unskip(
+    ctx: typer.Context, listen: int = typer.Argument(..., help="Any listen of the skipped song.")
+) -> None:
+    """Bring a skipped song back into the queue."""
+    with cli_context(ctx).database().session() as session:
+        key, label = _group_of(session, listen)
+        if not unskip_group(session, key):
+            raise CliError(f"{label} was not skipped")
+    out.print(f"back in the queue: {label}")
+
+
+@app.command("aliases")
+def review_aliases(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")
+) -> None:
+    """The aliases review decisions taught the matcher, newest first, with the decision that taught each."""
+    from analyzer.aliases import learned_aliases
+
+    with cli_context(ctx).database().session() as session:
+        found = learned_aliases(session)
+    if as_json:
+        rows = [
+            {
+                "kind": a.kind,
+                "id": a.alias_id,
+                "alias": a.alias,
+                "means": a.target,
+                "decision": a.decision,
+                "reviewer": a.reviewer,
+                "reviewed_at": a.reviewed_at.isoformat() if a.reviewed_at else None,
+            }
+            for a in found
+        ]
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for a in found:
+        out.print(f"{a.kind} {a.alias_id}: {a.alias!r} -> {a.target} ({a.decision})")
+    out.print(f"{len(found):,} learned alias(es); forget one with `tonearm review forget-alias KIND ID`")
+
+
+@app.command("forget-alias")
+def review_forget_alias(
+    ctx: typer.Context,
+    kind: str = typer.Argument(..., help="title or artist"),
+    alias_id: int = typer.Argument(..., help="The id `tonearm review aliases` shows."),
+) -> None:
+    """Remove one learned alias (the next enrich run re-tries without it; decided listens stay)."""
+    from analyzer.aliases import remove_alias
+
+    if kind not in ("title", "artist"):
+        raise CliError(f"KIND must be title or artist, not {kind!r}")
+    with cli_context(ctx).database().session() as session:
+        if not remove_alias(session, kind, alias_id):  # type: ignore[arg-type]
+            raise CliError(f"no learned {kind} alias {alias_id}")
+    out.print(f"forgot {kind} alias {alias_id}")
 
 
 @app.command("link")

@@ -69,3 +69,44 @@ def test_enrich_then_review_through_the_cli(capsys: pytest.CaptureFixture[str], 
     assert code == 0
     code, _, err = run(capsys, "--database-url", url, "review", "list", "--status", "bogus")
     assert code == 1 and "--status" in err
+
+
+def test_skip_aliases_and_group_exceptions_through_the_cli(capsys: pytest.CaptureFixture[str], url: str):
+    assert run(capsys, "--database-url", url, "enrich")[0] == 0
+    groups = json.loads(
+        run(capsys, "--database-url", url, "review", "list", "--json", "--status", "ambiguous")[1]
+    )
+    first, second = (item["listen_id"] for item in groups[0]["listens"])
+    unknown = json.loads(
+        run(capsys, "--database-url", url, "review", "list", "--json", "--status", "unmatched")[1]
+    )
+    lonely = unknown[0]["listens"][0]["listen_id"]
+
+    code, out, _ = run(capsys, "--database-url", url, "review", "skip", str(lonely))
+    assert code == 0 and "skipped for later: Someone Else – Unknown Song" in out
+    code, out, _ = run(capsys, "--database-url", url, "review", "list")
+    assert "Unknown Song" not in out and "1 song(s) skipped for later" in out
+    code, out, _ = run(capsys, "--database-url", url, "review", "list", "--skipped")
+    assert code == 0 and "Someone Else – Unknown Song (1 listens" in out
+    assert run(capsys, "--database-url", url, "review", "unskip", str(lonely))[0] == 0
+    code, _, err = run(capsys, "--database-url", url, "review", "unskip", str(lonely))
+    assert code == 1 and "was not skipped" in err
+
+    code, out, _ = run(
+        capsys, "--database-url", url, "review", "accept-group", str(first), "--except", str(second)
+    )
+    assert code == 0 and "accept_group: 1 listen(s)" in out
+    code, out, _ = run(capsys, "--database-url", url, "review", "aliases", "--json")
+    aliases = json.loads(out)
+    assert [(a["kind"], a["alias"]) for a in aliases] == [("title", "Creep (Live)")]
+    assert aliases[0]["decision"].startswith("accepted as a group by ")
+    code, out, _ = run(
+        capsys, "--database-url", url, "review", "forget-alias", "title", str(aliases[0]["id"])
+    )
+    assert code == 0 and "forgot title alias" in out
+    code, _, err = run(
+        capsys, "--database-url", url, "review", "forget-alias", "title", str(aliases[0]["id"])
+    )
+    assert code == 1 and "no learned title alias" in err
+    code, out, _ = run(capsys, "--database-url", url, "review", "list", "--suspicious")
+    assert code == 0 and "0 listens in 0 groups" in out
