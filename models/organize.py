@@ -50,6 +50,7 @@ class OrganizeProposal(Base):
         enum_column_type(ProposalStatus, "organize_status"), default=ProposalStatus.PENDING, index=True
     )
     run_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the apply run that moved it (undo unit)
+    undoes_id: Mapped[int | None] = mapped_column(Integer)  # an undo is a reverse proposal of this one
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

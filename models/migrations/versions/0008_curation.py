@@ -101,6 +101,7 @@ def upgrade() -> None:
     sa.Column('confidence', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('pending', 'moving', 'applied', 'rejected', 'failed', 'undone', name='organize_status', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=True),
+    sa.Column('undoes_id', sa.Integer(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', models.types.UTCDateTime(), nullable=False),
     sa.Column('applied_at', models.types.UTCDateTime(), nullable=True),
