@@ -111,6 +111,7 @@ class ListensController(QObject):
     load_failed = Signal(str)  # the id list could not be read (the old rows stay)
     filter_invalid = Signal(str)  # the filters cannot apply as set (the old rows stay); "" once they can
     options_loaded = Signal()
+    choice_replaced = Signal()  # the filters changed by something else than the filter bar (show them there)
     busy_changed = Signal(bool)  # an id list is being read
 
     def __init__(self, state: AppState, parent: QObject | None = None) -> None:
@@ -124,6 +125,7 @@ class ListensController(QObject):
         self.options: HistoryOptions | None = None
         self.loads = 0  # id lists shown (tests, and the empty state: "not read yet" is not "empty")
         self.shown_filter: HistoryFilter | None = None  # the filter of the ids on screen
+        self._requested: HistoryFilter | None = None  # the filter of the last read started
         self.active = False  # the screen is shown: reloads run now, not at the next activation
         self._started = False
         self._stale = False
@@ -171,6 +173,7 @@ class ListensController(QObject):
             self.filter_invalid.emit(str(error))
             return
         self.filter_invalid.emit("")
+        self._requested = where
         db = self.state.db
         self._loading = self.state.jobs.call("Reading listens", lambda: read_ids(db, where, order))
         self._loading.finished.connect(self._on_ids)
@@ -223,6 +226,12 @@ class ListensController(QObject):
     def _on_options(self, options: HistoryOptions) -> None:
         self._options_job = None
         self.options = options
+        from scrobbler.history_filter import zone_of
+
+        zones = {zone_of(user.timezone).key for user in options.users}
+        if self.model.zones_shown != (len(zones) > 1):
+            self.model.zones_shown = len(zones) > 1
+            self.model.forget_rows()
         users = {user.user_id for user in options.users}
         sources = {source for source, _ in options.sources}
         dropped = (self.choice.user_id is not None and self.choice.user_id not in users) or (
@@ -235,8 +244,10 @@ class ListensController(QObject):
                 source=self.choice.source if self.choice.source in sources else None,
             )
             self.save()
+            self.choice_replaced.emit()
         self.options_loaded.emit()
-        if dropped:
+        # Dates are the chosen user's local days: read before the users were known, they were the machine's.
+        if dropped or (self._requested is not None and self.history_filter() != self._requested):
             self.reload()
 
     def _on_options_failed(self, error: BaseException) -> None:
@@ -286,14 +297,18 @@ class ListensController(QObject):
             track_id=choice.track_id,
         )
 
-    def set_choice(self, choice: FilterChoice) -> None:
-        """Apply new filters: kept in the settings, read in the background."""
+    def set_choice(self, choice: FilterChoice, *, from_bar: bool = False) -> None:
+        """Apply new filters: kept in the settings, read in the background. ``from_bar``: the filter bar
+        already shows them (anything else gets ``choice_replaced``, so the bar shows them too; the bar is
+        never refilled under a person's typing)."""
         if choice == self.choice:
             return
         self.choice = choice
         if choice.track_id is None:
             self._stashed = None
         self.save()
+        if not from_bar:
+            self.choice_replaced.emit()
         self.reload()
 
     def show_track(self, track_id: int) -> None:
@@ -313,15 +328,17 @@ class ListensController(QObject):
         self.set_choice(FilterChoice())
 
     def show_listen(self, listen_id: int) -> int | None:
-        """The row of a listen, after clearing the filters when they hide it (then None: it is selected
-        once the new list is in)."""
+        """The row of a listen. When the filters hide it they are cleared, and when a list is still being
+        read it is awaited: then None, and :attr:`select_after_load` names it until the list is in. None
+        with nothing awaited: the listen is not in the history."""
         row = self.model.row_of_listen(listen_id)
         if row is not None:
             return row
-        self.select_after_load = listen_id
         if self.choice != FilterChoice():
+            self.select_after_load = listen_id
             self.clear_filters()
-        elif not self._started:
+        elif not self._started or self.loading or not self.loads:
+            self.select_after_load = listen_id
             self.start()
         return None
 

@@ -138,17 +138,7 @@ class FilterBar(QWidget):
             if self.search.text().strip() != choice.text:
                 self.search.setText(choice.text)
             self._debounce.stop()
-            for combo, value in (
-                (self.user, choice.user_id),
-                (self.period, choice.period),
-                (self.source, choice.source),
-                (self.status, choice.status),
-            ):
-                at = combo.findData(value)
-                if at < 0 and value is not None and combo is self.source:  # a source with no listens (yet)
-                    combo.addItem(str(value), value)
-                    at = combo.count() - 1
-                combo.setCurrentIndex(max(at, 0))
+            self._select(choice)
             today = QDate.currentDate()
             self.first.setDate(_qdate(choice.first) if choice.first else today.addDays(-30))
             self.last.setDate(_qdate(choice.last) if choice.last else today)
@@ -160,9 +150,24 @@ class FilterBar(QWidget):
         finally:
             self._showing = False
 
-    def set_options(self, options: HistoryOptions | None) -> None:
-        """Fill the user, source and status lists (with counts) from the history; keeps the choice."""
-        kept = self.choice()
+    def _select(self, choice: FilterChoice) -> None:
+        for combo, value in (
+            (self.user, choice.user_id),
+            (self.period, choice.period),
+            (self.source, choice.source),
+            (self.status, choice.status),
+        ):
+            at = combo.findData(value)
+            if at < 0 and value is not None and combo is not self.period:  # not listed (yet): keep it shown
+                combo.addItem("…" if combo is self.user else str(value), value)  # the user's name comes soon
+                at = combo.count() - 1
+            combo.setCurrentIndex(max(at, 0))
+
+    def set_options(self, options: HistoryOptions | None, choice: FilterChoice | None = None) -> None:
+        """Fill the user, source and status lists (with counts) from the history, showing ``choice``'s
+        user, source and status (the current ones when None). Text and dates are left as they are: the
+        person may be typing them."""
+        kept = choice or self.choice()
         self._showing = True
         try:
             self.user.clear()
@@ -188,9 +193,9 @@ class FilterBar(QWidget):
             else:
                 for status, label in STATUS_LABELS.items():
                     self.status.addItem(label, status)
+            self._select(kept)
         finally:
             self._showing = False
-        self.show_choice(kept)
 
     def apply_text_now(self) -> None:
         if self._debounce.isActive():
@@ -217,7 +222,7 @@ class FilterBar(QWidget):
         edit.setToolTip(tip)
         edit.setCalendarPopup(True)
         edit.setDisplayFormat("yyyy-MM-dd")
-        edit.dateChanged.connect(self._on_combo)
+        edit.dateChanged.connect(self._on_text)  # typed section by section: wait for a pause, as for text
         return edit
 
     def _show_dates(self, shown: bool) -> None:
@@ -230,7 +235,7 @@ class FilterBar(QWidget):
         self._show_dates(self.period.currentData() == "custom")
         self._emit()
 
-    def _on_text(self, _text: str) -> None:
+    def _on_text(self, *_args: object) -> None:
         if not self._showing:
             self._debounce.start()
 

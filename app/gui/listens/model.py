@@ -77,8 +77,10 @@ def _greyed() -> QColor:
     return palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
 
 
-def format_time(row: HistoryRow) -> str:
-    return row.listened_at.strftime("%Y-%m-%d %H:%M")
+def format_time(row: HistoryRow, with_zone: bool = False) -> str:
+    """The listener's wall-clock time; ``with_zone`` adds the zone's abbreviation (listeners in different
+    zones: their times side by side would look out of order without it)."""
+    return row.listened_at.strftime("%Y-%m-%d %H:%M %Z" if with_zone else "%Y-%m-%d %H:%M")
 
 
 def time_tooltip(row: HistoryRow) -> str:
@@ -108,6 +110,7 @@ class ListensTableModel(QAbstractTableModel):
         self._rows: OrderedDict[int, HistoryRow | None] = OrderedDict()
         self._sort: tuple[str, bool] = ("time", True)
         self.pages_read = 0  # for tests and the benchmark
+        self.zones_shown = False  # listeners live in different zones: times carry their zone
 
     # -- what callers read ---------------------------------------------------------------------------------
 
@@ -221,7 +224,7 @@ class ListensTableModel(QAbstractTableModel):
         if role == TRACK_ID_ROLE:
             return row.track_id
         if role == Qt.ItemDataRole.DisplayRole:
-            return _shown(row, name)
+            return format_time(row, self.zones_shown) if name == "time" else _shown(row, name)
         if role == Qt.ItemDataRole.ForegroundRole:
             colors = _STATUS_COLORS.get(row.status) if name == "status" else None
             if colors is not None:
@@ -280,8 +283,6 @@ _ROLES = frozenset(
 
 
 def _shown(row: HistoryRow, name: str) -> str:
-    if name == "time":
-        return format_time(row)
     if name == "artist":
         return row.artist
     if name == "title":

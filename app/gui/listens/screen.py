@@ -56,7 +56,7 @@ class ListensScreen(QWidget):
 
         self.filters = FilterBar()
         self.filters.show_choice(self.controller.choice)
-        self.filters.changed.connect(lambda: self.controller.set_choice(self.filters.choice()))
+        self.filters.changed.connect(lambda: self.controller.set_choice(self.filters.choice(), from_bar=True))
         self.filters.track_cleared.connect(self.controller.clear_track)
         self.filters.clear_all.connect(self.controller.clear_filters)
         self.error = QLabel()
@@ -69,7 +69,7 @@ class ListensScreen(QWidget):
         self.message.setObjectName("listensMessage")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.message.setMaximumWidth(620)
+        self.message.setFixedWidth(600)  # a fixed width lets the wrapped text get its full height
         self.message_button = QPushButton()
         self.message_button.setObjectName("listensMessageButton")
         self.message_button.clicked.connect(self._on_message_button)
@@ -126,6 +126,7 @@ class ListensScreen(QWidget):
         self.controller.load_failed.connect(self._on_load_failed)
         self.controller.filter_invalid.connect(self._on_filter_invalid)
         self.controller.options_loaded.connect(self._on_options)
+        self.controller.choice_replaced.connect(lambda: self.filters.show_choice(self.controller.choice))
         self.controller.busy_changed.connect(lambda _busy: self._update_count())
         self.model.read_failed.connect(self._show_error)
         self.model.layoutChanged.connect(self._on_current_row)
@@ -148,13 +149,14 @@ class ListensScreen(QWidget):
         if "track_id" in payload:
             self.controller.start()
             self.controller.show_track(int(payload["track_id"]))
-            self.filters.show_choice(self.controller.choice)
         elif "listen_id" in payload:
             self.controller.start()
-            row = self.controller.show_listen(int(payload["listen_id"]))
-            self.filters.show_choice(self.controller.choice)
+            listen_id = int(payload["listen_id"])
+            row = self.controller.show_listen(listen_id)
             if row is not None:
                 self.select_row(row)
+            elif self.controller.select_after_load is None:
+                self._show_error(f"Listen {listen_id} is not in the history (any more).")
 
     def select_row(self, row: int) -> None:
         self.table.selectRow(row)
@@ -227,7 +229,6 @@ class ListensScreen(QWidget):
             status = next((s for s in ("ambiguous", "unmatched") if options.statuses.get(s)), status)
         period = "any" if saved.period == "custom" else saved.period
         self.controller.set_choice(FilterChoice(status=status, period=period))
-        self.filters.show_choice(self.controller.choice)
         yield "filtered"
         if self.model.rowCount():
             self.select_row(0)
@@ -236,7 +237,6 @@ class ListensScreen(QWidget):
                 yield "payload", dialog
                 dialog.close()
         self.controller.set_choice(saved)
-        self.filters.show_choice(saved)
 
     # -- building ------------------------------------------------------------------------------------------
 
@@ -295,7 +295,6 @@ class ListensScreen(QWidget):
     # -- reacting ------------------------------------------------------------------------------------------
 
     def _on_loaded(self) -> None:
-        self.filters.show_choice(self.controller.choice)
         wanted = self.controller.select_after_load
         if wanted is not None and self.controller.loads:
             self.controller.select_after_load = None
@@ -327,7 +326,6 @@ class ListensScreen(QWidget):
         text = self.message_button.text()
         if text == "Clear filters":
             self.controller.clear_filters()
-            self.filters.show_choice(self.controller.choice)
         elif text == "Try again":
             self.message.setText("Reading the listening history…")
             self.message_button.hide()
@@ -356,8 +354,13 @@ class ListensScreen(QWidget):
         self.error.show()
 
     def _on_options(self) -> None:
-        self.filters.set_options(self.controller.options)
-        self.filters.show_choice(self.controller.choice)
+        self.filters.set_options(self.controller.options, self.controller.choice)
+        if self.model.zones_shown:  # times carry their zone: make room for it
+            header = self.table.horizontalHeader()
+            at = self.model.column_of("time")
+            wanted = self.table.fontMetrics().horizontalAdvance("2024-03-31 14:00 CEST") + 14
+            if header.sectionSize(at) < wanted:
+                header.resizeSection(at, wanted)
         self._update_count()
 
     def _on_current_row(self, *_args: object) -> None:
