@@ -58,7 +58,7 @@ def test_rate_update_and_read_with_favourite_and_review(db: Database):
     ids = albums(db)
     ada = user_id(db, "ada")
     with db.session() as session:
-        with pytest.raises(RatingError, match="2 albums are called 'Melody A.M.'"):
+        with pytest.raises(RatingError, match=r"2 albums are called 'Melody A\.M\.'"):
             find_album(session, "Melody A.M.")
         poor_leno = find_album_track(session, ids["melody"], "poor leno")
         with pytest.raises(RatingError, match="the album has no track 'Jóga'"):
