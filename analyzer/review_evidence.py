@@ -18,8 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from analyzer.matching.keys import title_parts
-from analyzer.matching.scoring import MatchSettings
+from analyzer.matching.scoring import Features, MatchSettings
 from models.artists import Artist
+from models.normalize import normalize
 from models.releases import ReleaseGroup
 from models.tracks import Track
 
@@ -204,6 +205,14 @@ def _evidence(
         ("album", listen.release_name or "", track.album),
     ):
         agreement = features.get("release" if name == "album" else name)
+        if (
+            agreement is None
+            and not features
+            and heard
+            and library
+            and normalize(heard) == normalize(library)
+        ):
+            agreement = 1.0  # a link stored without signals (no rival): equal names agree for the matcher too
         heard_diff, library_diff = diff_spans(heard, library) if heard and library else ((), ())
         note = ""
         if name == "title" and features.get("version") == "conflict":
@@ -213,12 +222,15 @@ def _evidence(
     if diff_secs is None and listen.duration_secs is not None and track.duration is not None:
         diff_secs = round(abs(listen.duration_secs - track.duration), 1)
     duration_note = "" if diff_secs is None else f"{diff_secs:g} s apart"
+    duration = features.get("duration")
+    if duration is None and diff_secs is not None:  # not stored: the matcher's own duration rule
+        duration = round(Features(1.0, 1.0, None, diff_secs, "same", "").duration or 0.0, 3)
     fields.append(
         FieldEvidence(
             "duration",
             format_duration(listen.duration_secs),
             format_duration(track.duration),
-            features.get("duration"),
+            duration,
             note=duration_note,
         )
     )

@@ -277,7 +277,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=Path("/tmp/review-bench"))
     parser.add_argument("--prepare-only", action="store_true")
+    parser.add_argument("--screenshots", type=Path, help="render the Review screen's faces into this folder")
     args = parser.parse_args()
+    if args.screenshots is not None:
+        args.screenshots.mkdir(parents=True, exist_ok=True)
+        render_screenshots(args.work / "demo", args.screenshots)
+        return 0
     ready = prepare(args.work)
     if args.prepare_only:
         return 0
@@ -295,6 +300,128 @@ def main() -> int:
     print(json.dumps({name: [round(v, 1) for v in values] for name, values in results.items()}))
     db.dispose()
     return 0
+
+
+DEMO_LIBRARY = (  # (artist, album, title, file name) scanned into the demo copy beside its soundtrack files
+    ("Air", "Moon Safari", "Sexy Boy", "02 Sexy Boy.flac"),
+    ("Air", "Moon Safari", "Kelly Watch the Stars", "04 Kelly Watch the Stars.mp3"),
+    ("Air", "Premiers Symptômes", "Sexy Boy", "01 Sexy Boy.ogg"),
+    ("Björk", "Homogenic", "Jóga", "02 Jóga.flac"),
+    ("Björk", "Homogenic", "Bachelorette", "06 Bachelorette.m4a"),
+    ("Daft Punk", "Discovery", "One More Time", "01 One More Time.flac"),
+    ("Daft Punk", "Discovery", "Digital Love", "03 Digital Love.mp3"),
+    ("Massive Attack", "Mezzanine", "Teardrop", "03 Teardrop.flac"),
+    ("Massive Attack", "Mezzanine", "Angel", "01 Angel.flac"),
+    ("Portishead", "Dummy", "Roads", "09 Roads.mp3"),
+    ("Portishead", "Dummy", "Glory Box", "11 Glory Box.flac"),
+)
+DEMO_LISTENS = (  # (artist, title, release, listens, reported length in seconds)
+    ("Bjork", "Joga (Live)", "Homogenic Live", 14, 248),
+    ("Air", "Sexy Boy", None, 9, 301),
+    ("Massive Attack", "Teardrop (Mad Professor Remix)", "No Protection", 6, 380),
+    ("Portishead", "Roads (Live at Roseland NYC)", "Roseland NYC Live", 5, 300),
+    ("Boards of Canada", "Roygbiv", "Music Has the Right to Children", 4, 151),
+    ("Massive Atack", "Angel", "Mezzanine", 3, 231),  # a misspelt artist: linked by the fuzzy stage
+    ("Daft Punk", "Digital Love", "Discovery", 3, 253),  # 23 s longer: linked, but below green
+    ("Air", "Kelly Watch The Stars (Moby Remix)", None, 2, 260),
+)
+
+
+def make_demo(work: Path) -> Path:
+    """A copy of /tmp/demo2.db with a few more scanned tracks and a listening history imported and matched
+    through the core: the database the Review screen's screenshots are rendered on."""
+    import tempfile
+
+    from analyzer.matching import enrich_listens
+    from analyzer.scan import scan_folders
+    from models.progress import run_to_end
+    from models.users import User
+    from scrobbler.ingest import ingest
+    from scrobbler.records import ListenRecord
+    from tests.scan_audio import make_templates, place
+
+    work.mkdir(parents=True, exist_ok=True)
+    target = work / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    shutil.copyfile("/tmp/demo2.db", target)
+    db = open_database(f"sqlite:///{target}", SchemaConfig())
+    music = work / "music"
+    shutil.rmtree(music, ignore_errors=True)
+    templates = make_templates(Path(tempfile.mkdtemp(prefix="review-demo-")), duration=230)
+    for artist, album, title, name in DEMO_LIBRARY:
+        place(templates, music / artist / album / name, artist=artist, albumartist=artist, album=album,
+              title=title)  # fmt: skip
+    run_to_end(scan_folders(db, [music]))
+    with db.session() as session:
+        from sqlalchemy import select
+
+        user_id = session.scalar(select(User.id))
+        if user_id is None:
+            user = User(username="demo")
+            session.add(user)
+            session.flush()
+            user_id = user.id
+    at = datetime(2024, 2, 3, 19, 0, tzinfo=UTC)
+    records = []
+    for artist, title, release, count, length in DEMO_LISTENS:
+        for number in range(count):
+            at += timedelta(hours=7, minutes=13 * number)
+            records.append(
+                ListenRecord(
+                    listened_at=at,
+                    artist_name=artist,
+                    track_name=title,
+                    source="demo",
+                    release_name=release,
+                    duration_secs=float(length),
+                )  # fmt: skip
+            )
+    run_to_end(ingest(db, records, user_id))
+    run_to_end(enrich_listens(db, retry=True))
+    db.dispose()
+    return target
+
+
+def render_screenshots(work: Path, folder: Path) -> None:
+    """The Review screen's faces (queue with a group, key sheet, suspicious links, aliases) on the demo,
+    rendered as ``tonearm-gui --screenshots`` does, into ``folder``."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from analyzer import review
+    from analyzer.review_queue import load_group, queue_page
+    from app.gui import main as gui_main
+    from app.gui.appearance import APPEARANCE_KEY, apply_appearance
+    from app.gui.jobs import JobRunner
+    from app.gui.review import ReviewScreen
+    from app.gui.screens import screen_classes
+    from app.gui.state import AppState, open_initialized
+    from app.gui.window import MainWindow
+
+    demo = make_demo(work)
+    db = open_initialized(f"sqlite:///{demo}")
+    with db.session() as session:  # one decision first, so the Aliases face has something learned
+        group = next(g for g in queue_page(session).groups if g.track_name.startswith("Roads"))
+        detail = load_group(session, group.key, listen_ids=group.listen_ids)
+        review.accept_listens(session, detail.listen_ids, detail.candidates[0].track_id, reviewer="ada")
+    app = QApplication.instance() or QApplication([])
+    for scheme in ("light", "dark"):
+        settings = QSettings(str(Path(tempfile.mkdtemp()) / "tonearm.ini"), QSettings.Format.IniFormat)
+        settings.setValue(APPEARANCE_KEY, scheme)
+        apply_appearance(settings)
+        state = AppState(db, JobRunner(), settings)
+        window = MainWindow(state, [*screen_classes(), ReviewScreen], start_screen="review")
+        window.remember = False
+        out = Path(tempfile.mkdtemp(prefix=f"review-shots-{scheme}-"))
+        gui_main._render_screenshots(window, state, out)
+        for image in out.glob("review*.png"):
+            name = image.name if scheme == "light" else image.name.replace("review", "review-dark", 1)
+            shutil.copyfile(image, folder / name)
+        app.processEvents()
+    db.dispose()
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ class KeySheet(QDialog):
         layout.addWidget(intro)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        self.resize(560, 380)
+        self.resize(560, 330)
 
 
 class TrackResults(_ListTable):

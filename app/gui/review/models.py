@@ -129,11 +129,12 @@ class CandidateModel(_ListTable):
             values = (
                 str(number + 1) if number < 9 else "",
                 f"{candidate.confidence:.0%}",
-                candidate.title + ("  (linked now)" if candidate.linked else ""),
+                candidate.title,
                 candidate.artist,
                 candidate.album,
                 format_duration(candidate.duration_secs),
-                "≠ " + ", ".join(candidate.differing) if candidate.differing else "all agree",
+                ("linked now · " if candidate.linked else "")
+                + ("≠ " + ", ".join(candidate.differing) if candidate.differing else "all agree"),
             )
             return values[column]
         if role == Qt.ItemDataRole.BackgroundRole and column == 1:

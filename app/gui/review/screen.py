@@ -129,6 +129,10 @@ class ReviewScreen(QWidget):
         for column in (2, 3, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         self.candidates.setItemDelegateForColumn(1, BandDelegate(self.candidates))
+        rows = self.candidates.verticalHeader().defaultSectionSize()
+        self.candidates.setMaximumHeight(
+            rows * 6 + self.candidates.horizontalHeader().sizeHint().height() + 4
+        )
         self.candidates.selectionModel().currentRowChanged.connect(self._on_candidate)
         self.candidates.doubleClicked.connect(
             lambda index: self._decide(lambda: self.controller.accept(index.row() + 1))
@@ -153,7 +157,7 @@ class ReviewScreen(QWidget):
         detail_layout.addWidget(
             QLabel("<b>Candidates</b> — best first; the number is the key that accepts it")
         )
-        detail_layout.addWidget(self.candidates, 1)
+        detail_layout.addWidget(self.candidates)
         detail_layout.addWidget(self.evidence)
         detail_layout.addWidget(self.listens_label)
         detail_layout.addWidget(self.listens, 1)
@@ -364,7 +368,11 @@ class ReviewScreen(QWidget):
             self.pages.setCurrentWidget(self.aliases)
             self.aliases.reload()
             self.by_release.setEnabled(False)
+            for label in (self.left_label, self.hint, self.status):
+                label.hide()
             return
+        for label in (self.left_label, self.hint, self.status):
+            label.show()
         self.pages.setCurrentWidget(self.split)
         self.by_release.setEnabled(mode == "pending")
         self.controller.set_mode(mode)
