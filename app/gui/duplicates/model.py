@@ -94,10 +94,17 @@ class FileRow:
 
 
 class GroupFilesModel(SortedRowsModel):
-    """One group's files: which is kept, format, bitrate, length, tags completeness, size and path."""
+    """One group's files: which is kept, file name, format, bitrate, length, tags completeness, size and
+    folder (the whole path in the name's and folder's tooltips)."""
 
     columns = (
         ("", lambda r: KEEP_MARK if r.kept else "", lambda r: 0 if r.kept else 1, False),
+        (
+            "File",
+            lambda r: os.path.basename(r.file.path),
+            lambda r: os.path.basename(r.file.path).casefold(),
+            False,
+        ),
         ("Format", lambda r: _format(r.file), lambda r: _format(r.file), False),
         ("Bitrate", lambda r: _bitrate(r.file), lambda r: r.file.bitrate, True),
         (
@@ -108,7 +115,7 @@ class GroupFilesModel(SortedRowsModel):
         ),
         ("Tags", lambda r: f"{r.file.tag_score}/5", lambda r: r.file.tag_score, True),
         ("Size", lambda r: size_text(r.size), lambda r: r.size or None, True),
-        ("Path", lambda r: r.file.path, lambda r: r.file.path, False),
+        ("Folder", lambda r: os.path.dirname(r.file.path), lambda r: r.file.path, False),
     )
 
     def show_group(self, row: GroupRow | None) -> None:
@@ -129,9 +136,11 @@ class GroupFilesModel(SortedRowsModel):
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (1, 7):
+            return row.file.path
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 5:
             return "Title, artist, album, genre and external ids (MusicBrainz, ISRC…): how many the file's track has"
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and row.file.audio_hash:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2 and row.file.audio_hash:
             return f"Audio hash {row.file.audio_hash}"
         return super().data(index, role)
 

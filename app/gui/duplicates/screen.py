@@ -39,6 +39,7 @@ NO_DUPLICATES = (
     "Files are compared by their audio hash and fingerprint, which Analyze computes: files not analysed yet "
     "are not compared."
 )
+FILE_NAME_WIDTH = 220
 NO_MOVES = "Nothing was moved to the trash yet. Files you move from a duplicate group are listed here."
 
 
@@ -85,8 +86,7 @@ class DuplicatesScreen(QWidget):
 
         self.groups = _table(self.groups_model, "duplicateGroups")
         header = self.groups.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.groups.selectionModel().currentRowChanged.connect(self._on_group)
 
         self.evidence = QLabel()
@@ -100,9 +100,7 @@ class DuplicatesScreen(QWidget):
         self.keep_label.setWordWrap(True)
         self.keep_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.files = _table(self.files_model, "groupFiles")
-        header = self.files.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.files.horizontalHeader().setStretchLastSection(True)  # the folder takes what is left
         self.files.selectionModel().currentRowChanged.connect(lambda *_: self._update_buttons())
         self.files.doubleClicked.connect(lambda _index: self.play())
 
@@ -134,7 +132,7 @@ class DuplicatesScreen(QWidget):
         self.split.addWidget(self.groups)
         self.split.addWidget(detail)
         self.split.setStretchFactor(1, 2)
-        self.split.setSizes([360, 700])
+        self.split.setSizes([340, 760])
 
         self.message = QLabel("Looking for duplicates…")
         self.message.setObjectName("duplicatesMessage")
@@ -291,6 +289,7 @@ class DuplicatesScreen(QWidget):
         keep_key = None if previous is None else previous.overview.group.keep.path
         rows = [GroupRow(g, self.controller.kept_file(g)) for g in self.controller.groups]
         self.groups_model.set_rows(rows)
+        self._fit_columns(self.groups, FILE_NAME_WIDTH)
         self.moved_model.set_rows(self.controller.moved)
         self.moved_pages.setCurrentIndex(1 if self.controller.moved else 0)
         self.tabs.setTabText(
@@ -335,6 +334,7 @@ class DuplicatesScreen(QWidget):
 
     def _show_group(self, group: GroupRow | None, select: int | None = None) -> None:
         self.files_model.show_group(group)
+        self._fit_columns(self.files, FILE_NAME_WIDTH)
         if group is None:
             self.evidence.clear()
             self.keep_label.clear()
@@ -357,6 +357,15 @@ class DuplicatesScreen(QWidget):
         if rows:
             self.files.selectRow(rows[0])
         self._update_buttons()
+
+    @staticmethod
+    def _fit_columns(view: QTableView, widest: int) -> None:
+        """Columns as wide as their contents, none but the last (which stretches) wider than ``widest``."""
+        view.resizeColumnsToContents()
+        header = view.horizontalHeader()
+        for column in range(header.count() - 1):
+            header.resizeSection(column, min(header.sectionSize(column), widest))
+        header.resizeSection(header.count() - 1, 60)  # stretched to what is left, elided when short
 
     def _update_count(self) -> None:
         rows = [self.groups_model.item(r) for r in range(self.groups_model.rowCount())]

@@ -45,7 +45,7 @@ class ConfirmTrashDialog(QDialog):
         total = sum(sizes.get(item.media_file_id, 0) for item in plan.others)
         intro = QLabel(
             f"Move {'this file' if count == 1 else f'these {count} files'} ({size_text(total)}) to the system "
-            "trash? You can restore them from the trash; Tonearm records what it moved."
+            f"trash? You can restore {'it' if count == 1 else 'them'} from the trash; Tonearm records what it moved."
         )
         intro.setWordWrap(True)
         self.files = QListWidget()

@@ -349,7 +349,7 @@ class SimilarScreen(QWidget):
         self._say(text, text.startswith("Saved"))
 
     def screenshot_states(self) -> Iterator[str]:
-        """The face with results: the first analysed track of the library as the seed."""
+        """ "results": the first analysed track of the library as the seed; "search": the seed picker open."""
         self.activated()
         self.controller.search("")
         self.state.jobs.wait_idle(30000)
@@ -359,6 +359,12 @@ class SimilarScreen(QWidget):
         self.search.clear()
         self.candidates.hide()
         yield "results"
+        self.search.setText("bpm:>100")  # the seed picker open on a search
+        self.run_search()
+        self.state.jobs.wait_idle(30000)
+        yield "search"
+        self.search.clear()
+        self.run_search()
 
     # -- drag and drop -------------------------------------------------------------------------------------
 
