@@ -190,6 +190,7 @@ def _join_untagged(
 ) -> None:
     untagged_tracks = _untagged(session, sorted({p.track_id for p in printed if p.media_id in analysed}))
     emptied: dict[int, int] = {}
+    moved: set[int] = set()
     for item in printed:
         if item.media_id not in analysed or item.track_id not in untagged_tracks:
             continue
@@ -197,8 +198,21 @@ def _join_untagged(
         if target is None:
             continue
         _move(session, [item.media_id], target)
+        moved.add(item.media_id)
         emptied[item.track_id] = target
         result.joined += 1
+    # The other order: a tagged file analysed after its untagged copy (another batch, another run) takes
+    # in the copies already fingerprinted, so the join does not depend on which file was analysed first.
+    for item in printed:
+        if item.media_id not in analysed or item.track_id in untagged_tracks or item.track_id in emptied:
+            continue
+        for copy in _untagged_copies_of(session, item):
+            if copy.media_id in moved:
+                continue
+            _move(session, [copy.media_id], item.track_id)
+            moved.add(copy.media_id)
+            emptied[copy.track_id] = item.track_id
+            result.joined += 1
     _hand_over_emptied(session, emptied, result)
 
 
@@ -219,17 +233,7 @@ def _tagged_copy_of(session: Session, item: PrintedFile) -> int | None:
     """The tagged track holding a file with this file's audio (the best match), if any."""
     if not item.duration:
         return None
-    slack = max(UNTAGGED_WINDOW_SECS, UNTAGGED_WINDOW_SHARE * item.duration)
-    near = (
-        select(MediaFile.id)
-        .where(
-            MediaFile.track_id != item.track_id,
-            MediaFile.duration_secs.between(max(0.0, item.duration - slack), item.duration + slack),
-        )
-        .order_by(func.abs(MediaFile.duration_secs - item.duration))
-        .limit(UNTAGGED_CANDIDATES)
-    )
-    candidates = _printed_files(session, MediaFile.id, list(session.scalars(near)))
+    candidates = _near(session, item)
     untagged = _untagged(session, sorted({c.track_id for c in candidates}))
     best: tuple[float, int] | None = None
     for other in candidates:
@@ -242,6 +246,38 @@ def _tagged_copy_of(session: Session, item: PrintedFile) -> int | None:
         if score >= MATCH_THRESHOLD and (best is None or score > best[0]):
             best = (score, other.track_id)
     return best[1] if best else None
+
+
+def _near(session: Session, item: PrintedFile) -> list[PrintedFile]:
+    """Fingerprinted files on other tracks whose length is within the untagged window of ``item``'s."""
+    slack = max(UNTAGGED_WINDOW_SECS, UNTAGGED_WINDOW_SHARE * item.duration)
+    near = (
+        select(MediaFile.id)
+        .where(
+            MediaFile.track_id != item.track_id,
+            MediaFile.duration_secs.between(max(0.0, item.duration - slack), item.duration + slack),
+        )
+        .order_by(func.abs(MediaFile.duration_secs - item.duration))
+        .limit(UNTAGGED_CANDIDATES)
+    )
+    return _printed_files(session, MediaFile.id, list(session.scalars(near)))
+
+
+def _untagged_copies_of(session: Session, item: PrintedFile) -> list[PrintedFile]:
+    """Files of untagged tracks whose audio is ``item``'s (a tagged file's)."""
+    if not item.duration:
+        return []
+    candidates = _near(session, item)
+    untagged = _untagged(session, sorted({c.track_id for c in candidates}))
+    return [
+        other
+        for other in candidates
+        if other.track_id in untagged
+        and (
+            (item.audio_hash and item.audio_hash == other.audio_hash)
+            or compare_fingerprints(item.frames, other.frames).score >= MATCH_THRESHOLD
+        )
+    ]
 
 
 def _move(session: Session, media_ids: list[int], track_id: int) -> None:

@@ -179,3 +179,23 @@ def test_a_tiny_untagged_file_beside_a_library_does_not_fail_the_analysis(
     summary = run_analysis(sqlite_db, workers=1)
     assert summary.analyzed + summary.errors == 2, summary
     assert summary.analyzed >= 1
+
+
+def test_an_untagged_copy_analysed_before_its_tagged_recording_still_joins(
+    db: Database, tmp_path: Path, pieces: dict[str, Path]
+) -> None:
+    """The join does not depend on the order: here the copy is fingerprinted in one run, the tagged file
+    in a later one (as with commits every second, or a tagged file added after the download)."""
+    root = tmp_path / "music"
+    _copy(pieces["first.mp3"], root / "downloads/track01.mp3")
+    run_scan(db, [root], workers=1)
+    run_analysis(db, workers=1)
+    _copy(pieces["first.flac"], root / "tagged/caves.flac", **TAGS)
+    run_scan(db, [root], workers=1)
+    before = _tracks_by_file(db)
+    assert before["track01.mp3"] != before["caves.flac"]
+    run_analysis(db, workers=1)
+    after = _tracks_by_file(db)
+    assert after["track01.mp3"] == after["caves.flac"] == before["caves.flac"]
+    with db.session() as s:
+        assert s.scalar(select(Track.id).where(Track.id == before["track01.mp3"])) is None
