@@ -160,6 +160,9 @@ class DetailPane(QWidget):
         left.addWidget(self.heading)
         left.addWidget(self.subheading)
         left.addLayout(buttons)
+        self._notices = QVBoxLayout()  # lines other parts add under the buttons (add_notice)
+        self._notices.setContentsMargins(0, 0, 0, 0)
+        left.addLayout(self._notices)
         left.addWidget(self.file_facts)
         left.addWidget(self.files, 1)
         middle = QWidget()
@@ -183,6 +186,10 @@ class DetailPane(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.pages)
         self.show_detail(None)
+
+    def add_notice(self, widget: QWidget) -> None:
+        """Show ``widget`` (which hides and shows itself) under the action buttons."""
+        self._notices.addWidget(widget)
 
     # -- showing -------------------------------------------------------------------------------------------
 

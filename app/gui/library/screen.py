@@ -27,6 +27,8 @@ from app.gui.library.columns import ColumnLayout
 from app.gui.library.controller import LibraryController
 from app.gui.library.detail import DetailPane
 from app.gui.library.model import TRACK_ID_ROLE
+from app.gui.library.tag_copy import TagCopyOffer
+from app.gui.scan_jobs import FolderJobs
 from app.gui.state import AppState
 
 SEARCH_DEBOUNCE_MS = 200
@@ -87,6 +89,10 @@ class LibraryScreen(QWidget):
 
         self.table = self._make_table()
         self.detail = DetailPane()
+        self.tag_offer = TagCopyOffer(state)
+        self.tag_offer.copied.connect(self._rescan_file)
+        self.detail.add_notice(self.tag_offer)
+        self._folder_jobs: FolderJobs | None = None
 
         self.message = QLabel("Loading the library…")
         self.message.setObjectName("libraryMessage")
@@ -338,7 +344,16 @@ class LibraryScreen(QWidget):
 
     def _on_current_row(self, current: QModelIndex, _previous: QModelIndex | None = None) -> None:
         track_id = None if not current.isValid() else current.data(TRACK_ID_ROLE)
-        self.detail.show_detail(None if track_id is None else self.controller.detail(int(track_id)))
+        detail = None if track_id is None else self.controller.detail(int(track_id))
+        self.detail.show_detail(detail)
+        readable = [] if detail is None else [f.path for f in detail.files if f.scan_status != "error"]
+        self.tag_offer.check(readable)
+
+    def _rescan_file(self, path: str) -> None:
+        """Read a file again after its tags changed (the library updates when the scan ends)."""
+        if self._folder_jobs is None:
+            self._folder_jobs = FolderJobs(self.state, self)
+        self._folder_jobs.start_scan([path])
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total
