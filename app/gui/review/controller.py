@@ -119,6 +119,8 @@ class ReviewController(QObject):
         self._own_change = False
         self._writes_done = 0
         self.enrich_job: Job | None = None
+        self.stale = True  # the page on screen may be out of date (read again when the screen shows)
+        self.is_shown: Callable[[], bool] = lambda: True  # the screen says whether a person sees it
         state.listens_changed.connect(self._listens_changed)
         state.library_changed.connect(self._listens_changed)
         state.database_changed.connect(self._database_changed)
@@ -164,6 +166,7 @@ class ReviewController(QObject):
 
     def reload(self) -> None:
         """Read the queue page again in the background (merged with a read already running)."""
+        self.stale = False
         if self._page_job is not None:
             self._page_again = True
             return
@@ -252,6 +255,14 @@ class ReviewController(QObject):
             self.unticked.clear()
             self.current_changed.emit()
             self._read_ahead()
+
+    def show_listen(self, listen_id: int) -> bool:
+        """Make the group holding this listen current, when it is on the page (False otherwise)."""
+        group = next((g for g in self.groups if listen_id in g.listen_ids), None)
+        if group is None:
+            return False
+        self.show_group(group.key)
+        return True
 
     def toggle_listen(self, listen_id: int) -> None:
         """Tick or untick one listen of the current group (unticked ones are left out of the decision)."""
@@ -514,14 +525,29 @@ class ReviewController(QObject):
         self.page_changed.connect(report)
 
     def _listens_changed(self) -> None:
+        """Listens or tracks changed elsewhere (an import, a scan, matching): candidates and statuses may
+        differ. Read again now when the screen is shown, else when it next shows (a scan emits this
+        often, and nobody reads a hidden queue)."""
         if self._own_change:
             return
-        self._details.clear()  # candidates and statuses may have changed
-        self.reload()
+        self._details.clear()
+        self.stale = True
+        if self.is_shown():
+            self.reload()
+
+    def refresh_if_stale(self) -> None:
+        if self.stale:
+            self.reload()
 
     def _database_changed(self) -> None:
         self._writes.clear()
         self._history.clear()
         self._decided.clear()
         self._forget_groups()
-        self.reload()
+        self.stale = True
+        if self.is_shown():
+            self.reload()
+
+    def flush(self) -> None:
+        """Start the next queued write now (the screen is going away: nothing waits for a paint)."""
+        self._next_write()

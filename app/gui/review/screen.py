@@ -75,6 +75,7 @@ class ReviewScreen(QWidget):
         self.setObjectName(self.object_name)
         self.state = state
         self.controller = ReviewController(state, self)
+        self.controller.is_shown = self.isVisible
         self.library = LibraryForLinks(state, self)
         self._started = False
         self.key_sheet: KeySheet | None = None
@@ -107,6 +108,9 @@ class ReviewScreen(QWidget):
         self.queue_view.horizontalHeader().resizeSection(0, digits)
         self.queue_view.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.queue_view.clicked.connect(self._on_queue_click)
+        self.queue_view.selectionModel().currentRowChanged.connect(
+            lambda index, _old: self._on_queue_click(index)
+        )
 
         self.heard = _heading("", 1.25)
         self.heard.setObjectName("reviewHeard")
@@ -226,15 +230,37 @@ class ReviewScreen(QWidget):
     # -- the window's contract -----------------------------------------------------------------------------
 
     def activated(self) -> None:
-        """Read the queue the first time the screen is shown (not at start-up), then on changes."""
-        if not self._started:
-            self._started = True
-            self.controller.reload()
+        """Read the queue the first time the screen is shown (not at start-up), and again when listens
+        changed while it was hidden."""
+        self._started = True
+        self.controller.refresh_if_stale()
         self.candidates.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def navigate(self, payload: object) -> None:
-        """{"listen_id": id}: not a review filter yet; the queue is shown (the listen's group is in it)."""
+        """{"listen_id": id}: show the group holding that listen once the queue is read (when it waits for
+        review and is among the biggest groups on the page; else the queue as it is, with a note)."""
         self.activated()
+        if not isinstance(payload, dict) or "listen_id" not in payload:
+            return
+        listen_id = int(payload["listen_id"])
+        if self.controller.loaded and self.controller.show_listen(listen_id):
+            return
+        if self.controller.loaded and not self.controller.stale:
+            self._say(f"Listen {listen_id} is not among the groups shown here.", None)
+            return
+
+        def when_read() -> None:
+            if not self.controller.loaded or self.controller.stale:
+                return  # a change before the page is in: wait for the page
+            self.controller.page_changed.disconnect(when_read)
+            if not self.controller.show_listen(listen_id):
+                self._say(f"Listen {listen_id} is not among the groups shown here.", None)
+
+        self.controller.page_changed.connect(when_read)
+
+    def hideEvent(self, event: Any) -> None:
+        self.controller.flush()  # a decision made just before leaving is written now
+        super().hideEvent(event)
 
     def screenshot_states(self) -> Iterator[str | tuple[str, QWidget]]:
         """Faces for ``tonearm-gui --screenshots``: a group, the key sheet, the suspicious queue, aliases."""
