@@ -18,6 +18,7 @@ Prints markdown; records nothing.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import tempfile
@@ -44,8 +45,16 @@ from scrobbler.ingest_preview import preview_file
 from scrobbler.users import create_token, default_user
 
 
-def on_thread(work: Callable[[], Any]) -> tuple[float, Any]:
-    """Run ``work`` on a new thread (as a job runs); wall seconds and its result."""
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process (all threads) and of its ended children (the parser process)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def on_thread(work: Callable[[], Any]) -> tuple[float, Any, float, float]:
+    """Run ``work`` on a new thread (as a job runs); wall seconds, its result, and the CPU seconds of this
+    process and of the parser child it used."""
     box: dict[str, Any] = {}
 
     def run() -> None:
@@ -53,10 +62,12 @@ def on_thread(work: Callable[[], Any]) -> tuple[float, Any]:
         box["result"] = work()
         box["wall"] = time.perf_counter() - began
 
+    own, children = _cpu()
     thread = threading.Thread(target=run)
     thread.start()
     thread.join()
-    return box["wall"], box["result"]
+    own_after, children_after = _cpu()
+    return box["wall"], box["result"], own_after - own, children_after - children
 
 
 def _drain(operation: Callable[..., Any], *args: Any) -> Any:
@@ -74,6 +85,7 @@ def fresh_db(folder: Path) -> tuple[Database, int]:
 def bench_dry_run(listens: int, runs: int) -> None:
     importer = get("listenbrainz_export")
     rows: list[tuple[float, float, float]] = []
+    cpu: list[tuple[float, float, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-preview-") as temp:
         path = write_listenbrainz_jsonl(Path(temp) / "listens.jsonl", listens)
         size_mb = path.stat().st_size / 1e6
@@ -81,18 +93,31 @@ def bench_dry_run(listens: int, runs: int) -> None:
             folder = Path(temp) / f"run{run}"
             folder.mkdir()
             db, user_id = fresh_db(folder)
-            dry, preview = on_thread(partial(_drain, preview_file, db, importer, path, user_id))
-            real, report = on_thread(partial(_drain, ingest_file, db, importer, path, user_id))
-            again, second = on_thread(partial(_drain, preview_file, db, importer, path, user_id))
+            dry, preview, dry_own, dry_child = on_thread(
+                partial(_drain, preview_file, db, importer, path, user_id)
+            )
+            real, report, real_own, real_child = on_thread(
+                partial(_drain, ingest_file, db, importer, path, user_id)
+            )
+            again, second, _, _ = on_thread(partial(_drain, preview_file, db, importer, path, user_id))
+            cpu.append((dry_own, dry_child, real_own, real_child))
             assert preview.report.imported == report.imported == listens, (preview.report, report)
             assert second.report.duplicates == listens
             rows.append((dry, real, again))
             db.dispose()
     print(f"\n### Dry run vs import: {listens:,} ListenBrainz listens ({size_mb:.0f} MB JSONL), SQLite\n")
-    print("| run | dry run s | import s | dry run / import | dry run after import s |")
-    print("|---|---:|---:|---:|---:|")
-    for number, (dry, real, again) in enumerate(rows, 1):
-        print(f"| {number} | {dry:.2f} | {real:.2f} | {dry / real:.2f} | {again:.2f} |")
+    print(
+        "| run | dry run s | import s | dry run / import | dry run after import s "
+        "| dry run CPU s (this process + parser) | import CPU s (this process + parser) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for number, ((dry, real, again), (d_own, d_child, r_own, r_child)) in enumerate(
+        zip(rows, cpu, strict=True), 1
+    ):
+        print(
+            f"| {number} | {dry:.2f} | {real:.2f} | {dry / real:.2f} | {again:.2f} "
+            f"| {d_own:.1f} + {d_child:.1f} | {r_own:.1f} + {r_child:.1f} |"
+        )
     ratios = [dry / real for dry, real, _ in rows]
     print(
         f"\ndry run {min(r[0] for r in rows):.2f}-{max(r[0] for r in rows):.2f} s, import "

@@ -306,6 +306,7 @@ class ImportScreen(QWidget):
 
         self.controller.changed.connect(self._refresh)
         self.controller.said.connect(self._say)
+        state.database_changed.connect(self.controller.clear)  # counts of another database mean nothing
         self._refresh()
 
     # -- the screen contract ---------------------------------------------------------------------------
