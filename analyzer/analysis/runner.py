@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from analyzer.analysis import leases as lease
 from analyzer.analysis.pending import AnalysisJob, pending_jobs
@@ -36,6 +37,7 @@ from analyzer.similarity import update_similarity_index
 from models.engine import Database
 from models.media import MediaFile
 from models.progress import CancelToken, Progress, run_to_end
+from models.unit_of_work import write_transaction
 
 if TYPE_CHECKING:
     from analyzer.analysis.cluster import AnalysisCluster
@@ -117,10 +119,13 @@ class _Claims:
             yield self.buffer.pop(0)
 
     def _claim(self) -> None:
-        with self.db.session() as session:
-            jobs = lease.claim_jobs(
+        jobs = write_transaction(
+            self.db,
+            lambda session: lease.claim_jobs(
                 session, self.owner, self.chunk, retry_errors=self.retry_errors, ttl=self.ttl
-            )
+            ),
+            what="claiming files to analyse",
+        )
         with self.db.session() as session:
             self.left = lease.unclaimed_count(session, retry_errors=self.retry_errors)
         self.claimed += len(jobs)
@@ -185,11 +190,16 @@ def analyze_library(
     def flush() -> None:
         nonlocal last_commit
         stored = [(job, o) for job, o in results if not _unstored(o)]
-        with db.session() as session:
+        handed_back = [job.media_file_id for job, _ in results]
+
+        def write(session: Session) -> None:
             write_results(session, stored)
             if use_leases:
-                lease.release_leases(session, owner, [job.media_file_id for job, _ in results])
+                lease.release_leases(session, owner, handed_back)
                 lease.renew_leases(session, owner, ttl=lease_seconds)
+
+        if stored or use_leases:
+            write_transaction(db, write, what=f"writing the analysis of {len(results)} files")
         for job, outcome in results:
             _tally(summary, job, outcome)
         results.clear()
@@ -227,14 +237,15 @@ def analyze_library(
         flush()
     finally:
         stream.close()
-        if use_leases:
-            with db.session() as session:  # what is still claimed was dropped: others may take it now
-                lease.release_leases(session, owner)
+        if use_leases:  # what is still claimed was dropped: others may take it now
+            write_transaction(
+                db, lambda session: lease.release_leases(session, owner), what="releasing analysis leases"
+            )
     if claims is not None:
         summary.pending = claims.claimed + (claims.left if summary.cancelled else 0)
 
+    summary.moved = write_transaction(db, reconcile_moved_files, what="recognising moved files")
     with db.session() as session:
-        summary.moved = reconcile_moved_files(session)
         changed = set(
             session.execute(
                 select(MediaFile.track_id).where(
