@@ -7,6 +7,7 @@ profile (genres, keys, hours of the day) and the compatibility meter are drawn h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,64 @@ def write_view_chart(view: StatsView, path: Path | str, fmt: str, theme: ChartTh
     figure = new_figure(width, height, theme)
     draw_view_chart(figure, view, theme)
     return save_figure(figure, path, fmt)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartPixels:
+    """A chart rendered for a screen: RGBA bytes, row by row, ``width`` x ``height`` pixels."""
+
+    rgba: bytes
+    width: int
+    height: int
+
+
+SCREEN_DPI = 100.0
+TOP_BAR_PX = 24
+"""Pixels per bar of a top list on screen (a longer list is taller and scrolls)."""
+
+
+def screen_height(view: StatsView, available: int) -> int:
+    """Pixel height a view's chart wants on a screen ``available`` pixels high (top lists grow per bar)."""
+    if view.chart_kind == "top":
+        return max(available, 110 + TOP_BAR_PX * max(len(view.chart), 1))
+    return available
+
+
+def render_view_chart(
+    view: StatsView, width: int, height: int, theme: ChartTheme = LIGHT, scale: float = 1.0
+) -> ChartPixels:
+    """``view``'s chart as pixels for a screen (``scale``: device pixels per logical pixel), drawn by the
+    same functions as the files. Safe in a worker thread: its own Figure on an Agg canvas, no pyplot.
+
+    Top lists, the clock and the trend get fixed margins (half the drawing time of constrained layout,
+    which files keep): the left one from the longest bar label."""
+    width, height = max(width, 200), max(height, 120)
+    dpi = SCREEN_DPI * scale
+    figure = new_figure(
+        width / SCREEN_DPI, height / SCREEN_DPI, theme, dpi=dpi, margins=_margins(view, width, height)
+    )
+    draw_view_chart(figure, view, theme)
+    canvas = figure.canvas
+    canvas.draw()
+    pixels_w, pixels_h = canvas.get_width_height(physical=True)
+    return ChartPixels(bytes(canvas.buffer_rgba()), pixels_w, pixels_h)
+
+
+def _margins(view: StatsView, width: int, height: int) -> dict[str, float] | None:
+    if view.chart_kind not in ("top", "clock", "daily"):
+        return None  # several panels: constrained layout places them
+    left_px = {"clock": 48.0, "daily": 58.0}.get(view.chart_kind or "", 0.0)
+    if view.chart_kind == "top":
+        labels = [f"{e.artist} – {e.name}" if e.artist else e.name for e in view.chart] or [""]
+        left_px = 16 + 6.3 * min(max(len(label) for label in labels), 48)
+    right_px = 24.0 if view.chart_kind != "clock" else 10.0
+    top_px, bottom_px = 40.0, 44.0
+    return {
+        "left": min(left_px / width, 0.5),
+        "right": 1 - right_px / width,
+        "top": 1 - top_px / height,
+        "bottom": bottom_px / height,
+    }
 
 
 def draw_taste(figure: Any, profile: TasteProfile, title: str, theme: ChartTheme = LIGHT) -> None:

@@ -113,9 +113,10 @@ def stats_users(session: Session) -> tuple[list[StatsUser], str | None]:
 
 def listen_span(session: Session, scope_user: User) -> tuple[date, date] | None:
     """The local dates of a user's first and last listen (None without listens): where range pickers start."""
-    first, last = session.execute(
-        select(func.min(_EPOCH), func.max(_EPOCH)).where(Listen.user_id == scope_user.id)
-    ).one()
+    # Two index seeks: SQLite answers min() and max() from the index only when each is alone in a query.
+    mine = select(_EPOCH).where(Listen.user_id == scope_user.id).limit(1)
+    first = session.scalar(mine.order_by(Listen.listened_at))
+    last = session.scalar(mine.order_by(Listen.listened_at.desc()))
     if first is None:
         return None
     zone = user_zone(scope_user)

@@ -1,22 +1,23 @@
-"""The chart of a stats view on a matplotlib canvas, in the window's light or dark palette.
+"""Where a stats view's chart is shown: a picture rendered by matplotlib in a worker, at this pane's size and in
+the window's light or dark palette.
 
-matplotlib (about 0.5-1 s and 75 MiB to import) is imported when the first chart pane is built, i.e. when the
-Stats screen first opens, never at start-up. The drawing is the core's (:mod:`scrobbler.exports.view_charts`),
-so the chart on screen is the file an export writes, in the theme of the window.
+Why a picture and not a live FigureCanvasQTAgg: drawing a top-20 chart took 0.5-1.2 s on the UI thread of the
+shared 2-core machine (text layout and font lookups, measured in bench/bench_stats_gui.py), longer than the
+300 ms a switch may take, and the window froze meanwhile. Rendered in a worker (Agg, the core's drawing
+functions: :func:`scrobbler.exports.view_charts.render_view_chart`), the UI thread only shows pixels, charts
+can be rendered ahead for the views a person has not opened yet, and matplotlib is imported by the worker
+when the Stats screen first opens, never in the UI thread. The charts have no interaction to lose.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPalette, QPixmap, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QStyle, QVBoxLayout, QWidget
 
 from scrobbler.stats.views import StatsView
 
-_TOP_ROW_INCHES = 0.24
-"""Height of one bar of a top list on screen; a longer list scrolls instead of squeezing its labels."""
+RESIZE_DEBOUNCE_MS = 150
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -25,58 +26,86 @@ def is_dark(widget: QWidget) -> bool:
 
 
 class ChartPane(QWidget):
-    """A scrollable matplotlib canvas showing one view's chart; redrawn when the palette changes."""
+    """Shows a rendered chart; asks for another rendering (``render_wanted``) when its size or palette
+    changes, and keeps showing the old picture until the new one arrives."""
+
+    render_wanted = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-        from matplotlib.figure import Figure
-
-        self.figure = Figure(layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setObjectName("statsChartCanvas")
-        self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.picture = QLabel()
+        self.picture.setObjectName("statsChartPicture")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.scroller = QScrollArea()
         self.scroller.setObjectName("statsChartScroll")
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QScrollArea.Shape.NoFrame)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroller.setWidget(self.canvas)
+        self.scroller.setWidget(self.picture)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scroller)
         self.view: StatsView | None = None
-        self.dark: bool | None = None
-        self.draws = 0  # how many times a chart was drawn (tests and the benchmark read it)
+        self.image: QImage | None = None
+        self.dark = False
+        self.draws = 0  # pictures shown (tests and the benchmark read it)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(RESIZE_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self._maybe_render)
 
-    def show_view(self, view: StatsView) -> None:
-        """Draw ``view``'s chart now (the caller only calls this for views that have one)."""
-        self.view = view
-        self._draw()
+    def target(self) -> tuple[int, int, float, bool]:
+        """What the next rendering should be: width and height in logical pixels, device pixel ratio, dark."""
+        # The scroll bar's width is always left free: a tall top list scrolls, a clock does not, and both
+        # are rendered for one width (the cache holds charts by size).
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        width = self.scroller.width() - bar if self.scroller.width() > 150 + bar else 800
+        height = self.scroller.height() if self.scroller.height() > 100 else 380
+        return width, height, self.devicePixelRatioF(), is_dark(self)
 
-    def theme(self) -> Any:
+    def show_chart(self, view: StatsView, rgba: bytes, width: int, height: int, scale: float) -> None:
+        """Show ``view``'s chart rendered as ``width`` x ``height`` device pixels of RGBA."""
+        image = QImage(rgba, width, height, width * 4, QImage.Format.Format_RGBA8888).copy()
+        image.setDevicePixelRatio(scale)
+        self.view, self.image, self.dark = view, image, is_dark(self)
+        self.picture.setPixmap(QPixmap.fromImage(image))
+        self.picture.setMinimumSize(QSize(0, int(height / scale)))
+        self.scroller.verticalScrollBar().setValue(0)
+        self.draws += 1
+
+    def theme(self) -> object:
         from scrobbler.exports.charts import DARK, LIGHT
 
         return DARK if is_dark(self) else LIGHT
 
-    def _draw(self) -> None:
-        from scrobbler.exports.view_charts import draw_view_chart
+    def check_size_soon(self) -> None:
+        """Render again (``render_wanted``) after the debounce if the pane's size no longer fits the picture."""
+        self._debounce.start()
 
-        if self.view is None:
-            return
-        self.dark = is_dark(self)
-        if self.view.chart_kind == "top":
-            needed = int((1.1 + _TOP_ROW_INCHES * max(len(self.view.chart), 1)) * self.figure.dpi)
-            self.canvas.setMinimumHeight(needed)
-        else:
-            self.canvas.setMinimumHeight(0)
-        self.scroller.verticalScrollBar().setValue(0)
-        draw_view_chart(self.figure, self.view, self.theme())
-        self.canvas.draw()
-        self.draws += 1
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.view is not None and self.dark != is_dark(self):  # the palette changed while hidden
+            self.render_wanted.emit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.view is not None:
+            self._debounce.start()
 
     def changeEvent(self, event: QEvent) -> None:
         changed = event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange)
-        if changed and self.view is not None and self.dark != is_dark(self):
-            self._draw()
+        if changed and self.view is not None and self.isVisible() and self.dark != is_dark(self):
+            self.dark = is_dark(self)
+            self.render_wanted.emit()
         super().changeEvent(event)
+
+    def _maybe_render(self) -> None:
+        from scrobbler.exports.view_charts import screen_height
+
+        if self.image is None or self.view is None or not self.isVisible():
+            return
+        width, height, scale, _dark = self.target()
+        wanted_height = screen_height(self.view, height) * scale
+        if abs(width * scale - self.image.width()) > 4 or abs(wanted_height - self.image.height()) > 4:
+            self.render_wanted.emit()

@@ -1,10 +1,10 @@
-"""The Stats screen's logic: which view of which user and range is wanted, computing it off the UI thread,
-a cache of what was computed this session, and exports as jobs. No widget and no SQL here.
+"""The Stats screen's logic: which view of which user and range is wanted, computing it and rendering its
+chart off the UI thread, a cache of what was computed this session, and exports as jobs. No widget, no SQL.
 
 A request that arrives while another is computing does not wait for it: the newer request is the wanted
 one, and a result that is not for the wanted request (or was computed before the listens changed) is kept
 in the cache or dropped, never shown. Once a view is shown, the other views of the same user and range are
-computed one at a time in the background, so switching views usually finds them ready.
+computed (and their charts rendered) one at a time in the background, so switching usually finds them ready.
 """
 
 from __future__ import annotations
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from app.gui.jobs import Job
     from models.engine import Database
     from scrobbler.exports.charts import ChartTheme
+    from scrobbler.exports.view_charts import ChartPixels
+
+ChartTarget = tuple[int, int, float, bool]
+"""Width and height (logical pixels), device pixel ratio, dark: what a chart is rendered for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +53,15 @@ class ViewRequest:
 
 @dataclass(frozen=True, slots=True)
 class StatsStart:
-    """What the screen needs before its first view: the users, whose stats to show, and where their
-    listening starts and ends (local dates, None without listens)."""
+    """What the screen needs before its first view: the users, whose stats to show, where their listening
+    starts and ends (local dates, None without listens), and the first view with its chart."""
 
     users: list[StatsUser]
     user_id: int | None
     spans: dict[int, tuple[date, date] | None]
     first: StatsView | None
     first_request: ViewRequest | None
+    first_chart: ChartPixels | None
 
 
 def compute_request(db: Database, request: ViewRequest) -> StatsView:
@@ -86,9 +91,31 @@ def compute_request(db: Database, request: ViewRequest) -> StatsView:
         )
 
 
-def load_start(db: Database, wanted_user: str | None, range_text: str, view: str, by: str) -> StatsStart:
+def render_chart(view: StatsView, target: ChartTarget) -> ChartPixels | None:
+    """The view's chart as pixels for ``target`` (None for a view without a chart); in a worker."""
+    if view.chart_kind is None or view.message is not None:
+        return None
+    from scrobbler.exports.charts import DARK, LIGHT
+    from scrobbler.exports.view_charts import render_view_chart, screen_height
+
+    width, height, scale, dark = target
+    return render_view_chart(view, width, screen_height(view, height), DARK if dark else LIGHT, scale)
+
+
+def warm_charts() -> None:
+    """Import matplotlib and load its fonts (a worker does this while the first view computes)."""
+    from scrobbler.exports.charts import LIGHT, new_figure
+
+    figure = new_figure(1, 1, LIGHT, dpi=50, margins={"left": 0.1, "right": 0.9, "top": 0.9, "bottom": 0.1})
+    figure.add_subplot().set_title("Tonearm", fontweight="bold")
+    figure.canvas.draw()
+
+
+def load_start(
+    db: Database, wanted_user: str | None, range_text: str, view: str, by: str, target: ChartTarget
+) -> StatsStart:
     """The users, the one to show (``wanted_user`` if it exists, else the configured default, else the first
-    with listens), and that user's first view, in one worker trip so the screen opens in one step."""
+    with listens), and that user's first view with its chart, in one worker trip."""
     from scrobbler.stats.views import listen_span, load_scope_user, stats_users
 
     with db.session() as session:
@@ -100,15 +127,16 @@ def load_start(db: Database, wanted_user: str | None, range_text: str, view: str
         with_listens = [user.id for user in users if spans[user.id] is not None]
         chosen = with_listens[0] if with_listens else (users[0].id if users else None)
     if chosen is None or view not in VIEWS or spans.get(chosen) is None:
-        return StatsStart(users, chosen, spans, None, None)
+        return StatsStart(users, chosen, spans, None, None, None)
     request = ViewRequest(chosen, range_text, view, by).key()
-    return StatsStart(users, chosen, spans, compute_request(db, request), request)
+    first = compute_request(db, request)
+    return StatsStart(users, chosen, spans, first, request, render_chart(first, target))
 
 
 class StatsController(QObject):
     started = Signal(object)  # StatsStart
     start_failed = Signal(str)
-    view_ready = Signal(object)  # the StatsView of the wanted request
+    view_ready = Signal(object, object)  # the StatsView of the wanted request, its ChartPixels (or None)
     view_failed = Signal(str)  # why the wanted request could not be computed
     busy_changed = Signal(bool)  # whether the wanted request is being computed
 
@@ -116,11 +144,13 @@ class StatsController(QObject):
         super().__init__(parent)
         self.state = state
         self.cache: dict[ViewRequest, StatsView] = {}
+        self.charts: dict[tuple[ViewRequest, ChartTarget], ChartPixels] = {}
+        self.target: ChartTarget = (800, 380, 1.0, False)
         self.prefetch = True
         self.computed = 0  # views computed (tests and the benchmark read it)
         self._wanted: ViewRequest | None = None
         self._epoch = 0  # bumped when listens, the library or the database change: older results are stale
-        self._running: dict[ViewRequest, Job] = {}
+        self._running: dict[tuple[ViewRequest, ChartTarget], Job] = {}
         self._queue: list[ViewRequest] = []
         self._jobs_kept: set[Job] = set()
         state.listens_changed.connect(self.invalidate)
@@ -131,43 +161,48 @@ class StatsController(QObject):
         return self._wanted
 
     def busy(self) -> bool:
-        return self._wanted is not None and self._wanted.key() in self._running
+        return self._wanted is not None and (self._wanted, self.target) in self._running
 
     def start(self, wanted_user: str | None, range_text: str, view: str, by: str) -> None:
-        """Load the users and the first view in the background; ``started`` follows."""
-        self._epoch += 1
-        self.cache.clear()
-        self._running.clear()
-        self._queue.clear()
-        epoch = self._epoch
-        db = self.state.db
+        """Load the users and the first view in the background (``started`` follows), and matplotlib
+        beside it."""
+        self._forget()
+        epoch, db, target = self._epoch, self.state.db, self.target
         job = self.state.jobs.call(
-            "Loading stats", lambda: load_start(db, wanted_user, range_text, view, by), kind="read"
+            "Loading stats", lambda: load_start(db, wanted_user, range_text, view, by, target), kind="read"
         )
         self._keep(job)
-        job.finished.connect(lambda start, e=epoch: self._on_started(e, start))
+        job.finished.connect(lambda start, e=epoch: self._on_started(e, start, target))
         job.failed.connect(lambda error, e=epoch: self._on_start_failed(e, error))
+        self._keep(self.state.jobs.call("Loading charts", warm_charts, kind="read"))
 
     def request(self, request: ViewRequest) -> None:
         """Make ``request`` the wanted view: shown at once from the cache, else computed in a worker."""
         key = request.key()
         self._wanted = key
-        found = self.cache.get(key)
-        if found is not None:
+        view = self.cache.get(key)
+        pixels = self.charts.get((key, self.target))
+        if view is not None and (pixels is not None or render_needless(view)):
             self.busy_changed.emit(False)
-            self.view_ready.emit(found)
+            self.view_ready.emit(view, pixels)
             self._plan_prefetch(key)
             return
         self.busy_changed.emit(True)
-        if key not in self._running:
+        if (key, self.target) not in self._running:
             self._compute(key)
+
+    def set_target(self, target: ChartTarget) -> None:
+        """Charts are wanted at another size or palette from now on; the wanted view's is rendered again."""
+        if target == self.target:
+            return
+        self.target = target
+        self._queue.clear()
+        if self._wanted is not None:
+            self.request(self._wanted)
 
     def invalidate(self) -> None:
         """Forget every computed view (the listens or the library changed) and compute the wanted one again."""
-        self._epoch += 1
-        self.cache.clear()
-        self._running.clear()
-        self._queue.clear()
+        self._forget()
         if self._wanted is not None:
             self.request(self._wanted)
 
@@ -187,20 +222,35 @@ class StatsController(QObject):
 
     # -- workers -------------------------------------------------------------------------------------------
 
-    def _compute(self, key: ViewRequest) -> None:
-        db, epoch = self.state.db, self._epoch
-        label = VIEWS[key.view].label
-        job = self.state.jobs.call(f"Computing {label}", lambda: compute_request(db, key), kind="read")
-        self._running[key] = job
-        self._keep(job)
-        job.finished.connect(lambda view, k=key, e=epoch: self._on_view(e, k, view))
-        job.failed.connect(lambda error, k=key, e=epoch: self._on_view_failed(e, k, error))
+    def _forget(self) -> None:
+        self._epoch += 1
+        self.cache.clear()
+        self.charts.clear()
+        self._running.clear()
+        self._queue.clear()
 
-    def _on_started(self, epoch: int, start: StatsStart) -> None:
+    def _compute(self, key: ViewRequest) -> None:
+        db, epoch, target = self.state.db, self._epoch, self.target
+        known = self.cache.get(key)
+        label = VIEWS[key.view].label
+
+        def work() -> tuple[StatsView, ChartPixels | None]:
+            view = known if known is not None else compute_request(db, key)
+            return view, render_chart(view, target)
+
+        job = self.state.jobs.call(f"Computing {label}", work, kind="read")
+        self._running[(key, target)] = job
+        self._keep(job)
+        job.finished.connect(lambda result, k=key, e=epoch, t=target: self._on_view(e, k, t, result))
+        job.failed.connect(lambda error, k=key, e=epoch, t=target: self._on_view_failed(e, k, t, error))
+
+    def _on_started(self, epoch: int, start: StatsStart, target: ChartTarget) -> None:
         if epoch != self._epoch:
             return
         if start.first is not None and start.first_request is not None:
             self.cache[start.first_request] = start.first
+            if start.first_chart is not None:
+                self.charts[(start.first_request, target)] = start.first_chart
             self.computed += 1
         self.started.emit(start)
 
@@ -210,24 +260,30 @@ class StatsController(QObject):
 
             self.start_failed.emit(error_text(error))
 
-    def _on_view(self, epoch: int, key: ViewRequest, view: StatsView) -> None:
+    def _on_view(
+        self, epoch: int, key: ViewRequest, target: ChartTarget, result: tuple[StatsView, ChartPixels | None]
+    ) -> None:
         if epoch != self._epoch:
             return  # computed from listens that have changed since
-        self._running.pop(key, None)
+        self._running.pop((key, target), None)
+        view, pixels = result
+        if key not in self.cache:
+            self.computed += 1
         self.cache[key] = view
-        self.computed += 1
-        if key == self._wanted:
+        if pixels is not None:
+            self.charts[(key, target)] = pixels
+        if key == self._wanted and target == self.target:
             self.busy_changed.emit(False)
-            self.view_ready.emit(view)
+            self.view_ready.emit(view, pixels)
             self._plan_prefetch(key)
         else:
             self._next_prefetch()
 
-    def _on_view_failed(self, epoch: int, key: ViewRequest, error: Any) -> None:
+    def _on_view_failed(self, epoch: int, key: ViewRequest, target: ChartTarget, error: Any) -> None:
         if epoch != self._epoch:
             return
-        self._running.pop(key, None)
-        if key == self._wanted:
+        self._running.pop((key, target), None)
+        if key == self._wanted and target == self.target:
             from app.gui.outcomes import error_text
 
             self.busy_changed.emit(False)
@@ -243,18 +299,18 @@ class StatsController(QObject):
             if name == "recommend" or (spec.needs_other_user and shown.other_id is None):
                 continue
             key = replace(shown, view=name).key()
-            if key not in self.cache and key not in self._running:
+            if key not in self.cache and (key, self.target) not in self._running:
                 queue.append(key)
         self._queue = queue
         self._next_prefetch()
 
     def _next_prefetch(self) -> None:
         """One background view at a time, so a person's own request always finds a free worker."""
-        if any(key != self._wanted for key in self._running):
+        if any(key != self._wanted for key, _target in self._running):
             return
         while self._queue:
             key = self._queue.pop(0)
-            if key not in self.cache and key not in self._running:
+            if key not in self.cache and (key, self.target) not in self._running:
                 self._compute(key)
                 return
 
@@ -262,3 +318,8 @@ class StatsController(QObject):
         """Hold a Job until it ends (the runner gives calls no parent; a dropped one loses its signals)."""
         self._jobs_kept.add(job)
         job.ended.connect(lambda j=job: self._jobs_kept.discard(j))
+
+
+def render_needless(view: StatsView) -> bool:
+    """True when the view shows no chart, so the cached view alone is enough."""
+    return view.chart_kind is None or view.message is not None

@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QEvent, QPoint, QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -67,7 +68,8 @@ class StatsScreen(QWidget):
         self.settings: QSettings = state.settings
         self.controller = StatsController(state, self)
         self.model = StatsTableModel(self)
-        self.chart: ChartPane | None = None  # built on first show: it imports matplotlib
+        self.chart = ChartPane()
+        self.chart.setObjectName("statsChart")
         self.view: StatsView | None = None  # what is on screen
         self.users: list[Any] = []
         self._opened = False
@@ -122,6 +124,7 @@ class StatsScreen(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, name)
             self.views.addItem(item)
         self.views.setMinimumWidth(140)
+        self.views.setSpacing(2)
 
         self.heading = QLabel("")
         self.heading.setObjectName("statsTitle")
@@ -160,12 +163,19 @@ class StatsScreen(QWidget):
         table_layout = QVBoxLayout(table_panel)
         table_layout.setContentsMargins(0, 0, 0, 0)
         table_layout.setSpacing(0)
+        # Title and notes sit below the chart, so the chart keeps its size from view to view (a chart of
+        # another size is rendered again, not taken from the cache).
+        table_layout.addWidget(self.heading)
+        table_layout.addWidget(self.notes)
+        table_layout.addSpacing(4)
         table_layout.addWidget(self.tabs)
         table_layout.addWidget(self.table)
-        self.chart_slot = QWidget()  # the ChartPane replaces it on first show
+        self.chart.picture.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.chart.picture.customContextMenuRequested.connect(self._chart_menu)
+        self.chart.render_wanted.connect(self._on_chart_target)
         self.content = QSplitter(Qt.Orientation.Vertical)
         self.content.setObjectName("statsContent")
-        self.content.addWidget(self.chart_slot)
+        self.content.addWidget(self.chart)
         self.content.addWidget(table_panel)
         self.content.setStretchFactor(0, 3)
         self.content.setStretchFactor(1, 2)
@@ -173,12 +183,11 @@ class StatsScreen(QWidget):
         self.pages = QStackedWidget()
         self.pages.addWidget(message_page)
         self.pages.addWidget(self.content)
+        self.pages.setCurrentIndex(1)  # laid out from the start: the first chart is rendered at its size
 
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 0, 0, 0)
-        right_layout.addWidget(self.heading)
-        right_layout.addWidget(self.notes)
         right_layout.addWidget(self.pages, 1)
         body = QSplitter(Qt.Orientation.Horizontal)
         body.addWidget(self.views)
@@ -213,12 +222,13 @@ class StatsScreen(QWidget):
     # -- what the window and tests use ---------------------------------------------------------------------
 
     def activated(self) -> None:
-        """First show: start loading the users and the first view, then import matplotlib meanwhile."""
+        """First show: load the users and the first view (and matplotlib, beside it) in workers."""
         if self._opened:
             return
         self._opened = True
+        # Lay out now (the window showed this screen a moment ago), so the first chart is rendered at its size.
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
         self._start()
-        self._ensure_chart()
 
     def current_view_name(self) -> str:
         item = self.views.currentItem()
@@ -249,6 +259,7 @@ class StatsScreen(QWidget):
         request = self.current_request()
         if request is None:
             return
+        self.controller.target = self.chart.target()
         for key, value in (
             ("view", request.view),
             ("range", request.range_text),
@@ -280,8 +291,7 @@ class StatsScreen(QWidget):
         """Export ``part`` of the view on screen to ``path`` as a job (what the menu does after the dialog)."""
         if self.view is None:
             return None
-        theme = self.chart.theme() if self.chart is not None else None
-        job = self.controller.export(self.view, part, Path(path), fmt, theme)
+        job = self.controller.export(self.view, part, Path(path), fmt, self.chart.theme())  # type: ignore[arg-type]
         self.last_export = job
         self._show_status(f"Exporting {Path(path).name}…", None)
         job.finished.connect(lambda result, j=job: self._on_exported(j, result))
@@ -352,23 +362,13 @@ class StatsScreen(QWidget):
         table.customContextMenuRequested.connect(self._table_menu)
         return table
 
-    def _ensure_chart(self) -> ChartPane:
-        if self.chart is None:
-            self.chart = ChartPane()
-            self.chart.setObjectName("statsChart")
-            self.chart.canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            self.chart.canvas.customContextMenuRequested.connect(self._chart_menu)
-            self.content.replaceWidget(0, self.chart)
-            self.chart_slot.deleteLater()
-            if self.view is not None and self.view.chart_kind:
-                self.chart.show_view(self.view)
-        return self.chart
-
     # -- loading -------------------------------------------------------------------------------------------
 
     def _start(self) -> None:
         self._loading_users = True
-        self._show_message("Loading stats…")
+        self.heading.setText("Loading stats…")
+        self.heading.show()
+        self.controller.target = self.chart.target()
         wanted_user = str(self.settings.value(_KEYS["user"], "", type=str)) or None
         self.controller.start(
             wanted_user, self.range_picker.text(), self.current_view_name(), str(self.by_combo.currentData())
@@ -377,17 +377,14 @@ class StatsScreen(QWidget):
     def _on_started(self, start: StatsStart) -> None:
         self.users = start.users
         self.spans = start.spans
-        for combo in (self.user_combo, self.other_combo):
-            combo.blockSignals(True)
-            combo.clear()
-        self.other_combo.addItem("(pick a user)", None)
+        self.user_combo.blockSignals(True)
+        self.user_combo.clear()
         for user in start.users:
             self.user_combo.addItem(user.username, user.id)
-            self.other_combo.addItem(user.username, user.id)
         if start.user_id is not None:
             self.user_combo.setCurrentIndex(self.user_combo.findData(start.user_id))
-        for combo in (self.user_combo, self.other_combo):
-            combo.blockSignals(False)
+        self.user_combo.blockSignals(False)
+        self._fill_other_users()
         self._loading_users = False
         self._update_choices()
         if not start.users:
@@ -404,9 +401,22 @@ class StatsScreen(QWidget):
         if self._opened:
             self._start()
 
+    def _fill_other_users(self) -> None:
+        """Everyone but the chosen user, to compare with; the earlier pick is kept when still there."""
+        kept = self.other_combo.currentData()
+        self.other_combo.blockSignals(True)
+        self.other_combo.clear()
+        self.other_combo.addItem("(pick a user)", None)
+        for user in self.users:
+            if user.id != self.user_combo.currentData():
+                self.other_combo.addItem(user.username, user.id)
+        self.other_combo.setCurrentIndex(max(self.other_combo.findData(kept), 0) if kept is not None else 0)
+        self.other_combo.blockSignals(False)
+
     def _on_user(self, _index: int) -> None:
         if self._loading_users:
             return
+        self._fill_other_users()
         self._apply_span()
         self._show_no_listens_or_refresh()
 
@@ -428,7 +438,11 @@ class StatsScreen(QWidget):
 
     # -- showing -------------------------------------------------------------------------------------------
 
-    def _show_view(self, view: StatsView) -> None:
+    def _on_chart_target(self) -> None:
+        if not self._loading_users and self.view is not None:
+            self.controller.set_target(self.chart.target())
+
+    def _show_view(self, view: StatsView, pixels: Any = None) -> None:
         self.view = view
         self.heading.setText(view.title)
         self.notes.setText("\n".join(view.notes))
@@ -440,11 +454,12 @@ class StatsScreen(QWidget):
             return
         self.pages.setCurrentIndex(1)
         self.export_button.setEnabled(True)
-        chart = self._ensure_chart()
-        chart.setVisible(view.chart_kind is not None)
+        self.chart.setVisible(view.chart_kind is not None)
         self.heading.setVisible(view.chart_kind is None)  # a chart carries the title itself
-        if view.chart_kind is not None:
-            chart.show_view(view)
+        if pixels is not None:
+            self.chart.show_chart(view, pixels.rgba, pixels.width, pixels.height, self.chart.target()[2])
+            if self.chart.target() != self.controller.target:  # the pane changed size meanwhile
+                self.chart.check_size_soon()
         self.tabs.blockSignals(True)
         while self.tabs.count():
             self.tabs.removeTab(0)
@@ -462,9 +477,8 @@ class StatsScreen(QWidget):
         table = self.view.tables[index]
         self.model.set_table(table)
         for column in range(len(table.columns)):  # e.g. "artist" of top artists: always empty
-            self.table.setColumnHidden(
-                column, bool(table.rows) and all(row[column] is None for row in table.rows[:500])
-            )
+            empty = bool(table.rows) and all(row[column] is None for row in table.rows[:500])
+            self.table.setColumnHidden(column, empty or table.columns[column] == "catalog_id")
         header = self.table.horizontalHeader()
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.resizeColumnsToContents()
@@ -593,8 +607,7 @@ class StatsScreen(QWidget):
         self.table_menu().popup(self.table.viewport().mapToGlobal(position))
 
     def _chart_menu(self, position: QPoint) -> None:
-        if self.chart is not None:
-            self.chart_menu().popup(self.chart.canvas.mapToGlobal(position))
+        self.chart_menu().popup(self.chart.picture.mapToGlobal(position))
 
     def _selected_track(self) -> int | None:
         """The catalog track id of the selected row of a top-tracks or recommendations table."""

@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from app.gui.appearance import APPEARANCE_KEY, apply_appearance
 from app.gui.state import AppState
-from app.gui.stats.controller import StatsController, ViewRequest
+from app.gui.stats.controller import StatsController, ViewRequest, render_chart
 from app.gui.stats.model import StatsTableModel
 from app.gui.stats.screen import StatsScreen
 from models.engine import Database
@@ -73,8 +73,11 @@ def state(listening: Database, tmp_path: Path) -> Iterator[AppState]:
     app_state.jobs.wait_idle(20000)
 
 
-def open_stats(qtbot: QtBot, state: AppState) -> StatsScreen:
+def open_stats(qtbot: QtBot, state: AppState, *, prefetch: bool = False) -> StatsScreen:
+    """The screen shown and opened; ``prefetch`` lets it compute the other views in the background too (the
+    app's behaviour; off by default so each test waits only for what it looks at)."""
     screen = StatsScreen(state)
+    screen.controller.prefetch = prefetch
     qtbot.addWidget(screen)
     screen.resize(1200, 760)
     screen.show()
@@ -92,9 +95,24 @@ def column(screen: StatsScreen, name: str) -> list[Any]:
 
 
 def bar_labels(screen: StatsScreen) -> list[str]:
-    assert screen.chart is not None
-    axes = screen.chart.figure.axes[0]
-    return [label.get_text() for label in axes.get_yticklabels()]  # biggest bar first (on top)
+    """The bars of the top list on screen, biggest first, after checking the picture is that chart."""
+    assert_chart_is_the_view(screen)
+    return [entry.name for entry in screen.chart.view.chart]  # type: ignore[union-attr]
+
+
+def assert_chart_is_the_view(screen: StatsScreen) -> None:
+    """The picture shown is the core's rendering of the view on screen, at the pane's size and palette."""
+    assert screen.chart.view is screen.view
+    expected = render_chart(screen.view, screen.controller.target)  # type: ignore[arg-type]
+    image = screen.chart.image
+    assert expected is not None and image is not None
+    assert (image.width(), image.height()) == (expected.width, expected.height)
+    assert bytes(image.constBits())[: expected.width * expected.height * 4] == expected.rgba
+
+
+def chart_pixel(screen: StatsScreen, x: int, y: int) -> tuple[int, int, int]:
+    color = screen.chart.image.pixelColor(x, y)  # type: ignore[union-attr]
+    return color.red(), color.green(), color.blue()
 
 
 def expected_top(db: Database, range_text: str) -> list[tuple[str, int]]:
@@ -103,7 +121,7 @@ def expected_top(db: Database, range_text: str) -> list[tuple[str, int]]:
         return [(e.name, e.plays) for e in top(session, scope, "artists")]
 
 
-def test_first_open_shows_top_artists_of_all_time(qtbot: QtBot, state: AppState) -> None:
+def test_first_open_shows_top_artists_of_all_time(state: AppState, qtbot: QtBot) -> None:
     screen = open_stats(qtbot, state)
     assert screen.user_combo.currentText() == "ada"  # the first user with listens
     assert screen.view is not None and screen.view.name == "top-artists"
@@ -112,13 +130,13 @@ def test_first_open_shows_top_artists_of_all_time(qtbot: QtBot, state: AppState)
     )
     assert column(screen, "name")[0] == "Björk"  # 52 plays over both years
     assert bar_labels(screen)[0] == "Björk"
-    assert screen.pages.currentIndex() == 1 and screen.chart is not None and screen.chart.isVisible()
+    assert screen.pages.currentIndex() == 1 and screen.chart.isVisible()
     assert "matplotlib" in __import__("sys").modules
 
 
-def test_range_change_updates_table_and_chart(qtbot: QtBot, state: AppState) -> None:
+def test_range_change_updates_table_and_chart(state: AppState, qtbot: QtBot) -> None:
     screen = open_stats(qtbot, state)
-    draws = screen.chart.draws  # type: ignore[union-attr]
+    draws = screen.chart.draws
     kind = screen.range_picker.kind
     kind.setFocus()
     qtbot.keyClick(kind, Qt.Key.Key_Down)  # "All time" -> "Year"
@@ -137,13 +155,13 @@ def test_range_change_updates_table_and_chart(qtbot: QtBot, state: AppState) -> 
     assert expected[0] == ("Air", 30)
     assert list(zip(column(screen, "name"), column(screen, "plays"), strict=True)) == expected
     assert bar_labels(screen) == [name for name, _ in expected]
-    assert screen.chart.draws > draws  # type: ignore[union-attr]
+    assert screen.chart.draws > draws
     assert "2023" in screen.view.title  # type: ignore[union-attr]
     assert state.settings.value("stats/range") == "2023"  # remembered for the next start
 
 
-def test_views_are_cached_and_the_old_view_stays_until_the_new_arrives(qtbot: QtBot, state: AppState) -> None:
-    screen = open_stats(qtbot, state)
+def test_views_are_cached_and_the_old_view_stays_until_the_new_arrives(state: AppState, qtbot: QtBot) -> None:
+    screen = open_stats(qtbot, state, prefetch=True)
     computed = screen.controller.computed
     first = screen.view
     screen.select_view("clock")
@@ -182,43 +200,47 @@ def test_a_result_for_an_older_request_is_never_shown(state: AppState, qtbot: Qt
     assert shown == ["streaks", "streaks"] and list(controller.cache) == [ViewRequest(ada, "all", "streaks")]
 
 
-def test_clock_heatmap_in_local_time(qtbot: QtBot, state: AppState) -> None:
+def test_clock_heatmap_in_local_time(state: AppState, qtbot: QtBot) -> None:
     screen = open_stats(qtbot, state)
     screen.select_view("clock")
     assert state.jobs.wait_idle(20000)
     QApplication.processEvents()
     with state.db.session() as session:
         clock = listening_clock(session, scope_for(get_user(session, "ada"), "all"))  # type: ignore[arg-type]
-    image = screen.chart.figure.axes[0].get_images()[0]  # type: ignore[union-attr]
-    assert image.get_array().tolist() == clock.plays
+    assert screen.view.chart == clock  # type: ignore[union-attr]
+    assert_chart_is_the_view(screen)
     cells = {(row[0], row[1]): row[2] for row in screen.model.table.rows}
     assert sum(cells.values()) == ADA_TOTAL
     assert "busiest hour" in screen.notes.text()
 
 
-def test_dark_palette_restyles_the_chart(qtbot: QtBot, state: AppState) -> None:
+def test_dark_palette_restyles_the_chart(state: AppState, qtbot: QtBot) -> None:
     screen = open_stats(qtbot, state)
     chart = screen.chart
-    assert chart is not None
-    assert chart.figure.get_facecolor()[:3] == pytest.approx((1.0, 1.0, 1.0))
+    light = tuple(int(LIGHT.background == "white") * 255 for _ in range(3))
+    assert chart_pixel(screen, 2, 2) == light
+    draws = chart.draws
     state.settings.setValue(APPEARANCE_KEY, "dark")
     try:
         apply_appearance(state.settings)
         QApplication.processEvents()
-        assert chart.dark is True
-        dark = tuple(int(DARK.background[i : i + 2], 16) / 255 for i in (1, 3, 5))
-        assert chart.figure.get_facecolor()[:3] == pytest.approx(dark)
-        assert chart.figure.axes[0].get_yticklabels()[0].get_color() == DARK.ink
-        dark_shot = screen.grab().toImage()
-        assert QImage.pixelColor(dark_shot, 600, 300).lightness() < 128  # the chart area is dark
+        assert state.jobs.wait_idle(20000)  # the chart is rendered again, in the dark theme
+        QApplication.processEvents()
+        assert chart.draws > draws and screen.controller.target[3] is True
+        dark = tuple(int(DARK.background[i : i + 2], 16) for i in (1, 3, 5))
+        assert chart_pixel(screen, 2, 2) == dark
+        assert_chart_is_the_view(screen)
+        assert screen.grab().toImage().pixelColor(5, 5).lightness() < 128  # the window around it too
     finally:
         state.settings.setValue(APPEARANCE_KEY, "light")
         apply_appearance(state.settings)
         QApplication.processEvents()
-    assert chart.figure.axes[0].get_yticklabels()[0].get_color() == LIGHT.ink
+        assert state.jobs.wait_idle(20000)
+        QApplication.processEvents()
+    assert chart_pixel(screen, 2, 2) == light  # back to light, from the cache
 
 
-def test_compatibility_with_a_second_user(qtbot: QtBot, state: AppState) -> None:
+def test_compatibility_with_a_second_user(state: AppState, qtbot: QtBot) -> None:
     screen = open_stats(qtbot, state)
     screen.select_view("compat")
     assert state.jobs.wait_idle(20000)
@@ -239,7 +261,7 @@ def test_compatibility_with_a_second_user(qtbot: QtBot, state: AppState) -> None
     assert set(column(screen, "artist")) == {"Björk", "Daft Punk"}
 
 
-def test_recommendations_without_analysis_say_what_to_run(qtbot: QtBot, state: AppState) -> None:
+def test_recommendations_without_analysis_say_what_to_run(state: AppState, qtbot: QtBot) -> None:
     state.screen_names = frozenset({"stats", "folders"})
     screen = open_stats(qtbot, state)
     screen.select_view("recommend")
@@ -255,7 +277,7 @@ def test_recommendations_without_analysis_say_what_to_run(qtbot: QtBot, state: A
     assert asked == [("folders", None)]
 
 
-def test_custom_dates_that_end_before_they_start(qtbot: QtBot, state: AppState) -> None:
+def test_custom_dates_that_end_before_they_start(state: AppState, qtbot: QtBot) -> None:
     screen = open_stats(qtbot, state)
     picker = screen.range_picker
     picker.kind.setCurrentIndex(picker.kind.findData("custom"))
@@ -271,7 +293,7 @@ def test_custom_dates_that_end_before_they_start(qtbot: QtBot, state: AppState) 
 
 
 def test_export_table_and_chart_from_the_screen_read_back(
-    qtbot: QtBot, state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    state: AppState, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     screen = open_stats(qtbot, state)
     targets: list[Path] = []
@@ -308,7 +330,7 @@ def test_export_table_and_chart_from_the_screen_read_back(
 
 
 def test_table_context_menu_exports_the_shown_table(
-    qtbot: QtBot, state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    state: AppState, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     screen = open_stats(qtbot, state)
     screen.select_view("taste")
@@ -332,6 +354,7 @@ def test_no_users_says_how_to_get_listens(qtbot: QtBot, sqlite_db: Database, tmp
     screen = open_stats(qtbot, state)
     assert screen.pages.currentIndex() == 0
     assert screen.message.text().startswith("No listening history yet")
+    assert state.jobs.wait_idle(20000)  # matplotlib's warm-up too, before the state goes
 
 
 def test_table_model_contract(qtmodeltester: Any) -> None:
