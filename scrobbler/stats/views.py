@@ -117,7 +117,7 @@ def listen_span(session: Session, scope_user: User) -> tuple[date, date] | None:
     mine = select(_EPOCH).where(Listen.user_id == scope_user.id).limit(1)
     first = session.scalar(mine.order_by(Listen.listened_at))
     last = session.scalar(mine.order_by(Listen.listened_at.desc()))
-    if first is None:
+    if first is None or last is None:
         return None
     zone = user_zone(scope_user)
     return (
