@@ -41,6 +41,9 @@ LAZY_COMMANDS: dict[str, _Lazy] = {
     "duplicates": _Lazy("duplicates", "merged", "List duplicate groups: identical audio (audio hash) and the same recording (fingerprint)."),
     "similar": _Lazy("similar", "merged", "Tracks that sound most like TRACK (nearest first, TRACK itself excluded)."),
     "playlist": _Lazy("playlist", "group", "Import, list, show, re-match and export playlists; each entry is matched to a library track."),
+    "setlist": _Lazy("setlist", "merged", "Build a harmonic DJ set from TRACK: sound-alikes within the BPM window that mix on the Camelot wheel."),
+    "organize": _Lazy("organize", "merged", "Rename and move files from their tags with a path template: preview first, then --apply, --undo."),
+    "rate": _Lazy("rate", "merged", "Rate an album from 0.5 to 5 stars in halves, with a favourite track and a review."),
 }  # fmt: skip
 
 

@@ -51,6 +51,7 @@ class ParseProblem:
     line_no: int | None
     message: str
     text: str = ""
+    skipped: bool = True  # False for a notice about the whole file (its encoding), nothing left out
 
     def __str__(self) -> str:
         where = f"line {self.line_no}: " if self.line_no is not None else ""
@@ -92,7 +93,7 @@ def read_playlists(path: Path | str, fmt: str | None = None) -> list[ParsedPlayl
     playlists = _PARSERS[chosen](text, source.stem)
     if problem:
         for playlist in playlists:
-            playlist.problems.insert(0, ParseProblem(None, problem))
+            playlist.problems.insert(0, ParseProblem(None, problem, skipped=False))
     return playlists
 
 

@@ -98,7 +98,8 @@ def _print_imported(item: ImportedPlaylist) -> None:
         highlight=False,
     )
     for problem in item.problems:
-        out.print(f"  not imported: {escape(str(problem))}", highlight=False)
+        label = "not imported" if problem.skipped else "note"
+        out.print(f"  {label}: {escape(str(problem))}", highlight=False)
     if counts["ambiguous"]:
         out.print(f"  `tonearm playlist show {item.playlist_id} --status ambiguous` lists what to decide.")
 
