@@ -236,7 +236,7 @@ def test_key_sheet_suspicious_queue_and_aliases(
 
 
 def test_the_queue_follows_imports_and_matching_again(
-    qtbot: QtBot, review_db: Database, tmp_path: Path
+    qtbot: QtBot, review_db: Database, tmp_path: Path, audio_templates: dict[str, Path]
 ) -> None:
     state = AppState.for_tests(review_db, tmp_path / "settings")
     screen = open_screen(qtbot, state)
@@ -253,14 +253,21 @@ def test_the_queue_follows_imports_and_matching_again(
     run_to_end(enrich_listens(review_db))
     state.listens_changed.emit()  # what the import screen does after an import
     qtbot.waitUntil(
-        lambda: screen.controller.groups and screen.controller.groups[0].track_name == "Fresh", timeout=10000
+        lambda: bool(screen.controller.groups) and screen.controller.groups[0].track_name == "Fresh",
+        timeout=10000,
     )
     assert screen.left_label.text() == "19 listens in 6 groups left"
-    job = screen.controller.rerun_matching()
-    assert job is not None
+    # The song arrives in the library (a scan), then matching runs again as a job: the queue shrinks.
+    new_music = tmp_path / "more-music"
+    place_track(audio_templates, new_music, LibraryTrack("New Band", "Debut", "Fresh", 2024, "01 Fresh.flac"))
+    assert run_to_end(scan_folders(review_db, [new_music])).added == 1
+    qtbot.mouseClick(screen.match_button, Qt.MouseButton.LeftButton)
+    job = screen.controller.enrich_job
+    assert job is not None and job.kind == "enrich"
     qtbot.waitUntil(lambda: not job.running, timeout=30000)
-    settle(qtbot, state, screen)
-    assert "the queue went from 19 to" in screen.status.text()
+    qtbot.waitUntil(lambda: "the queue went from 19 to 13 listens" in screen.status.text(), timeout=10000)
+    assert screen.left_label.text() == "13 listens in 5 groups left"
+    assert {track for track, _, _ in listens_of(review_db, "Fresh")} == {track_id(review_db, "Fresh")}
 
 
 def test_it_opens_on_a_listen_and_reads_again_only_when_seen(
