@@ -32,6 +32,13 @@ from app.gui.state import AppState
 _SIDEBAR_ICONS = {
     "welcome": QStyle.StandardPixmap.SP_DialogHelpButton,
     "library": QStyle.StandardPixmap.SP_DriveCDIcon,
+    "listens": QStyle.StandardPixmap.SP_FileDialogContentsView,
+    "review": QStyle.StandardPixmap.SP_DialogApplyButton,
+    "stats": QStyle.StandardPixmap.SP_FileDialogInfoView,
+    "similar": QStyle.StandardPixmap.SP_MediaSeekForward,
+    "duplicates": QStyle.StandardPixmap.SP_FileLinkIcon,
+    "import": QStyle.StandardPixmap.SP_ArrowDown,
+    "server": QStyle.StandardPixmap.SP_DriveNetIcon,
     "folders": QStyle.StandardPixmap.SP_DirIcon,
     "problems": QStyle.StandardPixmap.SP_MessageBoxWarning,
     "settings": QStyle.StandardPixmap.SP_FileDialogDetailedView,

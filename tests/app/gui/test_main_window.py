@@ -34,7 +34,10 @@ def test_first_run_opens_the_landing_and_only_finished_screens(
     window = _open(qtbot, state)
     assert window.current_screen() == "welcome"
     names = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
-    assert names == ["Welcome", "Library", "Folders", "Problems", "Settings"]
+    assert names == [
+        "Welcome", "Library", "Listens", "Review", "Stats", "Similar", "Duplicates", "Import", "Scrobble server",
+        "Folders", "Problems", "Settings",
+    ]  # fmt: skip
     assert str(sqlite_db.url.database) in window.location.text()
     shot = window.grab()
     assert not shot.isNull() and shot.width() >= 1000
@@ -50,7 +53,9 @@ def test_populated_library_opens_on_the_library_and_shortcuts_switch_screens(
     library = window.screens["library"]
     qtbot.waitUntil(lambda: library.visible_row_count() == len(LIBRARY_TRACKS), timeout=10000)
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
-    assert window.current_screen() == "folders"
+    assert window.current_screen() == "listens"
+    qtbot.keyClick(window, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_screen() == "server"
     qtbot.keyClick(window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     assert window.jobs_dock.isVisible()
 
@@ -104,7 +109,10 @@ def test_screenshots_render_every_screen(populated_db: Database, tmp_path: Path)
         timeout=120,
     )
     timings = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(timings["screens"]) == {"welcome", "library", "folders", "problems", "settings"}
+    assert set(timings["screens"]) == {
+        "welcome", "library", "listens", "review", "stats", "similar", "duplicates", "import", "server",
+        "folders", "problems", "settings",
+    }  # fmt: skip
     for name in timings["screens"]:
         image = out / f"{name}.png"
         assert image.stat().st_size > 5000, name  # a real picture, not an empty grab
