@@ -145,7 +145,7 @@ def queue_page(
         .group_by(*columns)
     )
     song_skips = {key.song() for key in skips}
-    condition = _skip_condition(song_skips)
+    condition = skip_condition(song_skips)
     if condition is not None:
         grouped = grouped.where(condition if skipped else ~condition)
     elif skipped:
@@ -205,7 +205,8 @@ def _key_columns(by_release: bool) -> list[Any]:
     return columns
 
 
-def _skip_condition(keys: Collection[GroupKey]) -> Any:
+def skip_condition(keys: Collection[GroupKey]) -> Any:
+    """True for listens of these songs (None when there are none)."""
     if not keys:
         return None
     pairs = [(key.artist, key.title) for key in keys]

@@ -27,6 +27,7 @@ from analyzer.review_queue import (
     QueuePage,
     as_time,
     sample_names,
+    skip_condition,
     skipped_keys,
     split_ids,
 )
@@ -60,8 +61,8 @@ class SuspiciousGroup:
 
 
 def suspicious_page(session: Session, *, limit: int = 50) -> tuple[QueuePage, list[SuspiciousGroup]]:
-    """The biggest ``limit`` groups of suspicious automatic links and the totals (skipped songs left out),
-    each group with its reasons."""
+    """The biggest ``limit`` groups of suspicious automatic links and the totals, songs skipped for later
+    left out of both, each group with its reasons."""
     first, second = aliased(ListenMatchCandidate), aliased(ListenMatchCandidate)
     rival = exists().where(
         first.listen_id == Listen.id,
@@ -96,9 +97,10 @@ def suspicious_page(session: Session, *, limit: int = 50) -> tuple[QueuePage, li
         )
         .group_by(*columns)
     )
-    skips = {(key.artist, key.title) for key in skipped_keys(session)}
-    rows = session.execute(statement.order_by(count.desc(), *columns).limit(limit + len(skips))).all()
-    rows = [row for row in rows if (row[0], row[1]) not in skips][:limit]
+    skipped = skip_condition(skipped_keys(session))
+    if skipped is not None:
+        statement = statement.where(~skipped)
+    rows = session.execute(statement.order_by(count.desc(), *columns).limit(limit)).all()
     samples = sample_names(session, [row.sample for row in rows])
     found: list[SuspiciousGroup] = []
     for row in rows:

@@ -141,7 +141,11 @@ def test_suspicious_queue_lists_weak_automatic_links(db: Database):
         page, found = suspicious_page(s)
     assert [(g.track_name, g.listens) for g in page.groups] == [("Teardrop", 1)]
     assert found[0].reasons == ("weak",) and "weak link" in found[0].reason_text
-    assert page.groups[0].listen_ids == (ids["weak"],)
+    assert page.groups[0].listen_ids == (ids["weak"],) and (page.total_groups, page.total_listens) == (1, 1)
+    with db.session() as s:
+        skip_group(s, page.groups[0].key)
+        assert suspicious_page(s)[0].total_groups == 0  # a skipped song is out of the totals too
+        unskip_group(s, page.groups[0].key)
     with db.session() as s:
         detail = load_group(s, page.groups[0].key, (EnrichStatus.MATCHED,), page.groups[0].listen_ids)
         assert detail.candidates[0].track_id == ids["teardrop"] and detail.candidates[0].linked
