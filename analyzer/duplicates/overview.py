@@ -12,6 +12,7 @@ from analyzer.catalog.upsert import chunked
 from analyzer.duplicates.keep import DuplicateFile
 from analyzer.duplicates.library import DuplicateGroup, find_duplicates
 from analyzer.duplicates.trash import TrashPlan
+from models.enums import AnalysisStatus, ScanStatus
 from models.media import MediaFile
 
 
@@ -39,6 +40,8 @@ class GroupOverview:
 
 def duplicate_overview(session: Session) -> list[GroupOverview]:
     """Every duplicate group (:func:`find_duplicates`), the one wasting the most space first."""
+    if not _any_analysed(session):
+        return []  # nothing to compare (find_duplicates would still read every track's tags: 1-2 s on 100k)
     groups = find_duplicates(session)
     ids = [item.media_file_id for group in groups for item in group.files]
     sizes: dict[int, int] = {}
@@ -51,3 +54,12 @@ def duplicate_overview(session: Session) -> list[GroupOverview]:
     ]
     found.sort(key=lambda item: (-item.waste(), -len(item.group.files), item.group.keep.path))
     return found
+
+
+def _any_analysed(session: Session) -> bool:
+    found = session.execute(
+        select(MediaFile.id)
+        .where(MediaFile.analysis_status == AnalysisStatus.DONE, MediaFile.scan_status != ScanStatus.MISSING)
+        .limit(1)
+    ).first()
+    return found is not None

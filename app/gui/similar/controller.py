@@ -72,7 +72,13 @@ class SimilarController(QObject):
             from analyzer.similarity.seeds import has_analysed_tracks
 
             with db.session() as session:
-                return has_analysed_tracks(session)
+                ready = has_analysed_tracks(session)
+            if ready:  # what the first list needs loads here, off the main thread (~0.5-1 s cold)
+                import faiss  # noqa: F401
+
+                import analyzer.catalog.detail
+                import analyzer.similarity.query  # noqa: F401
+            return ready
 
         def done(job: Job) -> None:
             self.ready = job.outcome == "finished" and bool(job.result)
@@ -188,6 +194,11 @@ class SimilarController(QObject):
                 self.set_seed(int(job.result))
 
         self._call("query", f"Find {Path(path).name} in the library", read, done)
+
+    @property
+    def library_loaded(self) -> bool:
+        """Whether the library's columns for seed searches are in memory (the first search reads them)."""
+        return self._columns is not None
 
     # -- writing -------------------------------------------------------------------------------------------
 

@@ -285,6 +285,10 @@ class SimilarScreen(QWidget):
             self.candidates.hide()
             self.search_note.hide()
             return
+        if not self.controller.library_loaded:
+            self.search_note.setText("Reading the library for the search (the first search only)…")
+            self.search_note.setStyleSheet("")
+            self.search_note.show()
         self.controller.search(text)
 
     def pick_candidate(self, row: int) -> None:
