@@ -76,12 +76,14 @@ def make_music(folder: Path, files: int, seconds: float = 1.0, *, first: int = 0
     return music
 
 
-def make_history(path: Path, listens: int, *, start: int = 1_400_000_000) -> Path:
-    """A ListenBrainz export file whose listens name the files of :func:`make_music` (so enrich links them)."""
+def make_history(path: Path, listens: int, *, start: int = 1_400_000_000, pad: int = 0) -> Path:
+    """A ListenBrainz export file whose listens name the files of :func:`make_music` (so enrich links them);
+    ``pad`` lengthens each line by about as many characters (a larger file for the same listens)."""
     lines = []
     for number in range(listens):
         song = number % 997
-        meta = {"artist_name": f"Band {song % 37}", "track_name": f"Song {song}", "release_name": ""}
+        release = f"Album {song // 20}" + (" " + "-" * pad if pad else "")
+        meta = {"artist_name": f"Band {song % 37}", "track_name": f"Song {song}", "release_name": release}
         lines.append(json.dumps({"listened_at": start + 61 * number, "track_metadata": meta}))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

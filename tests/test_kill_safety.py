@@ -1,0 +1,198 @@
+"""Issue 18: ``kill -9`` at random points of ``tonearm scan``, ``analyze``, ``import`` and ``export`` (real
+processes on a temporary SQLite database), then a rerun: nothing is lost, no process of the killed command
+survives it, no ``.part`` file is left, and ``tonearm db check`` is clean.
+
+Only the command's own process is killed, as ``kill -9 PID`` does; its worker processes (the scan's and the
+analysis's pools, the import's parser) must go by themselves (models/process_lifetime.py). Each command runs in
+a session of its own, so whatever it started shares its process group: that is where orphans are looked for.
+A fixed seed picks the kill times, so a failure can be replayed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.concurrency_scenario import REPO, make_history, make_music
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
+
+SEED = 18
+KILLS = 3  # kill points per command
+SCANNED = 1200  # tiny files: two scan batches
+ANALYSED = 12
+LISTENS = 30_000  # over 8 MB (padded lines): the import parses in a child process
+EXPORTED = 20_000
+ORPHAN_GRACE_SECS = 5.0
+
+
+@dataclass(frozen=True)
+class Setup:
+    folder: Path
+    scanned: Path
+    analysed: Path
+    history: Path
+    small_history: Path
+    empty_database: Path
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    folder = tmp_path_factory.mktemp("kill")
+    history = make_history(folder / "history.jsonl", LISTENS, pad=240)
+    assert history.stat().st_size > 8 * 1024 * 1024
+    empty = Tonearm(folder / "empty.db")
+    done = empty.run("db", "init")
+    assert done.returncode == 0, done.stderr
+    return Setup(
+        folder,
+        make_music(folder, SCANNED, 0.05),
+        make_music(folder, ANALYSED, 0.5, first=SCANNED),
+        history,
+        make_history(folder / "small.jsonl", EXPORTED),
+        empty.database,
+    )
+
+
+class Tonearm:
+    """The CLI on one SQLite database file."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.base = [sys.executable, "-m", "app.cli", "--database-url", f"sqlite:///{database}"]
+
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*self.base, *args], capture_output=True, text=True, env=self.env, cwd=REPO, timeout=timeout
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [*self.base, *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=self.env,
+            cwd=REPO,
+            start_new_session=True,  # its own process group: where its children are found
+        )
+
+    def count(self, sql: str) -> int:
+        with sqlite3.connect(self.database) as peek:
+            return int(peek.execute(sql).fetchone()[0])
+
+
+@pytest.fixture
+def tonearm(tmp_path: Path, setup: Setup) -> Tonearm:
+    """A new, initialised database (a copy of one made once: ``db init`` costs a process start)."""
+    shutil.copyfile(setup.empty_database, tmp_path / "kill.db")
+    return Tonearm(tmp_path / "kill.db")
+
+
+def group_members(group: int) -> list[str]:
+    """Live (not zombie) processes in process group ``group``: "pid state command line"."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == group and state != "Z":
+            found.append(f"{entry.name} {state} {command.strip()[:200]}")
+    return found
+
+
+def kill_at_random_points(cli: Tonearm, rng: random.Random, low: float, high: float, *args: str) -> list[str]:
+    """Start ``tonearm ARGS`` KILLS times, each killed with SIGKILL after a random delay; returns what
+    happened each time. Fails when a process of the killed command outlives it."""
+    notes = []
+    for _ in range(KILLS):
+        delay = rng.uniform(low, high)
+        process = cli.start(*args)
+        time.sleep(delay)
+        finished = process.poll() is not None
+        if not finished:
+            process.send_signal(signal.SIGKILL)  # the command's process only, as `kill -9 PID`
+        process.wait()
+        deadline = time.monotonic() + ORPHAN_GRACE_SECS
+        while (left := group_members(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for line in left:  # clean up before failing: the next test must not meet them
+            os.kill(int(line.split()[0]), signal.SIGKILL)
+        assert left == [], f"{args[0]} killed after {delay:.2f} s left processes behind: {left}"
+        notes.append(f"{'finished before' if finished else 'killed at'} {delay:.2f} s")
+    print(f"{args[0]}: {', '.join(notes)}")
+    return notes
+
+
+def assert_db_check_clean(cli: Tonearm) -> None:
+    check = cli.run("db", "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_scan_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
+    rng = random.Random(f"{SEED}-scan")
+    notes = kill_at_random_points(tonearm, rng, 0.8, 4.0, "scan", str(setup.scanned), "--json")
+    final = tonearm.run("scan", str(setup.scanned), "--json")
+    assert final.returncode == 0, final.stderr
+    summary = json.loads(final.stdout)
+    assert summary["errors"] == 0 and not summary["cancelled"], summary
+    assert tonearm.count("SELECT count(*) FROM media_files") == SCANNED, notes
+    assert tonearm.count("SELECT count(*) FROM media_files WHERE scan_status = 'ok'") == SCANNED
+    assert tonearm.count("SELECT count(DISTINCT track_id) FROM media_files") == SCANNED  # one track each
+    assert_db_check_clean(tonearm)
+
+
+def test_analyze_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
+    scanned = tonearm.run("scan", str(setup.analysed), "--json")
+    assert scanned.returncode == 0, scanned.stderr
+    rng = random.Random(f"{SEED}-analyze")
+    notes = kill_at_random_points(tonearm, rng, 1.0, 3.5, "analyze", "--workers", "2", "--json")
+    final = tonearm.run("analyze", "--workers", "2", "--json")
+    assert final.returncode == 0, final.stderr
+    assert tonearm.count("SELECT count(*) FROM media_files WHERE analysis_status = 'done'") == ANALYSED, notes
+    assert tonearm.count("SELECT count(*) FROM audio_features") == ANALYSED
+    assert_db_check_clean(tonearm)
+
+
+def test_import_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
+    rng = random.Random(f"{SEED}-import")
+    notes = kill_at_random_points(tonearm, rng, 0.8, 4.0, "import", str(setup.history), "--json")
+    final = tonearm.run("import", str(setup.history), "--json")
+    assert final.returncode == 0, final.stderr
+    assert tonearm.count("SELECT count(*) FROM listens_raw") == LISTENS, notes
+    assert tonearm.count("SELECT count(*) FROM listens") == LISTENS
+    assert_db_check_clean(tonearm)
+
+
+def test_export_killed_then_rerun(tonearm: Tonearm, setup: Setup, tmp_path: Path) -> None:
+    imported = tonearm.run("import", str(setup.small_history), "--json")
+    assert imported.returncode == 0, imported.stderr
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "listens.csv"
+    rng = random.Random(f"{SEED}-export")
+    notes = kill_at_random_points(tonearm, rng, 0.7, 2.5, "export", "listens", "-o", str(target), "-q")
+    final = tonearm.run("export", "listens", "-o", str(target), "-q")
+    assert final.returncode == 0, final.stderr
+    assert [p.name for p in out.iterdir()] == ["listens.csv"], notes  # no .part left by the killed runs
+    with target.open(encoding="utf-8") as exported:
+        assert sum(1 for _ in exported) == EXPORTED + 1  # the header and every listen
+    assert_db_check_clean(tonearm)
