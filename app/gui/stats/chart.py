@@ -74,6 +74,12 @@ class ChartPane(QWidget):
         self.scroller.verticalScrollBar().setValue(0)
         self.draws += 1
 
+    def show_drawing(self) -> None:
+        """No picture yet: the first view's table is shown while its chart is drawn."""
+        self.view, self.image = None, None
+        self.picture.setPixmap(QPixmap())
+        self.picture.setText("Drawing the chart…")
+
     def theme(self) -> object:
         from scrobbler.exports.charts import DARK, LIGHT
 

@@ -54,14 +54,13 @@ class ViewRequest:
 @dataclass(frozen=True, slots=True)
 class StatsStart:
     """What the screen needs before its first view: the users, whose stats to show, where their listening
-    starts and ends (local dates, None without listens), and the first view with its chart."""
+    starts and ends (local dates, None without listens), and the first view."""
 
     users: list[StatsUser]
     user_id: int | None
     spans: dict[int, tuple[date, date] | None]
     first: StatsView | None
     first_request: ViewRequest | None
-    first_chart: ChartPixels | None
 
 
 def compute_request(db: Database, request: ViewRequest) -> StatsView:
@@ -111,11 +110,9 @@ def warm_charts() -> None:
     figure.canvas.draw()
 
 
-def load_start(
-    db: Database, wanted_user: str | None, range_text: str, view: str, by: str, target: ChartTarget
-) -> StatsStart:
+def load_start(db: Database, wanted_user: str | None, range_text: str, view: str, by: str) -> StatsStart:
     """The users, the one to show (``wanted_user`` if it exists, else the configured default, else the first
-    with listens), and that user's first view with its chart, in one worker trip."""
+    with listens), and that user's first view, in one worker trip (its chart follows in another)."""
     from scrobbler.stats.views import listen_span, load_scope_user, stats_users
 
     with db.session() as session:
@@ -127,16 +124,20 @@ def load_start(
         with_listens = [user.id for user in users if spans[user.id] is not None]
         chosen = with_listens[0] if with_listens else (users[0].id if users else None)
     if chosen is None or view not in VIEWS or spans.get(chosen) is None:
-        return StatsStart(users, chosen, spans, None, None, None)
+        return StatsStart(users, chosen, spans, None, None)
     request = ViewRequest(chosen, range_text, view, by).key()
-    first = compute_request(db, request)
-    return StatsStart(users, chosen, spans, first, request, render_chart(first, target))
+    return StatsStart(users, chosen, spans, compute_request(db, request), request)
 
 
 class StatsController(QObject):
+    """Computes views and renders their charts in workers: first the view (its tables), then its chart, so
+    a first view's table shows while matplotlib still draws. ``view_ready(view, pixels)`` carries the chart
+    when it is already rendered, else None and ``chart_ready(view, pixels)`` follows."""
+
     started = Signal(object)  # StatsStart
     start_failed = Signal(str)
-    view_ready = Signal(object, object)  # the StatsView of the wanted request, its ChartPixels (or None)
+    view_ready = Signal(object, object)  # the StatsView of the wanted request, its ChartPixels or None
+    chart_ready = Signal(object, object)  # the StatsView of the wanted request and its ChartPixels
     view_failed = Signal(str)  # why the wanted request could not be computed
     busy_changed = Signal(bool)  # whether the wanted request is being computed
 
@@ -150,7 +151,8 @@ class StatsController(QObject):
         self.computed = 0  # views computed (tests and the benchmark read it)
         self._wanted: ViewRequest | None = None
         self._epoch = 0  # bumped when listens, the library or the database change: older results are stale
-        self._running: dict[tuple[ViewRequest, ChartTarget], Job] = {}
+        self._computing: dict[ViewRequest, Job] = {}
+        self._rendering: dict[tuple[ViewRequest, ChartTarget], Job] = {}
         self._queue: list[ViewRequest] = []
         self._jobs_kept: set[Job] = set()
         state.listens_changed.connect(self.invalidate)
@@ -161,18 +163,20 @@ class StatsController(QObject):
         return self._wanted
 
     def busy(self) -> bool:
-        return self._wanted is not None and (self._wanted, self.target) in self._running
+        """True while the wanted view is being computed or its chart rendered."""
+        wanted = self._wanted
+        return wanted is not None and (wanted in self._computing or (wanted, self.target) in self._rendering)
 
     def start(self, wanted_user: str | None, range_text: str, view: str, by: str) -> None:
         """Load the users and the first view in the background (``started`` follows), and matplotlib
         beside it."""
         self._forget()
-        epoch, db, target = self._epoch, self.state.db, self.target
+        epoch, db = self._epoch, self.state.db
         job = self.state.jobs.call(
-            "Loading stats", lambda: load_start(db, wanted_user, range_text, view, by, target), kind="read"
+            "Loading stats", lambda: load_start(db, wanted_user, range_text, view, by), kind="read"
         )
         self._keep(job)
-        job.finished.connect(lambda start, e=epoch: self._on_started(e, start, target))
+        job.finished.connect(lambda start, e=epoch: self._on_started(e, start))
         job.failed.connect(lambda error, e=epoch: self._on_start_failed(e, error))
         self._keep(self.state.jobs.call("Loading charts", warm_charts, kind="read"))
 
@@ -181,15 +185,19 @@ class StatsController(QObject):
         key = request.key()
         self._wanted = key
         view = self.cache.get(key)
-        pixels = self.charts.get((key, self.target))
-        if view is not None and (pixels is not None or render_needless(view)):
-            self.busy_changed.emit(False)
-            self.view_ready.emit(view, pixels)
-            self._plan_prefetch(key)
+        if view is None:
+            self.busy_changed.emit(True)
+            if key not in self._computing:
+                self._compute(key)
             return
-        self.busy_changed.emit(True)
-        if (key, self.target) not in self._running:
-            self._compute(key)
+        pixels = self.charts.get((key, self.target))
+        self.view_ready.emit(view, pixels)
+        if pixels is None and not render_needless(view):
+            self.busy_changed.emit(True)
+            self._render(key, view)
+        else:
+            self.busy_changed.emit(False)
+            self._plan_prefetch(key)
 
     def set_target(self, target: ChartTarget) -> None:
         """Charts are wanted at another size or palette from now on; the wanted view's is rendered again."""
@@ -226,31 +234,33 @@ class StatsController(QObject):
         self._epoch += 1
         self.cache.clear()
         self.charts.clear()
-        self._running.clear()
+        self._computing.clear()
+        self._rendering.clear()
         self._queue.clear()
 
     def _compute(self, key: ViewRequest) -> None:
-        db, epoch, target = self.state.db, self._epoch, self.target
-        known = self.cache.get(key)
-        label = VIEWS[key.view].label
-
-        def work() -> tuple[StatsView, ChartPixels | None]:
-            view = known if known is not None else compute_request(db, key)
-            return view, render_chart(view, target)
-
-        job = self.state.jobs.call(f"Computing {label}", work, kind="read")
-        self._running[(key, target)] = job
+        db, epoch = self.state.db, self._epoch
+        job = self.state.jobs.call(f"Computing {VIEWS[key.view].label}", lambda: compute_request(db, key))
+        self._computing[key] = job
         self._keep(job)
-        job.finished.connect(lambda result, k=key, e=epoch, t=target: self._on_view(e, k, t, result))
-        job.failed.connect(lambda error, k=key, e=epoch, t=target: self._on_view_failed(e, k, t, error))
+        job.finished.connect(lambda view, k=key, e=epoch: self._on_view(e, k, view))
+        job.failed.connect(lambda error, k=key, e=epoch: self._on_failed(e, k, error))
 
-    def _on_started(self, epoch: int, start: StatsStart, target: ChartTarget) -> None:
+    def _render(self, key: ViewRequest, view: StatsView) -> None:
+        epoch, target = self._epoch, self.target
+        if (key, target) in self._rendering:
+            return
+        job = self.state.jobs.call(f"Drawing {VIEWS[key.view].label}", lambda: render_chart(view, target))
+        self._rendering[(key, target)] = job
+        self._keep(job)
+        job.finished.connect(lambda pixels, k=key, e=epoch, t=target: self._on_chart(e, k, t, pixels))
+        job.failed.connect(lambda error, k=key, e=epoch, t=target: self._on_failed(e, k, error, t))
+
+    def _on_started(self, epoch: int, start: StatsStart) -> None:
         if epoch != self._epoch:
             return
         if start.first is not None and start.first_request is not None:
             self.cache[start.first_request] = start.first
-            if start.first_chart is not None:
-                self.charts[(start.first_request, target)] = start.first_chart
             self.computed += 1
         self.started.emit(start)
 
@@ -260,30 +270,39 @@ class StatsController(QObject):
 
             self.start_failed.emit(error_text(error))
 
-    def _on_view(
-        self, epoch: int, key: ViewRequest, target: ChartTarget, result: tuple[StatsView, ChartPixels | None]
-    ) -> None:
+    def _on_view(self, epoch: int, key: ViewRequest, view: StatsView) -> None:
         if epoch != self._epoch:
             return  # computed from listens that have changed since
-        self._running.pop((key, target), None)
-        view, pixels = result
-        if key not in self.cache:
-            self.computed += 1
+        self._computing.pop(key, None)
         self.cache[key] = view
-        if pixels is not None:
-            self.charts[(key, target)] = pixels
+        self.computed += 1
+        if key == self._wanted:
+            self.request(key)  # shows it, and renders its chart
+        elif self.prefetch and not render_needless(view):
+            self._render(key, view)  # a prefetched view: its chart next, still one job at a time
+        else:
+            self._next_prefetch()
+
+    def _on_chart(self, epoch: int, key: ViewRequest, target: ChartTarget, pixels: ChartPixels) -> None:
+        if epoch != self._epoch:
+            return
+        self._rendering.pop((key, target), None)
+        self.charts[(key, target)] = pixels
         if key == self._wanted and target == self.target:
             self.busy_changed.emit(False)
-            self.view_ready.emit(view, pixels)
+            self.chart_ready.emit(self.cache[key], pixels)
             self._plan_prefetch(key)
         else:
             self._next_prefetch()
 
-    def _on_view_failed(self, epoch: int, key: ViewRequest, target: ChartTarget, error: Any) -> None:
+    def _on_failed(self, epoch: int, key: ViewRequest, error: Any, target: ChartTarget | None = None) -> None:
         if epoch != self._epoch:
             return
-        self._running.pop((key, target), None)
-        if key == self._wanted and target == self.target:
+        if target is None:
+            self._computing.pop(key, None)
+        else:
+            self._rendering.pop((key, target), None)
+        if key == self._wanted and (target is None or target == self.target):
             from app.gui.outcomes import error_text
 
             self.busy_changed.emit(False)
@@ -299,19 +318,26 @@ class StatsController(QObject):
             if name == "recommend" or (spec.needs_other_user and shown.other_id is None):
                 continue
             key = replace(shown, view=name).key()
-            if key not in self.cache and (key, self.target) not in self._running:
+            if key != shown:
                 queue.append(key)
         self._queue = queue
         self._next_prefetch()
 
     def _next_prefetch(self) -> None:
-        """One background view at a time, so a person's own request always finds a free worker."""
-        if any(key != self._wanted for key, _target in self._running):
+        """One background job at a time (a view, then its chart), so a person's own request always finds a
+        free worker."""
+        busy = [k for k in self._computing if k != self._wanted]
+        busy += [k for k, _t in self._rendering if k != self._wanted]
+        if busy:
             return
         while self._queue:
             key = self._queue.pop(0)
-            if key not in self.cache and (key, self.target) not in self._running:
+            view = self.cache.get(key)
+            if view is None:
                 self._compute(key)
+                return
+            if not render_needless(view) and (key, self.target) not in self.charts:
+                self._render(key, view)
                 return
 
     def _keep(self, job: Job) -> None:

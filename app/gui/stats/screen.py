@@ -75,6 +75,9 @@ class StatsScreen(QWidget):
         self._opened = False
         self._loading_users = False
         self.last_export: Any = None  # the last export Job (tests wait on it)
+        self._pending: StatsView | None = (
+            None  # a view waiting for its chart before it replaces the shown one
+        )
 
         self.user_combo = QComboBox()
         self.user_combo.setObjectName("statsUser")
@@ -203,7 +206,8 @@ class StatsScreen(QWidget):
 
         self.controller.started.connect(self._on_started)
         self.controller.start_failed.connect(self._on_start_failed)
-        self.controller.view_ready.connect(self._show_view)
+        self.controller.view_ready.connect(self._on_view_ready)
+        self.controller.chart_ready.connect(self._on_chart_ready)
         self.controller.view_failed.connect(self._on_view_failed)
         self.controller.busy_changed.connect(self._on_busy)
         self.state.database_changed.connect(self._on_database_changed)
@@ -442,6 +446,32 @@ class StatsScreen(QWidget):
         if not self._loading_users and self.view is not None:
             self.controller.set_target(self.chart.target())
 
+    def _on_view_ready(self, view: StatsView, pixels: Any) -> None:
+        """A view arrived; one whose chart is still being drawn replaces what is on screen only when
+        nothing is (the first view: its table shows at once), else it waits for its chart."""
+        if view is self.view:  # the same view at another size or palette: its chart, now or later
+            if pixels is not None:
+                self._show_chart(view, pixels)
+            return
+        showing = self.view is not None and self.view.message is None and self.pages.currentIndex() == 1
+        if pixels is None and view.chart_kind is not None and view.message is None and showing:
+            self._pending = view
+            return
+        self._pending = None
+        self._show_view(view, pixels)
+
+    def _on_chart_ready(self, view: StatsView, pixels: Any) -> None:
+        if view is self._pending:
+            self._pending = None
+            self._show_view(view, pixels)
+        elif view is self.view:
+            self._show_chart(view, pixels)
+
+    def _show_chart(self, view: StatsView, pixels: Any) -> None:
+        self.chart.show_chart(view, pixels.rgba, pixels.width, pixels.height, self.chart.target()[2])
+        if self.chart.target() != self.controller.target:  # the pane changed size meanwhile
+            self.chart.check_size_soon()
+
     def _show_view(self, view: StatsView, pixels: Any = None) -> None:
         self.view = view
         self.heading.setText(view.title)
@@ -457,9 +487,9 @@ class StatsScreen(QWidget):
         self.chart.setVisible(view.chart_kind is not None)
         self.heading.setVisible(view.chart_kind is None)  # a chart carries the title itself
         if pixels is not None:
-            self.chart.show_chart(view, pixels.rgba, pixels.width, pixels.height, self.chart.target()[2])
-            if self.chart.target() != self.controller.target:  # the pane changed size meanwhile
-                self.chart.check_size_soon()
+            self._show_chart(view, pixels)
+        elif view.chart_kind is not None:
+            self.chart.show_drawing()
         self.tabs.blockSignals(True)
         while self.tabs.count():
             self.tabs.removeTab(0)

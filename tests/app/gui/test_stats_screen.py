@@ -28,6 +28,7 @@ from models.engine import Database
 from scrobbler.exports.charts import DARK, LIGHT
 from scrobbler.stats import listening_clock, scope_for, top
 from scrobbler.stats.tables import StatsTable
+from scrobbler.stats.views import VIEWS
 from scrobbler.users import get_user
 from tests.listening_fixtures import Library, utc
 
@@ -160,27 +161,41 @@ def test_range_change_updates_table_and_chart(state: AppState, qtbot: QtBot) -> 
     assert state.settings.value("stats/range") == "2023"  # remembered for the next start
 
 
-def test_views_are_cached_and_the_old_view_stays_until_the_new_arrives(state: AppState, qtbot: QtBot) -> None:
-    screen = open_stats(qtbot, state, prefetch=True)
-    computed = screen.controller.computed
-    first = screen.view
+def test_the_old_view_stays_until_the_new_one_and_its_chart_arrive(state: AppState, qtbot: QtBot) -> None:
+    screen = open_stats(qtbot, state)
+    first, computed = screen.view, screen.controller.computed
     screen.select_view("clock")
-    # Either the clock was prefetched in the background, or the old view is still shown while it computes.
-    assert screen.view is not None and screen.view.name in ("clock", "top-artists")
-    if screen.view is first:
-        assert screen.busy_label.text() == "Computing…"
+    assert screen.view is first and screen.busy_label.text() == "Computing…"  # the old view, still whole
+    assert screen.chart.view is first
     assert state.jobs.wait_idle(20000)
     QApplication.processEvents()
-    assert screen.view.name == "clock" and screen.busy_label.text() == ""
-    computed_after = screen.controller.computed
-    assert computed_after >= computed
+    assert screen.view is not None and screen.view.name == "clock" and screen.busy_label.text() == ""
+    assert_chart_is_the_view(screen)
+    assert screen.controller.computed == computed + 1
     qtbot.mouseClick(
         screen.views.viewport(),
         Qt.MouseButton.LeftButton,
         pos=screen.views.visualItemRect(screen.views.item(0)).center(),
     )
-    assert screen.view is not None and screen.view.name == "top-artists"  # from the cache, at once
-    assert screen.controller.computed == computed_after
+    assert screen.view is first  # from the cache, at once, chart included
+    assert_chart_is_the_view(screen)
+    assert screen.controller.computed == computed + 1
+
+
+def test_the_other_views_of_the_range_are_ready_before_they_are_asked_for(
+    state: AppState, qtbot: QtBot
+) -> None:
+    screen = open_stats(qtbot, state, prefetch=True)  # waits until the background is done too
+    cached = {key.view for key in screen.controller.cache}
+    assert cached == set(VIEWS) - {"compat", "recommend"}
+    assert {key.view for key, _target in screen.controller.charts} == {
+        name for name, spec in VIEWS.items() if spec.chart and name != "compat"
+    }
+    computed = screen.controller.computed
+    screen.select_view("daily")
+    assert screen.view is not None and screen.view.name == "daily"  # no wait
+    assert_chart_is_the_view(screen)
+    assert screen.controller.computed == computed and not state.jobs.busy()
 
 
 def test_a_result_for_an_older_request_is_never_shown(state: AppState, qtbot: QtBot) -> None:
