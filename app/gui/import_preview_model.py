@@ -7,13 +7,14 @@ a detail row's internal id is its file's row + 1. Replaced as a whole (model res
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import QApplication
 
-from scrobbler.ingest_preview import FilePreview, ImportPreview
+if TYPE_CHECKING:  # the importers load when the first dry run does, not with the window
+    from scrobbler.ingest_preview import FilePreview, ImportPreview
 
 HEADERS = ("File", "Format", "Would import", "Duplicates", "Skipped", "Failed")
 NUMBER_COLUMNS = (2, 3, 4, 5)

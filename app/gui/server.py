@@ -16,11 +16,10 @@ import secrets
 from collections.abc import Generator
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QObject, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -40,6 +39,7 @@ from app.gui.jobs import Job
 from app.gui.outcomes import error_text, local_time, outcome_style, plural
 from app.gui.server_tokens import TokenDialog, TokenRow, TokensModel, issue_token, read_tokens, revoke
 from app.gui.state import AppState
+from app.gui.switch import Switch
 from app.gui.tray import CLOSE_ACTION_KEY, CLOSE_ACTIONS, tray_available
 
 SERVER_KIND = "server"
@@ -170,46 +170,6 @@ class ServerController(QObject):
         job.finished.connect(lambda _count: self.load_tokens())
         job.failed.connect(lambda error: self.failed.emit(f"Could not revoke the token: {error_text(error)}"))
         return job
-
-
-class Switch(QCheckBox):
-    """An on/off switch: a checkbox drawn as a track with a knob, its text beside it."""
-
-    def sizeHint(self) -> QSize:
-        text = self.fontMetrics().horizontalAdvance(self.text())
-        return QSize(52 + text + 8, max(self.fontMetrics().height() + 8, 26))
-
-    def hitButton(self, pos: Any) -> bool:
-        return self.rect().contains(pos)
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        track = QRectF(1, (self.height() - 22) / 2, 42, 22)
-        on = self.isChecked()
-        colour = palette.color(QPalette.ColorRole.Highlight) if on else palette.color(QPalette.ColorRole.Mid)
-        if not self.isEnabled():
-            colour.setAlpha(110)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(track, 11, 11)
-        knob = QRectF(track.right() - 20 if on else track.left() + 2, track.top() + 2, 18, 18)
-        painter.setBrush(QColor("#ffffff"))
-        painter.drawEllipse(knob)
-        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-        text_rect = self.rect().adjusted(52, 0, 0, 0)
-        painter.drawText(
-            text_rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), self.text()
-        )
-        if self.hasFocus():
-            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(track.adjusted(-1, -1, 1, 1), 12, 12)
-        painter.end()
-
-    def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
 
 
 class ServerScreen(QWidget):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.outcomes import local_time
-from models.engine import Database
+
+if TYPE_CHECKING:
+    from models.engine import Database
 
 HEADERS = ("Label", "Token", "User", "Created", "Last used", "Status")
 _Index = QModelIndex | QPersistentModelIndex

@@ -39,6 +39,9 @@ class ServeSummary:
     requests: int
     cancelled: bool
 
+    def counts(self) -> dict[str, int]:
+        return {"listens received": self.listens, "requests": self.requests}
+
 
 def bind_port(host: str, port: int) -> socket.socket:
     """A listening TCP socket on ``host:port`` (0: any free port); :class:`PortUnavailable` when it cannot be."""
@@ -152,8 +155,8 @@ class LocalServer:
             "listens": snapshot.listens_total if snapshot else 0,
             "requests": snapshot.requests if snapshot else 0,
         }
-        plural = "listen" if today == 1 else "listens"
-        return Progress(SERVE_STAGE, today, None, f"{self.url} · {today:,} {plural} today", counts)
+        # Shown by a progress line as "serving <url> · listens today · <done>".
+        return Progress(SERVE_STAGE, today, None, f"serving {self.url} · listens today", counts)
 
 
 def _raise_failure(task: asyncio.Task[None]) -> None:
