@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -152,7 +152,7 @@ def listen_ids(
 ) -> IdArray:
     """The ids of every listen ``where`` keeps, in ``order``, from one query. Ties (and every non-time sort's
     ties) go newest first. Raises :class:`~scrobbler.history_filter.HistoryFilterError` for a bad filter."""
-    return _fetch_ids(session, _id_statement(where.check(), order.check()))
+    return _fetch_ids(session, _id_statement(_narrowed(session, where.check()), order.check()))
 
 
 def first_rows(
@@ -165,7 +165,7 @@ def first_rows(
     window paints while the ids load. A top-N query over the ids (the joins only for the rows kept): with
     one user and the default sort it reads the (user, time) index and no more; otherwise SQLite scans once
     (~0.1 s on a million listens, against ~0.7 s for the whole list)."""
-    ids = _id_statement(where.check(), order.check()).limit(limit)
+    ids = _id_statement(_narrowed(session, where.check()), order.check()).limit(limit)
     return [row for row in listen_rows(session, _fetch_ids(session, ids)) if row is not None]
 
 
@@ -260,6 +260,16 @@ def _row_select() -> Select[Any]:
         .outerjoin(Track, Track.id == Listen.track_id)
         .outerjoin(Artist, Artist.id == Track.primary_artist_id)
     )
+
+
+def _narrowed(session: Session, where: HistoryFilter) -> HistoryFilter:
+    """``where`` with its user set when the history has exactly one: the same listens, but "everyone, newest
+    first" then reads the (user_id, listened_at DESC) index in order instead of sorting every listen (a
+    million ids: ~0.38 s against ~0.7 s; the first page: ~5 ms against ~120 ms). One tiny query."""
+    if where.user_id is not None:
+        return where
+    users = session.scalars(select(User.id).limit(2)).all()
+    return replace(where, user_id=users[0]) if len(users) == 1 else where
 
 
 def _id_statement(where: HistoryFilter, order: HistorySort) -> Select[Any]:

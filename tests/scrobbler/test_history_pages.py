@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from models.engine import Database
 from models.listens import Listen, ListenSource
+from models.users import User
 from scrobbler import history_pages
 from scrobbler.history_filter import (
     SORT_KEYS,
@@ -240,3 +241,17 @@ def test_the_fast_id_read_gives_what_the_plain_one_gives(db: Database, history: 
             fast = history_pages._fetch_ids(session, statement)
             plain = history_pages._fetch_ids_plain(session, statement)
         assert fast.tolist() == plain.tolist() and len(fast) > 0
+
+
+def test_one_users_history_reads_the_same_through_the_users_index(db: Database, history: History) -> None:
+    with db.session() as session:  # bob leaves: ada's history is the whole history
+        session.execute(delete(Listen).where(Listen.user_id == history.users["bob"]))
+        session.execute(delete(User).where(User.id == history.users["bob"]))
+    ada = history.users["ada"]
+    for order in (HistorySort(), HistorySort("time", False), HistorySort("artist")):
+        narrowed = ids_of(db, HistoryFilter(), order)
+        statement = history_pages._id_statement(HistoryFilter(), order)  # no user named: every user
+        with db.session() as session:
+            everyone = history_pages._fetch_ids_plain(session, statement).tolist()
+        assert narrowed == everyone and len(narrowed) == 9
+        assert narrowed == ids_of(db, HistoryFilter(user_id=ada), order)

@@ -92,11 +92,12 @@ def read_ids(db: Database, where: HistoryFilter, order: HistorySort) -> _IdsRead
 
 def read_first_rows(
     db: Database, where: HistoryFilter, order: HistorySort
-) -> tuple[HistoryFilter, list[HistoryRow]]:
+) -> tuple[HistoryFilter, HistorySort, list[HistoryRow]]:
+    """The worker's part of opening: the first page, painted before the id list is in."""
     from scrobbler.history_pages import first_rows
 
     with db.session() as session:
-        return where, first_rows(session, where, order, FIRST_PAGE_ROWS)
+        return where, order, first_rows(session, where, order, FIRST_PAGE_ROWS)
 
 
 def read_options(db: Database) -> HistoryOptions:
@@ -129,8 +130,7 @@ class ListensController(QObject):
         self.active = False  # the screen is shown: reloads run now, not at the next activation
         self._started = False
         self._stale = False
-        self._loading: Job | None = None
-        self._preview: Job | None = None
+        self._loading: Job | None = None  # the first page, then the id list, of one read
         self._options_job: Job | None = None
         self._pending = False
         self._stashed: FilterChoice | None = None  # the filters before a jump to one track's listens
@@ -142,11 +142,11 @@ class ListensController(QObject):
     # -- loading -------------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """First showing: read the options, the first page and the id list (all in the background)."""
+        """First showing: read the first page, then the id list, then the filter options, one after the
+        other in the background (on two cores, reads side by side only delay the first rows)."""
         self.active = True
         if not self._started:
             self._started = True
-            self.reload_options()
             self.reload(preview=True)
         elif self._stale:
             self._stale = False
@@ -174,16 +174,22 @@ class ListensController(QObject):
             return
         self.filter_invalid.emit("")
         self._requested = where
+        self.busy_changed.emit(True)
+        if preview and self.model.rowCount() == 0:
+            db = self.state.db
+            self._loading = self.state.jobs.call(
+                "Reading the newest listens", lambda: read_first_rows(db, where, order)
+            )
+            self._loading.finished.connect(self._on_preview)
+            self._loading.failed.connect(self._on_ids_failed)
+        else:
+            self._read_ids(where, order)
+
+    def _read_ids(self, where: HistoryFilter, order: HistorySort) -> None:
         db = self.state.db
         self._loading = self.state.jobs.call("Reading listens", lambda: read_ids(db, where, order))
         self._loading.finished.connect(self._on_ids)
         self._loading.failed.connect(self._on_ids_failed)
-        self.busy_changed.emit(True)
-        if preview and self.model.rowCount() == 0:
-            self._preview = self.state.jobs.call(
-                "Reading the newest listens", lambda: read_first_rows(db, where, order)
-            )
-            self._preview.finished.connect(self._on_preview)
 
     def reload_options(self) -> None:
         if self._options_job is not None:
@@ -193,14 +199,18 @@ class ListensController(QObject):
         self._options_job.finished.connect(self._on_options)
         self._options_job.failed.connect(self._on_options_failed)
 
-    def _on_preview(self, result: tuple[HistoryFilter, list[HistoryRow]]) -> None:
-        where, rows = result
-        self._preview = None
-        if self.loads or self._pending or where != self.history_filter():
-            return  # the whole list is in already, or the filters changed meanwhile
-        self.model.set_ids(np.array([row.listen_id for row in rows], dtype=np.int64), rows)
-        self.shown_filter = where
-        self.loaded.emit()
+    def _on_preview(self, result: tuple[HistoryFilter, HistorySort, list[HistoryRow]]) -> None:
+        where, order, rows = result
+        self._loading = None
+        if self._pending:  # the filters or the sort changed meanwhile: read those instead
+            self._pending = False
+            self.reload()
+            return
+        if not self.loads:
+            self.model.set_ids(np.array([row.listen_id for row in rows], dtype=np.int64), rows)
+            self.shown_filter = where
+            self.loaded.emit()
+        self._read_ids(where, order)
 
     def _on_ids(self, result: _IdsRead) -> None:
         self._loading = None
@@ -214,6 +224,8 @@ class ListensController(QObject):
         self.loads += 1
         give_back_free_memory()  # the old id list's pages
         self.loaded.emit()
+        if self.options is None:
+            self.reload_options()
 
     def _on_ids_failed(self, error: BaseException) -> None:
         self._loading = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from PySide6.QtCore import QByteArray, QPoint, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -401,6 +401,11 @@ class ListensScreen(QWidget):
         if self.controller.loading and self.controller.loads:
             text += " · reading…"
         self.filters.count.setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # light <-> dark: the status colours follow
+            self.model.refresh_colors()
+        super().changeEvent(event)
 
     def hideEvent(self, event: object) -> None:
         self.controller.active = False
