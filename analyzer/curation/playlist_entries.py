@@ -167,7 +167,7 @@ def rematch_playlists(
     yield Progress("load", 0, len(playlist_ids), "reading the library")
     if matcher is None:
         with db.session() as session:
-            matcher = PlaylistMatcher.load(session)
+            matcher = PlaylistMatcher.load(session, entries=_stored_entries(session, playlist_ids, sources))
     for done, pid in enumerate(playlist_ids, start=1):
         if cancel is not None and cancel.cancelled:
             summary.cancelled = True
@@ -178,6 +178,27 @@ def rematch_playlists(
         summary.playlists += 1
         yield Progress("match", done, len(playlist_ids))
     return summary
+
+
+def _stored_entries(
+    session: Session, playlist_ids: list[int], sources: dict[int, str]
+) -> list[tuple[ParsedEntry, str | None]]:
+    wanted = set(playlist_ids)
+    rows = session.scalars(select(PlaylistEntry).order_by(PlaylistEntry.playlist_id, PlaylistEntry.position))
+    return [
+        (
+            _parsed(entry),
+            os.path.dirname(sources[entry.playlist_id]) if entry.playlist_id in sources else None,
+        )
+        for entry in rows
+        if entry.playlist_id in wanted
+    ]
+
+
+def _parsed(entry: PlaylistEntry) -> ParsedEntry:
+    ids = json.loads(entry.ids_json) if entry.ids_json else {}
+    return ParsedEntry(entry.line_no, entry.artist, entry.title, entry.album, entry.location,
+                       entry.duration_secs, entry.start_secs, **ids)  # fmt: skip
 
 
 def _rematch_one(
@@ -195,10 +216,7 @@ def _rematch_one(
         if (entry.reason or "").startswith("review") or entry.reason == "setlist":
             summary.counts[EntryStatus(entry.status).value] += 1
             continue
-        ids = json.loads(entry.ids_json) if entry.ids_json else {}
-        parsed = ParsedEntry(entry.line_no, entry.artist, entry.title, entry.album, entry.location,
-                             entry.duration_secs, entry.start_secs, **ids)  # fmt: skip
-        decision = matcher.match(parsed, base_dir)
+        decision = matcher.match(_parsed(entry), base_dir)
         if (decision.status, decision.track_id, decision.score) != (
             entry.status,
             entry.track_id,

@@ -81,11 +81,12 @@ def import_playlist_file(
     summary = ImportSummary(source)
     total = sum(len(p.entries) for p in parsed)
     yield Progress("load", 0, total, "reading the library")
+    base_dir = os.path.dirname(source)
     if matcher is None:
         with db.session() as session:
-            matcher = PlaylistMatcher.load(session)
+            pairs = [(entry, base_dir) for playlist in parsed for entry in playlist.entries]
+            matcher = PlaylistMatcher.load(session, entries=pairs)
     done = 0
-    base_dir = os.path.dirname(source)
     for playlist in parsed:
         decisions: list[EntryMatch] = []
         for entry in playlist.entries:
