@@ -8,39 +8,34 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from app.gui.state import AppState
+from app.gui.window import LazyScreen
 
 
-def screen_classes() -> list[type[QWidget]]:
+def screen_classes() -> list[type[QWidget] | LazyScreen]:
     """Sidebar order: the library and what is built on it, the listening history and its review, the
     numbers, then the tools (import, the scrobble server) and the set-up screens. Ctrl+1..9 reach the
-    first nine. Each screen module is imported here, at window build; its heavy libraries (matplotlib,
-    FAISS, uvicorn) load only when the screen first needs them."""
-    from app.gui.duplicates.screen import DuplicatesScreen
-    from app.gui.folders import FoldersScreen
-    from app.gui.history_import import ImportScreen
+    first nine.
+
+    The landing and the library are built with the window (one of them is the first paint); every other
+    screen is built, and its module imported, the first time it is shown, so the screens' modules and the
+    libraries they reach (matplotlib, FAISS, uvicorn, the stats and duplicates cores) cost nothing at
+    start-up however many screens there are."""
     from app.gui.landing import LandingScreen
     from app.gui.library.screen import LibraryScreen
-    from app.gui.listens.screen import ListensScreen
-    from app.gui.problems import ProblemsScreen
-    from app.gui.review.screen import ReviewScreen
-    from app.gui.server import ServerScreen
-    from app.gui.settings import SettingsScreen
-    from app.gui.similar.screen import SimilarScreen
-    from app.gui.stats.screen import StatsScreen
 
     return [
         LandingScreen,
         LibraryScreen,
-        ListensScreen,
-        ReviewScreen,
-        StatsScreen,
-        SimilarScreen,
-        DuplicatesScreen,
-        ImportScreen,
-        ServerScreen,
-        FoldersScreen,
-        ProblemsScreen,
-        SettingsScreen,
+        LazyScreen("listens", "Listens", "app.gui.listens.screen", "ListensScreen"),
+        LazyScreen("review", "Review", "app.gui.review.screen", "ReviewScreen"),
+        LazyScreen("stats", "Stats", "app.gui.stats.screen", "StatsScreen"),
+        LazyScreen("similar", "Similar", "app.gui.similar.screen", "SimilarScreen"),
+        LazyScreen("duplicates", "Duplicates", "app.gui.duplicates.screen", "DuplicatesScreen"),
+        LazyScreen("import", "Import", "app.gui.history_import", "ImportScreen"),
+        LazyScreen("server", "Scrobble server", "app.gui.server", "ServerScreen"),
+        LazyScreen("folders", "Folders", "app.gui.folders", "FoldersScreen"),
+        LazyScreen("problems", "Problems", "app.gui.problems", "ProblemsScreen"),
+        LazyScreen("settings", "Settings", "app.gui.settings", "SettingsScreen"),
     ]
 
 

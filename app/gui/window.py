@@ -7,7 +7,8 @@ optional ``activated()``, an optional ``wants_screen`` signal and an optional ``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
@@ -72,13 +73,12 @@ class MainWindow(QMainWindow):
         self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
         self.sidebar.setStyleSheet("QListWidget#sidebar::item { padding: 7px 6px; }")
         self.stack = QStackedWidget()
-        self.screens: dict[str, QWidget] = {}
-        state.screen_names = frozenset(
-            str(getattr(screen_class, "object_name", screen_class.__name__.lower()))
-            for screen_class in screens
-        )
-        for number, screen_class in enumerate(screens, start=1):
-            self._add_screen(screen_class, number)
+        self.screens = _Screens(self)
+        self._order: list[str] = []  # object names in sidebar (and stack) order
+        self._waiting: dict[str, LazyScreen] = {}  # screens listed but not built yet
+        state.screen_names = frozenset(_name_of(screen) for screen in screens)
+        for number, screen in enumerate(screens, start=1):
+            self._add_screen(screen, number)
         state.navigation_requested.connect(self.navigate)
         self.sidebar.currentRowChanged.connect(self._on_row)
 
@@ -125,13 +125,16 @@ class MainWindow(QMainWindow):
         self._restore(start_screen)
 
     # -- screens ---------------------------------------------------------------------------------------
-    def _add_screen(self, screen_class: type[QWidget], number: int) -> None:
-        screen = screen_class(self.state)  # type: ignore[call-arg]
-        name = str(getattr(screen_class, "object_name", screen_class.__name__.lower()))
-        title = str(getattr(screen_class, "title", name.title()))
-        screen.setObjectName(name)
-        self.screens[name] = screen
-        self.stack.addWidget(screen)
+    def _add_screen(self, screen: type[QWidget] | LazyScreen, number: int) -> None:
+        name, title = _name_of(screen), _title_of(screen)
+        self._order.append(name)
+        if isinstance(screen, LazyScreen):
+            self._waiting[name] = screen
+            holder = QWidget()  # replaced by the screen the first time it is shown
+            holder.setObjectName(name)
+            self.stack.addWidget(holder)
+        else:
+            self.stack.addWidget(self._build(screen, name))
         item = QListWidgetItem(
             self.style().standardIcon(_SIDEBAR_ICONS.get(name, QStyle.StandardPixmap.SP_FileIcon)), title
         )
@@ -143,24 +146,47 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(f"Ctrl+{number}"))
             action.triggered.connect(lambda _checked=False, n=name: self.show_screen(n))
             self.addAction(action)
+
+    def _build(self, screen_class: type[QWidget], name: str) -> QWidget:
+        screen = screen_class(self.state)  # type: ignore[arg-type]
+        screen.setObjectName(name)
         wants = getattr(screen, "wants_screen", None)
         if wants is not None:
             wants.connect(self.show_screen)
+        return screen
+
+    def built_screen(self, name: str) -> QWidget | None:
+        """The screen called ``name``, built now if it was waiting for its first showing (None: no such
+        screen). Screens other than the first ones are built on first use, so their modules and the
+        libraries they import cost nothing at start-up."""
+        if name not in self._order:
+            return None
+        index = self._order.index(name)
+        waiting = self._waiting.pop(name, None)
+        if waiting is not None:
+            holder = self.stack.widget(index)
+            assert holder is not None
+            built = self._build(waiting.load(), name)
+            current = self.stack.currentIndex()
+            self.stack.insertWidget(index, built)
+            self.stack.removeWidget(holder)
+            holder.deleteLater()
+            if current == index:
+                self.stack.setCurrentIndex(index)
+        return self.stack.widget(index)
 
     def show_screen(self, name: str) -> None:
         """Bring the screen called ``name`` (its object_name) to the front."""
-        screen = self.screens.get(name)
-        if screen is None:
+        if name not in self._order:
             return
-        self.sidebar.setCurrentRow(self.stack.indexOf(screen))
+        self.sidebar.setCurrentRow(self._order.index(name))
 
     def navigate(self, name: str, payload: object = None) -> None:
         """Show screen ``name`` and pass it ``payload`` through its optional ``navigate(payload)``."""
-        screen = self.screens.get(name)
-        if screen is None:
+        if name not in self._order:
             return
         self.show_screen(name)
-        receive = getattr(screen, "navigate", None)
+        receive = getattr(self.built_screen(name), "navigate", None)
         if callable(receive) and payload is not None:
             receive(payload)
 
@@ -170,10 +196,9 @@ class MainWindow(QMainWindow):
 
     def set_screen_visible(self, name: str, visible: bool) -> None:
         """Hide or show a screen's sidebar entry (the first-run landing leaves once there is a library)."""
-        screen = self.screens.get(name)
-        if screen is None:
+        if name not in self._order:
             return
-        item = self.sidebar.item(self.stack.indexOf(screen))
+        item = self.sidebar.item(self._order.index(name))
         item.setHidden(not visible)
         if not visible and self.current_screen() == name:
             self.show_screen("library")
@@ -181,8 +206,9 @@ class MainWindow(QMainWindow):
     def _on_row(self, row: int) -> None:
         if row < 0:
             return
+        screen = self.built_screen(self._order[row])
         self.stack.setCurrentIndex(row)
-        screen = self.stack.widget(row)
+        assert screen is not None
         activated = getattr(screen, "activated", None)
         if callable(activated):
             activated()
@@ -229,8 +255,8 @@ class MainWindow(QMainWindow):
             self.restoreState(window_state)
         self.jobs_dock.hide()  # shown again when a job starts
         name = start_screen or settings.value("window/screen", "library", type=str)
-        if name not in self.screens or self.sidebar.item(self.stack.indexOf(self.screens[name])).isHidden():
-            name = "library" if "library" in self.screens else next(iter(self.screens), "")
+        if name not in self._order or self.sidebar.item(self._order.index(name)).isHidden():
+            name = "library" if "library" in self._order else next(iter(self._order), "")
         self.show_screen(name)
         # Start with the keyboard on the sidebar (arrows switch screens, Tab goes into the screen). Left to
         # Qt, a table that takes the focus makes its first row current, which reads that track's detail
@@ -290,3 +316,53 @@ def drop_targets(paths: Sequence[str], has_screen: Callable[[str], bool]) -> dic
         if has_screen(screen):
             targets.setdefault(screen, []).append(path)
     return targets
+
+
+@dataclass(frozen=True)
+class LazyScreen:
+    """A screen the window lists at once but builds (importing its module) the first time it is shown."""
+
+    object_name: str
+    title: str
+    module: str
+    class_name: str
+
+    def load(self) -> type[QWidget]:
+        import importlib
+
+        screen_class: type[QWidget] = getattr(importlib.import_module(self.module), self.class_name)
+        return screen_class
+
+
+def _name_of(screen: type[QWidget] | LazyScreen) -> str:
+    if isinstance(screen, LazyScreen):
+        return screen.object_name
+    return str(getattr(screen, "object_name", screen.__name__.lower()))
+
+
+def _title_of(screen: type[QWidget] | LazyScreen) -> str:
+    if isinstance(screen, LazyScreen):
+        return screen.title
+    return str(getattr(screen, "title", _name_of(screen).title()))
+
+
+class _Screens(Mapping[str, QWidget]):
+    """``window.screens``: every screen by object name, in sidebar order; looking one up builds it."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self._window = window
+
+    def __getitem__(self, name: str) -> QWidget:
+        screen = self._window.built_screen(name)
+        if screen is None:
+            raise KeyError(name)
+        return screen
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._window._order))
+
+    def __len__(self) -> int:
+        return len(self._window._order)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._window._order
