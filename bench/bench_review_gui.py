@@ -413,7 +413,10 @@ def render_screenshots(work: Path, folder: Path) -> None:
         settings.setValue(APPEARANCE_KEY, scheme)
         apply_appearance(settings)
         state = AppState(db, JobRunner(), settings)
-        window = MainWindow(state, [*screen_classes(), ReviewScreen], start_screen="review")
+        screens = screen_classes()
+        if not any(getattr(screen, "object_name", None) == "review" for screen in screens):
+            screens.append(ReviewScreen)
+        window = MainWindow(state, screens, start_screen="review")
         window.remember = False
         out = Path(tempfile.mkdtemp(prefix=f"review-shots-{scheme}-"))
         gui_main._render_screenshots(window, state, out)

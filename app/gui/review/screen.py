@@ -454,6 +454,7 @@ class ReviewScreen(QWidget):
             else f"<b>Why look again:</b> {detail.why}"
         )
         self.candidate_model.set_rows(detail.candidates)
+        self._fit_candidates(len(detail.candidates))
         self.listen_model.set_rows(detail.listens)
         self.listens_label.setText("<b>Listens</b> — untick the ones a decision should leave alone (Space)")
         if detail.candidates:
@@ -462,6 +463,12 @@ class ReviewScreen(QWidget):
             self.evidence.show_candidate(None)
         self.detail_stack.setCurrentIndex(1)
         self._select_current_row()
+
+    def _fit_candidates(self, rows: int) -> None:
+        """As tall as its candidates (two to nine rows): the evidence and the listens get the rest."""
+        row = self.candidates.verticalHeader().defaultSectionSize()
+        header = self.candidates.horizontalHeader().sizeHint().height()
+        self.candidates.setFixedHeight(header + row * max(2, min(rows, 9)) + 2 * self.candidates.frameWidth())
 
     def _on_candidate(self, current: QModelIndex, _previous: QModelIndex) -> None:
         rows = self.candidate_model.rows
