@@ -12,7 +12,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import select
@@ -57,21 +57,29 @@ class SeedCandidate:
 
 
 def seed_of(session: Session, track_id: int) -> Seed | None:
-    """The seed for ``track_id``; None when there is no such track."""
-    from analyzer.catalog.detail import track_detail
+    """The seed for ``track_id`` (None when there is no such track), in one query: tempo and key from the
+    file the similarity index takes (a present file with a vector, lossless first, then the higher bitrate)."""
+    from models.artists import Artist
+    from models.media import AudioFeatures
+    from models.tracks import Track
 
-    detail = track_detail(session, track_id)
-    if detail is None:
+    rows = session.execute(
+        select(Track.title, Artist.name, MediaFile.id, MediaFile.lossless, MediaFile.bitrate,
+               AudioFeatures.bpm, AudioFeatures.camelot, AudioFeatures.vector.is_not(None))
+        .outerjoin(Artist, Artist.id == Track.primary_artist_id)
+        .outerjoin(MediaFile, (MediaFile.track_id == Track.id) & (MediaFile.scan_status != ScanStatus.MISSING))
+        .outerjoin(AudioFeatures, AudioFeatures.media_file_id == MediaFile.id)
+        .where(Track.id == track_id)
+    ).tuples().all()  # fmt: skip
+    if not rows:
         return None
-    features = detail.features
-    return Seed(
-        track_id,
-        detail.title or "Untitled",
-        detail.artist or "",
-        None if features is None else features.bpm,
-        None if features is None else features.camelot,
-        features is not None,
-    )
+
+    def rank(row: tuple[Any, ...]) -> tuple[bool, bool, bool, int, int]:
+        _, _, media_id, lossless, bitrate, bpm, camelot, has_vector = row
+        return (not has_vector, bpm is None and camelot is None, not lossless, -(bitrate or 0), media_id or 0)
+
+    title, artist, _, _, _, bpm, camelot, has_vector = min(rows, key=rank)
+    return Seed(track_id, title or "Untitled", artist or "", bpm, camelot, bool(has_vector))
 
 
 def search_seeds(columns: LibraryColumns, text: str, limit: int = 200) -> tuple[list[SeedCandidate], int]:

@@ -73,10 +73,9 @@ class SimilarController(QObject):
 
             with db.session() as session:
                 ready = has_analysed_tracks(session)
-            if ready:  # what the first list needs loads here, off the main thread (~0.5-1 s cold)
+            if ready:  # what the first list needs loads here, off the main thread (~0.5 s cold)
                 import faiss  # noqa: F401
 
-                import analyzer.catalog.detail
                 import analyzer.similarity.query  # noqa: F401
             return ready
 
