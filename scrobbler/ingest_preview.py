@@ -14,14 +14,13 @@ accents do not count, trailing spaces neither); :func:`_collation_key` folds key
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import BigInteger, select, type_coerce
 from sqlalchemy.orm import Session
 
@@ -259,31 +258,49 @@ _LISTENED_AT = itemgetter(PreparedListen._fields.index("listened_at"))
 # PreparedListen.raw_key by itemgetter (C speed); tests/scrobbler/test_ingest_preview.py checks they agree.
 _RAW_KEY_FIELDS = ("raw_listened_at", "source", "source_track_id")
 _RAW_KEY = itemgetter(*(PreparedListen._fields.index(name) for name in _RAW_KEY_FIELDS))
-# A virtual listen: one the import would have written in an earlier batch of this file.
-_Virtual = tuple[int, str, tuple[str, str], int | None, int]  # listened_at, source, names, track_id, vid
 
 
 class _Overlay:
     """What the earlier batches of one file would have written, as later batches of the real import see it:
-    the raw keys (as 16-byte digests), the new canonical listens near in time, and the sources that merged
-    into stored or new listens."""
+    the raw keys, the new canonical listens, and the sources that merged into stored or new listens.
+
+    Kept compact, so a dry run of a million listens does not hold a million Python objects: per batch, the
+    raw keys' hashes as one sorted int64 array, and the new listens as parallel arrays (time, source,
+    names, track, virtual id) with the source and names as indexes into short lists of distinct values.
+    Python's 64-bit hash of a raw key stands for the key: two different keys of one file sharing a hash
+    (about 3 in 10^8 for a million rows) would count one new row as a repeat.
+    """
 
     def __init__(self, fold: Callable[[str], str]) -> None:
         self.fold = fold
-        self.seen: set[bytes] = set()
-        self.batches: list[tuple[list[int], list[_Virtual]]] = []  # per batch: times, listens (time order)
+        self.exact = fold is _exact_key
+        self.seen: list[np.ndarray] = []  # per batch: sorted hashes of the raw keys it would have inserted
+        self.batches: list[tuple[np.ndarray, ...]] = []  # per batch: times, sources, names, tracks, vids
         self.stored_sources: dict[int, set[str]] = {}  # listen_id -> sources merged into it
         self.virtual_sources: dict[int, set[str]] = {}  # vid -> sources merged into it
-        self.names: dict[tuple[str, str], tuple[str, str]] = {}  # one tuple per distinct pair of names
+        self.source_list: list[str] = []
+        self.source_ids: dict[str, int] = {}
+        self.name_list: list[tuple[str, str]] = []
+        self.name_ids: dict[tuple[str, str], int] = {}
         self.next_vid = 1
 
-    def key(self, listened_at: int, source: str, track_key: str) -> tuple[int, str, str]:
-        return (listened_at, self.fold(source), self.fold(track_key))
+    def key(self, raw_key: tuple[int, str, str]) -> tuple[int, str, str]:
+        if self.exact:
+            return raw_key
+        return (raw_key[0], self.fold(raw_key[1]), self.fold(raw_key[2]))
 
-    @staticmethod
-    def digest(key: tuple[int, str, str]) -> bytes:
-        text = f"{key[0]}\x1f{key[1]}\x1f{key[2]}".encode("utf-8", "surrogatepass")
-        return hashlib.blake2b(text, digest_size=16).digest()
+    def seen_before(self, hashes: list[int]) -> np.ndarray:
+        """Which of ``hashes`` an earlier batch would have inserted (a boolean per hash)."""
+        wanted = np.asarray(hashes, dtype=np.int64)
+        found = np.zeros(len(wanted), dtype=bool)
+        for earlier in self.seen:
+            at = np.searchsorted(earlier, wanted).clip(max=len(earlier) - 1)
+            found |= earlier[at] == wanted
+        return found
+
+    def keep_keys(self, hashes: list[int]) -> None:
+        if hashes:
+            self.seen.append(np.sort(np.asarray(hashes, dtype=np.int64)))
 
     def stored_keys(self, session: Session, user_id: int, times: list[int]) -> set[tuple[int, str, str]]:
         """The raw keys stored for ``user_id`` at the seconds of ``times`` (ranges of the index)."""
@@ -294,18 +311,25 @@ class _Overlay:
                 RAW.c.user_id == user_id, listened_at >= low, listened_at <= high
             )
             for at, source, track_key in session.execute(query):
-                found.add(self.key(int(at), source, track_key or ""))
+                found.add(self.key((int(at), source, track_key or "")))
         return found
 
     def near(self, times: list[int], window_secs: int) -> list[_Canonical]:
         """Listens earlier batches would have written within the window of ``times``."""
         found: list[_Canonical] = []
         for low, high in _time_ranges(times, window_secs):
-            for batch_times, listens in self.batches:
-                for at, source, names, track_id, vid in listens[
-                    bisect_left(batch_times, low) : bisect_right(batch_times, high)
-                ]:
-                    canonical = _Canonical(at, source, names, track_id, raw_id=vid)
+            for batch_times, sources, names, tracks, vids in self.batches:
+                start, stop = np.searchsorted(batch_times, [low, high + 1])
+                for i in range(int(start), int(stop)):
+                    vid = int(vids[i])
+                    track = int(tracks[i])
+                    canonical = _Canonical(
+                        int(batch_times[i]),
+                        self.source_list[sources[i]],
+                        self.name_list[names[i]],
+                        None if track < 0 else track,
+                        raw_id=vid,
+                    )
                     canonical.duplicate_sources.update(self.virtual_sources.get(vid, ()))
                     found.append(canonical)
         return found
@@ -313,12 +337,30 @@ class _Overlay:
     def keep(self, fresh: list[tuple[PreparedListen, int | None, int]]) -> None:
         if not fresh:
             return
-        listens: list[_Virtual] = []
-        for row, track_id, vid in fresh:
-            names = row.names
-            listens.append((row.listened_at, row.source, self.names.setdefault(names, names), track_id, vid))
-        listens.sort(key=itemgetter(0))
-        self.batches.append(([entry[0] for entry in listens], listens))
+        ordered = sorted(fresh, key=lambda item: item[0].listened_at)
+        source_ids, name_ids = self.source_ids, self.name_ids
+        sources, names = [], []
+        for row, _, _ in ordered:
+            source = source_ids.get(row.source)
+            if source is None:
+                source = source_ids[row.source] = len(self.source_list)
+                self.source_list.append(row.source)
+            pair = row.names
+            name = name_ids.get(pair)
+            if name is None:
+                name = name_ids[pair] = len(self.name_list)
+                self.name_list.append(pair)
+            sources.append(source)
+            names.append(name)
+        self.batches.append(
+            (
+                np.fromiter((row.listened_at for row, _, _ in ordered), np.int64, len(ordered)),
+                np.asarray(sources, dtype=np.int32),
+                np.asarray(names, dtype=np.int32),
+                np.fromiter((-1 if t is None else t for _, t, _ in ordered), np.int64, len(ordered)),
+                np.fromiter((vid for _, _, vid in ordered), np.int64, len(ordered)),
+            )
+        )
 
 
 def _plan_batch(
@@ -332,19 +374,24 @@ def _plan_batch(
     ordered = sorted(rows, key=_LISTENED_AT)
     raw_keys = list(map(_RAW_KEY, ordered))
     stored_keys = overlay.stored_keys(session, user_id, [key[0] for key in raw_keys])
+    unstored = [
+        (row, hash(key))
+        for row, key in zip(ordered, map(overlay.key, raw_keys), strict=True)
+        if key not in stored_keys
+    ]
+    earlier = overlay.seen_before([hashed for _, hashed in unstored])
     new: list[PreparedListen] = []
+    kept: list[int] = []
+    this_batch: set[int] = set()
     repeated = 0
-    exact = overlay.fold is _exact_key
-    for row, raw_key in zip(ordered, raw_keys, strict=True):  # the INSERT-or-ignore, in the writer's order
-        key = raw_key if exact else overlay.key(*raw_key)
-        if key in stored_keys:
-            continue
-        digest = overlay.digest(key)
-        if digest in overlay.seen:
+    for (row, hashed), before in zip(unstored, earlier.tolist(), strict=True):  # the INSERT-or-ignore
+        if before or hashed in this_batch:
             repeated += 1
             continue
-        overlay.seen.add(digest)
+        this_batch.add(hashed)
+        kept.append(hashed)
         new.append(row)
+    overlay.keep_keys(kept)
     result.inserted = len(new)
     result.already_stored = len(rows) - len(new)
     if not new:

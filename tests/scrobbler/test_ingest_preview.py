@@ -222,3 +222,20 @@ def test_the_raw_key_getter_is_the_rows_raw_key(tmp_path: Path) -> None:
     rows = [row for row in prepare_rows(importers.get("scrobbler_log").parse(first_history(tmp_path)))]
     prepared = [row for row in rows if isinstance(row, PreparedListen)]
     assert prepared and all(_RAW_KEY(row) == row.raw_key for row in prepared)
+
+
+def test_a_later_batch_sees_what_an_earlier_batch_would_have_written(
+    db: Database, user_id: int, tmp_path: Path
+) -> None:
+    """The same linked track at the same second, three batches apart: the import stores the first and merges
+    the second into it; the dry run must remember the first without having written it."""
+    add_linked_track(db)
+    lines = [lb_line(T0, "Linked", "By Id", msid(1), MBID)]
+    lines += [lb_line(T0 + 1000 + i * 300, "Filler", f"Song {i}", msid(10 + i)) for i in range(8)]
+    lines.append(lb_line(T0, "Linked", "By Id (radio edit)", msid(2), MBID))
+    lines.append(lb_line(T0 + 1000, "Filler", "Song 0", msid(10)))  # a repeat of a row two batches back
+    path = tmp_path / "spread.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    preview, real = dry_then_real(db, path, user_id, batch_size=4)
+    assert (real.imported, real.merged, real.duplicates) == (9, 1, 1)
+    assert preview.repeated_in_file == 1
