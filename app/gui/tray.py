@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QMenu, QMessageBox, QSystemTrayIcon, QWidget
 
 CLOSE_ACTION_KEY = "server/close_action"
@@ -122,11 +122,3 @@ def keep_in_tray(window: QWidget, server: Any) -> ServerTray:
     tray.icon.show()
     window.hide()
     return tray
-
-
-def close_event(window: QWidget, state: Any, server: Any, event: QCloseEvent) -> bool:
-    """:func:`handle_close` for a ``closeEvent``: ignores ``event`` and returns False when the window stays."""
-    if handle_close(window, state, server):
-        return True
-    event.ignore()
-    return False
