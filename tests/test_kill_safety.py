@@ -19,11 +19,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from scrobbler.exports.atomic import part_files
 from tests.concurrency_scenario import REPO, make_history, make_music
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
@@ -119,27 +121,59 @@ def group_members(group: int) -> list[str]:
     return found
 
 
-def kill_at_random_points(cli: Tonearm, rng: random.Random, low: float, high: float, *args: str) -> list[str]:
-    """Start ``tonearm ARGS`` KILLS times, each killed with SIGKILL after a random delay; returns what
-    happened each time. Fails when a process of the killed command outlives it."""
-    notes = []
-    for _ in range(KILLS):
-        delay = rng.uniform(low, high)
+@dataclass(frozen=True)
+class Kill:
+    at: float  # seconds after the start
+    finished: bool  # the command ended before its kill was due
+    children: int  # processes it had started, alive at the kill
+
+
+def has_children(pid: int) -> bool:
+    return len(group_members(pid)) > 1
+
+
+def kill_at_random_points(
+    cli: Tonearm,
+    rng: random.Random,
+    args: tuple[str, ...],
+    *,
+    within: tuple[float, float],
+    phase: Callable[[int], bool] = has_children,
+    after_phase: float = 0.4,
+    after_kill: Callable[[], object] = lambda: None,
+) -> list[Kill]:
+    """Start ``tonearm ARGS`` KILLS times and kill each with SIGKILL: the first at a random time ``within``
+    seconds of its start, the others at a random moment up to ``after_phase`` s after ``phase(pid)`` first
+    holds (by default: it has started worker processes), since a purely random time often misses the
+    short phase in which a command has children. Fails when a process of a killed command outlives it."""
+    kills = []
+    for number in range(KILLS):
         process = cli.start(*args)
-        time.sleep(delay)
+        started = time.monotonic()
+        if number == 0:
+            time.sleep(rng.uniform(*within))
+        else:
+            extra = rng.uniform(0, after_phase)
+            deadline = started + 60
+            while process.poll() is None and not phase(process.pid) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(extra)
+        children = len(group_members(process.pid)) - 1
         finished = process.poll() is not None
         if not finished:
             process.send_signal(signal.SIGKILL)  # the command's process only, as `kill -9 PID`
         process.wait()
-        deadline = time.monotonic() + ORPHAN_GRACE_SECS
-        while (left := group_members(process.pid)) and time.monotonic() < deadline:
+        kill = Kill(round(time.monotonic() - started, 2), finished, max(children, 0))
+        grace = time.monotonic() + ORPHAN_GRACE_SECS
+        while (left := group_members(process.pid)) and time.monotonic() < grace:
             time.sleep(0.05)
         for line in left:  # clean up before failing: the next test must not meet them
             os.kill(int(line.split()[0]), signal.SIGKILL)
-        assert left == [], f"{args[0]} killed after {delay:.2f} s left processes behind: {left}"
-        notes.append(f"{'finished before' if finished else 'killed at'} {delay:.2f} s")
-    print(f"{args[0]}: {', '.join(notes)}")
-    return notes
+        assert left == [], f"{args[0]} killed ({kill}) left processes behind: {left}"
+        kills.append(kill)
+        after_kill()
+    print(f"{args[0]}: {kills}")
+    return kills
 
 
 def assert_db_check_clean(cli: Tonearm) -> None:
@@ -149,7 +183,8 @@ def assert_db_check_clean(cli: Tonearm) -> None:
 
 def test_scan_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
     rng = random.Random(f"{SEED}-scan")
-    notes = kill_at_random_points(tonearm, rng, 0.8, 4.0, "scan", str(setup.scanned), "--json")
+    notes = kill_at_random_points(tonearm, rng, ("scan", str(setup.scanned), "--json"), within=(0.8, 4.0))
+    assert any(kill.children for kill in notes), f"no kill while the readers ran: {notes}"
     final = tonearm.run("scan", str(setup.scanned), "--json")
     assert final.returncode == 0, final.stderr
     summary = json.loads(final.stdout)
@@ -164,7 +199,10 @@ def test_analyze_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
     scanned = tonearm.run("scan", str(setup.analysed), "--json")
     assert scanned.returncode == 0, scanned.stderr
     rng = random.Random(f"{SEED}-analyze")
-    notes = kill_at_random_points(tonearm, rng, 1.0, 3.5, "analyze", "--workers", "2", "--json")
+    notes = kill_at_random_points(
+        tonearm, rng, ("analyze", "--workers", "2", "--json"), within=(1.0, 3.5), after_phase=1.5
+    )
+    assert any(kill.children for kill in notes), f"no kill while the workers ran: {notes}"
     final = tonearm.run("analyze", "--workers", "2", "--json")
     assert final.returncode == 0, final.stderr
     assert tonearm.count("SELECT count(*) FROM media_files WHERE analysis_status = 'done'") == ANALYSED, notes
@@ -174,7 +212,8 @@ def test_analyze_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
 
 def test_import_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
     rng = random.Random(f"{SEED}-import")
-    notes = kill_at_random_points(tonearm, rng, 0.8, 4.0, "import", str(setup.history), "--json")
+    notes = kill_at_random_points(tonearm, rng, ("import", str(setup.history), "--json"), within=(0.8, 4.0))
+    assert any(kill.children for kill in notes), f"no kill while the parser ran: {notes}"
     final = tonearm.run("import", str(setup.history), "--json")
     assert final.returncode == 0, final.stderr
     assert tonearm.count("SELECT count(*) FROM listens_raw") == LISTENS, notes
@@ -189,7 +228,16 @@ def test_export_killed_then_rerun(tonearm: Tonearm, setup: Setup, tmp_path: Path
     out.mkdir()
     target = out / "listens.csv"
     rng = random.Random(f"{SEED}-export")
-    notes = kill_at_random_points(tonearm, rng, 0.7, 2.5, "export", "listens", "-o", str(target), "-q")
+    left: list[Path] = []  # part files found right after a kill (the next export must remove them)
+    notes = kill_at_random_points(
+        tonearm,
+        rng,
+        ("export", "listens", "-o", str(target), "-q"),
+        within=(0.7, 2.5),
+        phase=lambda _pid: bool(set(part_files(target)) - set(left)),  # a part of this run
+        after_kill=lambda: left.extend(part_files(target)),
+    )
+    assert left, f"no kill left a part file: the clean-up was not put to the test ({notes})"
     final = tonearm.run("export", "listens", "-o", str(target), "-q")
     assert final.returncode == 0, final.stderr
     assert [p.name for p in out.iterdir()] == ["listens.csv"], notes  # no .part left by the killed runs
