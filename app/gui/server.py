@@ -332,6 +332,7 @@ class ServerScreen(QWidget):
         self.controller.failed.connect(self._show_error)
         state.database_changed.connect(self.controller.load_tokens)
         self._loaded = False
+        self._requests_seen = 0
         self._refresh()
 
     # -- the screen contract ---------------------------------------------------------------------------
@@ -431,6 +432,10 @@ class ServerScreen(QWidget):
             self.client_label.setText("none yet" if self.controller.phase == "running" else "—")
             self.refused_label.setText("—")
             return
+        if snapshot.requests != self._requests_seen:  # a token was used: its "last used" may have moved
+            self._requests_seen = snapshot.requests
+            if self._loaded:
+                self.controller.load_tokens()
         self.today_label.setText(f"{snapshot.listens_today:,}")
         self.client_label.setText(_client_text(snapshot.last_client) or "none yet")
         self.refused_label.setText(_client_text(snapshot.last_refused) or "none")

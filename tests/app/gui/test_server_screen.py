@@ -84,6 +84,7 @@ def test_a_real_client_scrobbles_through_the_switch_and_a_revoked_token_is_refus
     client.submit_single_listen(Listen("Teardrop", "Massive Attack", listened_at=int(time.time()) - 300))
     qtbot.waitUntil(lambda: screen.today_label.text() == "1", timeout=10000)
     assert "127.0.0.1" in screen.client_label.text() and screen.client_label.text().endswith(": 1 listen")
+    qtbot.waitUntil(lambda: screen.tokens_model.index(0, 4).data() != "never", timeout=10000)  # last used
     with sqlite_db.session() as session:
         assert session.scalar(select(func.count()).select_from(StoredListen)) == 1
 
