@@ -150,7 +150,8 @@ def track_for_file(session: Session, path: str, hash_of: Callable[[str], str] | 
     return int(found)
 
 
-def _audio_hash(path: str) -> str:
+def audio_hash_here(path: str) -> str:
+    """The file's audio hash decoded in this process (a worker process, a test); loads Essentia."""
     from analyzer.audio.decode import decode
 
     return decode(path).audio_hash
@@ -161,7 +162,7 @@ def audio_hash_in_child(path: str) -> str:
     threaded GUI process). Raises ``AudioDecodeError`` as :func:`analyzer.audio.decode.decode` does."""
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method)) as pool:
-        return pool.submit(_audio_hash, path).result()
+        return pool.submit(audio_hash_here, path).result()
 
 
 def has_analysed_tracks(session: Session) -> bool:
