@@ -1,0 +1,203 @@
+"""Analysis on a Dask cluster against the local process pool (issue 19), on real music.
+
+Three measurements, printed as markdown:
+
+1. Speed-up on the same files and cores: the local 2-process pool (as ``tonearm analyze --workers 2`` runs
+   it, pool start included) against a LocalCluster of 2 single-threaded worker processes (as ``dask worker
+   --nthreads 1`` on this machine; connect + worker check included), alternating, several rounds. Both go
+   through ``analyze_in_pool``; only the executor differs. Ratio = cluster wall / local wall, same round.
+2. Per-file overhead of the cluster: tasks that do no analysis but return a real result (a few KB, pickled
+   across processes like a real one) through the same 2-worker cluster; the slot time each costs is the
+   cluster's serialization + scheduling per file, compared with one 4-minute track's analysis.
+3. A simulation of scale: a scheduler with 2, 8, 32 and 64 workers (in-process, one thread each) running a
+   stand-in task that sleeps the measured per-file analysis time and returns a real result; throughput
+   against the ideal workers / per-file time.
+
+Real tagged Ogg music comes from Debian game packages (see bench_analysis.py):
+    apt-get install -y wesnoth-1.16-music hyperrogue-music planetblupi-music-ogg
+
+    .venv/bin/python -m bench.bench_cluster [--files 8] [--rounds 3] [--noop-files 400] [--scale 2,8,32,64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.analysis.pending import AnalysisJob
+from analyzer.analysis.pool import analyze_in_pool, process_pool
+from analyzer.audio import FileAnalysis, analyze_file
+from bench.bench_analysis import _duration, _sources
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A stand-in analysis: wait ``seconds`` (0: none), then return a real result, as a worker would."""
+
+    result: FileAnalysis
+    seconds: float = 0.0
+
+    def __call__(self, path: str) -> FileAnalysis:
+        if self.seconds:
+            time.sleep(self.seconds)
+        return self.result
+
+
+def song_like(count: int) -> list[Path]:
+    """``count`` real tracks of 2.5-6 minutes (songs, not jingles or 25-minute suites)."""
+    tracks = [p for p in _sources() if 150.0 <= _duration(p) <= 360.0]
+    if len(tracks) < count:
+        raise SystemExit(f"only {len(tracks)} song-length tracks found, {count} asked")
+    step = len(tracks) // count
+    return tracks[::step][:count]
+
+
+def run_pool(jobs: list[AnalysisJob], **options: object) -> float:
+    start = time.perf_counter()
+    outcomes = list(analyze_in_pool(jobs, **options))  # type: ignore[arg-type]
+    assert len(outcomes) == len(jobs) and all(isinstance(o, FileAnalysis) for _, o in outcomes), outcomes
+    return time.perf_counter() - start
+
+
+def speed_up(files: list[Path], rounds: int) -> list[tuple[float, float]]:
+    from distributed import LocalCluster
+
+    from analyzer.analysis.cluster import connect_cluster
+    from analyzer.analysis.path_map import PathMap
+
+    jobs = [AnalysisJob(i, str(p)) for i, p in enumerate(files)]
+    pairs = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        for round_no in range(rounds + 1):  # round 0 warms the page cache and the workers' imports
+            local = run_pool(jobs, workers=2, executor_factory=process_pool)
+            start = time.perf_counter()
+            on = connect_cluster(cluster.scheduler_address, PathMap())
+            try:
+                run_pool(
+                    jobs,
+                    workers=on.threads,
+                    executor_factory=on.executor_factory,
+                    analyze=on.analyze,
+                    in_flight=on.in_flight,
+                    crash_errors=on.crash_errors,
+                    lost_errors=on.lost_errors,
+                )
+            finally:
+                on.close()
+            remote = time.perf_counter() - start
+            if round_no:
+                pairs.append((local, remote))
+                print(f"  round {round_no}: local {local:.2f} s, cluster {remote:.2f} s", flush=True)
+    return pairs
+
+
+def overhead(result: FileAnalysis, count: int) -> tuple[float, float, int]:
+    """Seconds of worker slot per file for tasks with no analysis: cluster (2 processes) and local pool."""
+    import pickle
+
+    from distributed import LocalCluster
+
+    from analyzer.analysis.cluster import connect_cluster
+    from analyzer.analysis.path_map import PathMap
+
+    jobs = [AnalysisJob(i, f"/music/{i}.ogg") for i in range(count)]
+    replay = Replay(result)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        on = connect_cluster(cluster.scheduler_address, PathMap())
+        try:
+            options = dict(workers=2, executor_factory=on.executor_factory, analyze=replay,
+                           in_flight=on.in_flight, crash_errors=on.crash_errors, lost_errors=on.lost_errors)  # fmt: skip
+            run_pool(jobs[:20], **options)  # warm-up
+            remote = run_pool(jobs, **options)
+        finally:
+            on.close()
+    run_pool(jobs[:20], workers=2, executor_factory=process_pool, analyze=replay)
+    local = run_pool(jobs, workers=2, executor_factory=process_pool, analyze=replay)
+    return remote * 2 / count, local * 2 / count, len(pickle.dumps(result))
+
+
+def scale(
+    result: FileAnalysis, per_file: float, sizes: list[int], files_per_worker: int
+) -> list[tuple[int, int, float]]:
+    """(workers, files, wall seconds) for a stand-in task of ``per_file`` seconds on in-process workers."""
+    from distributed import LocalCluster
+
+    from analyzer.analysis.cluster import connect_cluster
+    from analyzer.analysis.path_map import PathMap
+
+    rows = []
+    for size in sizes:
+        jobs = [AnalysisJob(i, f"/music/{i}.ogg") for i in range(size * files_per_worker)]
+        with LocalCluster(
+            n_workers=size, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster:
+            on = connect_cluster(cluster.scheduler_address, PathMap(), timeout=60)
+            try:
+                on.client.wait_for_workers(size, timeout=120)
+                wall = run_pool(jobs, workers=on.threads, executor_factory=on.executor_factory,
+                                analyze=Replay(result, per_file), in_flight=on.in_flight,
+                                crash_errors=on.crash_errors, lost_errors=on.lost_errors)  # fmt: skip
+            finally:
+                on.close()
+        rows.append((size, len(jobs), wall))
+        print(f"  {size} workers: {len(jobs)} files in {wall:.2f} s", flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--files", type=int, default=8, help="real tracks for the speed-up (default 8)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating local/cluster rounds")
+    parser.add_argument("--noop-files", type=int, default=400, help="tasks for the per-file overhead")
+    parser.add_argument("--scale", default="2,8,32,64", help="worker counts for the scale simulation")
+    parser.add_argument("--files-per-worker", type=int, default=6)
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: speedup,overhead,scale")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+
+    files = song_like(args.files)
+    probe = min(files, key=lambda p: abs(_duration(p) - 240.0))  # the track closest to 4 minutes
+    analyze_file(probe)  # warm-up: Essentia's import and first-call costs
+    cpu = time.process_time()
+    wall = time.perf_counter()
+    result = analyze_file(probe)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(
+        f"## Analysis on a Dask cluster ({len(files)} real tracks, {sum(map(_duration, files)):.0f} s audio)\n"
+    )
+    print(f"one {result.duration_secs:.0f} s track: {wall:.2f} s wall, {cpu:.2f} s CPU "
+          f"({result.duration_secs / cpu:.0f}x real time per core)\n")  # fmt: skip
+
+    if "speedup" not in skip:
+        print("### speed-up: local 2-process pool vs 2 single-threaded cluster workers", flush=True)
+        pairs = speed_up(files, args.rounds)
+        ratios = [remote / local for local, remote in pairs]
+        print(f"\nlocal {min(p[0] for p in pairs):.2f}-{max(p[0] for p in pairs):.2f} s, cluster "
+              f"{min(p[1] for p in pairs):.2f}-{max(p[1] for p in pairs):.2f} s; cluster/local "
+              f"{min(ratios):.3f}-{max(ratios):.3f} (median {statistics.median(ratios):.3f})\n")  # fmt: skip
+    if "overhead" not in skip:
+        print("### per-file overhead (tasks returning a real result, no analysis)", flush=True)
+        remote, local, size = overhead(result, args.noop_files)
+        print(f"\nresult pickled: {size:,} bytes; slot time per file: cluster {remote * 1000:.2f} ms, local pool "
+              f"{local * 1000:.2f} ms; cluster = {100 * remote / wall:.2f} % of this track's analysis "
+              f"({wall:.2f} s)\n")  # fmt: skip
+    if "scale" not in skip:
+        sizes = [int(s) for s in args.scale.split(",")]
+        print(f"### scale: stand-in task of {wall:.2f} s per file, in-process workers", flush=True)
+        rows = scale(result, wall, sizes, args.files_per_worker)
+        print(
+            "\n| workers | files | wall s | files/s | ideal files/s | efficiency |\n|---|---|---|---|---|---|"
+        )
+        for size, count, seconds in rows:
+            ideal = size / wall
+            print(f"| {size} | {count} | {seconds:.2f} | {count / seconds:.2f} | {ideal:.2f} | "
+                  f"{100 * count / seconds / ideal:.0f} % |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
