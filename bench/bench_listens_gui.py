@@ -114,9 +114,8 @@ def child_tonearm(db_path: Path) -> dict[str, Any]:
     from app.gui.listens.controller import FilterChoice
     from app.gui.listens.model import COLUMNS
     from app.gui.listens.screen import ListensScreen
-    from app.gui.state import AppState, open_initialized
-
     from app.gui.main import _share_the_interpreter
+    from app.gui.state import AppState, open_initialized
 
     _share_the_interpreter()  # the main thread gets the GIL back quickly, as tonearm-gui's main() sets up
     app = QApplication.instance() or QApplication([])
@@ -326,14 +325,22 @@ def _run_child(kind: str, db_path: Path) -> dict[str, Any]:
 
 
 def private_copy(cache: Path, work: Path, tracks: int, listens: int) -> Path:
-    """bench_library's database copied into ``work`` once (the shared one is never opened for writing)."""
-    from bench.bench_library import library_database
+    """bench_library's database for these sizes copied into ``work`` once; the shared file is only read.
+    Any schema revision will do (the newest found): the first open of the copy upgrades it, as the app
+    does. Generated (minutes) only when none exists."""
+    found = sorted(cache.glob(f"library-{tracks}-{listens}-[0-9]*.db"))
+    found = [path for path in found if ".partial" not in path.name]
+    if found:
+        shared = found[-1]
+    else:
+        from bench.bench_library import library_database
 
-    shared = library_database(cache, tracks, listens)
+        shared = library_database(cache, tracks, listens)
     copy = work / f"listens-{shared.name}"
-    if not copy.exists() or copy.stat().st_size != shared.stat().st_size:
-        shutil.copyfile(shared, copy.with_suffix(".partial"))
-        copy.with_suffix(".partial").rename(copy)
+    if not copy.exists():
+        partial = copy.with_suffix(".partial")
+        shutil.copyfile(shared, partial)
+        partial.rename(copy)
     return copy
 
 

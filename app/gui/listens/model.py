@@ -25,6 +25,10 @@ LISTEN_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 TRACK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 """data(index, TRACK_ID_ROLE): the linked track's id, or None."""
 
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+
 PAGE_ROWS = 128
 """Rows read at once when the view needs one that is not cached (a screen shows ~30): a jump reads one
 page (~3 ms for 128 rows against ~6 ms for 256), scrolling on reads one every four screens."""
@@ -102,6 +106,8 @@ class ListensTableModel(QAbstractTableModel):
         # listen id -> (its row or None when gone, display texts, foreground colours): formatted once per
         # read, so a paint only looks cells up (a jump repaints ~240 cells, each asked for ~7 roles)
         self._rows: OrderedDict[int, _Entry] = OrderedDict()
+        self._memo_row: int = -1  # the row data() looked up last, and what it found
+        self._memo_entry: _Entry | None = None
         self._colors: dict[str, QColor] = {}
         self.refresh_colors()
         self._sort: tuple[str, bool] = ("time", True)
@@ -130,6 +136,7 @@ class ListensTableModel(QAbstractTableModel):
     def _entry(self, row: int) -> _Entry | None:
         if not 0 <= row < len(self._ids):
             return None
+        self._memo_row = -1
         listen_id = self._ids.item(row)
         entry = self._rows.get(listen_id)
         if entry is None:
@@ -167,6 +174,7 @@ class ListensTableModel(QAbstractTableModel):
         otherwise one layout change moves every persistent index (selection, current row) to its listen's
         new row, or drops it when the listen is no longer shown."""
         ids = np.ascontiguousarray(ids, dtype=np.int64)
+        self._memo_row = -1
         if sort is not None:
             self._sort = sort
         for row in rows:
@@ -194,6 +202,7 @@ class ListensTableModel(QAbstractTableModel):
     def forget_rows(self) -> None:
         """Drop every cached row (listens were matched or reviewed): the shown ones are read again."""
         self._rows.clear()
+        self._memo_row = -1
         if len(self._ids):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
 
@@ -225,35 +234,49 @@ class ListensTableModel(QAbstractTableModel):
             self._sort = wanted
             self.sort_requested.emit(*wanted)
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # The hot path of every paint: roles the table does not use are answered first, without a lookup.
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        # The hot path of every paint (a jump repaints ~240 cells, each asked for 7 roles): plain int
+        # comparisons, the unused roles answered first, and the cell's row looked up once per row.
+        if role in (_DISPLAY, _FOREGROUND):
+            entry = self._entry_of(index)
+            if entry is None:
+                return None
+            return entry[1 if role == _DISPLAY else 2][index.column()]
+        if role == _ALIGNMENT:
+            column = index.column()
+            return _ALIGNMENTS[column] if 0 <= column < len(_ALIGNMENTS) else None
         if role not in _ROLES:
             return None
-        column = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGNMENTS[column] if 0 <= column < len(COLUMNS) else None
         if role == LISTEN_ID_ROLE:
             row = index.row()
             return self._ids.item(row) if 0 <= row < len(self._ids) else None
-        entry = self._entry(index.row())
-        if entry is None or not 0 <= column < len(COLUMNS):
+        entry = self._entry_of(index)
+        if entry is None:
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return entry[1][column]
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return entry[2][column]
         listen = entry[0]
         if listen is None:
             return None if role == TRACK_ID_ROLE else _GONE_TOOLTIP
         if role == TRACK_ID_ROLE:
             return listen.track_id
-        return _tooltip(listen, COLUMNS[column][0])
+        return _tooltip(listen, COLUMNS[index.column()][0])
+
+    def _entry_of(self, index: AnyIndex) -> _Entry | None:
+        row = index.row()
+        if row == self._memo_row:
+            return self._memo_entry
+        entry = self._entry(row)
+        self._memo_row, self._memo_entry = row, entry
+        return entry
 
     # -- internals -----------------------------------------------------------------------------------------
 
     def _read_page(self, row: int) -> None:
-        start = (row // PAGE_ROWS) * PAGE_ROWS
-        wanted = self._ids[start : start + PAGE_ROWS]
+        """Read the rows around ``row`` not cached yet: mostly below it (a view paints top down, so the
+        first missing row is usually the top of the screen), a quarter page above (scrolling up)."""
+        start = max(0, row - PAGE_ROWS // 4)
+        window = self._ids[start : start + PAGE_ROWS]
+        cached = self._rows
+        wanted = np.fromiter((i for i in window.tolist() if i not in cached), np.int64)
         try:
             rows = self._read_rows(wanted)
         except Exception as error:  # a lost connection, a locked file: say so, do not crash the paint

@@ -31,8 +31,8 @@ from app.gui.state import AppState
 
 EMPTY_MESSAGE = (
     "No listens yet.\n\nImport your listening history (ListenBrainz, Last.fm, Libre.fm, Spotify or Maloja "
-    "exports, a .scrobbler.log), or switch the scrobble server on (tonearm serve) and point your player's "
-    "ListenBrainz URL at it: every listen then shows up here, matched to your library."
+    "exports, a .scrobbler.log), or switch the scrobble server on and point your player's ListenBrainz URL "
+    "at it: every listen then shows up here, matched to your library."
 )
 NO_MATCH_MESSAGE = "No listens match these filters."
 _HEADER_KEY = "listens/header"
@@ -74,11 +74,23 @@ class ListensScreen(QWidget):
         self.message_button.setObjectName("listensMessageButton")
         self.message_button.clicked.connect(self._on_message_button)
         self.message_button.hide()
+        self.server_button = QPushButton("Scrobble server…")
+        self.server_button.setObjectName("listensServerButton")
+        self.server_button.setToolTip(
+            "Let your players scrobble to Tonearm (a ListenBrainz-compatible server)"
+        )
+        self.server_button.clicked.connect(lambda: self.state.navigate("server"))
+        self.server_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.message_button)
+        buttons.addWidget(self.server_button)
+        buttons.addStretch(1)
         message_page = QWidget()
         message_layout = QVBoxLayout(message_page)
         message_layout.addStretch(1)
         message_layout.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
-        message_layout.addWidget(self.message_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        message_layout.addLayout(buttons)
         message_layout.addStretch(2)
         self.pages = QStackedWidget()
         self.pages.addWidget(message_page)
@@ -320,6 +332,7 @@ class ListensScreen(QWidget):
             self.message.setText(EMPTY_MESSAGE)
             self.message_button.setText("Import history…")
             self.message_button.setVisible(self.state.has_screen("import"))
+        self.server_button.setVisible(not filtered and self.state.has_screen("server"))
         self.pages.setCurrentIndex(0)
 
     def _on_message_button(self) -> None:
@@ -338,6 +351,7 @@ class ListensScreen(QWidget):
             self.message.setText(message)
             self.message_button.setText("Try again")
             self.message_button.show()
+            self.server_button.hide()
             self.pages.setCurrentIndex(0)
         else:
             self._show_error(message)

@@ -39,7 +39,7 @@ def history(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> History:
 @pytest.fixture
 def state(sqlite_db: Database, tmp_path: Path) -> Iterator[AppState]:
     state = AppState.for_tests(sqlite_db, tmp_path / "settings")
-    state.screen_names = frozenset({"library", "listens", "import"})
+    state.screen_names = frozenset({"library", "listens", "import", "server"})
     yield state
     state.jobs.cancel_all()
     state.jobs.wait_idle(10000)
@@ -350,15 +350,18 @@ def test_an_empty_history_says_how_to_fill_it(qtbot: QtBot, sqlite_db: Database,
     screen = open_screen(qtbot, state)
     assert screen.pages.currentIndex() == 0 and screen.message.text() == EMPTY_MESSAGE
     assert screen.message_button.isVisible() and screen.message_button.text() == "Import history…"
+    assert screen.server_button.isVisible()
     asked: list[str] = []
     state.navigation_requested.connect(lambda name, _payload: asked.append(name))
     qtbot.mouseClick(screen.message_button, Qt.MouseButton.LeftButton)
-    assert asked == ["import"]
+    qtbot.mouseClick(screen.server_button, Qt.MouseButton.LeftButton)
+    assert asked == ["import", "server"]
     shot(screen, "listens-empty")
     state.screen_names = frozenset({"listens"})
     state.listens_changed.emit()
     settle(qtbot, screen)
-    assert not screen.message_button.isVisible()  # no import screen to go to: the text says what to do
+    # no import or server screen to go to: the text alone says what to do
+    assert not screen.message_button.isVisible() and not screen.server_button.isVisible()
 
 
 def test_filters_matching_nothing_offer_to_clear_them(
