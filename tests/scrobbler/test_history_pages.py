@@ -230,7 +230,11 @@ def test_bad_filters_say_what_is_wrong(db: Database, history: History) -> None:
             first_rows(session, HistoryFilter(status="MATCHED"))
 
 
-def test_the_fast_id_read_gives_what_the_plain_one_gives(db: Database, history: History) -> None:
+@pytest.mark.parametrize("chunk", [65_536, 5])
+def test_the_fast_id_read_gives_what_the_plain_one_gives(
+    db: Database, history: History, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(history_pages, "_ID_CHUNK", chunk)  # 5: a dozen ids arrive in several chunks
     for where, order in (
         (HistoryFilter(), HistorySort()),
         (HistoryFilter(text="air"), HistorySort("track", False)),
