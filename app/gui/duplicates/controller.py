@@ -65,6 +65,7 @@ class DuplicatesController(QObject):
         self._kept: dict[tuple[int, ...], int] = {}  # the person's choice per group (media file ids)
         self._loading: Job | None = None
         self._again = False
+        state.database_changed.connect(self._kept.clear)  # media file ids of another database mean nothing
 
     def reload(self) -> None:
         """Read the groups and the moves again in the background; emits ``loaded`` or ``load_failed``."""

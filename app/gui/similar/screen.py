@@ -424,8 +424,12 @@ class SimilarScreen(QWidget):
         self._update_buttons()
 
     def _show_seed(self, seed: Seed | None) -> None:
-        if seed is None:
+        if seed is None:  # none yet, or another database was opened
             self.seed_label.setText("No track picked yet.")
+            if self.results_model.rowCount():
+                self.results_model.set_rows([])
+                self._show_message(NO_SEED)
+                self._update_buttons()
             return
         parts = [f"{seed.title} — {seed.artist}" if seed.artist else seed.title]
         if seed.bpm is not None and not math.isnan(seed.bpm):

@@ -176,6 +176,10 @@ def test_more_like_this_lists_the_nearest_tracks_with_tempo_key_and_mix(
     bpms = [t.bpm for t in screen.results_model.tracks()]
     assert bpms == sorted(bpms) and sorted(int(cells(screen, r)[0]) for r in range(5)) == [1, 2, 3, 4, 5]
 
+    state.database_changed.emit()  # another database: the list of this one goes
+    assert screen.results_model.rowCount() == 0 and screen.message.text() == NO_SEED
+    assert screen.seed_label.text() == "No track picked yet." and not screen.save_button.isEnabled()
+
 
 def test_a_search_typed_in_the_box_picks_the_seed(
     qtbot: QtBot, qtmodeltester: object, state: AppState, music: Path
