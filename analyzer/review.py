@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from analyzer import review_log
 from analyzer.matching.facets import Facets, artists_named, replace_facets, track_facets
@@ -411,15 +412,23 @@ def _taken_moments(session: Session, listens: list[Listen], track_id: int) -> se
 def _decide(
     session: Session, listens: list[Listen], track_id: int | None, reviewer: str, reason: str
 ) -> None:
-    now = utcnow()
-    for listen in listens:
-        listen.track_id = track_id
-        listen.enrich_status = EnrichStatus.MANUAL
-        listen.match_confidence = 1.0 if track_id is not None else None
-        listen.match_reason = reason
-        listen.reviewed_by = reviewer
-        listen.reviewed_at = now
+    """Write the decision onto the listens: one executemany UPDATE by primary key (the unit of work's
+    per-object flush cost ~40 % of accepting 500 listens), then the loaded objects told the new values."""
+    values: dict[str, Any] = {
+        "track_id": track_id,
+        "enrich_status": EnrichStatus.MANUAL,
+        "match_confidence": 1.0 if track_id is not None else None,
+        "match_reason": reason,
+        "reviewed_by": reviewer,
+        "reviewed_at": utcnow(),
+    }
     session.flush()
+    for start in range(0, len(listens), 500):
+        chunk = listens[start : start + 500]
+        session.execute(update(Listen), [{"id": listen.id, **values} for listen in chunk])
+    for listen in listens:
+        for name, value in values.items():
+            set_committed_value(listen, name, value)
     _refresh_facets(session, listens)
 
 
