@@ -116,6 +116,15 @@ def test_a_whole_review_by_keyboard(qtbot: QtBot, review_db: Database, tmp_path:
     screen.grab().save(str(tmp_path / "review-group.png"))
     screen.grab().save("/tmp/review-scratch/group.png")
 
+    # Keys that cannot decide say why, and change nothing.
+    qtbot.keyClick(screen.candidates, Qt.Key.Key_5)
+    assert "There is no candidate 5" in screen.status.text() and heard_now(screen) == "Joga (Live)"
+    for listen_id in controller.current.listen_ids:
+        controller.toggle_listen(listen_id)
+    qtbot.keyClick(screen.candidates, Qt.Key.Key_Return)
+    assert "Every listen of this group is unticked" in screen.status.text() and not controller.busy_writing
+    controller.unticked.clear()
+
     # Group accept with an exception: untick the newest listen (Space in the listens list), then Enter.
     screen.listens.setFocus()
     qtbot.keyClick(screen.listens, Qt.Key.Key_Down)
