@@ -35,7 +35,6 @@ KILLS = 3  # kill points per command
 SCANNED = 1200  # tiny files: two scan batches
 ANALYSED = 12
 LISTENS = 30_000  # over 8 MB (padded lines): the import parses in a child process
-EXPORTED = 20_000
 ORPHAN_GRACE_SECS = 5.0
 
 
@@ -45,7 +44,6 @@ class Setup:
     scanned: Path
     analysed: Path
     history: Path
-    small_history: Path
     empty_database: Path
 
 
@@ -62,7 +60,6 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
         make_music(folder, SCANNED, 0.05),
         make_music(folder, ANALYSED, 0.5, first=SCANNED),
         history,
-        make_history(folder / "small.jsonl", EXPORTED),
         empty.database,
     )
 
@@ -222,7 +219,7 @@ def test_import_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
 
 
 def test_export_killed_then_rerun(tonearm: Tonearm, setup: Setup, tmp_path: Path) -> None:
-    imported = tonearm.run("import", str(setup.small_history), "--json")
+    imported = tonearm.run("import", str(setup.history), "--json")
     assert imported.returncode == 0, imported.stderr
     out = tmp_path / "out"
     out.mkdir()
@@ -242,5 +239,26 @@ def test_export_killed_then_rerun(tonearm: Tonearm, setup: Setup, tmp_path: Path
     assert final.returncode == 0, final.stderr
     assert [p.name for p in out.iterdir()] == ["listens.csv"], notes  # no .part left by the killed runs
     with target.open(encoding="utf-8") as exported:
-        assert sum(1 for _ in exported) == EXPORTED + 1  # the header and every listen
+        assert sum(1 for _ in exported) == LISTENS + 1  # the header and every listen
     assert_db_check_clean(tonearm)
+
+    # Ctrl-C (SIGINT to the process group, as a terminal sends it) as soon as the export writes: it says
+    # "Cancelled", exits 130, prints no traceback, leaves no part file and the complete file untouched.
+    before = target.read_bytes()
+    process = subprocess.Popen(
+        [*tonearm.base, "export", "listens", "-o", str(target), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=tonearm.env,
+        cwd=REPO,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not part_files(target) and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Cancelled: export stopped after" in err and "Traceback" not in err, err
+    assert [p.name for p in out.iterdir()] == ["listens.csv"] and target.read_bytes() == before
