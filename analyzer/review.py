@@ -1,5 +1,7 @@
-"""Human review of listen matches: the queue, and decisions (accept, link, reject, accept a whole group,
-undo) that the CLI calls now and the GUI will call later. Functions take a Session; the caller commits.
+"""Human review of listen matches: decisions (accept, link, reject, accept a whole group or an exact set
+of its listens, undo) that `tonearm review` and the Review screen both call, and the CLI's listing.
+Functions take a Session; the caller commits, one transaction per decision. The grouped queue the window
+pages through is :mod:`analyzer.review_queue`.
 
 A decision marks the listen ``manual`` (enrich never touches it again), records who and when, and learns
 aliases from a link -- the raw title as a title alias of the track, the raw artist as an alias of its
