@@ -418,3 +418,25 @@ def test_screenshot_faces(qtbot: QtBot, history: History, state: AppState) -> No
         next(faces)
     settle(qtbot, screen)
     assert screen.model.rowCount() == len(history.listens)  # the person's filters are back
+
+
+def test_status_colours_follow_a_switch_to_dark(qtbot: QtBot, history: History, state: AppState) -> None:
+    from app.gui.appearance import APPEARANCE_KEY, apply_appearance
+
+    screen = open_screen(qtbot, state)
+    row = screen.model.row_of_listen(history.listens["joga"])
+    assert row is not None
+    index = screen.model.index(row, screen.model.column_of("status"))
+    light = screen.model.data(index, Qt.ItemDataRole.ForegroundRole)
+    try:
+        state.settings.setValue(APPEARANCE_KEY, "dark")
+        apply_appearance(state.settings)
+        QApplication.processEvents()
+        dark = screen.model.data(index, Qt.ItemDataRole.ForegroundRole)
+        assert dark.lightness() > light.lightness()  # a lighter green on a dark background
+        shot(screen, "listens-dark")
+    finally:
+        state.settings.setValue(APPEARANCE_KEY, "system")
+        apply_appearance(state.settings)
+        QApplication.processEvents()
+    assert screen.model.data(index, Qt.ItemDataRole.ForegroundRole) == light
