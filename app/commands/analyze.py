@@ -22,6 +22,7 @@ from app.commands.long_run import Bar, interruptible, stopped
 from app.context import CliError, cli_context
 from models.engine import Database
 from models.progress import CancelToken
+from models.unit_of_work import WriteContention
 
 if TYPE_CHECKING:
     from analyzer.analysis.cluster import AnalysisCluster
@@ -114,7 +115,10 @@ def analyze(
             executor_factory=process_pool,
             cluster=on_cluster,
         )
-        summary = run.drain(analysis, ANALYZE_BAR)
+        try:
+            summary = run.drain(analysis, ANALYZE_BAR)
+        except WriteContention as error:  # what was committed before stays; the rest is still pending
+            raise CliError(f"{error} (the files analysed before were kept)") from None
         if config is not None and not summary.cancelled:
             service = PyAcoustIdService(config)
             events = sync_acoustid(db, service, summary.analyzed_ids, submit=submit, cancel=run.token)
