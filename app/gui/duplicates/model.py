@@ -61,7 +61,7 @@ class GroupsModel(SortedRowsModel):
             lambda g: (g.overview.group.reason, -g.overview.group.score),
             False,
         ),
-        ("Extra copies", lambda g: size_text(g.waste), lambda g: g.waste, True),
+        ("Extra", lambda g: size_text(g.waste), lambda g: g.waste, True),
         (
             "Keep",
             lambda g: os.path.basename(g.keep.path),
@@ -69,6 +69,13 @@ class GroupsModel(SortedRowsModel):
             False,
         ),
     )
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal and section == 2:
+            return "The space the group's files other than the kept one take"
+        return super().headerData(section, orientation, role)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole and index.isValid():

@@ -40,6 +40,7 @@ NO_DUPLICATES = (
     "are not compared."
 )
 FILE_NAME_WIDTH = 220
+MOVED_PATH_WIDTH = 240
 NO_MOVES = "Nothing was moved to the trash yet. Files you move from a duplicate group are listed here."
 
 
@@ -132,7 +133,7 @@ class DuplicatesScreen(QWidget):
         self.split.addWidget(self.groups)
         self.split.addWidget(detail)
         self.split.setStretchFactor(1, 2)
-        self.split.setSizes([340, 760])
+        self.split.setSizes([370, 730])
 
         self.message = QLabel("Looking for duplicates…")
         self.message.setObjectName("duplicatesMessage")
@@ -270,6 +271,9 @@ class DuplicatesScreen(QWidget):
             dialog.show()
             yield "confirm", dialog
             dialog.reject()
+        self.tabs.setCurrentIndex(1)
+        yield "moved"
+        self.tabs.setCurrentIndex(0)
 
     # -- reacting ------------------------------------------------------------------------------------------
 
@@ -291,6 +295,7 @@ class DuplicatesScreen(QWidget):
         self.groups_model.set_rows(rows)
         self._fit_columns(self.groups, FILE_NAME_WIDTH)
         self.moved_model.set_rows(self.controller.moved)
+        self._fit_columns(self.moved, MOVED_PATH_WIDTH)
         self.moved_pages.setCurrentIndex(1 if self.controller.moved else 0)
         self.tabs.setTabText(
             1, f"Moved files ({len(self.controller.moved):,})" if self.controller.moved else "Moved files"

@@ -125,7 +125,7 @@ def test_groups_come_biggest_waste_first_with_evidence_files_and_the_kept_file(
 
 
 def test_moving_the_others_to_the_trash_keeps_the_chosen_file_and_records_the_rest(
-    qtbot: QtBot, state: AppState, music: Path
+    qtbot: QtBot, qtmodeltester: object, state: AppState, music: Path
 ) -> None:
     Path(os.environ["XDG_DATA_HOME"]).mkdir(parents=True)  # the temporary home's data folder, as on a desktop
     screen = open_screen(qtbot, state)
@@ -150,6 +150,7 @@ def test_moving_the_others_to_the_trash_keeps_the_chosen_file_and_records_the_re
     assert screen.status.text().startswith("Moved 1 file to the trash (")
     assert screen.groups_model.rowCount() == 1  # the group is gone; the other remains
     assert screen.tabs.tabText(1) == "Moved files (1)"
+    qtmodeltester.check(screen.moved_model)  # type: ignore[attr-defined]
     record = screen.moved_model.item(0)
     assert (record.path, record.kept_path) == (other, keep.path)
     assert Path(record.trashed_to) == trash / Path(other).name
