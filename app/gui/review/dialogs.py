@@ -191,6 +191,7 @@ class LinkSearch(QDialog):
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 self.apply()
-                self.accept_current()
+                if self.results.rowCount():  # else the status line says why nothing can be linked
+                    self.accept_current()
                 return True
         return super().eventFilter(watched, event)

@@ -152,6 +152,10 @@ def test_a_whole_review_by_keyboard(qtbot: QtBot, review_db: Database, tmp_path:
     dialog = screen.link_dialog
     assert isinstance(dialog, LinkSearch)
     qtbot.waitUntil(lambda: dialog.results.columns is not None, timeout=10000)
+    qtbot.keyClicks(dialog.search, "year:soon")
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)  # a bad search says why and links nothing
+    assert "Not a valid search" in dialog.status.text() and dialog.isVisible()
+    dialog.search.clear()
     qtbot.keyClicks(dialog.search, "cherry")
     qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
     settle(qtbot, state, screen)
