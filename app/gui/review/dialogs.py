@@ -168,6 +168,9 @@ class LinkSearch(QDialog):
             return
         rows = np.flatnonzero(mask)
         self.results.set_rows(rows[:MAX_RESULTS].tolist())
+        if not len(rows):
+            self.status.setText(f"No track matches “{text}”. Try fewer words, or part of a word.")
+            return
         more = f" (the first {MAX_RESULTS} shown)" if len(rows) > MAX_RESULTS else ""
         self.status.setText(f"{len(rows):,} tracks{more}. ↑/↓ to choose, Enter to link, Esc to cancel.")
         if len(rows):
