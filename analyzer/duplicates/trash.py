@@ -96,6 +96,10 @@ class TrashSummary:
     def moved_bytes(self) -> int:
         return sum(item.size_bytes for item in self.moved)
 
+    def counts(self) -> dict[str, int]:
+        """Tallies for a progress line or a jobs panel (``moved 3, not moved 1``)."""
+        return {"moved": len(self.moved), "not_moved": len(self.skipped)}
+
 
 def trash_duplicates(
     db: Database, plans: Sequence[TrashPlan], mover: Mover, cancel: CancelToken | None = None
@@ -112,7 +116,7 @@ def trash_duplicates(
             summary.cancelled = True
             break
         done += _move_group(plan, mover, sizes, summary, token)
-        yield Progress("trash", done, total, "moving duplicates to the trash", {"moved": len(summary.moved)})
+        yield Progress("trash", done, total, "moving duplicates to the trash", summary.counts())
     if summary.moved:
         try:
             with db.session() as session:

@@ -69,6 +69,7 @@ def test_a_group_moved_to_the_trash_leaves_the_kept_file_and_records_the_rest(
     summary = run_to_end(trash_duplicates(db, [song.plan()], folder_mover(trash)))
 
     assert not summary.skipped and not summary.no_trash and not summary.cancelled
+    assert summary.counts() == {"moved": 3, "not_moved": 0}
     moved_names = sorted(Path(item.path).name for item in summary.moved)
     assert moved_names == ["song-trimmed.flac", "song.mp3", "song.ogg"]
     assert (root / "song.flac").exists()
