@@ -6,6 +6,7 @@ until the library changes."""
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -130,7 +131,7 @@ class LinkSearch(QDialog):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(lambda _index: self.accept_current())
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Link <b>{heard}</b> to:"))
+        layout.addWidget(QLabel(f"Link <b>{html.escape(heard)}</b> to:"))
         layout.addWidget(self.search)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)

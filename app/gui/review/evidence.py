@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from app.gui.review.models import is_dark
@@ -96,6 +96,13 @@ class EvidencePane(QFrame):
 
 class BandDelegate(QStyledItemDelegate):
     """Paints the confidence as a coloured badge that stays visible on a selected row."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.backgroundBrush = QBrush()  # the badge, not the whole cell
+        option.text = ""  # the badge draws it
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
