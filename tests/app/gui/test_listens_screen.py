@@ -440,3 +440,50 @@ def test_status_colours_follow_a_switch_to_dark(qtbot: QtBot, history: History, 
         apply_appearance(state.settings)
         QApplication.processEvents()
     assert screen.model.data(index, Qt.ItemDataRole.ForegroundRole) == light
+
+
+def test_from_the_library_to_a_tracks_listens_and_back_in_the_window(
+    qtbot: QtBot, populated_db: Database, tmp_path: Path
+) -> None:
+    """The library's "Show listens" opens this screen on that track's listens; Enter on one goes back."""
+    from app.gui.library.model import TRACK_ID_ROLE
+    from app.gui.main import build_window
+
+    with populated_db.session() as session:
+        user_id = add_user(session, "ada", "UTC").id
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    heard = [("Air", "Talisman"), ("Björk", "Jóga"), ("Air", "Talisman"), ("Daft Punk", "One More Time")]
+    records = [
+        ListenRecord(listened_at=start + timedelta(hours=n), artist_name=a, track_name=t, source="api")
+        for n, (a, t) in enumerate(heard)
+    ]
+    assert run_ingest(populated_db, records, user_id).imported == len(records)
+    from analyzer.matching.enrich import enrich_listens
+    from models.progress import run_to_end
+
+    run_to_end(enrich_listens(populated_db, worker=False))
+    state = AppState.for_tests(populated_db, tmp_path / "settings")
+    window = build_window(state)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    library = window.screens["library"]
+    qtbot.waitUntil(lambda: library.visible_row_count() > 0, timeout=10000)
+    assert state.jobs.wait_idle(20000)
+    talisman = next(
+        row for row in range(library.model.rowCount())
+        if library.model.data(library.model.index(row, library.model.column_of("title"))) == "Talisman"
+    )  # fmt: skip
+    library.select_track(library.model.data(library.model.index(talisman, 0), TRACK_ID_ROLE))
+    track_id = library.current_track_id()
+    jump = next(action for action in library.track_menu().actions() if action.objectName() == "jump-listens")
+    jump.trigger()
+    assert window.current_screen() == "listens"
+    listens = window.screens["listens"]
+    settle(qtbot, listens)
+    assert listens.filters.track_chip.isVisible() and "Talisman" in listens.filters.track_chip.text()
+    assert column(listens, "title") == ["Talisman", "Talisman"]
+    click_row(qtbot, listens, 0)
+    qtbot.keyClick(listens.table, Qt.Key.Key_Return)
+    assert window.current_screen() == "library"
+    assert library.current_track_id() == track_id
