@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
 from analyzer.curation._focused_index import focused_index
@@ -59,22 +59,53 @@ class LibraryFiles:
     by_name: dict[str, list[_File]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def load(cls, session: Session) -> LibraryFiles:
+    def load(
+        cls, session: Session, *, names: set[str] | None = None, hashes: set[str] | None = None
+    ) -> LibraryFiles:
+        """Every present identified file; or, given the file names (case-folded) and path keys a
+        playlist holds, only the files that answer to them (one pass over the paths, none kept)."""
         files = cls()
-        rows = session.execute(
-            select(MediaFile.file_path, MediaFile.file_path_hash, MediaFile.track_id, MediaFile.duration_secs)
-            .where(MediaFile.track_id.is_not(None), MediaFile.scan_status != ScanStatus.MISSING)
-            .order_by(MediaFile.id)
-        ).tuples()
-        for path, key, track_id, duration in rows:
-            if track_id is None:
-                continue
-            parts = tuple(p for p in path.split("/") if p)
-            found = _File(path, parts, track_id, duration)
-            files.by_hash[key] = found
-            if parts:
-                files.by_name[parts[-1].casefold()].append(found)
+        present = (MediaFile.track_id.is_not(None), MediaFile.scan_status != ScanStatus.MISSING)
+        columns = (MediaFile.file_path, MediaFile.file_path_hash, MediaFile.track_id, MediaFile.duration_secs)
+        if names is None and hashes is None:
+            rows = session.execute(select(*columns).where(*present).order_by(MediaFile.id)).tuples()
+            for path, key, track_id, duration in rows:
+                files._add(path, key, track_id, duration)
+            return files
+        wanted = sorted(hashes or ())
+        for start in range(0, len(wanted), 2000):
+            key_chunk = wanted[start : start + 2000]
+            for row in session.execute(
+                select(*columns).where(*present, MediaFile.file_path_hash.in_(key_chunk))
+            ).tuples():
+                files._add(*row)
+        if names:
+            # One pass over the stored paths as text (no per-row decoding): a few are kept.
+            stored = type_coerce(MediaFile.file_path, Text)
+            ids = [
+                media_id
+                for media_id, path in session.connection().execute(
+                    select(MediaFile.id, stored).where(*present)
+                )
+                if path[path.rfind("/") + 1 :].casefold() in names or path.startswith("bytes:")
+            ]
+            for start in range(0, len(ids), 2000):
+                id_chunk = ids[start : start + 2000]
+                rows = session.execute(
+                    select(*columns).where(MediaFile.id.in_(id_chunk)).order_by(MediaFile.id)
+                ).tuples()
+                for row in rows:
+                    files._add(*row)
         return files
+
+    def _add(self, path: str, key: str, track_id: int | None, duration: float | None) -> None:
+        if track_id is None or key in self.by_hash:
+            return
+        parts = tuple(p for p in path.split("/") if p)
+        found = _File(path, parts, track_id, duration)
+        self.by_hash[key] = found
+        if parts:
+            self.by_name[parts[-1].casefold()].append(found)
 
 
 class PlaylistMatcher:
@@ -98,8 +129,21 @@ class PlaylistMatcher:
         read (same decisions, a fraction of the time: :mod:`analyzer.curation._focused_index`)."""
         if entries is None:
             return cls(CatalogIndex.load(session), LibraryFiles.load(session), settings)
-        queries = [q for e, base in entries if (q := entry_query(e, entry_location(e.location, base)))]
-        return cls(focused_index(session, queries), LibraryFiles.load(session), settings)
+        queries: list[ListenQuery] = []
+        names: set[str] = set()
+        hashes: set[str] = set()
+        for entry, base in entries:
+            where = entry_location(entry.location, base)
+            if where is not None and where.local is not None:
+                hashes.add(path_hash(where.local))
+            if where is not None and where.file_name:
+                names.add(where.file_name.casefold())
+            query = entry_query(entry, where)
+            if query is not None:
+                queries.append(query)
+        return cls(
+            focused_index(session, queries), LibraryFiles.load(session, names=names, hashes=hashes), settings
+        )
 
     def match_all(self, entries: Iterable[ParsedEntry], base_dir: str | None) -> list[EntryMatch]:
         return [self.match(entry, base_dir) for entry in entries]

@@ -144,19 +144,21 @@ def write_entries(
 ) -> None:
     """Insert entries (positions 1..n) with their decisions, candidates, and a playlist_items row for each
     entry that resolved to a track. The playlist must have no entries yet."""
+    rows = []
     for position, (entry, decision) in enumerate(zip(entries, decisions, strict=True), start=1):
         ids = {k: v for k, v in (("recording_mbid", entry.recording_mbid), ("isrc", entry.isrc),
                                  ("spotify_id", entry.spotify_id)) if v}  # fmt: skip
-        row = PlaylistEntry(
+        rows.append(PlaylistEntry(
             playlist_id=playlist_id, position=position, line_no=entry.line_no, artist=_cut(entry.artist),
             title=_cut(entry.title), album=_cut(entry.album), location=entry.location,
             duration_secs=entry.duration_secs, start_secs=entry.start_secs,
             ids_json=json.dumps(ids) if ids else None, track_id=decision.track_id, score=decision.score,
             status=decision.status, reason=decision.reason[:64],
             note=_cut(notes[position - 1], 255) if notes else None,
-        )  # fmt: skip
-        session.add(row)
-        session.flush()
+        ))  # fmt: skip
+    session.add_all(rows)
+    session.flush()  # one batched INSERT; the rows now have their ids
+    for row, decision in zip(rows, decisions, strict=True):
         seen: set[int] = set()
         for track_id, score, features in decision.candidates:
             if track_id and track_id not in seen:
@@ -164,7 +166,9 @@ def write_entries(
                 session.add(PlaylistEntryCandidate(entry_id=row.id, track_id=track_id, score=score,
                                                    features_json=features))  # fmt: skip
         if decision.track_id is not None:
-            session.add(PlaylistItem(playlist_id=playlist_id, position=position, track_id=decision.track_id))
+            session.add(
+                PlaylistItem(playlist_id=playlist_id, position=row.position, track_id=decision.track_id)
+            )
     session.flush()
 
 
