@@ -32,13 +32,12 @@ from PySide6.QtWidgets import (
 
 from app.gui.import_preview_model import PreviewModel
 from app.gui.jobs import Job
-from app.gui.landing import HistoryImport, import_details, import_histories, import_lines
+from app.gui.landing import IMPORT_KIND, HistoryImport, import_details, import_histories, import_lines
 from app.gui.outcomes import error_text, outcome_style, plural
 from app.gui.state import AppState
 from models.engine import Database
 from models.progress import CancelToken, Progress
 
-IMPORT_KIND = "import"
 MATCH_KIND = "match"
 FILE_FILTER = "Listening histories (*.json *.jsonl *.csv *.log *.tsv *.txt *.zip);;All files (*)"
 
