@@ -440,11 +440,16 @@ class SimilarScreen(QWidget):
 
     def _on_results(self, tracks: list[Any]) -> None:
         seed = self.controller.seed
+        held = self.selected_track()
         self.results_model.set_results(tracks, seed.camelot if seed else None)
         self.results.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         if tracks:
             self.pages.setCurrentIndex(1)
-            self.results.selectRow(0)
+            ids = [track.track_id for track in tracks]
+            # The same list asked again (filters, a library change): the selected track stays selected.
+            self.results.selectRow(
+                ids.index(held.track_id) if held is not None and held.track_id in ids else 0
+            )
         else:
             self._show_message(NO_MATCH)
         self._update_buttons()
@@ -455,8 +460,10 @@ class SimilarScreen(QWidget):
         self._update_buttons()
 
     def _on_library_changed(self) -> None:
+        """Analysis may have made lists possible, or changed this one: ask again while the screen shows."""
         if self.isVisible():
             self.controller.check_ready()
+            self.controller.requery()
 
     def _show_message(self, text: str, *, button: bool = False) -> None:
         self.message.setText(text)

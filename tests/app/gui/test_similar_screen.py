@@ -216,6 +216,13 @@ def test_bpm_window_and_key_filters_query_again(qtbot: QtBot, state: AppState, m
     settle(qtbot, state)
     assert set(result_names(screen)) == VARIANTS  # 128 and 80 BPM are outside ±5 % of 100
 
+    screen.results.selectRow(2)
+    chosen = screen.selected_track()
+    with qtbot.waitSignal(screen.controller.results_ready, timeout=20000):
+        state.library_changed.emit()  # e.g. a scan or analysis ended: the list is asked again, selection kept
+    assert state.jobs.wait_idle(20000)
+    assert set(result_names(screen)) == VARIANTS and screen.selected_track().track_id == chosen.track_id
+
     seed = screen.controller.seed
     assert seed is not None
     screen.key_box.setCurrentIndex(screen.key_box.findData("same"))
