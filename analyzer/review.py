@@ -132,20 +132,24 @@ def _song_queue(session: Session, statuses: Sequence[EnrichStatus], limit: int |
 
     page = queue_page(session, limit=limit or 2**31 - 1, statuses=statuses)
     rows_of: dict[tuple[str, str], list[Row[Any]]] = {(g.key.artist, g.key.title): [] for g in page.groups}
-    pairs = list(rows_of)
-    for start in range(0, len(pairs), 200):
-        statement = (
-            select(*_ITEM_COLUMNS)
-            .where(
-                Listen.enrich_status.in_(statuses),
-                tuple_(Listen.artist_name_normalized, Listen.track_name_normalized).in_(
-                    pairs[start : start + 200]
-                ),
+    # The page carries each group's listen ids: read by primary key. A group whose id list the engine cut
+    # short (MariaDB's group_concat_max_len) is read by its names instead.
+    ids = sorted(i for g in page.groups for i in g.listen_ids)
+    by_name = [(g.key.artist, g.key.title) for g in page.groups if not g.listen_ids]
+    found: list[Row[Any]] = []
+    for start in range(0, len(ids), 1000):
+        found.extend(session.execute(select(*_ITEM_COLUMNS).where(Listen.id.in_(ids[start : start + 1000]))))
+    for start in range(0, len(by_name), 200):
+        names = tuple_(Listen.artist_name_normalized, Listen.track_name_normalized)
+        found.extend(
+            session.execute(
+                select(*_ITEM_COLUMNS).where(
+                    Listen.enrich_status.in_(statuses), names.in_(by_name[start : start + 200])
+                )
             )
-            .order_by(Listen.listened_at, Listen.id)
         )
-        for row in session.execute(statement):
-            rows_of[(row.artist_name_normalized, row.track_name_normalized)].append(row)
+    for row in sorted(found, key=lambda row: (row.listened_at, row.id)):
+        rows_of[(row.artist_name_normalized, row.track_name_normalized)].append(row)
     return _groups_of(session, [(g.label, rows_of[(g.key.artist, g.key.title)]) for g in page.groups])
 
 

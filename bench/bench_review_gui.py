@@ -160,11 +160,18 @@ def bench_queue(db: Database, runs: int) -> dict[str, list[float]]:
     from analyzer.review_queue import queue_page
 
     old = _old_review_module()
+    from analyzer.review import review_queue
+
     new_ms: list[float] = []
     old_ms: list[float] = []
     new_cpu: list[float] = []
     old_cpu: list[float] = []
+    cli_ms: list[float] = []
     for _ in range(runs):
+        with db.session() as session:  # what `tonearm review list --limit 50` reads now (with candidates)
+            began = time.perf_counter()
+            review_queue(session, limit=50)
+            cli_ms.append((time.perf_counter() - began) * 1000)
         with db.session() as session:
             began, cpu = time.perf_counter(), time.process_time()
             page = queue_page(session, limit=50)
@@ -178,6 +185,7 @@ def bench_queue(db: Database, runs: int) -> dict[str, list[float]]:
     print(f"  queue: {page.total_listens:,} listens in {page.total_groups:,} groups")
     return {
         "queue_page_ms": new_ms,
+        "review_queue_cli_ms": cli_ms,
         "queue_page_cpu_ms": new_cpu,
         "old_review_queue_ms": old_ms,
         "old_review_queue_cpu_ms": old_cpu,
