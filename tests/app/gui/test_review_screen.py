@@ -231,6 +231,12 @@ def test_key_sheet_suspicious_queue_and_aliases(
 ) -> None:
     state = AppState.for_tests(review_db, tmp_path / "settings")
     screen = open_screen(qtbot, state)
+    screen.by_release.click()  # grouped by release too: the histories here carry none, so "" for each
+    qtbot.waitUntil(lambda: screen.controller.loaded and screen.controller.current is not None, timeout=10000)
+    assert {g.key.release for g in screen.controller.groups} == {""} and len(screen.controller.groups) == 5
+    screen.by_release.click()
+    qtbot.waitUntil(lambda: screen.controller.loaded and screen.controller.current is not None, timeout=10000)
+    assert {g.key.release for g in screen.controller.groups} == {None}
     qtbot.keyClick(screen.candidates, Qt.Key.Key_Question, Qt.KeyboardModifier.ShiftModifier)
     assert screen.key_sheet is not None and screen.key_sheet.isVisible()
     screen.key_sheet.close()
