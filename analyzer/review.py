@@ -466,7 +466,11 @@ def _learn_aliases(session: Session, listens: list[Listen], track_id: int, entry
     known_titles.add(track.title_normalized)
     artist_keys_of = {artist_key(name) for name in _names_and_aliases(session, credited)}
     learned: list[str] = []
+    # A group repeats a few spellings many times: each distinct (title, artist) spelling is looked at once.
+    spellings: dict[tuple[str, str], Listen] = {}
     for listen in listens:
+        spellings.setdefault((listen.track_name, listen.artist_name), listen)
+    for listen in spellings.values():
         title_normalized = normalize(listen.track_name)[:_ALIAS_WIDTH]
         if title_normalized and title_normalized not in known_titles:
             alias = TitleAlias(
