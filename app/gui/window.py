@@ -271,6 +271,13 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if "server" not in self._waiting and "server" in self._order:  # a screen never built serves nothing
+            from app.gui.tray import handle_close
+
+            server = self.built_screen("server")
+            if not handle_close(self, self.state, getattr(server, "controller", None)):
+                event.ignore()  # kept open, or hidden into the tray while the server serves
+                return
         running = self.state.jobs.running()
         if running:
             names = "\n".join(f"• {job.title}" for job in running)

@@ -110,3 +110,31 @@ def test_drop_targets_sort_paths_by_kind(tmp_path: Path) -> None:
     }
     assert drop_targets(paths, lambda name: name == "import") == {"import": [paths[2]]}
     assert drop_targets(paths, lambda _name: False) == {}
+
+
+def test_closing_the_window_while_the_server_serves_follows_the_setting(
+    qtbot: QtBot, sqlite_db: Database, tmp_path: Path
+) -> None:
+    import socket
+
+    from app.gui.server import PORT_KEY
+    from app.gui.tray import CLOSE_ACTION_KEY
+    from app.gui.window import LazyScreen
+
+    state = AppState.for_tests(sqlite_db, tmp_path / "settings")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        state.settings.setValue(PORT_KEY, int(probe.getsockname()[1]))
+    server_entry = LazyScreen("server", "Scrobble server", "app.gui.server", "ServerScreen")
+    window = MainWindow(state, [LibraryScreen, server_entry], start_screen="library")
+    window.remember = False
+    qtbot.addWidget(window)
+    window.show()
+    assert "server" in window._waiting  # never shown: closing does not build it
+    window.show_screen("server")
+    controller = window.screens["server"].controller
+    controller.start()
+    qtbot.waitUntil(lambda: controller.phase == "running", timeout=30000)
+    state.settings.setValue(CLOSE_ACTION_KEY, "stop")
+    assert window.close()
+    assert controller.phase == "off" and not state.jobs.running()
