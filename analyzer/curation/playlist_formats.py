@@ -4,8 +4,9 @@
 Parsers are pure (no database, no printing): each entry keeps the raw fields its source gave and the line
 it came from; a line that cannot be read becomes a :class:`ParseProblem` and the rest of the file is still
 read. Only a file that is not that format at all (not JSON, not XML, empty) raises
-:class:`PlaylistFormatError`. Formats are described in docs/curation.md (shapes learned from the XSPF and
-JSPF specifications, ListenBrainz's JSPF extension, Winamp's PLS and extended M3U, and the CUE sheet syntax).
+:class:`PlaylistFormatError`. The shapes (from the XSPF and JSPF specifications, ListenBrainz's JSPF
+extension, Winamp's PLS and extended M3U, the Spotify export and the CUE sheet syntax) are listed in
+tests/data/playlists/README.md beside a fixture of each.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 _Index = QModelIndex | QPersistentModelIndex
 PLAYLIST_HEADERS = ("Playlist", "Format", "Entries", "Matched", "Unsure", "Missing")
@@ -67,12 +67,11 @@ class PlaylistListModel(QAbstractTableModel):
 class EntryTableModel(QAbstractTableModel):
     """``analyzer.curation.playlist_entries.EntryView`` rows in playlist order, filtered by status."""
 
-    def __init__(self, parent: Any = None, *, dark: bool = False) -> None:
+    def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._all: list[Any] = []
         self._shown: list[Any] = []
         self._status: str | None = None
-        self.dark = dark
 
     def set_entries(self, entries: Sequence[Any]) -> None:
         self.beginResetModel()
@@ -125,7 +124,9 @@ class EntryTableModel(QAbstractTableModel):
             ]
         if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3):
             light, dark = _STATUS_COLOURS.get(e.status, ("", ""))
-            return QColor(dark if self.dark else light) if light else None
+            # Asked at paint time, so a switch between light and dark shows at once.
+            is_dark = QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
+            return QColor(dark if is_dark else light) if light else None
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f"line {e.line_no}" if e.line_no else "entry"
             return f"{where}: {e.location or e.label}\nreason: {e.reason}"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QPalette, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -177,9 +177,8 @@ class PlaylistsScreen(QWidget):
         self.controller = PlaylistsController(state, self)
         self.current_id: int | None = None
         self._loaded = False
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
         self.playlists = PlaylistListModel(self)
-        self.entries = EntryTableModel(self, dark=dark)
+        self.entries = EntryTableModel(self)
 
         self.import_button = QPushButton("Import…")
         self.import_button.setToolTip("M3U/M3U8, PLS, XSPF, JSPF (ListenBrainz), Spotify's Playlist1.json, "
@@ -193,6 +192,7 @@ class PlaylistsScreen(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
 
         self.playlist_view = self._table(self.playlists)
         self.entry_view = self._table(self.entries)
@@ -246,7 +246,8 @@ class PlaylistsScreen(QWidget):
         view.setWordWrap(False)
         header = view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1 if model is self.entries else 0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 4) if model is self.entries else (0,):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
         return view
 
     # -- loading ---------------------------------------------------------------------------------------
@@ -304,6 +305,7 @@ class PlaylistsScreen(QWidget):
 
     def _say(self, text: str, ok: object) -> None:
         self.message.setText(text)
+        self.message.setVisible(bool(text))
         self.message.setStyleSheet(outcome_style(self, ok if isinstance(ok, bool) else None))
 
     # -- actions ---------------------------------------------------------------------------------------
