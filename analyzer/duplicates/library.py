@@ -96,6 +96,8 @@ def _load(session: Session) -> tuple[list[DuplicateFile], dict[int, tuple[str, f
         .where(MediaFile.scan_status != ScanStatus.MISSING, MediaFile.analysis_status == AnalysisStatus.DONE)
         .order_by(MediaFile.id)
     ).tuples().all()  # fmt: skip
+    if not rows:
+        return [], {}  # nothing analysed: no hashes or prints to group (and no tag reading on a big library)
     tag_scores = _tag_scores(session)
     files = [
         DuplicateFile(
