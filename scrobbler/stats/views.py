@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models.listens import Listen
@@ -378,7 +378,10 @@ def _recommend_view(
         "and that you have not played for 180 days."
     ]
     if not found:
-        notes.append("Nothing to rediscover: no similar owned track has gone unplayed that long.")
+        notes.append(
+            "Nothing to rediscover: no similar owned track has gone unplayed that long. The seeds are the "
+            "range's most played tracks; a shorter range (the last 90 days) leaves more to rediscover."
+        )
     return StatsView(
         "recommend", title, [table_of("recommendations", found, _RECOMMEND_COLUMNS)], notes=notes
     )

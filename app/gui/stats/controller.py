@@ -111,18 +111,23 @@ def warm_charts() -> None:
 
 
 def load_start(db: Database, wanted_user: str | None, range_text: str, view: str, by: str) -> StatsStart:
-    """The users, the one to show (``wanted_user`` if it exists, else the configured default, else the first
-    with listens), and that user's first view, in one worker trip (its chart follows in another)."""
+    """The users, the one to show, and that user's first view, in one worker trip (its chart follows in
+    another)."""
     from scrobbler.stats.views import listen_span, load_scope_user, stats_users
 
     with db.session() as session:
         users, default = stats_users(session)
         spans = {user.id: listen_span(session, load_scope_user(session, user.id)) for user in users}
     by_name = {user.username: user.id for user in users}
-    chosen = by_name.get(wanted_user or "") or by_name.get(default or "")
+    with_listens = [user.id for user in users if spans[user.id] is not None]
+    default_id = by_name.get(default or "")
+    # The user picked last time; else the configured default if they have listens (a default user the CLI
+    # made on first run often has none), else the first user with listens.
+    chosen = by_name.get(wanted_user or "")
+    if chosen is None and default_id is not None and default_id in with_listens:
+        chosen = default_id
     if chosen is None:
-        with_listens = [user.id for user in users if spans[user.id] is not None]
-        chosen = with_listens[0] if with_listens else (users[0].id if users else None)
+        chosen = with_listens[0] if with_listens else (default_id or (users[0].id if users else None))
     if chosen is None or view not in VIEWS or spans.get(chosen) is None:
         return StatsStart(users, chosen, spans, None, None)
     request = ViewRequest(chosen, range_text, view, by).key()

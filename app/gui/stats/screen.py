@@ -283,14 +283,6 @@ class StatsScreen(QWidget):
             self._select_view(payload["view"])
         self.refresh()
 
-    def export_parts(self) -> list[tuple[str, str]]:
-        """(part, label) of what can be exported from the view on screen: its chart, then its tables."""
-        view = self.view
-        if view is None or view.message is not None:
-            return []
-        parts = [(_chart_part(), "Chart")] if view.chart_kind else []
-        return parts + [(table.name, self._table_label(table.name)) for table in view.tables]
-
     def export_to(self, part: str, fmt: str, path: Path) -> Any:
         """Export ``part`` of the view on screen to ``path`` as a job (what the menu does after the dialog)."""
         if self.view is None:
