@@ -35,7 +35,10 @@ from tests.concurrency_scenario import (
 )
 from tests.conftest import open_layout
 
-pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio"),
+    pytest.mark.timeout(900),  # five jobs and a server: 2-5 minutes on a busy 2-core machine
+]
 
 ANALYSED = 150  # scanned and analysed (0.5 s each)
 SCANNED = 1500  # then a first scan of more files: two batches and a part

@@ -28,7 +28,10 @@ import pytest
 from scrobbler.exports.atomic import part_files
 from tests.concurrency_scenario import REPO, make_history, make_music
 
-pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio"),
+    pytest.mark.timeout(600),
+]
 
 SEED = 18
 KILLS = 3  # kill points per command
