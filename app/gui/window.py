@@ -36,9 +36,9 @@ _SIDEBAR_ICONS = {
     "listens": QStyle.StandardPixmap.SP_FileDialogContentsView,
     "review": QStyle.StandardPixmap.SP_DialogApplyButton,
     "stats": QStyle.StandardPixmap.SP_FileDialogInfoView,
-    "similar": QStyle.StandardPixmap.SP_MediaSeekForward,
+    "similar": QStyle.StandardPixmap.SP_BrowserReload,  # visible in light and dark (the media glyphs are black)
     "duplicates": QStyle.StandardPixmap.SP_FileLinkIcon,
-    "import": QStyle.StandardPixmap.SP_ArrowDown,
+    "import": QStyle.StandardPixmap.SP_DialogOpenButton,
     "server": QStyle.StandardPixmap.SP_DriveNetIcon,
     "folders": QStyle.StandardPixmap.SP_DirIcon,
     "problems": QStyle.StandardPixmap.SP_MessageBoxWarning,
