@@ -10,7 +10,7 @@ listen is linked to.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -81,9 +81,6 @@ class HistoryFilter:
 
     def is_default(self) -> bool:
         return self == HistoryFilter()
-
-    def without_track(self) -> HistoryFilter:
-        return replace(self, track_id=None)
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ class ListensController(QObject):
         self._stashed: FilterChoice | None = None  # the filters before a jump to one track's listens
         self.select_after_load: int | None = None  # a listen to select once the next list is in
         state.listens_changed.connect(self._on_listens_changed)
-        state.library_changed.connect(self._on_listens_changed)  # track titles and links may have changed
+        state.library_changed.connect(self._on_library_changed)
         state.database_changed.connect(self._on_database_changed)
 
     # -- loading -------------------------------------------------------------------------------------------
@@ -275,6 +275,19 @@ class ListensController(QObject):
         self.model.forget_rows()
         self.reload_options()
         self.reload()
+
+    def _on_library_changed(self) -> None:
+        """A scan or analysis batch: the linked tracks' titles may have changed, the listens did not. The
+        shown rows are read again; the id list only when it depends on track titles (a scan signals every
+        batch: re-reading a million ids each time would keep a core busy for nothing)."""
+        if not self._started:
+            return
+        if not self.active:
+            self._stale = True
+            return
+        self.model.forget_rows()
+        if self.sort_key == "track" or self.choice.text.strip():
+            self.reload()
 
     def _on_database_changed(self) -> None:
         self.options = None

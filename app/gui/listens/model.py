@@ -160,10 +160,6 @@ class ListensTableModel(QAbstractTableModel):
     def column_of(self, name: str) -> int:
         return [column[0] for column in COLUMNS].index(name)
 
-    @property
-    def sort_state(self) -> tuple[str, bool]:
-        return self._sort
-
     # -- changing what is shown ----------------------------------------------------------------------------
 
     def set_ids(

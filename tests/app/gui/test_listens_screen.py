@@ -346,6 +346,31 @@ def test_matching_and_review_changes_show_without_a_restart(
     assert screen.filters.status.findText("Manual (3)") >= 0
 
 
+def test_a_library_change_rereads_the_shown_rows_not_the_whole_list(
+    qtbot: QtBot, history: History, state: AppState, sqlite_db: Database
+) -> None:
+    from sqlalchemy import update
+
+    from models.tracks import Track
+
+    screen = open_screen(qtbot, state)
+    loads = screen.controller.loads
+    with sqlite_db.session() as session:  # what a rescan of retagged files writes
+        session.execute(
+            update(Track).where(Track.id == history.tracks["Talisman"]).values(title="Talisman (2024)")
+        )
+    state.library_changed.emit()
+    settle(qtbot, screen)
+    row = screen.model.row_of_listen(history.listens["talisman"])
+    assert row is not None and column(screen, "track")[row] == "Talisman (2024)"
+    assert screen.controller.loads == loads  # the order cannot have changed: no new id list
+    click_header(qtbot, screen, "track")  # sorted by track title, a change does re-read the order
+    settle(qtbot, screen)
+    state.library_changed.emit()
+    settle(qtbot, screen)
+    assert screen.controller.loads == loads + 2
+
+
 def test_an_empty_history_says_how_to_fill_it(qtbot: QtBot, sqlite_db: Database, state: AppState) -> None:
     screen = open_screen(qtbot, state)
     assert screen.pages.currentIndex() == 0 and screen.message.text() == EMPTY_MESSAGE
