@@ -190,7 +190,10 @@ def analyze_library(
     def flush() -> None:
         nonlocal last_commit
         stored = [(job, o) for job, o in results if not _unstored(o)]
-        handed_back = [job.media_file_id for job, _ in results]
+        # Only files now done leave the claimable set; a failed one (claimable again under --retry-errors)
+        # or one a worker could not reach (still pending) keeps its lease until the run ends, or this run
+        # would claim it again and again.
+        handed_back = [job.media_file_id for job, o in results if not isinstance(o, AnalysisFailed)]
 
         def write(session: Session) -> None:
             write_results(session, stored)

@@ -22,10 +22,13 @@ from models.leases import AnalysisLease
 from models.media import MediaFile
 from models.types import utcnow
 from tests.analyzer.cluster_fixtures import Logged
-from tests.audio_signals import make_library
+from tests.audio_signals import garbled_mp3, make_library
 from tests.conftest import open_layout
 
-pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to encode fixtures")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to encode fixtures"),
+    pytest.mark.timeout(600),  # a run that claims its own failed files again would never end
+]
 
 
 @pytest.fixture(scope="module")
@@ -140,4 +143,20 @@ def test_two_runs_at_once_on_one_mariadb_analyse_every_file_exactly_once(
     with mariadb_db.session() as s:
         statuses = Counter(str(v) for v in s.scalars(select(MediaFile.analysis_status)))
         assert statuses == {"done": 18}
+        assert s.scalars(select(AnalysisLease.media_file_id)).all() == []
+
+
+def test_a_failed_file_is_taken_once_per_run_even_when_errors_are_retried(
+    db: Database, generated: Path, tmp_path: Path
+) -> None:
+    """A file that fails stays claimable under --retry-errors: the run must not claim it again itself."""
+    root = tmp_path / "music"
+    shutil.copytree(generated, root)
+    garbled_mp3(root / "third.mp3", root / "broken.mp3")
+    run_scan(db, [root], workers=1)
+    first = run_analysis(db, workers=1, leases=True, retry_errors=True)
+    assert (first.pending, first.analyzed, first.errors) == (7, 6, 1)
+    again = run_analysis(db, workers=1, leases=True, retry_errors=True)
+    assert (again.pending, again.analyzed, again.errors) == (1, 0, 1)
+    with db.session() as s:
         assert s.scalars(select(AnalysisLease.media_file_id)).all() == []
