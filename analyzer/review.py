@@ -186,22 +186,45 @@ def _group_key(listen: Listen | Row[Any], group_by: GroupBy) -> tuple[str, str]:
 
 
 def _candidates_of(session: Session, listen_ids: Sequence[int]) -> dict[int, list[CandidateView]]:
-    found: dict[int, list[CandidateView]] = {}
+    """Stored candidates of these listens, best first. Plain rows; the track names are read once per
+    track and each distinct features text parsed once (the matcher memoizes per description, so the
+    listens of one song share it): the top 50 groups of a large queue hold ~100,000 candidate rows."""
+    rows: list[tuple[int, int, float, int, str | None]] = []
     for start in range(0, len(listen_ids), 500):
-        rows = session.execute(
-            select(ListenMatchCandidate, Track.title, Artist.name)
-            .join(Track, Track.id == ListenMatchCandidate.track_id)
-            .outerjoin(Artist, Artist.id == Track.primary_artist_id)
-            .where(ListenMatchCandidate.listen_id.in_(listen_ids[start : start + 500]))
-            .order_by(ListenMatchCandidate.listen_id, ListenMatchCandidate.rank)
-        )
-        for candidate, title, artist in rows:
-            features = json.loads(candidate.features_json) if candidate.features_json else {}
-            found.setdefault(candidate.listen_id, []).append(
-                CandidateView(
-                    candidate.track_id, candidate.rank, candidate.confidence, title, artist or "", features
+        rows.extend(
+            session.execute(
+                select(
+                    ListenMatchCandidate.listen_id,
+                    ListenMatchCandidate.track_id,
+                    ListenMatchCandidate.confidence,
+                    ListenMatchCandidate.rank,
+                    ListenMatchCandidate.features_json,
                 )
-            )
+                .where(ListenMatchCandidate.listen_id.in_(listen_ids[start : start + 500]))
+                .order_by(ListenMatchCandidate.listen_id, ListenMatchCandidate.rank)
+            ).tuples()
+        )
+    tracks = sorted({row[1] for row in rows})
+    names: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(tracks), 500):
+        for track_id, title, artist in session.execute(
+            select(Track.id, Track.title, Artist.name)
+            .outerjoin(Artist, Artist.id == Track.primary_artist_id)
+            .where(Track.id.in_(tracks[start : start + 500]))
+        ):
+            names[track_id] = (title, artist or "")
+    parsed: dict[str, dict[str, object]] = {}
+    found: dict[int, list[CandidateView]] = {}
+    for listen_id, track_id, confidence, rank, text in rows:
+        if track_id not in names:
+            continue
+        features = parsed.get(text or "")
+        if features is None:
+            features = parsed[text or ""] = json.loads(text) if text else {}
+        title, artist = names[track_id]
+        found.setdefault(listen_id, []).append(
+            CandidateView(track_id, rank, confidence, title, artist, features)
+        )
     return found
 
 
