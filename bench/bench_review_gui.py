@@ -13,7 +13,9 @@ retry=True: the library's 150,276 generated unmatched listens get matched on the
 ambiguous or unmatched with stored candidates.
 
 Measured, each over ``--runs`` runs (ranges):
-- queue open: ``queue_page`` (the screen's read, 50 groups) against the old ``review_queue(limit=50)``;
+- queue open: ``queue_page`` (the screen's read, 50 groups) against the old ``review_queue(limit=50)``
+  (which also read every candidate of every listen of those groups), and the new ``review_queue(limit=50)``
+  (``tonearm review list --limit 50``: the same groups with every listen and candidate, like the old one);
 - the screen: time from opening to the first group painted (offscreen, real ReviewScreen, real JobRunner);
 - key press to paint: a "2" (accept candidate 2) on the shown group until the next group is painted
   (``processEvents``: the window repaints what changed), with the main thread's CPU time beside the wall
@@ -167,11 +169,13 @@ def bench_queue(db: Database, runs: int) -> dict[str, list[float]]:
     new_cpu: list[float] = []
     old_cpu: list[float] = []
     cli_ms: list[float] = []
+    cli_cpu: list[float] = []
     for _ in range(runs):
         with db.session() as session:  # what `tonearm review list --limit 50` reads now (with candidates)
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             review_queue(session, limit=50)
             cli_ms.append((time.perf_counter() - began) * 1000)
+            cli_cpu.append((time.process_time() - cpu) * 1000)
         with db.session() as session:
             began, cpu = time.perf_counter(), time.process_time()
             page = queue_page(session, limit=50)
@@ -186,6 +190,7 @@ def bench_queue(db: Database, runs: int) -> dict[str, list[float]]:
     return {
         "queue_page_ms": new_ms,
         "review_queue_cli_ms": cli_ms,
+        "review_queue_cli_cpu_ms": cli_cpu,
         "queue_page_cpu_ms": new_cpu,
         "old_review_queue_ms": old_ms,
         "old_review_queue_cpu_ms": old_cpu,
