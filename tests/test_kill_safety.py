@@ -183,8 +183,16 @@ def assert_db_check_clean(cli: Tonearm) -> None:
 
 def test_scan_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
     rng = random.Random(f"{SEED}-scan")
-    notes = kill_at_random_points(tonearm, rng, ("scan", str(setup.scanned), "--json"), within=(0.8, 4.0))
+    kept: list[int] = []  # files stored after each kill: what a kill found committed stays
+    notes = kill_at_random_points(
+        tonearm,
+        rng,
+        ("scan", str(setup.scanned), "--json"),
+        within=(0.8, 4.0),
+        after_kill=lambda: kept.append(tonearm.count("SELECT count(*) FROM media_files")),
+    )
     assert any(kill.children for kill in notes), f"no kill while the readers ran: {notes}"
+    assert kept == sorted(kept), kept
     final = tonearm.run("scan", str(setup.scanned), "--json")
     assert final.returncode == 0, final.stderr
     summary = json.loads(final.stdout)
@@ -199,10 +207,18 @@ def test_analyze_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
     scanned = tonearm.run("scan", str(setup.analysed), "--json")
     assert scanned.returncode == 0, scanned.stderr
     rng = random.Random(f"{SEED}-analyze")
+    done = "SELECT count(*) FROM media_files WHERE analysis_status = 'done'"
+    kept: list[int] = []
     notes = kill_at_random_points(
-        tonearm, rng, ("analyze", "--workers", "2", "--json"), within=(1.0, 3.5), after_phase=1.5
+        tonearm,
+        rng,
+        ("analyze", "--workers", "2", "--json"),
+        within=(1.0, 3.5),
+        after_phase=1.5,
+        after_kill=lambda: kept.append(tonearm.count(done)),
     )
     assert any(kill.children for kill in notes), f"no kill while the workers ran: {notes}"
+    assert kept == sorted(kept), kept
     final = tonearm.run("analyze", "--workers", "2", "--json")
     assert final.returncode == 0, final.stderr
     assert tonearm.count("SELECT count(*) FROM media_files WHERE analysis_status = 'done'") == ANALYSED, notes
@@ -212,8 +228,16 @@ def test_analyze_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
 
 def test_import_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
     rng = random.Random(f"{SEED}-import")
-    notes = kill_at_random_points(tonearm, rng, ("import", str(setup.history), "--json"), within=(0.8, 4.0))
+    kept: list[int] = []
+    notes = kill_at_random_points(
+        tonearm,
+        rng,
+        ("import", str(setup.history), "--json"),
+        within=(0.8, 4.0),
+        after_kill=lambda: kept.append(tonearm.count("SELECT count(*) FROM listens")),
+    )
     assert any(kill.children for kill in notes), f"no kill while the parser ran: {notes}"
+    assert kept == sorted(kept) and set(kept) <= {0, 20_000, LISTENS}, kept  # whole batches only
     final = tonearm.run("import", str(setup.history), "--json")
     assert final.returncode == 0, final.stderr
     assert tonearm.count("SELECT count(*) FROM listens_raw") == LISTENS, notes
