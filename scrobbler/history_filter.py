@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.normalize import normalize
-from scrobbler.stats.ranges import local_midnight_epoch, machine_zone
 
 STATUSES = ("matched", "ambiguous", "unmatched", "manual", "pending")
 """The status a listen shows. ``manual`` is a listen a person decided (a review decision), whatever the
@@ -104,6 +103,8 @@ def zone_of(name: str | None) -> ZoneInfo:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
+    from scrobbler.stats.ranges import machine_zone  # the stats package loads only when a zone is needed
+
     return machine_zone()
 
 
@@ -111,6 +112,8 @@ def day_range(first: date | None, last: date | None, zone: ZoneInfo) -> tuple[in
     """(since, until) instants covering the local calendar days ``first`` to ``last`` (both included) in
     ``zone``; an end left open stays None. A day is midnight to midnight local time (a DST day is 23 or 25
     hours long), as the stats count days."""
+    from scrobbler.stats.ranges import local_midnight_epoch
+
     since = None if first is None else local_midnight_epoch(first, zone)
     until = None if last is None else local_midnight_epoch(last + timedelta(days=1), zone)
     return since, until
