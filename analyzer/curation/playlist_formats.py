@@ -13,66 +13,26 @@ from __future__ import annotations
 
 import ast
 import configparser
-import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
+from analyzer.curation.playlist_json import parse_jspf, parse_spotify
+from analyzer.curation.playlist_types import (
+    MBID,
+    ParsedEntry,
+    ParsedPlaylist,
+    ParseProblem,
+    PlaylistFormatError,
+    positive_number,
+    split_artist_title,
+)
 from analyzer.curation.playlist_xml import parse_xspf_text
-
-
-class PlaylistFormatError(ValueError):
-    """The file is not a playlist of the expected format (the message says what it looks like)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedEntry:
-    """One entry as the source wrote it. ``location`` is the path or URI verbatim (another machine's
-    path stays as it was); times are seconds."""
-
-    line_no: int | None
-    artist: str | None = None
-    title: str | None = None
-    album: str | None = None
-    location: str | None = None
-    duration_secs: float | None = None
-    start_secs: float | None = None
-    recording_mbid: str | None = None
-    isrc: str | None = None
-    spotify_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ParseProblem:
-    """A line (or JSON item) that could not be read as an entry; the import reports it and goes on."""
-
-    line_no: int | None
-    message: str
-    text: str = ""
-    skipped: bool = True  # False for a notice about the whole file (its encoding), nothing left out
-
-    def __str__(self) -> str:
-        where = f"line {self.line_no}: " if self.line_no is not None else ""
-        shown = f" ({self.text[:80]!r})" if self.text else ""
-        return f"{where}{self.message}{shown}"
-
-
-@dataclass
-class ParsedPlaylist:
-    format: str  # m3u | pls | xspf | jspf | spotify | text | cue
-    title: str | None
-    entries: list[ParsedEntry] = field(default_factory=list)
-    problems: list[ParseProblem] = field(default_factory=list)
-
 
 FORMATS = ("m3u", "pls", "xspf", "jspf", "spotify", "text", "cue")
 _BY_SUFFIX = {".m3u": "m3u", ".m3u8": "m3u", ".pls": "pls", ".xspf": "xspf", ".jspf": "jspf",
               ".txt": "text", ".cue": "cue"}  # fmt: skip
-_DASH = re.compile(r"\s+[-\u2013\u2014]\s+")  # " - ", " – ", " — " (a spaced dash: "Jay-Z" stays whole)
-_MBID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 
 def read_playlists(path: Path | str, fmt: str | None = None) -> list[ParsedPlaylist]:
@@ -130,22 +90,6 @@ def decode_text(data: bytes) -> tuple[str, str | None]:
         return data.decode("latin-1"), "not UTF-8: read as Latin-1"
 
 
-def split_artist_title(label: str) -> tuple[str | None, str]:
-    """ "Artist - Title" at the first spaced dash; a label without one is a title alone."""
-    parts = _DASH.split(label.strip(), maxsplit=1)
-    if len(parts) == 2 and parts[0].strip() and parts[1].strip():
-        return parts[0].strip(), parts[1].strip()
-    return None, label.strip()
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number > 0 else None  # -1 (and 0) mean "unknown" in M3U and PLS
-
-
 # --- M3U / M3U8 -------------------------------------------------------------------------------------------
 
 _EXTINF = re.compile(r"#EXTINF:\s*(-?\d+(?:\.\d+)?)?[^,]*,(.*)$", re.I)
@@ -171,7 +115,7 @@ def parse_m3u(text: str, name: str) -> list[ParsedPlaylist]:
                 info, info_line = {}, None
                 continue
             artist, title = split_artist_title(match.group(2))
-            info = {"label": True, "duration_secs": _number(match.group(1)), "artist": artist,
+            info = {"label": True, "duration_secs": positive_number(match.group(1)), "artist": artist,
                     "title": title or None}  # fmt: skip
             info_line = line_no
         elif upper.startswith("#EXTALB:"):
@@ -228,7 +172,7 @@ def parse_pls(text: str, name: str) -> list[ParsedPlaylist]:
                 title or None,
                 None,
                 location,
-                _number(values.get(f"length{number}")),
+                positive_number(values.get(f"length{number}")),
             )  # fmt: skip
         )
     for key in values:
@@ -240,115 +184,6 @@ def parse_pls(text: str, name: str) -> list[ParsedPlaylist]:
 
 def _pls_key_lines(text: str) -> list[tuple[int, str]]:
     return [(n, line.split("=", 1)[0].strip()) for n, line in enumerate(text.splitlines(), 1) if "=" in line]
-
-
-# --- JSPF and the Spotify export ---------------------------------------------------------------------------
-
-_LB_TRACK_EXTENSION = "https://musicbrainz.org/doc/jspf#track"
-
-
-def _load_json(text: str, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise PlaylistFormatError(f"not {what}: invalid JSON at line {error.lineno}: {error.msg}") from error
-
-
-def parse_jspf(text: str, name: str) -> list[ParsedPlaylist]:
-    """JSPF (JSON XSPF) as ListenBrainz writes it: ``{"playlist": {"title", "track": [{"title", "creator",
-    "album", "duration" (ms), "identifier": recording URL (string or list), "location"}]}}``."""
-    document = _load_json(text, "a JSPF playlist")
-    body = document.get("playlist") if isinstance(document, dict) else None
-    if not isinstance(body, dict) or not isinstance(body.get("track", []), list):
-        raise PlaylistFormatError('not a JSPF playlist: no "playlist" object with a "track" list')
-    playlist = ParsedPlaylist("jspf", str(body.get("title") or name))
-    for number, track in enumerate(body.get("track", []), start=1):
-        if not isinstance(track, dict):
-            playlist.problems.append(ParseProblem(None, f"track {number} is not an object"))
-            continue
-        identifiers = _as_list(track.get("identifier"))
-        mbid = next((m.group(0).lower() for i in identifiers if (m := _MBID.search(str(i)))), None)
-        location = next((str(x) for x in _as_list(track.get("location")) if x), None)
-        duration = _number(track.get("duration"))
-        entry = ParsedEntry(None, _text(track.get("creator")), _text(track.get("title")),
-                            _text(track.get("album")), location,
-                            duration / 1000 if duration else None, recording_mbid=mbid)  # fmt: skip
-        if not (entry.title or entry.location or entry.recording_mbid):
-            playlist.problems.append(
-                ParseProblem(None, f"track {number} has no title, location or identifier")
-            )
-            continue
-        playlist.entries.append(entry)
-    return [playlist]
-
-
-def parse_spotify(text: str, name: str) -> list[ParsedPlaylist]:
-    """Spotify account data ``Playlist1.json``: ``{"playlists": [{"name", "items": [{"track": {"trackName",
-    "artistName", "albumName", "trackUri"}, "episode", "localTrack", "addedDate"}]}]}``; episodes are skipped
-    with a note, local files keep their path."""
-    document = _load_json(text, "a Spotify playlist export")
-    lists = document.get("playlists") if isinstance(document, dict) else None
-    if not isinstance(lists, list):
-        raise PlaylistFormatError('not a Spotify playlist export: no "playlists" list')
-    found: list[ParsedPlaylist] = []
-    for number, item in enumerate(lists, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("items", []), list):
-            continue
-        playlist = ParsedPlaylist("spotify", str(item.get("name") or f"{name} {number}"))
-        for position, row in enumerate(item.get("items", []), start=1):
-            entry = _spotify_entry(row)
-            if isinstance(entry, str):
-                playlist.problems.append(ParseProblem(None, f"item {position}: {entry}"))
-            else:
-                playlist.entries.append(entry)
-        found.append(playlist)
-    return found
-
-
-def _spotify_entry(row: Any) -> ParsedEntry | str:
-    if not isinstance(row, dict):
-        return "not an object"
-    track, local = row.get("track"), row.get("localTrack")
-    if isinstance(track, dict):
-        uri = str(track.get("trackUri") or "")
-        spotify_id = uri.rsplit(":", 1)[-1] if uri.startswith("spotify:track:") else None
-        title = _text(track.get("trackName"))
-        if not title:
-            return "a track without a name"
-        return ParsedEntry(None, _text(track.get("artistName")), title, _text(track.get("albumName")),
-                           spotify_id=spotify_id)  # fmt: skip
-    if isinstance(local, dict):
-        return _spotify_local(local)
-    if row.get("episode"):
-        return "a podcast episode, not music"
-    return "neither a track nor a local file"
-
-
-def _spotify_local(local: dict[str, Any]) -> ParsedEntry | str:
-    """A local file in a Spotify playlist: ``spotify:local:<artist>:<album>:<title>:<seconds>`` with
-    ``+`` for spaces and percent-escapes (older exports spell the fields out instead)."""
-    uri = str(local.get("uri") or "")
-    if uri.startswith("spotify:local:"):
-        fields = [unquote_plus(part) or None for part in uri.split(":")[2:]]
-        fields += [None] * (4 - len(fields))
-        artist, album, title, seconds = fields[:4]
-        if not title:
-            return "a local file without a name"
-        return ParsedEntry(None, artist, title, album, duration_secs=_number(seconds))
-    title = _text(local.get("trackName"))
-    if not title:
-        return "a local file without a name"
-    return ParsedEntry(None, _text(local.get("artistName")), title, _text(local.get("albumName")))
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _text(value: Any) -> str | None:
-    return str(value).strip() or None if value is not None else None
 
 
 # --- plain tracklists --------------------------------------------------------------------------------------
@@ -481,8 +316,8 @@ def parse_xspf(text: str, name: str) -> list[ParsedPlaylist]:
     playlist = ParsedPlaylist("xspf", title or name, problems=[ParseProblem(n, m) for n, m in problems])
     for line_no, fields in rows:
         identifiers = fields.pop("identifier", [])
-        mbid = next((m.group(0).lower() for i in identifiers if (m := _MBID.search(i))), None)
-        duration = _number(fields.get("duration"))
+        mbid = next((m.group(0).lower() for i in identifiers if (m := MBID.search(i))), None)
+        duration = positive_number(fields.get("duration"))
         locations = fields.get("location", [])
         # Several locations are alternatives: a file (this machine's or another's) beats a stream URL.
         location = next((x for x in locations if "://" not in x or x.lower().startswith("file:")), None)

@@ -14,6 +14,8 @@ import xml.sax.xmlreader
 from typing import Any
 from xml.sax.handler import ContentHandler, feature_namespaces
 
+from analyzer.curation.playlist_types import PlaylistFormatError
+
 XSPF_NS = "http://xspf.org/ns/0/"
 _FIELDS = {"location", "title", "creator", "album", "duration", "identifier"}
 
@@ -70,8 +72,6 @@ class _XspfHandler(ContentHandler):
 
 def parse_xspf_text(text: str) -> tuple[str | None, list[TrackRow], list[tuple[int | None, str]]]:
     """(playlist title, [(line, fields)], problems). Raises PlaylistFormatError when it is not XSPF."""
-    from analyzer.curation.playlist_formats import PlaylistFormatError
-
     handler = _XspfHandler()
     parser = xml.sax.make_parser()
     parser.setFeature(feature_namespaces, True)
