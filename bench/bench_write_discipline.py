@@ -179,7 +179,12 @@ def server(rounds: int, mariadb: bool) -> None:
                     else:
                         runs = run_lanes(db, *music, history, "alice")
                     db.dispose()
-                    jobs = ", ".join(f"{r.name} {r.seconds:.1f} s (exit {r.returncode})" for r in runs)
+                    jobs = ", ".join(
+                        f"{r.name} {r.seconds:.1f} s"
+                        + (f" ({r.summary.get('selected', 0):,} listens)" if r.name == "enrich" else "")
+                        + (f" (exit {r.returncode})" if r.returncode else "")
+                        for r in runs
+                    )
                     row = f"| {round_number + 1} | {engine} | {'server + client' if loaded else 'alone'} | {jobs} | {latency} |"
                     rows.append(row)
                     print(row, flush=True)
