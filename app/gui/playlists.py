@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -64,6 +65,20 @@ def _export(db: Database, playlist_id: int, path: str, fmt: str) -> Any:
     with db.session() as session:
         title = session.get_one(Playlist, playlist_id).title
         return write_playlist(session, playlist_track_ids(session, playlist_id), path, fmt, title)
+
+
+def _read_candidates(db: Database, entry_id: int) -> list[Any]:
+    from analyzer.curation.playlist_entries import entry_candidates
+
+    with db.session() as session:
+        return entry_candidates(session, entry_id)
+
+
+def _decide(db: Database, entry_id: int, track_id: int | None) -> None:
+    from analyzer.curation.playlist_entries import decide_entry
+
+    with db.session() as session:
+        decide_entry(session, entry_id, track_id)
 
 
 def import_outcome(job: Job) -> tuple[str, bool | None]:
@@ -153,6 +168,19 @@ class PlaylistsController(QObject):
             True))  # fmt: skip
         job.failed.connect(lambda error: self.said.emit(f"Export failed: {error_text(error)}", False))
 
+    def load_candidates(self, entry_id: int) -> Job:
+        db = self.state.db
+        return self.state.jobs.call("Read candidates", lambda: _read_candidates(db, entry_id))
+
+    def decide(self, playlist_id: int, entry_id: int, track_id: int | None) -> Job:
+        """Link an entry to a track, or (None) mark it not in the library; the entries are read again."""
+        db = self.state.db
+        job = self.state.jobs.call("Decide playlist entry", lambda: _decide(db, entry_id, track_id))
+        job.finished.connect(lambda _result: self.load_entries(playlist_id))
+        job.finished.connect(lambda _result: self.load_playlists())
+        job.failed.connect(lambda error: self.said.emit(f"Could not decide: {error_text(error)}", False))
+        return job
+
     def match_again(self) -> Job:
         from analyzer.curation.playlist_entries import rematch_playlists
 
@@ -176,6 +204,7 @@ class PlaylistsScreen(QWidget):
         self.state = state
         self.controller = PlaylistsController(state, self)
         self.current_id: int | None = None
+        self.entry_menu: QMenu | None = None
         self._loaded = False
         self.playlists = PlaylistListModel(self)
         self.entries = EntryTableModel(self)
@@ -197,6 +226,11 @@ class PlaylistsScreen(QWidget):
         self.playlist_view = self._table(self.playlists)
         self.entry_view = self._table(self.entries)
         self.entry_view.doubleClicked.connect(self._open_track)
+        self.entry_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.entry_view.customContextMenuRequested.connect(self._entry_menu_at)
+        self.entry_view.setToolTip(
+            "Right-click an unsure or missing entry to link it or mark it not in your library"
+        )
         self.empty = QLabel("No playlists yet. Import a playlist file (M3U, XSPF, JSPF, Spotify's export, a "
                             "DJ tracklist or a CUE sheet) and every entry is matched to your library.")  # fmt: skip
         self.empty.setWordWrap(True)
@@ -324,6 +358,44 @@ class PlaylistsScreen(QWidget):
         )
         if path:
             self.controller.export(self.current_id, path)
+
+    def _entry_menu_at(self, point: QPoint) -> None:
+        index = self.entry_view.indexAt(point)
+        if index.isValid():
+            self.show_entry_menu(index.row(), self.entry_view.viewport().mapToGlobal(point))
+
+    def show_entry_menu(self, row: int, where: QPoint | None = None) -> Job:
+        """Read the entry's candidates, then offer: link to one of them, or not in my library."""
+        entry = self.entries.entry(row)
+        job = self.controller.load_candidates(entry.id)
+        job.finished.connect(lambda candidates: self._popup(entry, candidates, where))
+        return job
+
+    def _popup(self, entry: Any, candidates: list[Any], where: QPoint | None) -> None:
+        self.entry_menu = self.entry_menu_for(entry, candidates)
+        if where is not None:
+            self.entry_menu.popup(where)
+
+    def entry_menu_for(self, entry: Any, candidates: list[Any]) -> QMenu:
+        menu = QMenu(self)
+        playlist_id = self.current_id
+        for candidate in candidates:
+            name = f"{candidate.artist} - {candidate.title}" if candidate.artist else candidate.title
+            action = menu.addAction(f"Link to {name} ({candidate.score})")
+            action.triggered.connect(
+                lambda _checked=False, t=candidate.track_id: self.controller.decide(
+                    playlist_id or 0, entry.id, t
+                )
+            )
+        if not candidates:
+            menu.addAction("No candidates in the library").setEnabled(False)
+        menu.addSeparator()
+        reject = menu.addAction("Not in my library")
+        reject.triggered.connect(
+            lambda _checked=False: self.controller.decide(playlist_id or 0, entry.id, None)
+        )
+        reject.setEnabled(entry.reason != "review_reject")
+        return menu
 
     def _open_track(self, index: QModelIndex) -> None:
         entry = self.entries.entry(index.row())

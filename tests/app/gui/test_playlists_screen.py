@@ -123,3 +123,40 @@ def test_a_broken_file_says_why_and_match_again_picks_up_new_tracks(
 def test_models_on_their_own(qtmodeltester):
     qtmodeltester.check(PlaylistListModel())
     qtmodeltester.check(EntryTableModel())
+
+
+def test_an_unsure_entry_is_linked_from_its_menu_and_a_missing_one_rejected(
+    qtbot: QtBot, state: AppState, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    screen = open_screen(qtbot, state)
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "intro.m3u").write_text(
+        "#EXTM3U\n/old/disk/01 Intro.mp3\n#EXTINF:200,Nobody - Nothing\n/x.mp3\n"
+    )
+    screen.controller.start_import([str(lists / "intro.m3u")])
+    assert state.jobs.wait_idle(30000)
+    qtbot.waitUntil(lambda: screen.entries.rowCount() == 2, timeout=10000)
+    assert shown_entries(screen)[0][1] == "Unsure"
+
+    screen.show_entry_menu(0)  # what a right-click on the row opens
+    assert state.jobs.wait_idle(10000)
+    qtbot.waitUntil(lambda: screen.entry_menu is not None, timeout=5000)
+    labels = [a.text() for a in screen.entry_menu.actions() if a.text()]
+    assert labels == ["Link to Air - Intro (60)", "Link to Moby - Intro (60)", "Not in my library"]
+    screen.entry_menu.actions()[1].trigger()  # Moby's
+    assert state.jobs.wait_idle(10000)
+    qtbot.waitUntil(lambda: shown_entries(screen)[0][1] == "Matched", timeout=5000)
+    assert shown_entries(screen)[0][2:] == ("100", "Moby - Intro")
+
+    screen.entry_menu = None
+    screen.show_entry_menu(1)
+    assert state.jobs.wait_idle(10000)
+    qtbot.waitUntil(lambda: screen.entry_menu is not None, timeout=5000)
+    reject = next(a for a in screen.entry_menu.actions() if a.text() == "Not in my library")
+    reject.trigger()
+    assert state.jobs.wait_idle(10000)
+    qtbot.waitUntil(
+        lambda: screen.entries.data(screen.entries.index(1, 5)) == "you said: not in the library",
+        timeout=5000,
+    )
