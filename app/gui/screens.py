@@ -31,6 +31,7 @@ def screen_classes() -> list[type[QWidget] | LazyScreen]:
         LazyScreen("stats", "Stats", "app.gui.stats.screen", "StatsScreen"),
         LazyScreen("similar", "Similar", "app.gui.similar.screen", "SimilarScreen"),
         LazyScreen("duplicates", "Duplicates", "app.gui.duplicates.screen", "DuplicatesScreen"),
+        LazyScreen("playlists", "Playlists", "app.gui.playlists", "PlaylistsScreen"),
         LazyScreen("import", "Import", "app.gui.history_import", "ImportScreen"),
         LazyScreen("server", "Scrobble server", "app.gui.server", "ServerScreen"),
         LazyScreen("folders", "Folders", "app.gui.folders", "FoldersScreen"),

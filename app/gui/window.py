@@ -38,11 +38,12 @@ _SIDEBAR_ICONS = {
     "stats": QStyle.StandardPixmap.SP_FileDialogInfoView,
     "similar": QStyle.StandardPixmap.SP_BrowserReload,  # visible in light and dark (the media glyphs are black)
     "duplicates": QStyle.StandardPixmap.SP_FileLinkIcon,
+    "playlists": QStyle.StandardPixmap.SP_FileDialogDetailedView,
     "import": QStyle.StandardPixmap.SP_DialogOpenButton,
     "server": QStyle.StandardPixmap.SP_DriveNetIcon,
     "folders": QStyle.StandardPixmap.SP_DirIcon,
     "problems": QStyle.StandardPixmap.SP_MessageBoxWarning,
-    "settings": QStyle.StandardPixmap.SP_FileDialogDetailedView,
+    "settings": QStyle.StandardPixmap.SP_ComputerIcon,
 }
 
 
