@@ -160,6 +160,7 @@ class ReviewController(QObject):
 
     def _forget_groups(self) -> None:
         self.groups, self._details, self.current_key, self.loaded = [], {}, None, False
+        self._reading = {}
         self.unticked.clear()
         self.page_changed.emit()
         self.current_changed.emit()
@@ -231,7 +232,9 @@ class ReviewController(QObject):
         return lambda: _read_group(db, group, mode, reasons)
 
     def _group_read(self, key: GroupKey, job: Job) -> None:
-        self._reading.pop(key, None)
+        if self._reading.get(key) is not job:
+            return  # read for a queue that is gone (another tab, grouping or database)
+        del self._reading[key]
         if job.outcome != "finished":
             self.message.emit(f"Could not read the group: {error_text(job.result)}", False)
             return
@@ -531,6 +534,7 @@ class ReviewController(QObject):
         if self._own_change:
             return
         self._details.clear()
+        self._reading = {}  # reads in flight may predate the change
         self.stale = True
         if self.is_shown():
             self.reload()
