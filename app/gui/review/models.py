@@ -100,7 +100,10 @@ class QueueModel(_ListTable):
             self.beginRemoveRows(QModelIndex(), row, row)
             del self.rows[row]
             self.endRemoveRows()
+        changed = [row for row, (old, group) in enumerate(zip(self.rows, new, strict=True)) if old != group]
         self.rows = new
+        if changed:  # the same groups read again may have other counts
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(self.headers) - 1))
 
     def cell(self, group: QueueGroup, number: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
