@@ -4,8 +4,9 @@ A run claims a few files at a time. On MariaDB the claim reads the candidates wi
 SKIP LOCKED`` (two runs claiming at the same moment take different rows instead of waiting on each other)
 and then writes one lease row per file; the lease's primary key is what guarantees that only one run holds
 a file, so the claim is correct even when a candidate was read before another run's lease was committed.
-Writing a file's result deletes its lease in the same transaction (``write_results``), the run renews its
-leases as it commits, and a run that dies leaves leases that simply expire (``LEASE_SECONDS``).
+Writing a file's result deletes its lease in the same transaction, the run renews its leases as it commits,
+and a run that dies leaves leases that expire (``LEASE_SECONDS``), or that the next run on the same machine
+drops at once when the dead run's process is gone (:func:`forget_dead_runs`).
 
 On SQLite one machine writes the file by nature; the same code runs (the lock clause is not rendered) and is
 correct there too, but the runner only uses leases on a server database unless asked.
@@ -36,7 +37,41 @@ crashed run's files wait before another run takes them."""
 
 def new_owner() -> str:
     """A name for this run that no other run shares (host, pid, random), at most 64 characters."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def forget_dead_runs(session: Session) -> int:
+    """Drop the leases of runs on this machine whose process is gone (a killed ``tonearm analyze``): run again
+    here, it need not wait for them to expire. Returns how many leases were dropped. A run elsewhere is
+    never judged from here: its leases expire."""
+    host = _host()
+    owners = session.scalars(
+        select(AnalysisLease.owner)
+        .where(AnalysisLease.owner.startswith(f"{host}:", autoescape=True))
+        .distinct()
+    ).all()
+    dropped = 0
+    for owner in owners:
+        _, _, rest = owner.partition(":")
+        pid_text = rest.partition(":")[0]
+        if pid_text.isdigit() and not _alive(int(pid_text)):
+            result = session.execute(delete(AnalysisLease).where(AnalysisLease.owner == owner))
+            dropped += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return dropped
+
+
+def _host() -> str:
+    return socket.gethostname()[:40]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
 
 
 def claim_jobs(

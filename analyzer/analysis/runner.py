@@ -175,6 +175,7 @@ def analyze_library(
     if use_leases:
         chunk = max(4, 2 * (in_flight or workers or 1))
         claims = _Claims(db, owner, chunk, retry_errors, lease_seconds)
+        write_transaction(db, lease.forget_dead_runs, what="dropping the leases of stopped analysis runs")
         with db.session() as session:
             total = lease.unclaimed_count(session, retry_errors=retry_errors)
         jobs = claims

@@ -160,3 +160,27 @@ def test_a_failed_file_is_taken_once_per_run_even_when_errors_are_retried(
     assert (again.pending, again.analyzed, again.errors) == (1, 0, 1)
     with db.session() as s:
         assert s.scalars(select(AnalysisLease.media_file_id)).all() == []
+
+
+def test_a_killed_run_on_this_machine_leaves_no_wait(db: Database, generated: Path, tmp_path: Path) -> None:
+    """Its process is gone, so its leases are dropped at once; a live run's leases are kept."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    root = tmp_path / "music"
+    shutil.copytree(generated, root)
+    run_scan(db, [root], workers=1)
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = socket.gethostname()[:40]
+    with db.session() as s:
+        dead = [job.media_file_id for job in claim_jobs(s, f"{host}:{gone.pid}:killed", 2)]
+    with db.session() as s:
+        live = [job.media_file_id for job in claim_jobs(s, f"{host}:{os.getpid()}:alive", 1)]
+    summary = run_analysis(db, workers=1, leases=True)
+    assert summary.analyzed == 5 and set(dead) <= set(summary.analyzed_ids)
+    assert live[0] not in summary.analyzed_ids
+    with db.session() as s:
+        assert s.scalars(select(AnalysisLease.media_file_id)).all() == live
