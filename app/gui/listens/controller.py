@@ -66,8 +66,10 @@ def period_days(
     if period == "30d":
         return today - timedelta(days=29), today
     if period == "12m":
-        a_year_ago = date(today.year - 1, 3, 1) if (today.month, today.day) == (2, 29) else None
-        return (a_year_ago or today.replace(year=today.year - 1)) + timedelta(days=1), today
+        try:
+            return today.replace(year=today.year - 1) + timedelta(days=1), today
+        except ValueError:  # 29 February: the year before has no such day
+            return date(today.year - 1, 3, 1), today
     if period == "year":
         return date(today.year, 1, 1), today
     if period == "custom":
@@ -238,9 +240,7 @@ class ListensController(QObject):
     def _on_options(self, options: HistoryOptions) -> None:
         self._options_job = None
         self.options = options
-        from scrobbler.history_filter import zone_of
-
-        zones = {zone_of(user.timezone).key for user in options.users}
+        zones = {user.timezone or "" for user in options.users}  # "": the machine's (no lookup needed)
         if self.model.zones_shown != (len(zones) > 1):
             self.model.zones_shown = len(zones) > 1
             self.model.forget_rows()
@@ -307,11 +307,11 @@ class ListensController(QObject):
         from scrobbler.history_filter import HistoryFilter, day_range, zone_of
 
         choice = self.choice
-        zone = zone_of(self._user_zone(choice.user_id))
-        first, last = period_days(
-            choice.period, choice.first, choice.last, today or datetime.now(zone).date()
-        )
-        since, until = day_range(first, last, zone)
+        since = until = None
+        if choice.period != "any":  # the zone, and the stats package that knows the machine's, only for dates
+            zone = zone_of(self._user_zone(choice.user_id))
+            day = today or datetime.now(zone).date()
+            since, until = day_range(*period_days(choice.period, choice.first, choice.last, day), zone)
         return HistoryFilter(
             user_id=choice.user_id,
             since=since,

@@ -307,6 +307,7 @@ class ListensScreen(QWidget):
     # -- reacting ------------------------------------------------------------------------------------------
 
     def _on_loaded(self) -> None:
+        self.error.hide()  # what went wrong before this list (a failed read, a listen not found) is over
         wanted = self.controller.select_after_load
         if wanted is not None and self.controller.loads:
             self.controller.select_after_load = None

@@ -120,6 +120,22 @@ def click_row(qtbot: QtBot, screen: ListensScreen, row: int) -> None:
     qtbot.mouseClick(screen.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
+def test_periods_cover_whole_local_days() -> None:
+    from datetime import date
+
+    from app.gui.listens.controller import period_days
+
+    today = date(2024, 3, 10)
+    assert period_days("any", None, None, today) == (None, None)
+    assert period_days("today", None, None, today) == (today, today)
+    assert period_days("7d", None, None, today) == (date(2024, 3, 4), today)
+    assert period_days("30d", None, None, today) == (date(2024, 2, 10), today)
+    assert period_days("12m", None, None, today) == (date(2023, 3, 11), today)
+    assert period_days("12m", None, None, date(2024, 2, 29)) == (date(2023, 3, 1), date(2024, 2, 29))
+    assert period_days("year", None, None, today) == (date(2024, 1, 1), today)
+    assert period_days("custom", date(2020, 1, 1), None, today) == (date(2020, 1, 1), None)
+
+
 def test_the_model_keeps_qts_contract(
     qtbot: QtBot, qtmodeltester: Any, sqlite_db: Database, history: History, state: AppState
 ) -> None:
