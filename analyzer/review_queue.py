@@ -221,6 +221,53 @@ def as_time(value: Any) -> datetime:
     return datetime.fromtimestamp(int(value), UTC)
 
 
+def group_of_listen(
+    session: Session,
+    listen_id: int,
+    *,
+    by_release: bool = False,
+    statuses: Sequence[EnrichStatus] = REVIEWABLE,
+) -> QueueGroup | None:
+    """The queue group holding this listen (wherever it ranks), or None when the listen does not wait for
+    review (unknown, linked or decided): what "review this listen" from another screen opens."""
+    listen = session.get(Listen, listen_id)
+    if listen is None or listen.enrich_status not in statuses:
+        return None
+    release = (listen.release_name_normalized or "") if by_release else None
+    key = GroupKey(listen.artist_name_normalized, listen.track_name_normalized, release)
+    return group_of_key(session, key, statuses, sample=listen)
+
+
+def group_of_key(
+    session: Session,
+    key: GroupKey,
+    statuses: Sequence[EnrichStatus] = REVIEWABLE,
+    *,
+    sample: Listen | None = None,
+) -> QueueGroup | None:
+    """The queue group of this key as the page would list it, wherever it ranks; None when nothing of it
+    waits any more."""
+    rows = session.execute(
+        select(Listen.id, Listen.listened_at, Listen.match_confidence).where(*_group_filter(key, statuses))
+    ).all()
+    if not rows:
+        return None
+    if sample is None:
+        sample = session.get(Listen, min(row[0] for row in rows))
+        assert sample is not None
+    return QueueGroup(
+        key,
+        sample.artist_name,
+        sample.track_name,
+        sample.release_name,
+        len(rows),
+        as_time(min(row[1] for row in rows)),
+        as_time(max(row[1] for row in rows)),
+        max((row[2] for row in rows if row[2] is not None), default=None),
+        tuple(sorted(row[0] for row in rows)),
+    )
+
+
 def sample_names(session: Session, listen_ids: Sequence[int]) -> dict[int, tuple[str, str, str | None]]:
     if not listen_ids:
         return {}

@@ -10,7 +10,15 @@ from analyzer import review
 from analyzer.aliases import learned_aliases, remove_alias
 from analyzer.matching import enrich_listens
 from analyzer.review_evidence import confidence_band, diff_spans
-from analyzer.review_queue import GroupKey, is_skipped, load_group, queue_page, skip_group, unskip_group
+from analyzer.review_queue import (
+    GroupKey,
+    group_of_listen,
+    is_skipped,
+    load_group,
+    queue_page,
+    skip_group,
+    unskip_group,
+)
 from analyzer.review_suspicious import suspicious_page
 from models.engine import Database
 from models.enums import EnrichStatus
@@ -79,6 +87,20 @@ def test_queue_groups_in_sql_with_counts_left_and_skips_that_last(db: Database):
             s, GroupKey("nobody known", "some song")
         )
         assert queue_page(s).total_groups == 2
+
+
+def test_the_group_of_one_listen_wherever_it_ranks(db: Database):
+    ids = build(db)
+    with db.session() as s:
+        lonely = s.scalar(select(Listen.id).where(Listen.track_name == "Some Song"))
+        assert lonely is not None
+        group = group_of_listen(s, lonely)
+        assert group is not None and group.key == GroupKey("nobody known", "some song")
+        assert group.listens == 2 and lonely in group.listen_ids
+        by_release = group_of_listen(s, lonely, by_release=True)
+        assert by_release is not None and by_release.key.release == ""
+        assert group_of_listen(s, ids["weak"]) is None  # linked: not waiting for review
+        assert group_of_listen(s, 10**9) is None
 
 
 def test_group_detail_shows_evidence_and_why_not_linked(db: Database):

@@ -44,22 +44,28 @@ def reviewer_name() -> str:
 
 def _read_page(
     db: Database, mode: Mode, by_release: bool, current: GroupKey | None
-) -> tuple[QueuePage, dict[Any, tuple[str, ...]], GroupDetail | None]:
-    """The queue page and, in the same background call, the detail of the group that will be current (the
-    current one when it is still on the page, else the first): opening shows a group one read sooner."""
-    from analyzer.review_queue import queue_page
+) -> tuple[QueuePage, dict[Any, tuple[str, ...]], GroupDetail | None, QueueGroup | None]:
+    """The queue page and, in the same background call, the detail of the group that will be current: the
+    current one while anything of it still waits (read on its own when it ranks below the page: a person
+    looking at it keeps it), else the first. Opening shows a group one read sooner."""
+    from analyzer.review_queue import REVIEWABLE, group_of_key, queue_page
     from analyzer.review_suspicious import suspicious_page
 
     reasons: dict[Any, tuple[str, ...]] = {}
+    kept: QueueGroup | None = None
     with db.session() as session:
         if mode == "suspicious":
             page, groups = suspicious_page(session, limit=PAGE_SIZE)
             reasons = {item.group.key: item.reasons for item in groups}
         else:
             page = queue_page(session, by_release=by_release, limit=PAGE_SIZE, skipped=mode == "skipped")
-    first = next((g for g in page.groups if g.key == current), page.groups[0] if page.groups else None)
+        if current is not None and mode != "suspicious" and all(g.key != current for g in page.groups):
+            kept = group_of_key(session, current, REVIEWABLE)  # (a suspicious group is its flagged listens)
+    first = kept or next(
+        (g for g in page.groups if g.key == current), page.groups[0] if page.groups else None
+    )
     detail = None if first is None else _read_group(db, first, mode, reasons.get(first.key, ()))
-    return page, reasons, detail
+    return page, reasons, detail, kept
 
 
 def _read_group(db: Database, group: QueueGroup, mode: Mode, reasons: tuple[str, ...]) -> GroupDetail:
@@ -187,11 +193,13 @@ class ReviewController(QObject):
         if job.outcome != "finished":
             self.message.emit(f"Could not read the review queue: {error_text(job.result)}", False)
             return
-        page, reasons, first = job.result
+        page, reasons, first, kept = job.result
         self._reasons = reasons
         if not self.busy_writing and self._writes_done == written_before:
             self._decided.clear()  # this page was read after every decision was written
         self.groups = [g for g in page.groups if g.key not in self._decided]
+        if kept is not None and kept.key not in self._decided:
+            self.groups.insert(0, kept)  # the group a person is looking at, though it ranks below the page
         hidden = len(page.groups) - len(self.groups)
         self.total_groups = max(0, page.total_groups - hidden)
         self.total_listens = max(
@@ -266,6 +274,35 @@ class ReviewController(QObject):
             return False
         self.show_group(group.key)
         return True
+
+    def find_listen(self, listen_id: int) -> None:
+        """Show the group holding this listen, reading it when it is not on the page (it may rank far
+        down): it goes first in the local queue. Says so when the listen does not wait for review."""
+        if self.show_listen(listen_id):
+            return
+        db, by_release = self.state.db, self.by_release
+        statuses_of = self.mode
+
+        def read() -> QueueGroup | None:
+            from analyzer.review_queue import REVIEWABLE, group_of_listen
+            from analyzer.review_suspicious import SUSPICIOUS_STATUSES
+
+            statuses = SUSPICIOUS_STATUSES if statuses_of == "suspicious" else REVIEWABLE
+            with db.session() as session:
+                return group_of_listen(session, listen_id, by_release=by_release, statuses=statuses)
+
+        job = self.state.jobs.call("Find a listen's group", read)
+        job.ended.connect(lambda: self._listen_found(job, listen_id))
+
+    def _listen_found(self, job: Job, listen_id: int) -> None:
+        group: QueueGroup | None = job.result if job.outcome == "finished" else None
+        if group is None:
+            self.message.emit(f"Listen {listen_id} does not wait for review (linked or decided).", None)
+            return
+        if not any(g.key == group.key for g in self.groups):
+            self.groups.insert(0, group)
+            self.page_changed.emit()
+        self.show_group(group.key)
 
     def toggle_listen(self, listen_id: int) -> None:
         """Tick or untick one listen of the current group (unticked ones are left out of the decision)."""

@@ -236,24 +236,21 @@ class ReviewScreen(QWidget):
         self.candidates.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def navigate(self, payload: object) -> None:
-        """{"listen_id": id}: show the group holding that listen once the queue is read (when it waits for
-        review and is among the biggest groups on the page; else the queue as it is, with a note)."""
+        """{"listen_id": id}: show the group holding that listen (read on its own when it ranks below the
+        page), once the queue is read; a listen that does not wait for review is said so."""
         self.activated()
         if not isinstance(payload, dict) or "listen_id" not in payload:
             return
         listen_id = int(payload["listen_id"])
-        if self.controller.loaded and self.controller.show_listen(listen_id):
-            return
         if self.controller.loaded and not self.controller.stale:
-            self._say(f"Listen {listen_id} is not among the groups shown here.", None)
+            self.controller.find_listen(listen_id)
             return
 
         def when_read() -> None:
             if not self.controller.loaded or self.controller.stale:
                 return  # a change before the page is in: wait for the page
             self.controller.page_changed.disconnect(when_read)
-            if not self.controller.show_listen(listen_id):
-                self._say(f"Listen {listen_id} is not among the groups shown here.", None)
+            self.controller.find_listen(listen_id)
 
         self.controller.page_changed.connect(when_read)
 

@@ -290,8 +290,9 @@ def test_the_queue_follows_imports_and_matching_again(
 
 
 def test_it_opens_on_a_listen_and_reads_again_only_when_seen(
-    qtbot: QtBot, review_db: Database, tmp_path: Path
+    qtbot: QtBot, review_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("app.gui.review.controller.PAGE_SIZE", 2)  # the listen's group is not on the page
     state = AppState.for_tests(review_db, tmp_path / "settings")
     with review_db.session() as session:
         mystery = session.scalar(select(Listen.id).where(Listen.track_name == "Mystery Song"))
@@ -300,8 +301,11 @@ def test_it_opens_on_a_listen_and_reads_again_only_when_seen(
     screen.show()
     screen.navigate({"listen_id": mystery})
     qtbot.waitUntil(lambda: screen.controller.current is not None, timeout=10000)
-    assert heard_now(screen) == "Mystery Song"
+    qtbot.waitUntil(lambda: heard_now(screen) == "Mystery Song", timeout=10000)
+    assert screen.controller.groups[0].track_name == "Mystery Song"  # read on its own, put first
     settle(qtbot, state, screen)
+    screen.navigate({"listen_id": 10**9})
+    qtbot.waitUntil(lambda: "does not wait for review" in screen.status.text(), timeout=10000)
     screen.hide()
     state.library_changed.emit()  # a scan batch while another screen is shown
     assert screen.controller.stale and not state.jobs.busy()
