@@ -11,75 +11,27 @@ reads the queue again, so nothing half-done stays on screen.
 
 from __future__ import annotations
 
-import getpass
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.outcomes import error_text, plural
+from app.gui.review import calls
+from app.gui.review.calls import Mode
 from app.gui.state import AppState
 
 if TYPE_CHECKING:
-    from analyzer.review_queue import GroupDetail, GroupKey, QueueGroup, QueuePage
+    from analyzer.review_queue import GroupDetail, GroupKey, QueueGroup
     from app.gui.jobs import Job
     from models.engine import Database
 
-Mode = Literal["pending", "suspicious", "skipped"]
-PAGE_SIZE = 60
 AFTER_PAINT_MS = 40  # writes and read-ahead start this long after a decision: the next group paints first
 READ_AHEAD = 3  # groups after the current one whose detail is read before the person gets there
 LOW_WATER = 10  # fewer groups than this left on the local page: read the next page once writes are done
 ENRICH_KIND = "enrich"
-
-
-def reviewer_name() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "gui"
-
-
-def _read_page(
-    db: Database, mode: Mode, by_release: bool, current: GroupKey | None
-) -> tuple[QueuePage, dict[Any, tuple[str, ...]], GroupDetail | None, QueueGroup | None]:
-    """The queue page and, in the same background call, the detail of the group that will be current: the
-    current one while anything of it still waits (read on its own when it ranks below the page: a person
-    looking at it keeps it), else the first. Opening shows a group one read sooner."""
-    from analyzer.review_queue import REVIEWABLE, group_of_key, queue_page
-    from analyzer.review_suspicious import suspicious_page
-
-    reasons: dict[Any, tuple[str, ...]] = {}
-    kept: QueueGroup | None = None
-    with db.session() as session:
-        if mode == "suspicious":
-            page, groups = suspicious_page(session, limit=PAGE_SIZE)
-            reasons = {item.group.key: item.reasons for item in groups}
-        else:
-            page = queue_page(session, by_release=by_release, limit=PAGE_SIZE, skipped=mode == "skipped")
-        if current is not None and mode != "suspicious" and all(g.key != current for g in page.groups):
-            kept = group_of_key(session, current, REVIEWABLE)  # (a suspicious group is its flagged listens)
-    first = kept or next(
-        (g for g in page.groups if g.key == current), page.groups[0] if page.groups else None
-    )
-    detail = None if first is None else _read_group(db, first, mode, reasons.get(first.key, ()))
-    return page, reasons, detail, kept
-
-
-def _read_group(db: Database, group: QueueGroup, mode: Mode, reasons: tuple[str, ...]) -> GroupDetail:
-    from analyzer.review_queue import REVIEWABLE, load_group
-    from analyzer.review_suspicious import SUSPICIOUS_STATUSES, why_suspicious
-    from models.enums import EnrichStatus
-
-    statuses = SUSPICIOUS_STATUSES if mode == "suspicious" else REVIEWABLE
-    with db.session() as session:
-        detail = load_group(session, group.key, statuses, group.listen_ids)
-    if mode == "suspicious":
-        detail.why = why_suspicious(reasons)
-        detail.listens = [item for item in detail.listens if item.status == EnrichStatus.MATCHED.value]
-    return detail
 
 
 @dataclass
@@ -104,7 +56,7 @@ class ReviewController(QObject):
         self.state = state
         self.mode: Mode = "pending"
         self.by_release = False
-        self.reviewer = reviewer_name()
+        self.reviewer = calls.reviewer_name()
         self.groups: list[QueueGroup] = []
         self.total_groups = 0
         self.total_listens = 0
@@ -179,7 +131,9 @@ class ReviewController(QObject):
             return
         db, mode, by_release = self.state.db, self.mode, self.by_release
         current = self._prefer or self.current_key
-        job = self.state.jobs.call("Read the review queue", lambda: _read_page(db, mode, by_release, current))
+        job = self.state.jobs.call(
+            "Read the review queue", lambda: calls.read_page(db, mode, by_release, current)
+        )
         self._page_job = job
         written = self._writes_done
         job.ended.connect(lambda: self._page_read(job, mode, by_release, written))
@@ -237,7 +191,7 @@ class ReviewController(QObject):
 
     def _group_reader(self, group: QueueGroup) -> Callable[[], GroupDetail]:
         db, mode, reasons = self.state.db, self.mode, self._reasons.get(group.key, ())
-        return lambda: _read_group(db, group, mode, reasons)
+        return lambda: calls.read_group(db, group, mode, reasons)
 
     def _group_read(self, key: GroupKey, job: Job) -> None:
         if self._reading.get(key) is not job:
@@ -280,18 +234,10 @@ class ReviewController(QObject):
         down): it goes first in the local queue. Says so when the listen does not wait for review."""
         if self.show_listen(listen_id):
             return
-        db, by_release = self.state.db, self.by_release
-        statuses_of = self.mode
-
-        def read() -> QueueGroup | None:
-            from analyzer.review_queue import REVIEWABLE, group_of_listen
-            from analyzer.review_suspicious import SUSPICIOUS_STATUSES
-
-            statuses = SUSPICIOUS_STATUSES if statuses_of == "suspicious" else REVIEWABLE
-            with db.session() as session:
-                return group_of_listen(session, listen_id, by_release=by_release, statuses=statuses)
-
-        job = self.state.jobs.call("Find a listen's group", read)
+        db, by_release, mode = self.state.db, self.by_release, self.mode
+        job = self.state.jobs.call(
+            "Find a listen's group", lambda: calls.group_of_listen(db, listen_id, mode, by_release)
+        )
         job.ended.connect(lambda: self._listen_found(job, listen_id))
 
     def _listen_found(self, job: Job, listen_id: int) -> None:
@@ -343,10 +289,7 @@ class ReviewController(QObject):
         reviewer = self.reviewer
 
         def write(db: Database) -> Any:
-            from analyzer.review import accept_listens
-
-            with db.session() as session:
-                return accept_listens(session, ids, track_id, reviewer=reviewer, action=action)
+            return calls.link_listens(db, ids, track_id, reviewer, action)
 
         def done(decision: Any) -> None:
             learned = f"; learned {', '.join(decision.learned)}" if decision.learned else ""
@@ -367,10 +310,7 @@ class ReviewController(QObject):
         reviewer = self.reviewer
 
         def write(db: Database) -> Any:
-            from analyzer.review import reject_listens
-
-            with db.session() as session:
-                return reject_listens(session, ids, reviewer=reviewer)
+            return calls.reject_listens(db, ids, reviewer)
 
         def done(decision: Any) -> None:
             self.message.emit(
@@ -388,10 +328,7 @@ class ReviewController(QObject):
         key, label, restoring = group.key, group.label, self.mode == "skipped"
 
         def write(db: Database) -> Any:
-            from analyzer.review_queue import skip_group, unskip_group
-
-            with db.session() as session:
-                return unskip_group(session, key) if restoring else skip_group(session, key, label)
+            return calls.set_skipped(db, key, not restoring, label)
 
         def done(_result: Any) -> None:
             self.message.emit(
@@ -409,10 +346,7 @@ class ReviewController(QObject):
         if kind in ("skip", "unskip") and key is not None:
 
             def write(db: Database) -> Any:
-                from analyzer.review_queue import skip_group, unskip_group
-
-                with db.session() as session:
-                    return unskip_group(session, key) if kind == "skip" else skip_group(session, key)
+                return calls.set_skipped(db, key, kind != "skip")
 
             def done(decision: Any) -> None:
                 self.message.emit("Undone: the skip.", True)
@@ -420,10 +354,7 @@ class ReviewController(QObject):
         else:
 
             def write(db: Database) -> Any:
-                from analyzer.review import undo
-
-                with db.session() as session:
-                    return undo(session)
+                return calls.undo_decision(db)
 
             def done(decision: Any) -> None:
                 if decision is None:

@@ -292,7 +292,7 @@ def test_the_queue_follows_imports_and_matching_again(
 def test_it_opens_on_a_listen_and_reads_again_only_when_seen(
     qtbot: QtBot, review_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.gui.review.controller.PAGE_SIZE", 2)  # the listen's group is not on the page
+    monkeypatch.setattr("app.gui.review.calls.PAGE_SIZE", 2)  # the listen's group is not on the page
     state = AppState.for_tests(review_db, tmp_path / "settings")
     with review_db.session() as session:
         mystery = session.scalar(select(Listen.id).where(Listen.track_name == "Mystery Song"))
