@@ -23,6 +23,7 @@ Real tagged Ogg music comes from Debian game packages (see bench_analysis.py):
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Iterable
@@ -58,11 +59,35 @@ def song_like(count: int) -> list[Path]:
     return tracks[::step][:count]
 
 
+def cpu_seconds() -> float:
+    """CPU seconds used so far by this process and every process under it, alive or ended (the pool's
+    workers, the cluster's nannies and workers; LocalCluster's scheduler runs in this process). On a machine
+    shared with other jobs the wall time of a run says more about them than about the run; this does not."""
+    import psutil
+
+    times = os.times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in psutil.Process().children(recursive=True):
+        try:
+            got = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += got.user + got.system
+    return total
+
+
+LAST_CPU: list[float] = [0.0]
+
+
 def run_pool(jobs: list[AnalysisJob], **options: object) -> float:
+    """Wall seconds of one run (its CPU seconds, all processes, land in ``LAST_CPU[0]``)."""
+    cpu = cpu_seconds()
     start = time.perf_counter()
     outcomes = list(analyze_in_pool(jobs, **options))  # type: ignore[arg-type]
+    wall = time.perf_counter() - start
+    LAST_CPU[0] = cpu_seconds() - cpu
     assert len(outcomes) == len(jobs) and all(isinstance(o, FileAnalysis) for _, o in outcomes), outcomes
-    return time.perf_counter() - start
+    return wall
 
 
 class WarmPool(Executor):
@@ -83,8 +108,8 @@ class WarmPool(Executor):
         self.pool.shutdown(wait=True)
 
 
-def speed_up(files: list[Path], rounds: int) -> list[tuple[float, float, float]]:
-    """Per round: (cold local pool, warm local pool, cluster) wall seconds on the same files."""
+def speed_up(files: list[Path], rounds: int) -> list[tuple[float, ...]]:
+    """Per round: wall seconds of (cold local pool, warm local pool, cluster), then their CPU seconds."""
     from distributed import LocalCluster
 
     from analyzer.analysis.cluster import connect_cluster
@@ -99,8 +124,11 @@ def speed_up(files: list[Path], rounds: int) -> list[tuple[float, float, float]]
         ) as cluster:
             for round_no in range(rounds + 1):  # round 0 warms the page cache and the workers' imports
                 cold = run_pool(jobs, workers=2, executor_factory=process_pool)
+                cold_cpu = LAST_CPU[0]
                 steady = run_pool(jobs, workers=2, executor_factory=lambda _n: warm)
+                steady_cpu = LAST_CPU[0]
                 start = time.perf_counter()
+                cpu = cpu_seconds()
                 on = connect_cluster(cluster.scheduler_address, PathMap())
                 try:
                     run_pool(jobs, workers=on.threads, executor_factory=on.executor_factory,
@@ -109,10 +137,12 @@ def speed_up(files: list[Path], rounds: int) -> list[tuple[float, float, float]]
                 finally:
                     on.close()
                 remote = time.perf_counter() - start
+                remote_cpu = cpu_seconds() - cpu
                 if round_no:
-                    rows.append((cold, steady, remote))
-                    print(f"  round {round_no}: local pool {cold:.2f} s (started for the run), "
-                          f"{steady:.2f} s (warm); cluster {remote:.2f} s", flush=True)  # fmt: skip
+                    rows.append((cold, steady, remote, cold_cpu, steady_cpu, remote_cpu))
+                    print(f"  round {round_no}: local pool {cold:.2f} s wall / {cold_cpu:.2f} s CPU (started "
+                          f"for the run), {steady:.2f} / {steady_cpu:.2f} (warm); cluster {remote:.2f} / "
+                          f"{remote_cpu:.2f}", flush=True)  # fmt: skip
     finally:
         warm.close()
     return rows
@@ -136,10 +166,14 @@ def overhead(result: FileAnalysis, count: int) -> tuple[float, float, int]:
                            in_flight=on.in_flight, crash_errors=on.crash_errors, lost_errors=on.lost_errors)  # fmt: skip
             run_pool(jobs[:20], **options)  # warm-up
             remote = run_pool(jobs, **options)
+            remote_cpu = LAST_CPU[0]
         finally:
             on.close()
     run_pool(jobs[:20], workers=2, executor_factory=process_pool, analyze=replay)
     local = run_pool(jobs, workers=2, executor_factory=process_pool, analyze=replay)
+    local_cpu = LAST_CPU[0]
+    print(f"CPU per file (client + scheduler + workers): cluster {remote_cpu / count * 1000:.2f} ms, "
+          f"local pool {local_cpu / count * 1000:.2f} ms (its start included)")  # fmt: skip
     return remote * 2 / count, local * 2 / count, len(pickle.dumps(result))
 
 
@@ -210,10 +244,13 @@ def main() -> None:
     if "speedup" not in skip:
         print("### speed-up: local 2-process pool vs 2 single-threaded cluster workers", flush=True)
         rows = speed_up(files, args.rounds)
-        for name, column in (("started for the run", 0), ("warm", 1)):
-            ratios = [row[2] / row[column] for row in rows]
-            print(f"cluster / local pool ({name}): {min(ratios):.3f}-{max(ratios):.3f} "
-                  f"(median {statistics.median(ratios):.3f})")  # fmt: skip
+        for measure, base in (("wall", 0), ("CPU", 3)):
+            for name, column in (("started for the run", base), ("warm", base + 1)):
+                ratios = [row[base + 2] / row[column] for row in rows]
+                print(f"cluster / local pool ({name}), {measure}: {min(ratios):.3f}-{max(ratios):.3f} "
+                      f"(median {statistics.median(ratios):.3f})")  # fmt: skip
+        print(f"CPU s: local started {_span(r[3] for r in rows)}, local warm {_span(r[4] for r in rows)}, "
+              f"cluster {_span(r[5] for r in rows)}")  # fmt: skip
         print(f"\nwall s: local started {_span(r[0] for r in rows)}, local warm {_span(r[1] for r in rows)}, "
               f"cluster {_span(r[2] for r in rows)}\n")  # fmt: skip
     if "overhead" not in skip:
