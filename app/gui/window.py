@@ -53,7 +53,7 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         state: AppState,
-        screens: Sequence[type[QWidget]],
+        screens: Sequence[type[QWidget] | LazyScreen],
         *,
         start_screen: str | None = None,
         icon: QIcon | None = None,
