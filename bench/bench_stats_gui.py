@@ -55,22 +55,40 @@ def _screen(db_url: str, settings_dir: Path) -> tuple[Any, Any, Any]:
 def _wait_shown(
     app: Any, screen: Any, view: str, range_text: str | None = None, *, chart: bool = True
 ) -> None:
-    """Process events until ``view`` (of ``range_text``) is the view on screen (with its chart drawn unless
-    ``chart`` is False), then paint it."""
-    deadline = time.monotonic() + 600
-    while True:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{view} never appeared; the screen says: {screen.message.text()}")
+    """Run the event loop until ``view`` (of ``range_text``) is the view on screen (with its chart drawn unless
+    ``chart`` is False), then paint it. The loop sleeps between events as the app's does (a polling loop
+    here took the GIL from the workers thousands of times a second)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    def done() -> bool:
         shown = screen.view
-        if (
+        return (
             shown is not None
             and shown.name == view
             and (not chart or not screen.controller.busy())
             and (range_text is None or range_text in shown.title)
+        )
+
+    if not done():
+        loop = QEventLoop()
+        check = QTimer()
+        check.setInterval(5)  # a queued signal wakes the loop anyway; this only bounds the wait after it
+        check.timeout.connect(lambda: loop.quit() if done() else None)
+        for signal in (
+            screen.controller.view_ready,
+            screen.controller.chart_ready,
+            screen.controller.busy_changed,
         ):
-            break
-        app.processEvents()
-        time.sleep(0.0005)
+            signal.connect(lambda *_a: loop.quit() if done() else None)
+        deadline = QTimer()
+        deadline.setSingleShot(True)
+        deadline.timeout.connect(loop.quit)
+        deadline.start(600_000)
+        check.start()
+        loop.exec()
+        check.stop()
+        if not done():
+            raise TimeoutError(f"{view} never appeared; the screen says: {screen.message.text()}")
     app.processEvents()
     screen.grab()
 

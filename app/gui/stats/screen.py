@@ -476,7 +476,7 @@ class StatsScreen(QWidget):
             return
         self.pages.setCurrentIndex(1)
         self.export_button.setEnabled(True)
-        self.chart.setVisible(view.chart_kind is not None)
+        self._show_chart_pane(view.chart_kind is not None)
         self.heading.setVisible(view.chart_kind is None)  # a chart carries the title itself
         if pixels is not None:
             self._show_chart(view, pixels)
@@ -491,6 +491,19 @@ class StatsScreen(QWidget):
         self.tabs.setCurrentIndex(0)
         self.tabs.blockSignals(False)
         self._on_tab(0)
+
+    def _show_chart_pane(self, shown: bool) -> None:
+        """Hide the chart for views without one, and give it back the exact same size afterwards: charts
+        are cached by size, so a pane a few pixels off would draw every chart again."""
+        if shown == self.chart.isVisibleTo(self):
+            return
+        if not shown:
+            self._chart_sizes = self.content.sizes()
+            self.chart.hide()
+        else:
+            self.chart.show()
+            if self._chart_sizes:
+                self.content.setSizes(self._chart_sizes)
 
     def _on_tab(self, index: int) -> None:
         if self.view is None or not 0 <= index < len(self.view.tables):

@@ -23,7 +23,7 @@ from app.gui.appearance import APPEARANCE_KEY, apply_appearance
 from app.gui.state import AppState
 from app.gui.stats.controller import StatsController, ViewRequest, render_chart
 from app.gui.stats.model import StatsTableModel
-from app.gui.stats.screen import StatsScreen
+from app.gui.stats.screen import NO_LISTENS, StatsScreen
 from models.engine import Database
 from scrobbler.exports.charts import DARK, LIGHT
 from scrobbler.stats import listening_clock, scope_for, top
@@ -196,6 +196,14 @@ def test_the_other_views_of_the_range_are_ready_before_they_are_asked_for(
     assert screen.view is not None and screen.view.name == "daily"  # no wait
     assert_chart_is_the_view(screen)
     assert screen.controller.computed == computed and not state.jobs.busy()
+    target = screen.controller.target
+    screen.select_view("streaks")  # no chart: the chart pane goes away ...
+    assert not screen.chart.isVisible()
+    screen.select_view("clock")  # ... and comes back at the same size, so the cached chart fits
+    QApplication.processEvents()
+    assert screen.view is not None and screen.view.name == "clock"
+    assert screen.chart.target() == target and not state.jobs.busy()
+    assert_chart_is_the_view(screen)
 
 
 def test_a_result_for_an_older_request_is_never_shown(state: AppState, qtbot: QtBot) -> None:
@@ -386,3 +394,21 @@ def test_table_model_contract(qtmodeltester: Any) -> None:
     assert [model.row_values(r)[0] for r in range(3)] == ["c", "b", "a"]  # empty cells last
     assert model.data(model.index(1, 2)) == "2h 00m"
     qtmodeltester.check(model)
+
+
+def test_a_default_user_without_listens_does_not_hide_the_others(state: AppState, qtbot: QtBot) -> None:
+    from scrobbler.users import default_user
+
+    with state.db.session() as session:
+        default_user(session, {"TONEARM_USER": "nobody"})  # what the CLI does on its first run
+    screen = open_stats(qtbot, state)
+    assert screen.user_combo.currentText() == "ada"
+    screen.user_combo.setCurrentIndex(screen.user_combo.findText("nobody"))
+    assert screen.pages.currentIndex() == 0
+    assert screen.message.text() == NO_LISTENS.format(user="nobody")
+    screen.user_combo.setCurrentIndex(screen.user_combo.findText("ben"))
+    assert state.jobs.wait_idle(20000)
+    QApplication.processEvents()
+    assert screen.pages.currentIndex() == 1 and screen.view is not None
+    assert column(screen, "name")[0] == "Björk" and sum(column(screen, "plays")) == sum(BEN_PLAYS.values())
+    assert state.settings.value("stats/user") == "ben"
