@@ -3,6 +3,7 @@ are retried, and a unit that never gets through says what it was."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -201,3 +202,40 @@ def test_write_session_cannot_be_made_from_a_reader(sqlite_db: Database) -> None
         session.execute(select(ConfigEntry.key)).all()
         with pytest.warns(Warning), pytest.raises(RuntimeError, match="already begun as a reader"):
             begin_as_writer(session)
+
+
+def test_two_units_locking_rows_in_opposite_orders_both_commit(db: Database) -> None:
+    """MariaDB: the two meet in a deadlock (1213), InnoDB rolls one back and it runs again. SQLite: the second
+    unit's BEGIN IMMEDIATE waits for the first to commit, so they cannot deadlock at all."""
+    for key in ("uow.x", "uow.y"):
+        write_transaction(db, lambda s, key=key: _put(s, key, "0"), what="seed")
+    both_hold_one = threading.Barrier(2)
+    calls: dict[str, int] = {"xy": 0, "yx": 0}
+    errors: list[BaseException] = []
+
+    def unit(first: str, second: str, name: str) -> None:
+        def work(session: Session) -> None:
+            calls[name] += 1
+            _put(session, first, name)
+            # Broken when the other unit is not inside its transaction now (SQLite; or this is a retry).
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_hold_one.wait(timeout=1.0)
+            _put(session, second, name)
+
+        try:
+            write_transaction(db, work, what=f"unit {name}")
+        except BaseException as error:  # shown by the assertion below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=unit, args=("uow.x", "uow.y", "xy")),
+        threading.Thread(target=unit, args=("uow.y", "uow.x", "yx")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    values = {_value(db, "uow.x"), _value(db, "uow.y")}
+    assert len(values) == 1 and values <= {"xy", "yx"}  # one unit's writes entirely, then the other's
+    assert sum(calls.values()) == (2 if db.is_sqlite else 3), calls  # MariaDB: the victim ran again
