@@ -77,10 +77,13 @@ def write_transaction(
                 "%s: database busy (%s); attempt %d in %.2f s", what, _first_line(last), attempt + 1, pause
             )
             time.sleep(pause)
+        started = time.monotonic()
         try:
             with sessions.begin() as session:
                 begin_as_writer(session)
-                return work(session)
+                value = work(session)
+            log.debug("%s: committed in %.3f s (attempt %d)", what, time.monotonic() - started, attempt + 1)
+            return value
         except DBAPIError as error:
             if not is_write_contention(error):
                 raise
