@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.unit_of_work import write_transaction
+from models.unit_of_work import WriteContention, write_transaction
+from scrobbler.api.errors import APIError
 from scrobbler.ingest import DEFAULT_DUPLICATE_WINDOW_SECS
 from scrobbler.ingest_batch import write_batch
 from scrobbler.ingest_rows import PreparedListen
@@ -104,6 +105,13 @@ class ListenWriter:
             # A write transaction from the start, retried whole when a job holds the database (a scan's
             # batch, an import's): the requests wait a little longer instead of failing.
             write_transaction(self._sessions, store, what=f"storing {count:,} submitted listens")
+        except WriteContention:
+            # Other programs kept the database busy through every attempt: nothing was stored, and the
+            # players should send the listens again later (they keep them and retry on 5xx).
+            busy = APIError(503, "The database is busy with other work; please try again shortly.")
+            for item in group:
+                item.done.set_exception(busy)
+            return
         except Exception as error:  # the whole group failed: every waiting request learns why
             for item in group:
                 item.done.set_exception(error)
