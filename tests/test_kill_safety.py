@@ -35,7 +35,7 @@ pytestmark = [
 
 SEED = 18
 KILLS = 3  # kill points per command
-SCANNED = 1200  # tiny files: two scan batches
+SCANNED = 2000  # tiny files: two scan batches, and a read phase long enough to be hit
 ANALYSED = 12
 LISTENS = 30_000  # over 8 MB (padded lines): the import parses in a child process
 ORPHAN_GRACE_SECS = 5.0
@@ -129,7 +129,11 @@ class Kill:
 
 
 def has_children(pid: int) -> bool:
-    return len(group_members(pid)) > 1
+    """Whether ``pid`` has started a process (its children list: cheap enough to poll every few ms)."""
+    try:
+        return bool(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+    except OSError:
+        return len(group_members(pid)) > 1
 
 
 def kill_at_random_points(
@@ -141,13 +145,15 @@ def kill_at_random_points(
     phase: Callable[[int], bool] = has_children,
     after_phase: float = 0.4,
     after_kill: Callable[[], object] = lambda: None,
+    kills: int = KILLS,
+    signum: signal.Signals = signal.SIGKILL,
 ) -> list[Kill]:
     """Start ``tonearm ARGS`` KILLS times and kill each with SIGKILL: the first at a random time ``within``
     seconds of its start, the others at a random moment up to ``after_phase`` s after ``phase(pid)`` first
     holds (by default: it has started worker processes), since a purely random time often misses the
     short phase in which a command has children. Fails when a process of a killed command outlives it."""
-    kills = []
-    for number in range(KILLS):
+    done = []
+    for number in range(kills):
         process = cli.start(*args)
         started = time.monotonic()
         if number == 0:
@@ -156,12 +162,12 @@ def kill_at_random_points(
             extra = rng.uniform(0, after_phase)
             deadline = started + 60
             while process.poll() is None and not phase(process.pid) and time.monotonic() < deadline:
-                time.sleep(0.01)
+                time.sleep(0.002)
             time.sleep(extra)
         children = len(group_members(process.pid)) - 1
         finished = process.poll() is not None
         if not finished:
-            process.send_signal(signal.SIGKILL)  # the command's process only, as `kill -9 PID`
+            process.send_signal(signum)  # the command's process only, as `kill -9 PID`
         process.wait()
         kill = Kill(round(time.monotonic() - started, 2), finished, max(children, 0))
         grace = time.monotonic() + ORPHAN_GRACE_SECS
@@ -170,10 +176,10 @@ def kill_at_random_points(
         for line in left:  # clean up before failing: the next test must not meet them
             os.kill(int(line.split()[0]), signal.SIGKILL)
         assert left == [], f"{args[0]} killed ({kill}) left processes behind: {left}"
-        kills.append(kill)
+        done.append(kill)
         after_kill()
-    print(f"{args[0]}: {kills}")
-    return kills
+    print(f"{args[0]} ({signum.name}): {done}")
+    return done
 
 
 def assert_db_check_clean(cli: Tonearm) -> None:
@@ -189,9 +195,21 @@ def test_scan_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
         rng,
         ("scan", str(setup.scanned), "--json"),
         within=(0.8, 4.0),
+        after_phase=0.1,
         after_kill=lambda: kept.append(tonearm.count("SELECT count(*) FROM media_files")),
     )
     assert any(kill.children for kill in notes), f"no kill while the readers ran: {notes}"
+    # A plain kill (SIGTERM) while the readers run: the scan ends and so do they.
+    notes += kill_at_random_points(
+        tonearm,
+        rng,
+        ("scan", str(setup.scanned), "--json"),
+        within=(0.8, 4.0),
+        after_phase=0.1,
+        after_kill=lambda: kept.append(tonearm.count("SELECT count(*) FROM media_files")),
+        kills=2,
+        signum=signal.SIGTERM,
+    )
     assert kept == sorted(kept), kept
     final = tonearm.run("scan", str(setup.scanned), "--json")
     assert final.returncode == 0, final.stderr
