@@ -127,9 +127,10 @@ def error_line(exc: BaseException) -> str | None:
     from sqlalchemy import exc as sa_exc
 
     from models.engine import DatabaseConfigError
+    from models.unit_of_work import WriteContention
 
-    if isinstance(exc, CliError | DatabaseConfigError):
-        return str(exc)
+    if isinstance(exc, CliError | DatabaseConfigError | WriteContention):
+        return str(exc)  # WriteContention: "... nothing of this step was written - run it again ..."
     if isinstance(exc, sa_exc.DBAPIError):
         orig = exc.orig
         detail = str(orig.args[-1] if orig is not None and orig.args else orig).strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import inspect
 
-from models.bootstrap import alembic_config, current_revision, upgrade_database
+from models.bootstrap import alembic_config, current_revision
 from models.engine import Database
 
 
@@ -21,7 +21,8 @@ def test_upgrade_replaces_the_track_index_and_downgrade_restores_it(empty_db: Da
     with empty_db.engine.begin() as connection:
         command.upgrade(alembic_config(empty_db, connection), "0006")
     assert _track_indexes(empty_db)["ix_listens_track_id"] == ["track_id"]
-    upgrade_database(empty_db)
+    with empty_db.engine.begin() as connection:
+        command.upgrade(alembic_config(empty_db, connection), "0007")
     assert current_revision(empty_db) == "0007"
     indexes = _track_indexes(empty_db)
     assert indexes["ix_listens_track_id_listened_at"] == ["track_id", "listened_at"]
