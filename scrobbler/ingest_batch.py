@@ -80,7 +80,11 @@ class _Canonical:
 def write_batch(
     session: Session, dialect: str, user_id: int, rows: Sequence[PreparedListen], window_secs: int
 ) -> BatchResult:
-    """Store ``rows`` (unique raw keys, checked) for ``user_id``; returns what happened to them."""
+    """Store ``rows`` (unique raw keys, checked) for ``user_id``; returns what happened to them.
+
+    The import's dry run (``scrobbler.ingest_preview._plan_batch``) replays these decisions with reads
+    only, on the same private helpers: a change to what this decides must be made there too (its tests
+    compare the dry run's counts with this writer's on every layout)."""
     result = BatchResult()
     if not rows:
         return result
