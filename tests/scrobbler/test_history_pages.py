@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from models.engine import Database
-from models.listens import Listen, ListenSource
+from models.listens import Listen, ListenRaw, ListenSource
 from models.users import User
 from scrobbler import history_pages
 from scrobbler.history_filter import (
@@ -201,6 +201,18 @@ def test_raw_payload_shows_every_arrival_first_one_first(db: Database, history: 
     assert (again.listened_at - first.listened_at).total_seconds() == 30
     assert again.source_track_id == "talisman-api"
     assert [a.source for a in single.arrivals] == ["listenbrainz_export"]
+
+
+def test_a_payload_that_is_not_json_is_shown_as_stored(db: Database, history: History) -> None:
+    line = "Björk\tHomogenic\tJóga\t1\t305\tL\t1711792800"  # a .scrobbler.log line, kept verbatim
+    with db.session() as session:
+        raw_id = session.scalar(select(Listen.raw_id).where(Listen.id == history.listens["joga"]))
+        session.execute(update(ListenRaw).where(ListenRaw.id == raw_id).values(payload_json=line))
+    with db.session() as session:
+        payload = raw_payload(session, history.listens["joga"])
+    assert payload is not None
+    (arrival,) = payload.arrivals
+    assert arrival.payload == line and not arrival.is_json
 
 
 def test_pages_leave_a_gap_for_a_listen_deleted_since_the_ids_were_read(

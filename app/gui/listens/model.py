@@ -104,8 +104,8 @@ class ListensTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._read_rows = read_rows
         self._ids = np.zeros(0, dtype=np.int64)
-        # listen id -> (its row or None when gone, display texts, foreground colours): formatted once per
-        # read, so a paint only looks cells up (a jump repaints ~240 cells, each asked for ~7 roles)
+        # listen id -> [its row or None when gone, display texts, foreground colours]: formatted when first
+        # shown, so a paint only looks cells up (a jump repaints ~240 cells, each asked for 7 roles)
         self._rows: OrderedDict[int, _Entry] = OrderedDict()
         self._memo_row: int = -1  # the row data() looked up last, and what it found
         self._memo_entry: _Entry | None = None
@@ -145,7 +145,7 @@ class ListensTableModel(QAbstractTableModel):
             entry = self._rows.get(listen_id)
             if entry is None:
                 return None
-        if entry[1] is None:  # formatted when first shown: a page has 128 rows, a screen ~30
+        if entry[1] is None:  # formatted when first shown: a read brings 64 rows, a screen shows ~30
             entry[1], entry[2] = self._format(entry[0])
         return entry
 
@@ -233,7 +233,8 @@ class ListensTableModel(QAbstractTableModel):
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
         # The hot path of every paint (a jump repaints ~240 cells, each asked for 7 roles): plain int
-        # comparisons, the unused roles answered first, and the cell's row looked up once per row.
+        # comparisons, the unused roles answered first, and the cell's row looked up once per row. (An
+        # override of multiData, one call per cell, was slower in PySide: ~21 calls on the span per cell.)
         if role in (_DISPLAY, _FOREGROUND):
             entry = self._entry_of(index)
             if entry is None:

@@ -88,6 +88,7 @@ class PayloadDialog(QDialog):
         layout.addLayout(form)
         if not arrival.is_json:
             note = QLabel("Stored as it came (not JSON).")
+            note.setObjectName("listensPayloadNotJson")
             note.setEnabled(False)
             layout.addWidget(note)
         layout.addWidget(text, 1)

@@ -290,6 +290,29 @@ def test_raw_payload_of_a_listen_that_arrived_twice(qtbot: QtBot, history: Histo
     dialog.close()
 
 
+def test_a_payload_stored_as_plain_text_says_so(
+    qtbot: QtBot, history: History, state: AppState, sqlite_db: Database
+) -> None:
+    from PySide6.QtWidgets import QLabel
+    from sqlalchemy import select, update
+
+    from models.listens import Listen, ListenRaw
+
+    with sqlite_db.session() as session:
+        raw_id = session.scalar(select(Listen.raw_id).where(Listen.id == history.listens["joga"]))
+        session.execute(update(ListenRaw).where(ListenRaw.id == raw_id).values(payload_json="Björk\tJóga\tL"))
+    screen = open_screen(qtbot, state)
+    row = screen.model.row_of_listen(history.listens["joga"])
+    assert row is not None
+    click_row(qtbot, screen, row)
+    qtbot.mouseClick(screen.payload_button, Qt.MouseButton.LeftButton)
+    dialog = screen.findChild(PayloadDialog)
+    assert dialog is not None and dialog.shown_payload() == "Björk\tJóga\tL"
+    note = dialog.findChild(QLabel, "listensPayloadNotJson")
+    assert note is not None and note.isVisible()
+    dialog.close()
+
+
 def test_enter_shows_the_linked_track_in_the_library(qtbot: QtBot, history: History, state: AppState) -> None:
     screen = open_screen(qtbot, state)
     asked: list[tuple[str, object]] = []
