@@ -101,7 +101,7 @@ def analyze_in_pool(
     ``jobs`` is read lazily, one job per free slot (a caller may claim work as it goes). When the pool
     breaks, the files in flight are suspects: each runs again alone, and only a file that breaks the pool
     on its own is recorded as crashed. An executor that retries a lost task itself (a Dask cluster) names
-    the error it gives up with in ``crash_errors`` (that file is recorded as crashed) and the errors that
+    the error it gives up with in ``crash_errors`` (that file becomes a suspect too) and the errors that
     mean it is gone in ``lost_errors`` (raised as :class:`ExecutorLost`). ``in_flight``: tasks submitted at
     once (default ``workers``). ``workers=1`` without a factory runs in this process (tests, debugging); a
     decoder crash then ends the caller too, so the CLI uses the pool.
@@ -147,7 +147,12 @@ def analyze_in_pool(
                             suspects.append(lost_job)
                     break
                 except crash_errors as exc:
-                    yield job, AnalysisFailed("crashed", f"{CRASH_REASON} ({type(exc).__name__})")
+                    # The executor gave up on this task after its workers died, but a file queued on a
+                    # worker another file kills is counted too: only a file that does it alone is guilty.
+                    if alone:
+                        yield job, AnalysisFailed("crashed", f"{CRASH_REASON} ({type(exc).__name__})")
+                    else:
+                        suspects.append(job)
                     continue
                 except lost_errors as exc:
                     raise ExecutorLost(str(exc) or type(exc).__name__) from exc
