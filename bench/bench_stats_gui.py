@@ -85,10 +85,15 @@ def _wait_shown(
         deadline.timeout.connect(loop.quit)
         deadline.start(600_000)
         check.start()
-        loop.exec()
+        while not done() and deadline.isActive():
+            loop.exec()
         check.stop()
         if not done():
-            raise TimeoutError(f"{view} never appeared; the screen says: {screen.message.text()}")
+            shown = None if screen.view is None else screen.view.title
+            raise TimeoutError(
+                f"{view} never appeared: {shown!r} is shown, busy={screen.controller.busy()}, "
+                f"the message is {screen.message.text()!r}"
+            )
     app.processEvents()
     screen.grab()
 

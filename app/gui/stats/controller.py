@@ -196,12 +196,12 @@ class StatsController(QObject):
                 self._compute(key)
             return
         pixels = self.charts.get((key, self.target))
-        self.view_ready.emit(view, pixels)
-        if pixels is None and not render_needless(view):
-            self.busy_changed.emit(True)
+        drawing = pixels is None and not render_needless(view)
+        if drawing:  # before view_ready, so whoever hears it already sees the chart being drawn
             self._render(key, view)
-        else:
-            self.busy_changed.emit(False)
+        self.busy_changed.emit(drawing)
+        self.view_ready.emit(view, pixels)
+        if not drawing:
             self._plan_prefetch(key)
 
     def set_target(self, target: ChartTarget) -> None:
