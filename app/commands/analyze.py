@@ -90,6 +90,11 @@ def analyze(
     address = cluster_address(cluster)
     if extra_maps and address is None:
         raise CliError("--path-map applies to a cluster's workers: give --cluster (or TONEARM_CLUSTER) too")
+    if workers is not None and address is not None:
+        raise CliError(
+            "--workers sizes the local pool; on a cluster every worker thread takes files "
+            "(start workers with `dask worker ADDRESS --nthreads 1`)"
+        )
     db = cli_context(ctx).database()
     show_bar = not as_json and console.is_terminal
     looked: AcoustIdSummary | None = None

@@ -84,6 +84,8 @@ def test_the_command_line(tmp_path: Path) -> None:
     assert alone.exit_code == 1 and "give --cluster" in said(alone)
     bad = runner.invoke(app, [*url, "analyze", "--cluster", "tcp://127.0.0.1:9", "--path-map", "nothing"])
     assert bad.exit_code == 1 and "FROM=TO" in said(bad)
+    both = runner.invoke(app, [*url, "analyze", "--cluster", "tcp://127.0.0.1:9", "--workers", "2"])
+    assert both.exit_code == 1 and "--workers sizes the local pool" in said(both)
     pytest.importorskip("distributed")
     nobody = runner.invoke(app, [*url, "analyze", "--json"], env={"TONEARM_CLUSTER": "tcp://127.0.0.1:9"})
     assert nobody.exit_code == 1 and "no Dask scheduler answers at tcp://127.0.0.1:9" in said(nobody)
