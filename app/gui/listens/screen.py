@@ -233,14 +233,17 @@ class ListensScreen(QWidget):
         return menu
 
     def screenshot_states(self) -> Iterator[str | tuple[str, QWidget]]:
-        """Extra faces for ``tonearm-gui --screenshots``: the table filtered, then a raw payload."""
+        """Extra faces for ``tonearm-gui --screenshots``: the table filtered by status, a raw payload, and
+        one track's listens as the library's "Show listens" opens them (the chip). The person's filters
+        are back afterwards."""
         saved = self.controller.choice
+        shown = (self.model.row_at(row) for row in range(min(50, self.model.rowCount())))
+        linked = next((row.track_id for row in shown if row is not None and row.track_id), None)
         options = self.controller.options
         status = "matched"
         if options is not None:
             status = next((s for s in ("ambiguous", "unmatched") if options.statuses.get(s)), status)
-        period = "any" if saved.period == "custom" else saved.period
-        self.controller.set_choice(FilterChoice(status=status, period=period))
+        self.controller.set_choice(FilterChoice(status=status))
         yield "filtered"
         if self.model.rowCount():
             self.select_row(0)
@@ -248,6 +251,9 @@ class ListensScreen(QWidget):
             if dialog is not None:
                 yield "payload", dialog
                 dialog.close()
+        if linked is not None:
+            self.navigate({"track_id": linked})
+            yield "track"
         self.controller.set_choice(saved)
 
     # -- building ------------------------------------------------------------------------------------------

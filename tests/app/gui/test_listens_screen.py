@@ -478,10 +478,14 @@ def test_screenshot_faces(qtbot: QtBot, history: History, state: AppState) -> No
     assert set(column(screen, "status")) == {"Ambiguous"}
     face = next(faces)
     assert isinstance(face, tuple) and face[0] == "payload" and isinstance(face[1], PayloadDialog)
+    assert next(faces) == "track"
+    settle(qtbot, screen)
+    assert screen.filters.track_chip.isVisible() and len(set(column(screen, "track"))) == 1
     with pytest.raises(StopIteration):
         next(faces)
     settle(qtbot, screen)
     assert screen.model.rowCount() == len(history.listens)  # the person's filters are back
+    assert not screen.filters.track_chip.isVisible()
 
 
 def test_status_colours_follow_a_switch_to_dark(qtbot: QtBot, history: History, state: AppState) -> None:
