@@ -253,7 +253,9 @@ class ListensTableModel(QAbstractTableModel):
             return None
         listen = entry[0]
         if listen is None:
-            return None if role == TRACK_ID_ROLE else _GONE_TOOLTIP
+            if role == TRACK_ID_ROLE:
+                return None
+            return _UNREAD_TOOLTIP if entry[1] is _UNREAD_TEXTS else _GONE_TOOLTIP
         if role == TRACK_ID_ROLE:
             return listen.track_id
         return _tooltip(listen, COLUMNS[index.column()][0])
@@ -277,10 +279,14 @@ class ListensTableModel(QAbstractTableModel):
         wanted = np.fromiter((i for i in window.tolist() if i not in cached), np.int64)
         try:
             rows = self._read_rows(wanted)
-        except Exception as error:  # a lost connection, a locked file: say so, do not crash the paint
-            for listen_id in wanted.tolist():
-                self._remember(listen_id, None)
-            self.read_failed.emit(f"Could not read these listens: {error}")
+        except Exception as error:  # a lost connection, a moved file: say so, do not crash the paint
+            unread = (self._colors["greyed"],) * len(COLUMNS)
+            for listen_id in wanted.tolist():  # blank until the next list (forget_rows), not read per paint
+                self._rows[listen_id] = [None, _UNREAD_TEXTS, unread]
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            self.read_failed.emit(
+                f"Could not read these listens ({first_line}); they are read again with the next list."
+            )
             return
         self.pages_read += 1
         for listen_id, found in zip(wanted.tolist(), rows, strict=True):
@@ -338,6 +344,8 @@ _ALIGNMENTS = tuple(_RIGHT if name == "confidence" else _LEFT for name, _, _ in 
 _Entry = list[Any]  # [row or None, display texts or None until shown, foreground colours or None]
 _GONE_TEXTS = tuple("(no longer in the history)" if name == "title" else "" for name, _, _ in COLUMNS)
 _GONE_TOOLTIP = "This listen was removed after the list was read; it disappears at the next reload."
+_UNREAD_TEXTS = ("…",) + ("",) * (len(COLUMNS) - 1)
+_UNREAD_TOOLTIP = "This listen could not be read from the database (see the message above the table)."
 
 
 def _shown(row: HistoryRow, name: str) -> str:

@@ -198,7 +198,11 @@ class ListensScreen(QWidget):
         row = self.current_row()
         if row is None:
             return None
-        payload = self.controller.payload(self.model.listen_id(row))
+        try:
+            payload = self.controller.payload(self.model.listen_id(row))
+        except Exception as error:  # the database went away under the window: say so
+            self._show_error(f"Could not read this listen's payload: {str(error).splitlines()[0]}")
+            return None
         if payload is None:
             self._show_error("This listen is no longer in the history.")
             return None

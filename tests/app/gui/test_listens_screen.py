@@ -470,6 +470,36 @@ def test_a_long_history_is_read_a_page_at_a_time(qtbot: QtBot, sqlite_db: Databa
     assert screen.model.data(screen.model.index(last, 0), LISTEN_ID_ROLE) == screen.model.listen_id(last)
 
 
+def test_rows_that_cannot_be_read_say_so_and_the_window_goes_on(
+    qtbot: QtBot, sqlite_db: Database, state: AppState, tmp_path: Path
+) -> None:
+    start = datetime(2023, 1, 1, tzinfo=UTC)
+    with sqlite_db.session() as session:
+        user_id = add_user(session, "eve", "UTC").id
+    records = [
+        ListenRecord(
+            listened_at=start + timedelta(minutes=n), artist_name="A", track_name=f"Song {n}", source="api"
+        )
+        for n in range(600)
+    ]
+    assert run_ingest(sqlite_db, records, user_id).imported == 600
+    screen = open_screen(qtbot, state)
+    database = Path(str(sqlite_db.url.database))
+    sqlite_db.engine.dispose()  # the library file is moved away while the window runs
+    for suffix in ("", "-wal", "-shm"):
+        moved = Path(str(database) + suffix)
+        if moved.exists():
+            moved.rename(tmp_path / f"moved{suffix}")
+    screen.table.scrollToBottom()
+    QApplication.processEvents()
+    screen.grab()
+    assert screen.error.isVisible() and "Could not read these listens" in screen.error.text()
+    last = screen.model.rowCount() - 1
+    assert screen.model.data(screen.model.index(last, screen.model.column_of("time"))) == "…"
+    click_row(qtbot, screen, last)
+    assert screen.show_payload() is None and "payload" in screen.error.text()
+
+
 def test_screenshot_faces(qtbot: QtBot, history: History, state: AppState) -> None:
     screen = open_screen(qtbot, state)
     faces = screen.screenshot_states()
