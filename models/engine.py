@@ -269,8 +269,13 @@ batch, an import batch take well under a second), short enough that a stuck writ
 
 def begin_as_writer(session: Session) -> None:
     """Make ``session``'s transaction a write transaction from its first statement (SQLite:
-    ``BEGIN IMMEDIATE``). Call before the session has run anything; no effect on MariaDB."""
-    connection = session.connection(execution_options={WRITER_OPTION: True})
+    ``BEGIN IMMEDIATE``; MariaDB: READ COMMITTED, so a unit that inserts-or-ignores a row another writer
+    committed meanwhile then reads that row, where REPEATABLE READ's older snapshot would not show it — two
+    scans of one folder at once). Call before the session has run anything."""
+    options: dict[str, object] = {WRITER_OPTION: True}
+    if session.get_bind().dialect.name != "sqlite":
+        options["isolation_level"] = "READ COMMITTED"
+    connection = session.connection(execution_options=options)
     if not connection.get_execution_options().get(WRITER_OPTION):  # SQLAlchemy warned: already begun
         raise RuntimeError("begin_as_writer: the session's transaction had already begun as a reader")
 
