@@ -394,10 +394,17 @@ class ListensController(QObject):
             return raw_payload(session, listen_id)
 
     def track_label(self, track_id: int) -> str:
+        """ "Title — Artist" for the track chip; "track N" when the track is gone or cannot be read (the
+        list read after it says what went wrong)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         from scrobbler.history_pages import track_label
 
-        with self.state.db.session() as session:
-            return track_label(session, track_id) or f"track {track_id}"
+        try:
+            with self.state.db.session() as session:
+                return track_label(session, track_id) or f"track {track_id}"
+        except SQLAlchemyError:
+            return f"track {track_id}"
 
     # -- settings ------------------------------------------------------------------------------------------
 
