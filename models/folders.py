@@ -29,8 +29,3 @@ class LibraryFolder(Base):
     path_hash: Mapped[str] = mapped_column(String(40), unique=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     worker_path: Mapped[str | None] = mapped_column(FilePath, nullable=True, default=None)
-
-
-# Analysis leases live beside the library folders in the medialibrary schema; imported here so that every
-# importer of the full metadata (models.registry imports this module) has their table.
-from models import leases as _leases  # noqa: E402, F401

@@ -11,6 +11,7 @@ from models import (  # noqa: F401  (imported for their table definitions)
     curation,
     external_ids,
     folders,
+    leases,
     listens,
     media,
     organize,
