@@ -115,6 +115,8 @@ _simple("daily", "Daily trend: plays, unique tracks and unique artists per local
 _simple("discoveries", "First listens ever (tracks) that fall in the range.")
 _simple("streaks", "Longest and latest runs of consecutive listening days.")
 _simple("library", "Library: files, size, duration, analysed share, duplicates, unmatched listens.")
+_simple("ratings", "Your rated albums (tonearm rate), best first, with how often you played them.")
+_simple("ratings-vs-plays", "Mean plays per rating, and how rating and plays go together (Spearman's rho).")
 
 
 @app.command("track")

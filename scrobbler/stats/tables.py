@@ -86,6 +86,31 @@ def _library_formats(session: Session, scope: ListenScope, limit: int | None) ->
     return table_of("library-formats", library_stats(session, scope.user_id).formats)
 
 
+def _ratings(session: Session, scope: ListenScope, limit: int | None) -> StatsTable:
+    """The user's rated albums, best first, with their plays (ratings are not dated: the range is ignored)."""
+    from scrobbler.stats.ratings import rated_albums
+
+    columns = ["release_group_id", "album", "artist", "stars", "plays", "favourite_track_id", "review"]
+    return table_of("ratings", rated_albums(session, scope.user_id, limit), columns)
+
+
+def _ratings_vs_plays(session: Session, scope: ListenScope, limit: int | None) -> StatsTable:
+    """Mean plays per rating step, with Spearman's rho of rating against plays on every row."""
+    from scrobbler.stats.ratings import rating_against_plays
+
+    found = rating_against_plays(session, scope.user_id)
+    rows = [
+        {
+            "stars": stars,
+            "mean_plays": round(mean, 2),
+            "albums": found.albums,
+            "correlation": found.correlation,
+        }
+        for stars, mean in found.by_stars.items()
+    ]
+    return table_of("ratings-vs-plays", rows, ["stars", "mean_plays", "albums", "correlation"])
+
+
 def stat_builders() -> dict[str, Callable[[Session, ListenScope, int | None], StatsTable]]:
     """Every exportable stat by the name the CLI uses (``tonearm export stats NAME``)."""
     builders: dict[str, Callable[[Session, ListenScope, int | None], StatsTable]] = {}
@@ -107,6 +132,8 @@ def stat_builders() -> dict[str, Callable[[Session, ListenScope, int | None], St
             "taste-keys": _taste_keys,
             "library": _library,
             "library-formats": _library_formats,
+            "ratings": _ratings,
+            "ratings-vs-plays": _ratings_vs_plays,
         }
     )
     return builders
