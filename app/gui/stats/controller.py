@@ -325,6 +325,8 @@ class StatsController(QObject):
             key = replace(shown, view=name).key()
             if key != shown:
                 queue.append(key)
+        # Then the same view for the periods before and after (stepping through years or months).
+        queue += [replace(shown, range_text=text).key() for text in neighbour_ranges(shown.range_text)]
         self._queue = queue
         self._next_prefetch()
 
@@ -349,6 +351,25 @@ class StatsController(QObject):
         """Hold a Job until it ends (the runner gives calls no parent; a dropped one loses its signals)."""
         self._jobs_kept.add(job)
         job.ended.connect(lambda j=job: self._jobs_kept.discard(j))
+
+
+def neighbour_ranges(text: str) -> list[str]:
+    """The period before and the one after a year, month or ISO week ("2024" -> "2023", "2025"); none for
+    other ranges."""
+    import re
+
+    if re.fullmatch(r"\d{4}", text):
+        return [str(int(text) - 1), str(int(text) + 1)]
+    if match := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        index = int(match[1]) * 12 + int(match[2]) - 1
+        return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in (index - 1, index + 1)]
+    if match := re.fullmatch(r"(\d{4})-W(\d{2})", text):
+        from datetime import timedelta
+
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        weeks = [(monday + timedelta(weeks=step)).isocalendar() for step in (-1, 1)]
+        return [f"{year:04d}-W{week:02d}" for year, week, _ in weeks]
+    return []
 
 
 def render_needless(view: StatsView) -> bool:

@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from app.gui.appearance import APPEARANCE_KEY, apply_appearance
 from app.gui.state import AppState
-from app.gui.stats.controller import StatsController, ViewRequest, render_chart
+from app.gui.stats.controller import StatsController, ViewRequest, neighbour_ranges, render_chart
 from app.gui.stats.model import StatsTableModel
 from app.gui.stats.screen import NO_LISTENS, StatsScreen
 from models.engine import Database
@@ -412,3 +412,23 @@ def test_a_default_user_without_listens_does_not_hide_the_others(state: AppState
     assert screen.pages.currentIndex() == 1 and screen.view is not None
     assert column(screen, "name")[0] == "Björk" and sum(column(screen, "plays")) == sum(BEN_PLAYS.values())
     assert state.settings.value("stats/user") == "ben"
+
+
+def test_stepping_to_the_year_before_finds_it_ready(state: AppState, qtbot: QtBot) -> None:
+    screen = open_stats(qtbot, state, prefetch=True)
+    picker = screen.range_picker
+    picker.kind.setCurrentIndex(picker.kind.findData("year"))  # 2024, ada's last year
+    assert state.jobs.wait_idle(30000)  # 2024's views, then top artists of 2023 and 2025
+    QApplication.processEvents()
+    computed = screen.controller.computed
+    picker.year.setValue(2023)
+    assert screen.view is not None and "2023" in screen.view.title  # at once, from the cache
+    assert column(screen, "name")[0] == "Air" and screen.controller.computed == computed
+    assert_chart_is_the_view(screen)
+
+
+def test_neighbour_ranges() -> None:
+    assert neighbour_ranges("2024") == ["2023", "2025"]
+    assert neighbour_ranges("2024-12") == ["2024-11", "2025-01"]
+    assert neighbour_ranges("2021-W01") == ["2020-W53", "2021-W02"]
+    assert neighbour_ranges("all") == neighbour_ranges("last-30-days") == []
