@@ -88,6 +88,16 @@ class Credit:
 
 
 @dataclass(frozen=True)
+class AlbumRatingInfo:
+    """One user's rating of the track's album (``tonearm rate``): stars 0.5-5, favourite, review."""
+
+    user: str
+    stars: float
+    favourite: str | None
+    review: str | None
+
+
+@dataclass(frozen=True)
 class TrackDetail:
     id: int
     title: str
@@ -105,6 +115,7 @@ class TrackDetail:
     credits: list[Credit] = field(default_factory=list)
     genres: list[str] = field(default_factory=list)  # heaviest first
     track_uid: str = ""
+    album_ratings: list[AlbumRatingInfo] = field(default_factory=list)  # the album's ratings, best first
 
 
 def track_detail(session: Session, track_id: int) -> TrackDetail | None:
@@ -118,6 +129,7 @@ def track_detail(session: Session, track_id: int) -> TrackDetail | None:
             ReleaseGroup.title,
             ReleaseGroup.year,
             album_artist.c.name,
+            Track.album_id,
         )
         .outerjoin(ReleaseGroup, ReleaseGroup.id == Track.album_id)
         .outerjoin(album_artist, album_artist.c.id == ReleaseGroup.primary_artist_id)
@@ -125,7 +137,7 @@ def track_detail(session: Session, track_id: int) -> TrackDetail | None:
     ).first()
     if head is None:
         return None
-    title, uid, duration, album, year, album_artist_name = head
+    title, uid, duration, album, year, album_artist_name, album_id = head
     files = _files(session, track_id)
     plays, last_played = session.execute(
         select(func.count(Listen.id), func.max(Listen.listened_at)).where(Listen.track_id == track_id)
@@ -147,7 +159,25 @@ def track_detail(session: Session, track_id: int) -> TrackDetail | None:
         credits=_credits(session, track_id),
         genres=_genres(session, track_id),
         track_uid=uid,
+        album_ratings=_album_ratings(session, album_id) if album_id is not None else [],
     )
+
+
+def _album_ratings(session: Session, album_id: int) -> list[AlbumRatingInfo]:
+    """Every user's rating of the album, best first, in one query (ratings are written by
+    :mod:`analyzer.curation.ratings`)."""
+    from models.ratings import AlbumRating
+    from models.users import User
+
+    favourite = Track.__table__.alias("favourite")
+    rows = session.execute(
+        select(User.username, AlbumRating.rating_halves, favourite.c.title, AlbumRating.review)
+        .join(User, User.id == AlbumRating.user_id)
+        .outerjoin(favourite, favourite.c.id == AlbumRating.favourite_track_id)
+        .where(AlbumRating.release_group_id == album_id)
+        .order_by(AlbumRating.rating_halves.desc(), User.username)
+    ).tuples()
+    return [AlbumRatingInfo(user, halves / 2, fav, review) for user, halves, fav, review in rows]
 
 
 def _tags(session: Session, track_id: int) -> list[TagValue]:

@@ -94,7 +94,7 @@ def test_detail_of_a_track_with_two_files_listens_and_features(
         unreadable = {p.path: p.reason for p in list_problems(session, ["unreadable"])}
     event.remove(db.engine, "before_cursor_execute", count)
     assert detail is not None
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 10  # 9 + problems
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 11  # 10 (album ratings) + problems
 
     assert (detail.id, detail.title, detail.artist) == (track_id, "Song", "Ada feat. Bo")
     assert (detail.album, detail.album_artist, detail.year) == ("Album", "Ada", 1999)
@@ -154,3 +154,27 @@ def test_unknown_track_and_a_bare_track(db: Database) -> None:
     assert (detail.tags, detail.external_ids, detail.features, detail.plays, detail.last_played) == (
         [], [], None, 0, None,
     )  # fmt: skip
+
+
+def test_a_tracks_detail_shows_its_albums_ratings(db: Database) -> None:
+    """Album ratings (issue 16) are shown with the album: every user's, best first."""
+    from analyzer.curation.ratings import find_album_track, rate_album
+    from models.tracks import Track
+    from tests.analyzer.test_curation_ratings import albums, user_id
+
+    ids = albums(db)
+    ada, bo = user_id(db, "ada"), user_id(db, "bo")
+    with db.session() as session:
+        favourite = find_album_track(session, ids["melody"], "poor leno")
+        rate_album(session, ada, ids["melody"], 7, favourite_track_id=favourite, review="Cold & warm.")
+        rate_album(session, bo, ids["melody"], 10)
+        eple = session.scalar(select(Track.id).where(Track.title == "Eple"))
+        joga = session.scalar(select(Track.id).where(Track.title == "Jóga"))
+        detail = track_detail(session, eple)
+        other = track_detail(session, joga)
+    assert detail is not None and other is not None
+    assert [(r.user, r.stars, r.favourite, r.review) for r in detail.album_ratings] == [
+        ("bo", 5.0, None, None),
+        ("ada", 3.5, "Poor Leno", "Cold & warm."),
+    ]
+    assert other.album_ratings == []

@@ -64,6 +64,24 @@ def _file_summary(file: Any) -> str:
     return " · ".join(parts)
 
 
+def _stars(stars: float) -> str:
+    whole = int(stars)
+    return "★" * whole + ("½" if stars - whole >= 0.5 else "")
+
+
+def _ratings_text(ratings: Any) -> str:
+    """One line per rating of the track's album: stars, who, favourite and review (``tonearm rate``)."""
+    lines = []
+    for rating in ratings:
+        line = f"{_stars(rating.stars)} {rating.stars:g} by {rating.user}"
+        if rating.favourite:
+            line += f"; favourite: {rating.favourite}"
+        if rating.review:
+            line += f" — “{rating.review}”"
+        lines.append(line)
+    return "\n".join(lines) or "—"
+
+
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(headers)
@@ -140,11 +158,12 @@ class DetailPane(QWidget):
             "Genres",
             "Plays",
             "Last played",
+            "Album rating",
             "External ids",
         ):
             label = QLabel("—")
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(name in ("Genres", "External ids"))
+            label.setWordWrap(name in ("Genres", "External ids", "Album rating"))
             self.feature_labels[name] = label
             self.features.addRow(f"{name}:", label)
 
@@ -232,6 +251,7 @@ class DetailPane(QWidget):
             "Genres": ", ".join(detail.genres) or "—",
             "Plays": f"{detail.plays:,}",
             "Last played": self._when(detail.last_played),
+            "Album rating": _ratings_text(getattr(detail, "album_ratings", [])),
             "External ids": "\n".join(f"{scheme}: {value}" for scheme, value in detail.external_ids) or "—",
         }
         for name, text in values.items():
