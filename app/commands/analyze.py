@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -21,7 +18,6 @@ from analyzer.analysis.pool import process_pool
 from app.commands.long_run import Bar, interruptible, stopped
 from app.context import CliError, cli_context
 from models.engine import Database
-from models.progress import CancelToken
 from models.unit_of_work import WriteContention
 
 if TYPE_CHECKING:
@@ -111,7 +107,6 @@ def analyze(
         run = stack.enter_context(
             interruptible("Stopping after the files analysed so far", show_bar=show_bar)
         )
-        stack.enter_context(_terminate_cancels(run.token))
         analysis = analyze_library(
             db,
             cancel=run.token,
@@ -165,27 +160,6 @@ def _connect(db: Database, address: str, extra_maps: list[tuple[str, str]]) -> A
         return connect_cluster(address, path_map)
     except ClusterError as error:
         raise CliError(str(error)) from None
-
-
-@contextmanager
-def _terminate_cancels(token: CancelToken) -> Iterator[None]:
-    """A plain ``kill`` (SIGTERM) stops like a first Ctrl-C: the files analysed so far are committed, the
-    pool's workers stop with this process, exit code 130. A second SIGTERM ends it at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_terminate(_signum: int, _frame: object) -> None:
-        if token.cancelled:
-            raise KeyboardInterrupt
-        token.cancel()
-        console.print("[yellow]Terminated: stopping after the files analysed so far...[/]")
-
-    previous = signal.signal(signal.SIGTERM, on_terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_summary(summary: AnalysisSummary, looked: AcoustIdSummary | None) -> None:

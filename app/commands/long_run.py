@@ -75,8 +75,8 @@ class LongRun:
 
 @contextmanager
 def interruptible(notice: str, *, show_bar: bool) -> Iterator[LongRun]:
-    """Ctrl-C cancels the token of the returned :class:`LongRun` (printing ``notice``, e.g. "Stopping after
-    the files read so far"); a second Ctrl-C raises KeyboardInterrupt. ``show_bar``: draw progress bars
+    """Ctrl-C or a plain ``kill`` (SIGTERM) cancels the token of the returned :class:`LongRun` (printing
+    ``notice``, e.g. "Stopping after the files read so far"); a second one raises KeyboardInterrupt. ``show_bar``: draw progress bars
     (off for --json and when stderr is not a terminal). The previous SIGINT handler is back afterwards."""
     token = CancelToken()
     with _ctrl_c_cancels(token, notice), bulk_collector():
@@ -90,7 +90,7 @@ def _ctrl_c_cancels(token: CancelToken, notice: str) -> Iterator[None]:
         return
     owner = os.getpid()
 
-    def on_interrupt(_signum: int, _frame: object) -> None:
+    def on_interrupt(signum: int, _frame: object) -> None:
         # A worker forked while this handler is installed (the scan's and the analysis's process pools)
         # inherits it; the terminal sends Ctrl-C to the whole process group, and the parent decides.
         if os.getpid() != owner:
@@ -99,13 +99,20 @@ def _ctrl_c_cancels(token: CancelToken, notice: str) -> Iterator[None]:
             console.print("[yellow]Stopped at once: what was committed is kept.[/]")
             raise KeyboardInterrupt  # Typer turns it into exit code 130
         token.cancel()
-        console.print(f"[yellow]{notice} (Ctrl-C again to stop at once)...[/]")
+        if signum == signal.SIGTERM:
+            console.print(f"[yellow]Terminated: {notice[0].lower()}{notice[1:]}...[/]")
+        else:
+            console.print(f"[yellow]{notice} (Ctrl-C again to stop at once)...[/]")
 
+    # A plain `kill` (SIGTERM) stops like a first Ctrl-C: what is done is committed, workers end with the
+    # command, exit code 130; a second one (or Ctrl-C) stops at once.
     previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous_term = signal.signal(signal.SIGTERM, on_interrupt)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
 
 
 def stopped(line: str) -> NoReturn:

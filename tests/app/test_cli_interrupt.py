@@ -54,7 +54,12 @@ def media_files(database: Path) -> int:
 
 
 @needs_ffmpeg
-def test_ctrl_c_stops_a_scan_after_a_committed_batch_and_the_next_scan_continues(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["ctrl-c", "kill"])
+def test_ctrl_c_stops_a_scan_after_a_committed_batch_and_the_next_scan_continues(
+    tmp_path: Path, how: str
+) -> None:
+    """Ctrl-C (SIGINT to the terminal's process group) and a plain `kill` (SIGTERM to the command) stop
+    the same way."""
     total = 5000
     music = many_files(tmp_path, total)
     database = tmp_path / "cli.db"
@@ -76,7 +81,10 @@ def test_ctrl_c_stops_a_scan_after_a_committed_batch_and_the_next_scan_continues
         except sqlite3.OperationalError:  # the table is being created or locked for a moment
             pass
         time.sleep(0.02)
-    os.killpg(process.pid, signal.SIGINT)
+    if how == "ctrl-c":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, signal.SIGTERM)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert "Traceback" not in err
@@ -171,6 +179,15 @@ def test_first_ctrl_c_cancels_the_token_the_second_interrupts() -> None:
         os.kill(os.getpid(), signal.SIGINT)
         pytest.fail("the second Ctrl-C did not interrupt")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_first_sigterm_cancels_the_token_a_second_interrupts() -> None:
+    with pytest.raises(KeyboardInterrupt), interruptible("Stopping", show_bar=False) as run:
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert run.token.cancelled
+        os.kill(os.getpid(), signal.SIGTERM)
+        pytest.fail("the second SIGTERM did not interrupt")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 def test_the_bar_drains_every_stage_and_returns_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
