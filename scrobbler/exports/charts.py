@@ -62,12 +62,11 @@ def new_figure(
     (``left``, ``right``, ``top``, ``bottom`` as figure fractions) the axes go there directly, which draws in
     about half the time: what a screen redrawing on every switch wants."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure, SubplotParams
+    from matplotlib.figure import Figure
 
-    if margins is None:
-        figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
-    else:
-        figure = Figure(figsize=(width, height), dpi=dpi, subplotpars=SubplotParams(**margins))
+    figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained" if margins is None else None)
+    if margins is not None:
+        figure.subplots_adjust(**margins)
     FigureCanvasAgg(figure)  # the headless Agg canvas, whatever matplotlib's default backend is
     figure.patch.set_facecolor(theme.background)
     return figure

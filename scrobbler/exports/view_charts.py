@@ -45,7 +45,11 @@ def chart_size(view: StatsView) -> tuple[float, float]:
 
 def draw_view_chart(figure: Any, view: StatsView, theme: ChartTheme = LIGHT) -> None:
     """Draw ``view``'s chart into ``figure`` (cleared first); ValueError for a view without a chart."""
-    figure.clear()
+    sides = ("left", "right", "top", "bottom", "wspace", "hspace")
+    margins = {side: getattr(figure.subplotpars, side) for side in sides}
+    figure.clear()  # which also resets the margins a figure without a layout engine was made with
+    if figure.get_layout_engine() is None:
+        figure.subplots_adjust(**margins)
     figure.patch.set_facecolor(theme.background)
     if view.chart_kind == "top":
         draw_top(figure, view.chart, view.title, view.by, theme)
@@ -116,7 +120,7 @@ def _margins(view: StatsView, width: int, height: int) -> dict[str, float] | Non
     left_px = {"clock": 48.0, "daily": 58.0}.get(view.chart_kind or "", 0.0)
     if view.chart_kind == "top":
         labels = [f"{e.artist} – {e.name}" if e.artist else e.name for e in view.chart] or [""]
-        left_px = 16 + 6.3 * min(max(len(label) for label in labels), 48)
+        left_px = 20 + 7.2 * min(max(len(label) for label in labels), 48)  # 8 pt DejaVu Sans at 100 dpi
     right_px = 24.0 if view.chart_kind != "clock" else 10.0
     top_px, bottom_px = 40.0, 44.0
     return {

@@ -14,7 +14,7 @@ import pytest
 
 from models.engine import Database
 from models.progress import CancelToken, run_to_end
-from scrobbler.exports.charts import DARK
+from scrobbler.exports.charts import DARK, LIGHT
 from scrobbler.exports.view_charts import write_view_chart
 from scrobbler.exports.view_export import CHART_PART, export_formats, export_view
 from scrobbler.stats import TopBy, daily_trend, listening_clock, scope_for, streaks, top
@@ -208,3 +208,23 @@ def test_dark_chart_file(history: Database, tmp_path: Path) -> None:
         view = compute_view(session, _scope(history, "ada"), "clock")
     svg = write_view_chart(view, tmp_path / "clock.svg", "svg", DARK).read_text(encoding="utf-8")
     assert DARK.background in svg and "Listening clock, 2024" in svg
+
+
+def test_screen_rendering_of_each_chart(history: Database) -> None:
+    from scrobbler.exports.view_charts import render_view_chart, screen_height
+
+    scope = _scope(history, "ada")
+    with history.session() as session:
+        other = _scope(history, "ben")
+        views = [compute_view(session, scope, name, other=other, now_epoch=NOW) for name in VIEWS]
+    for view in views:
+        if view.chart_kind is None:
+            continue
+        for theme, scale in ((LIGHT, 1.0), (DARK, 2.0)):
+            height = screen_height(view, 300)
+            pixels = render_view_chart(view, 640, height, theme, scale)
+            assert (pixels.width, pixels.height) == (int(640 * scale), int(height * scale)), view.name
+            assert len(pixels.rgba) == pixels.width * pixels.height * 4
+            corner = tuple(pixels.rgba[:3])  # the top-left pixel is the theme's background
+            expected = (255, 255, 255) if theme is LIGHT else tuple(bytes.fromhex(DARK.background[1:]))
+            assert corner == expected, view.name

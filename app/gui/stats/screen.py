@@ -333,9 +333,11 @@ class StatsScreen(QWidget):
         before = self.settings.value(APPEARANCE_KEY, "system", type=str)
         self.settings.setValue(APPEARANCE_KEY, "dark")
         apply_appearance(self.settings)
+        QApplication.processEvents()  # the palette reaches the chart, which starts drawing in the dark theme
         yield "dark"
         self.settings.setValue(APPEARANCE_KEY, before)
         apply_appearance(self.settings)
+        QApplication.processEvents()
 
     # -- building ------------------------------------------------------------------------------------------
 
