@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -214,6 +214,17 @@ class MainWindow(QMainWindow):
         if callable(activated):
             activated()
         self.screen_shown.emit(screen.objectName())
+
+    def changeEvent(self, event: QEvent) -> None:
+        # A widget with a style sheet keeps the palette it was polished with: when light/dark switches
+        # live, the sidebar (and the status bar beside it) must be polished again to follow.
+        if event.type() == QEvent.Type.PaletteChange:
+            for widget in (self.sidebar, self.statusBar()):
+                widget.setPalette(self.palette())
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+                widget.update()
+        super().changeEvent(event)
 
     # -- files dropped on the window -------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
