@@ -94,6 +94,9 @@ def _ctrl_c_cancels(token: CancelToken, notice: str) -> Iterator[None]:
         # A worker forked while this handler is installed (the scan's and the analysis's process pools)
         # inherits it; the terminal sends Ctrl-C to the whole process group, and the parent decides.
         if os.getpid() != owner:
+            if signum == signal.SIGTERM:  # the parent ending a worker it started: die as asked
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
             return
         if token.cancelled:
             console.print("[yellow]Stopped at once: what was committed is kept.[/]")
