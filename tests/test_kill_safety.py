@@ -147,13 +147,17 @@ def kill_at_random_points(
     after_kill: Callable[[], object] = lambda: None,
     kills: int = KILLS,
     signum: signal.Signals = signal.SIGKILL,
+    prepare: Callable[[int], object] = lambda _number: None,
 ) -> list[Kill]:
     """Start ``tonearm ARGS`` KILLS times and kill each with SIGKILL: the first at a random time ``within``
     seconds of its start, the others at a random moment up to ``after_phase`` s after ``phase(pid)`` first
     holds (by default: it has started worker processes), since a purely random time often misses the
-    short phase in which a command has children. Fails when a process of a killed command outlives it."""
+    short phase in which a command has children. Fails when a process of a killed command outlives it.
+    ``prepare(number)`` runs before each start: it gives the command work again (on a fast, quiet machine
+    a first run finishes everything before a later kill, and a run with nothing to do starts no worker)."""
     done = []
     for number in range(kills):
+        prepare(number)
         process = cli.start(*args)
         started = time.monotonic()
         if number == 0:
@@ -187,6 +191,14 @@ def assert_db_check_clean(cli: Tonearm) -> None:
     assert check.returncode == 0, check.stdout + check.stderr
 
 
+def touch_all(folder: Path, number: int) -> None:
+    """Give every file a new modification time: the next scan reads them all again (its readers run)."""
+    when = time.time() + 10 * (number + 1)
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.utime(path, (when, when))
+
+
 def test_scan_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
     rng = random.Random(f"{SEED}-scan")
     kept: list[int] = []  # files stored after each kill: what a kill found committed stays
@@ -197,6 +209,7 @@ def test_scan_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
         within=(0.8, 4.0),
         after_phase=0.1,
         after_kill=lambda: kept.append(tonearm.count("SELECT count(*) FROM media_files")),
+        prepare=lambda number: touch_all(setup.scanned, number) if number else None,
     )
     assert any(kill.children for kill in notes), f"no kill while the readers ran: {notes}"
     # A plain kill (SIGTERM) while the readers run: the scan ends and so do they.
@@ -209,6 +222,7 @@ def test_scan_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
         after_kill=lambda: kept.append(tonearm.count("SELECT count(*) FROM media_files")),
         kills=2,
         signum=signal.SIGTERM,
+        prepare=lambda number: touch_all(setup.scanned, 10 + number),
     )
     assert kept == sorted(kept), kept
     final = tonearm.run("scan", str(setup.scanned), "--json")
@@ -227,6 +241,19 @@ def test_analyze_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
     rng = random.Random(f"{SEED}-analyze")
     done = "SELECT count(*) FROM media_files WHERE analysis_status = 'done'"
     kept: list[int] = []
+
+    def more_files(number: int) -> None:
+        """From the second run on, copies of the music arrive in a new folder (new work to analyse)."""
+        if number == 0:
+            return
+        batch = setup.analysed / f"arrived-{number}"
+        for path in sorted(setup.analysed.glob("album */*.*")):
+            target = batch / path.parent.name / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        added = tonearm.run("scan", str(setup.analysed), "--json")
+        assert added.returncode == 0, added.stderr
+
     notes = kill_at_random_points(
         tonearm,
         rng,
@@ -234,13 +261,16 @@ def test_analyze_killed_then_rerun(tonearm: Tonearm, setup: Setup) -> None:
         within=(1.0, 3.5),
         after_phase=1.5,
         after_kill=lambda: kept.append(tonearm.count(done)),
+        prepare=more_files,
     )
     assert any(kill.children for kill in notes), f"no kill while the workers ran: {notes}"
     assert kept == sorted(kept), kept
     final = tonearm.run("analyze", "--workers", "2", "--json")
     assert final.returncode == 0, final.stderr
-    assert tonearm.count("SELECT count(*) FROM media_files WHERE analysis_status = 'done'") == ANALYSED, notes
-    assert tonearm.count("SELECT count(*) FROM audio_features") == ANALYSED
+    files = tonearm.count("SELECT count(*) FROM media_files")
+    assert files == ANALYSED * KILLS
+    assert tonearm.count("SELECT count(*) FROM media_files WHERE analysis_status = 'done'") == files, notes
+    assert tonearm.count("SELECT count(*) FROM audio_features") == files
     assert_db_check_clean(tonearm)
 
 
