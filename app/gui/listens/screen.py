@@ -344,6 +344,8 @@ class ListensScreen(QWidget):
             self.message_button.setText("Import history…")
             self.message_button.setVisible(self.state.has_screen("import"))
         self.server_button.setVisible(not filtered and self.state.has_screen("server"))
+        # A centred word-wrapped label is not given its height for its width by the layout: ask for it.
+        self.message.setMinimumHeight(self.message.heightForWidth(self.message.width()))
         self.pages.setCurrentIndex(0)
 
     def _on_message_button(self) -> None:
