@@ -92,7 +92,11 @@ def _walk(
                     subfolders.append((entry.path, (*folders, name)))
                     continue
                 dot = name.rfind(".")  # is_audio_candidate, inlined: this loop runs once per file
-                if dot == -1 or name[dot:].lower() not in AUDIO_EXTENSIONS or not entry.is_file():
+                if dot == -1 or name[dot:].lower() not in AUDIO_EXTENSIONS:
+                    continue
+                if not entry.is_file():
+                    if entry.is_symlink() and not os.path.exists(entry.path):  # an audio name, no target
+                        yield WalkProblem(entry.path, "skipped: a symbolic link whose target does not exist")
                     continue
                 info = entry.stat()
             except OSError as exc:  # a dangling symlink, or an entry gone since the listing

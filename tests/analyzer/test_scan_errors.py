@@ -123,10 +123,12 @@ def test_symlink_loops_hidden_files_and_missing_roots(
     place(templates, root / ".hidden/secret.flac", title="Secret")
     place(templates, root / "a/.dotfile.flac", title="Dot")
     os.symlink(root, root / "a/loop")  # a -> music -> a -> ...
+    os.symlink(tmp_path / "gone.flac", root / "a/dangling.flac")  # an audio name whose target is gone
     summary = run_scan(sqlite_db, [root, tmp_path / "nowhere"])
     assert summary.found == 1
     reasons = {Path(p.path).name: p.reason for p in summary.problems}
     assert "loop" in reasons["loop"] and "nowhere" in reasons
+    assert reasons["dangling.flac"] == "skipped: a symbolic link whose target does not exist"
     with_hidden = run_scan(sqlite_db, [root], include_hidden=True)
     assert with_hidden.added == 2
 
