@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -28,6 +27,7 @@ from app.gui.library.controller import LibraryController
 from app.gui.library.detail import DetailPane
 from app.gui.library.model import TRACK_ID_ROLE
 from app.gui.library.tag_copy import TagCopyOffer
+from app.gui.message_page import MessagePage
 from app.gui.scan_jobs import FolderJobs
 from app.gui.state import AppState
 
@@ -94,20 +94,10 @@ class LibraryScreen(QWidget):
         self.detail.add_notice(self.tag_offer)
         self._folder_jobs: FolderJobs | None = None
 
-        self.message = QLabel("Loading the library…")
-        self.message.setObjectName("libraryMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message_button = QPushButton("Add a music folder…")
-        self.message_button.setObjectName("libraryMessageButton")
-        self.message_button.clicked.connect(self._on_message_button)
-        self.message_button.hide()
-        message_page = QWidget()
-        message_layout = QVBoxLayout(message_page)
-        message_layout.addStretch(1)
-        message_layout.addWidget(self.message)
-        message_layout.addWidget(self.message_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        message_layout.addStretch(2)
+        message_page = MessagePage(
+            "library", "Loading the library…", "Add a music folder…", self._on_message_button
+        )
+        self.message, self.message_button = message_page.message, message_page.button
         self.pages = QStackedWidget()
         self.pages.addWidget(message_page)
         self.pages.addWidget(self.table)

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from analyzer.similarity.seeds import Seed
+from app.gui.message_page import MessagePage
 from app.gui.outcomes import outcome_style, plural
 from app.gui.similar.controller import DEFAULT_COUNT, SimilarController
 from app.gui.similar.model import SeedCandidatesModel, SimilarResultsModel
@@ -169,20 +170,8 @@ class SimilarScreen(QWidget):
             play.setContext(Qt.ShortcutContext.WidgetShortcut)
             play.activated.connect(self.play)
 
-        self.message = QLabel()
-        self.message.setObjectName("similarMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message_button = QPushButton("Go to Folders")
-        self.message_button.setObjectName("similarMessageButton")
-        self.message_button.clicked.connect(self._go_to_folders)
-        self.message_button.hide()
-        message_page = QWidget()
-        message_layout = QVBoxLayout(message_page)
-        message_layout.addStretch(1)
-        message_layout.addWidget(self.message)
-        message_layout.addWidget(self.message_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        message_layout.addStretch(2)
+        message_page = MessagePage("similar", "", "Go to Folders", self._go_to_folders)
+        self.message, self.message_button = message_page.message, message_page.button
         self.pages = QStackedWidget()
         self.pages.addWidget(message_page)
         self.pages.addWidget(self.results)

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabBar,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.message_page import MessagePage
 from app.gui.outcomes import error_text, outcome_style
 from app.gui.state import AppState
 from app.gui.stats.chart import ChartPane
@@ -141,20 +141,8 @@ class StatsScreen(QWidget):
         self.notes.setWordWrap(True)
         self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.message = QLabel("Loading stats…")
-        self.message.setObjectName("statsMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message_button = QPushButton("")
-        self.message_button.setObjectName("statsMessageButton")
-        self.message_button.clicked.connect(self._on_message_button)
-        self.message_button.hide()
-        message_page = QWidget()
-        message_layout = QVBoxLayout(message_page)
-        message_layout.addStretch(1)
-        message_layout.addWidget(self.message)
-        message_layout.addWidget(self.message_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        message_layout.addStretch(2)
+        message_page = MessagePage("stats", "Loading stats…", "", self._on_message_button)
+        self.message, self.message_button = message_page.message, message_page.button
 
         self.tabs = QTabBar()
         self.tabs.setObjectName("statsTables")
