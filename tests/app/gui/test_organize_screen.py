@@ -1,0 +1,250 @@
+"""The Organize files screen on real files scanned by the real scanner: preview fills the table with the
+core's proposals, Reject keeps a move from ever being proposed again, Apply (after its confirmation) moves
+the files as a job and updates media_files and the library, a failed move names its file and why, Undo
+moves everything back, an interrupted run is offered to Resume, and bad templates are refused in words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from analyzer.curation.organize import DEFAULT_TEMPLATE, pending_proposals, propose_moves
+from analyzer.scan import scan_folders
+from analyzer.scan.folders import add_folder
+from app.gui.organize import OrganizeScreen
+from app.gui.organize.screen import NOT_PREVIEWED
+from app.gui.state import AppState
+from models.engine import Database
+from models.media import MediaFile
+from models.organize import OrganizeProposal, ProposalStatus
+from models.progress import run_to_end
+from tests.app.gui.conftest import LIBRARY_TRACKS, place_track
+
+
+@pytest.fixture
+def music(sqlite_db: Database, audio_templates: dict[str, Path], tmp_path: Path) -> Path:
+    """The six tracks of the GUI library, with flat, untidy names, in a registered library folder."""
+    music = tmp_path / "music"
+    for number, track in enumerate(LIBRARY_TRACKS, start=1):
+        placed = place_track(audio_templates, music, track)
+        placed.rename(music / f"track{number}{placed.suffix}")
+    for folder in sorted({p for p in music.rglob("*") if p.is_dir()}, reverse=True):
+        folder.rmdir()
+    with sqlite_db.session() as session:
+        add_folder(session, music)
+    summary = run_to_end(scan_folders(sqlite_db, [music]))
+    assert summary.added == len(LIBRARY_TRACKS) and summary.errors == 0
+    return music
+
+
+@pytest.fixture
+def state(sqlite_db: Database, tmp_path: Path) -> Iterator[AppState]:
+    app_state = AppState.for_tests(sqlite_db, tmp_path / "settings")
+    app_state.screen_names = frozenset({"library", "folders", "organize"})
+    yield app_state
+    app_state.jobs.cancel_all()
+    app_state.jobs.wait_idle(10000)
+
+
+def open_screen(qtbot: QtBot, state: AppState) -> OrganizeScreen:
+    screen = OrganizeScreen(state)
+    qtbot.addWidget(screen)
+    screen.resize(1200, 720)
+    screen.show()
+    qtbot.waitExposed(screen)
+    screen.activated()
+    assert state.jobs.wait_idle(20000)
+    return screen
+
+
+def settle(state: AppState) -> None:
+    assert state.jobs.wait_idle(30000)
+    QApplication.processEvents()
+    assert state.jobs.wait_idle(30000)  # a read started when a job ended
+    QApplication.processEvents()
+
+
+def press_preview(qtbot: QtBot, screen: OrganizeScreen) -> None:
+    qtbot.mouseClick(screen.preview_button, Qt.MouseButton.LeftButton)
+    settle(screen.state)
+
+
+def cells(screen: OrganizeScreen) -> list[list[str]]:
+    """Each row as shown, but with the full paths (the table shows them under the folder they share)."""
+    model = screen.model
+    rows = [
+        [model.data(model.index(r, c)) for c in range(model.columnCount())] for r in range(model.rowCount())
+    ]
+    for r, row in enumerate(rows):
+        item = model.item(r)
+        assert row[:2] == [model.shown_path(item.current_path), model.shown_path(item.proposed_path)]
+        row[:2] = [item.current_path, item.proposed_path]
+    return rows
+
+
+def media_paths(db: Database) -> set[str]:
+    with db.session() as session:
+        return set(session.scalars(select(MediaFile.file_path)))
+
+
+def answer(qtbot: QtBot, accept: bool, seen: list[str], then: Callable[[], None] | None = None) -> None:
+    """Answer the confirmation the way a person does, once the modal box is up."""
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(f"{box.text()}\n{box.informativeText()}")
+        if accept:
+            move = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+            qtbot.mouseClick(move, Qt.MouseButton.LeftButton)
+        else:
+            qtbot.keyClick(box, Qt.Key.Key_Return)  # Enter hits Cancel, the default button
+
+    QTimer.singleShot(0, click)
+
+
+def test_preview_reject_apply_and_undo_move_the_real_files(
+    qtbot: QtBot, qtmodeltester: object, state: AppState, music: Path
+) -> None:
+    screen = open_screen(qtbot, state)
+    assert screen.pages.currentIndex() == 0 and screen.message_page.message.text() == NOT_PREVIEWED
+    assert screen.template.text() == DEFAULT_TEMPLATE and "$albumartist" in screen.template.toolTip()
+    assert not screen.apply_button.isEnabled() and not screen.undo_button.isEnabled()
+
+    press_preview(qtbot, screen)
+    with state.db.session() as session:
+        core = {p.id: p for p in pending_proposals(session)}
+    rows = cells(screen)
+    assert len(rows) == len(core) == len(LIBRARY_TRACKS)
+    assert sorted(r[0] for r in rows) == sorted(p.current_path for p in core.values())
+    joga = next(r for r in rows if r[1].endswith("Jóga.flac"))
+    assert joga[1] == str(music / "Björk" / "1997 - Homogenic" / "1-00 Jóga.flac")
+    assert joga[2].startswith("moves to another folder; no track") and joga[3].endswith(" %")
+    assert {r[4] for r in rows} == {"Pending"}
+    assert screen.model.base == str(music) and screen.counts.text().endswith(f"paths under {music}")
+    assert screen.model.data(screen.model.index(0, 0)) == Path(screen.model.item(0).current_path).name
+    assert screen.apply_button.text() == "Apply 6…"
+    qtmodeltester.check(screen.model)  # type: ignore[attr-defined]
+
+    # Reject two rows (the person selects them and presses Delete): never proposed again.
+    screen.table.setFocus()
+    screen.table.selectRow(0)
+    screen.table.selectionModel().select(
+        screen.model.index(1, 0),
+        screen.table.selectionModel().SelectionFlag.Select | screen.table.selectionModel().SelectionFlag.Rows,
+    )
+    rejected = {screen.model.item(0).current_path, screen.model.item(1).current_path}
+    qtbot.keyClick(screen.table, Qt.Key.Key_Delete)
+    settle(state)
+    assert sorted(r[4] for r in cells(screen)) == ["Pending"] * 4 + ["Rejected"] * 2
+    assert "Rejected 2 proposals" in screen.status.text()
+    press_preview(qtbot, screen)
+    assert {r[0] for r in cells(screen)} == {p.current_path for p in core.values()} - rejected
+    assert "2 rejected before" in screen.status.text()
+
+    # The status filter shows one status only.
+    screen.status_filter.setCurrentIndex(screen.status_filter.findData("rejected"))
+    assert screen.model.rowCount() == 0 and "“Rejected”" in screen.message_page.message.text()
+    screen.status_filter.setCurrentIndex(0)
+
+    # Apply: Cancel first (nothing moves), then Move.
+    before = media_paths(state.db)
+    seen: list[str] = []
+    answer(qtbot, False, seen)
+    qtbot.mouseClick(screen.apply_button, Qt.MouseButton.LeftButton)
+    assert "Move 4 files" in seen[0] and "Nothing is overwritten" in seen[0]
+    assert media_paths(state.db) == before
+    changed: list[bool] = []
+    state.library_changed.connect(lambda: changed.append(True))
+    answer(qtbot, True, seen)
+    qtbot.mouseClick(screen.apply_button, Qt.MouseButton.LeftButton)
+    settle(state)
+    assert [r[4] for r in cells(screen)] == ["Moved"] * 4 and changed
+    assert screen.status.text() == "4 files moved."
+    moved = {r[1] for r in cells(screen)}
+    assert all(Path(p).is_file() for p in moved) and not any(Path(r[0]).exists() for r in cells(screen))
+    assert media_paths(state.db) == (before - {r[0] for r in cells(screen)}) | moved
+    assert screen.undo_button.isEnabled() and not screen.apply_button.isEnabled()
+
+    # Undo, after its confirmation: every file is back where it was.
+    answer(qtbot, True, seen)
+    qtbot.mouseClick(screen.undo_button, Qt.MouseButton.LeftButton)
+    settle(state)
+    assert "Move the 4 files of the last run" in seen[-1]
+    assert media_paths(state.db) == before and all(Path(p).is_file() for p in before)
+    assert [r[4] for r in cells(screen)] == ["Moved back"] * 4
+    assert screen.status.text() == "4 files moved back." and not screen.undo_button.isEnabled()
+
+
+def test_a_move_that_cannot_happen_names_the_file_and_why(qtbot: QtBot, state: AppState, music: Path) -> None:
+    screen = open_screen(qtbot, state)
+    press_preview(qtbot, screen)
+    first = screen.model.item(0)
+    Path(first.proposed_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(first.proposed_path).write_bytes(b"someone else's file")  # taken after the preview
+    seen: list[str] = []
+    answer(qtbot, True, seen)
+    qtbot.mouseClick(screen.apply_button, Qt.MouseButton.LeftButton)
+    settle(state)
+    text = screen.status.text()
+    assert text.startswith("5 files moved; 1 file could not be moved (left where they are):")
+    assert f"• {first.current_path}: {first.proposed_path} already exists (nothing is overwritten)" in text
+    failed = next(r for r in cells(screen) if r[0] == first.current_path)
+    assert failed[4] == "Failed" and failed[2].startswith("✗ ") and "already exists" in failed[2]
+    assert Path(first.current_path).is_file()
+    assert Path(first.proposed_path).read_bytes() == b"someone else's file"  # never overwritten
+
+
+def test_an_interrupted_run_is_offered_to_resume(qtbot: QtBot, state: AppState, music: Path) -> None:
+    with state.db.session() as session:
+        propose_moves(session, DEFAULT_TEMPLATE)
+    with state.db.session() as session:  # killed after step 1 of a move: marked moving, nothing on disk yet
+        proposal = session.scalars(select(OrganizeProposal).order_by(OrganizeProposal.id)).first()
+        assert proposal is not None
+        proposal.status, proposal.run_id = ProposalStatus.MOVING, 1
+    screen = open_screen(qtbot, state)
+    assert screen.banner.isVisible() and "interrupted with 1 move in flight" in screen.banner_text.text()
+    assert screen.model.rowCount() == 5  # the pending preview from before is shown
+    qtbot.mouseClick(screen.resume_button, Qt.MouseButton.LeftButton)
+    settle(state)
+    assert not screen.banner.isVisible()
+    assert "0 moves finished, 1 proposal back to pending" in screen.status.text()
+    assert screen.model.rowCount() == 6
+
+
+def test_bad_templates_and_folders_are_refused_in_words(
+    qtbot: QtBot, state: AppState, music: Path, tmp_path: Path
+) -> None:
+    screen = open_screen(qtbot, state)
+    for template, root, expected in (
+        ("$artist/$nope", "", "Template: unknown field $nope"),
+        ("/abs/$title", "", "Template: the template must be relative"),
+        ("", "", "Template: the template is empty"),
+        ("$title", "relative/dir", "Target folder: give a full path"),
+        ("$title", str(tmp_path / "absent"), "does not exist"),
+    ):
+        screen.template.setText(template)
+        screen.root.setText(root)
+        qtbot.keyClick(screen.template, Qt.Key.Key_Return)
+        assert expected in screen.status.text(), template
+        assert not state.jobs.running()
+    with state.db.session() as session:
+        assert session.scalar(select(OrganizeProposal.id)) is None
+
+
+def test_an_empty_library_says_where_files_come_from(qtbot: QtBot, state: AppState) -> None:
+    screen = open_screen(qtbot, state)
+    press_preview(qtbot, screen)
+    assert "The library has no files yet" in screen.message_page.message.text()
+    assert screen.message_page.button.isVisible()
+    with qtbot.waitSignal(screen.wants_screen) as blocker:
+        qtbot.mouseClick(screen.message_page.button, Qt.MouseButton.LeftButton)
+    assert blocker.args == ["folders"]
