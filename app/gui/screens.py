@@ -32,6 +32,8 @@ def screen_classes() -> list[type[QWidget] | LazyScreen]:
         LazyScreen("similar", "Similar", "app.gui.similar.screen", "SimilarScreen"),
         LazyScreen("duplicates", "Duplicates", "app.gui.duplicates.screen", "DuplicatesScreen"),
         LazyScreen("playlists", "Playlists", "app.gui.playlists", "PlaylistsScreen"),
+        LazyScreen("setlist", "Set builder", "app.gui.setlist.screen", "SetlistScreen"),
+        LazyScreen("organize", "Organize files", "app.gui.organize.screen", "OrganizeScreen"),
         LazyScreen("import", "Import", "app.gui.history_import", "ImportScreen"),
         LazyScreen("server", "Scrobble server", "app.gui.server", "ServerScreen"),
         LazyScreen("folders", "Folders", "app.gui.folders", "FoldersScreen"),

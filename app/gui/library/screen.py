@@ -49,7 +49,8 @@ _ERROR_STYLE = "QLineEdit#librarySearch { border: 1px solid #d9534f; border-radi
 
 
 # Other screens a track can be opened in from its context menu, shown only where the window has them.
-_TRACK_JUMPS = (("similar", "More like this"), ("listens", "Show listens"), ("duplicates", "Show duplicates"))
+_TRACK_JUMPS = (("similar", "More like this"), ("setlist", "Build a set from this"), ("listens", "Show listens"),
+                ("duplicates", "Show duplicates"))  # fmt: skip
 
 
 class LibraryScreen(QWidget):

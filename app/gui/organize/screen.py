@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QFrame,
@@ -43,6 +44,7 @@ from app.gui.organize.model import (
     ProposalTableModel,
 )
 from app.gui.outcomes import local_time, outcome_style, plural
+from app.gui.setlist.faces import jobs_panel_as_before
 from app.gui.state import AppState
 
 TEMPLATE_KEY = "organize/template"
@@ -132,6 +134,7 @@ class OrganizeScreen(QWidget):
         self.status_filter.currentIndexChanged.connect(self._filter_changed)
         self.counts = QLabel()
         self.counts.setObjectName("organizeCounts")
+        self.counts.setWordWrap(True)
         self.min_confidence = QSpinBox()
         self.min_confidence.setObjectName("organizeMinConfidence")
         self.min_confidence.setRange(0, 100)
@@ -205,8 +208,7 @@ class OrganizeScreen(QWidget):
         show.setBuddy(self.status_filter)
         bar.addWidget(show)
         bar.addWidget(self.status_filter)
-        bar.addSpacing(8)
-        bar.addWidget(self.counts, 1)
+        bar.addStretch(1)
         bar.addWidget(self.reject_button)
         bar.addSpacing(12)
         least = QLabel("Confidence at least")
@@ -226,6 +228,7 @@ class OrganizeScreen(QWidget):
         layout.addWidget(fields)
         layout.addWidget(self.banner)
         layout.addLayout(bar)
+        layout.addWidget(self.counts)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.status)
 
@@ -340,10 +343,14 @@ class OrganizeScreen(QWidget):
 
     def screenshot_states(self) -> Iterator[str | tuple[str, QWidget]]:
         """ "preview": the default template's proposals; "confirm": Apply's confirmation."""
+        restore_panel = jobs_panel_as_before(self)
         self.activated()
         self.state.jobs.wait_idle(30000)
         self.preview()
-        self.state.jobs.wait_idle(60000)
+        for _ in range(2):  # the preview job, then the read of its rows
+            self.state.jobs.wait_idle(60000)
+            QApplication.processEvents()
+        restore_panel()
         if not self.model.rowCount():
             return
         self.table.selectRow(min(2, self.model.rowCount() - 1))
