@@ -10,13 +10,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import Session, sessionmaker
 
-from models.schemas import SchemaConfig
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from models.schemas import SchemaConfig
+
+# SQLAlchemy's ORM and the schema config (which imports the declarative base) are imported where they are
+# used: `tonearm scan` into a new database decides, before importing them, that it can start reading.
 
 DATABASE_URL_ENV = "TONEARM_DATABASE_URL"
 DATA_DIR_ENV = "TONEARM_DATA_DIR"
@@ -67,6 +73,38 @@ def sqlite_schema_file(main_database: str, schema: str) -> str:
     return str(path.with_name(f"{path.stem}-{schema}{path.suffix or '.db'}"))
 
 
+def is_new_sqlite_database(
+    url: str | URL | None = None,
+    schemas: SchemaConfig | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> bool:
+    """Whether ``url`` (resolved as :func:`resolve_database_url` does) is a SQLite database that holds
+    nothing yet: none of its files (the main one, each attached schema's, their write-ahead logs) exists
+    or has a byte. A first scan then has nothing to compare against and starts reading before the
+    database is created. False for MariaDB, in-memory and URI-style names: they are opened first."""
+    resolved = url if isinstance(url, URL) else resolve_database_url(url, environ)
+    if resolved.get_backend_name() != "sqlite":
+        return False
+    main = resolved.database or ""
+    if _sqlite_file_path(main) is None:
+        return False
+    from models.schemas import SchemaConfig
+
+    schema_config = schemas if schemas is not None else SchemaConfig.from_env(environ)
+    names = [main, *(sqlite_schema_file(main, name) for name in schema_config.named_schemas())]
+    for name in names:
+        for path in (Path(name).expanduser(), Path(name + "-wal").expanduser()):
+            try:
+                if path.stat().st_size > 0:
+                    return False
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return False  # opened the usual way, which says what is wrong with it
+    return True
+
+
 @dataclass
 class Database:
     """An open database: its engine (with the schema split applied) and a session factory."""
@@ -77,6 +115,8 @@ class Database:
     sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
+        from sqlalchemy.orm import sessionmaker
+
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if not self.enforces_cross_schema_fks:
             from models.integrity import install_cross_schema_guard
@@ -145,6 +185,8 @@ def open_database(
     Does not connect. SQLite: WAL, foreign_keys=ON, busy_timeout, synchronous=NORMAL, and the schema files
     attached on every new connection. MariaDB: PyMySQL with utf8mb4.
     """
+    from models.schemas import SchemaConfig
+
     resolved = url if isinstance(url, URL) else resolve_database_url(url, environ)
     schema_config = schemas if schemas is not None else SchemaConfig.from_env(environ)
     translate = {"schema_translate_map": schema_config.translate_map()}

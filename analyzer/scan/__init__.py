@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from analyzer.scan.moves import reconcile_moved_files
     from analyzer.scan.paths import path_hash
     from analyzer.scan.problems import ProblemFile, problem_files
-    from analyzer.scan.runner import ScanSummary, run_scan, scan_folders
+    from analyzer.scan.runner import ScanSummary, run_scan, scan_folders, scan_new_database
     from analyzer.scan.walker import WalkProblem
 
 _WHERE = {
@@ -43,6 +43,7 @@ _WHERE = {
     "ScanSummary": "analyzer.scan.runner",
     "run_scan": "analyzer.scan.runner",
     "scan_folders": "analyzer.scan.runner",
+    "scan_new_database": "analyzer.scan.runner",
     "WalkProblem": "analyzer.scan.walker",
 }
 
@@ -61,6 +62,7 @@ __all__ = [
     "remove_folder",
     "run_scan",
     "scan_folders",
+    "scan_new_database",
 ]
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-
-from analyzer.catalog.upsert import chunked, fetch_driver_rows
 from analyzer.scan.paths import path_hash
 from analyzer.scan.walker import FoundFile
 from models.enums import ScanStatus
-from models.media import MediaFile
-from models.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# The functions that query (load_known_files, mark_missing) import the ORM models when called: planning a
+# first scan's files needs none of it, and its read workers start before this process has imported them.
 
 KnownFile = tuple[int, int, str, int]
 """A media_files row as the plan compares it: (size_bytes, mtime_ns, scan_status, id)."""
@@ -46,6 +47,11 @@ def load_known_files(session: Session) -> dict[str, KnownFile]:
 
     Run through the driver as compiled SQL: on 100,000 rows SQLAlchemy's row objects and enum conversion
     cost more than the query."""
+    from sqlalchemy import select
+
+    from analyzer.catalog.upsert import fetch_driver_rows
+    from models.media import MediaFile
+
     table = MediaFile.__table__
     statement = select(
         table.c.file_path_hash, table.c.size_bytes, table.c.mtime_ns, table.c.scan_status, table.c.id
@@ -80,6 +86,12 @@ def mark_missing(
 
     Rows under a ``blocked`` folder (one the walk could not read) are left alone: unreadable is not gone.
     """
+    from sqlalchemy import select, update
+
+    from analyzer.catalog.upsert import chunked
+    from models.media import MediaFile
+    from models.types import utcnow
+
     candidates = [row[3] for key, row in known.items() if key not in seen and row[2] != ScanStatus.MISSING]
     if not candidates:
         return 0

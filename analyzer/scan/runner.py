@@ -10,29 +10,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
-
-from analyzer.catalog.orphans import prune_orphan_tracks
-from analyzer.catalog.writer import CatalogWriter
-from analyzer.scan.media_rows import BatchCounts, write_batch
-from analyzer.scan.moves import reconcile_moved_files
-from analyzer.scan.plan import (
-    KnownFile,
-    PlannedFile,
-    ScanPlan,
-    load_known_files,
-    mark_missing,
-    plan_file,
-)
-from analyzer.scan.reading import CHUNK_FILES, FileOutcome, ReadAhead
+from analyzer.scan.plan import KnownFile, PlannedFile, ScanPlan, plan_file
+from analyzer.scan.reading import CHUNK_FILES, ReadAhead
 from analyzer.scan.walker import FoundFile, WalkProblem, walk_folders
-from models.engine import Database
-from models.gc_policy import batch_paused, settle_batch
+from models.gc_policy import settle_batch
 from models.progress import CancelToken, Progress, run_to_end
-from models.unit_of_work import write_transaction
+
+if TYPE_CHECKING:
+    from models.engine import Database
+
+# What needs the ORM models and the catalog writer (analyzer.scan.writing, the known rows) is imported in
+# the functions that use it: a first scan starts its read workers before this process has imported them.
 
 BATCH_FILES = 1000
 """Files per write transaction: large enough for set-based SQL to pay off, small enough that a stop
@@ -84,6 +75,8 @@ def scan_folders(
     the next scan skips what was written. The collector is left alone unless the entry point opened
     :func:`models.gc_policy.bulk_collector`.
     """
+    from analyzer.scan.plan import load_known_files
+
     token = cancel or CancelToken()
     summary = ScanSummary()
     abs_roots = [os.path.abspath(os.fspath(root)) for root in roots]
@@ -97,13 +90,54 @@ def scan_folders(
     # Only where the entry point allows it (models.gc_policy): the CLI does, the GUI does not.
     settle_batch()
     yield from _scan(
-        db, abs_roots, known, summary, token, include_hidden, batch_files, workers, executor_factory
+        lambda: (db, known),
+        abs_roots,
+        known,
+        summary,
+        token,
+        include_hidden,
+        batch_files,
+        workers,
+        executor_factory,
+    )
+    return summary
+
+
+def scan_new_database(
+    create_database: Callable[[], Database],
+    roots: Sequence[str | os.PathLike[str]],
+    *,
+    include_hidden: bool = False,
+    cancel: CancelToken | None = None,
+    batch_files: int = BATCH_FILES,
+    workers: int | None = None,
+    executor_factory: Callable[[int], Executor] | None = None,
+) -> Generator[Progress, None, ScanSummary]:
+    """:func:`scan_folders` into a database that does not exist yet (a library's first scan): with nothing
+    to compare against, the walk and the read workers start at once, and ``create_database`` (which opens
+    and creates it) runs while they read. The result is what :func:`scan_folders` gives; should the
+    database hold files after all (another program made it meanwhile), they are compared as usual.
+    """
+    token = cancel or CancelToken()
+    summary = ScanSummary()
+    abs_roots = [os.path.abspath(os.fspath(root)) for root in roots]
+    settle_batch()
+
+    def open_after_walk() -> tuple[Database, dict[str, KnownFile]]:
+        from analyzer.scan.plan import load_known_files
+
+        db = create_database()
+        with db.session() as session:
+            return db, load_known_files(session)
+
+    yield from _scan(
+        open_after_walk, abs_roots, {}, summary, token, include_hidden, batch_files, workers, executor_factory
     )
     return summary
 
 
 def _scan(
-    db: Database,
+    open_database: Callable[[], tuple[Database, dict[str, KnownFile]]],
     abs_roots: list[str],
     known: dict[str, KnownFile],
     summary: ScanSummary,
@@ -113,13 +147,16 @@ def _scan(
     workers: int | None,
     executor_factory: Callable[[int], Executor] | None,
 ) -> Generator[Progress, None, None]:
+    """Walk and plan against ``known``; then ``open_database()`` gives the database and its known rows (the
+    same ``known``, or rows loaded only now: the plan is then checked against them); then read and write."""
     plan = ScanPlan()
-    # The workers start reading as soon as the walk has found a chunk of files to read.
+    # The workers start reading as soon as the walk has found a chunk of files to read. Into a new
+    # database they may read further ahead: the database is being created meanwhile.
     reader = ReadAhead(
         workers=workers,
         executor_factory=executor_factory,
         chunk_files=min(CHUNK_FILES, batch_files),
-        ahead_files=2 * batch_files,
+        ahead_files=(4 if not known else 2) * batch_files,
     )
     try:
         for item in walk_folders(abs_roots, include_hidden=include_hidden):
@@ -140,91 +177,34 @@ def _scan(
             return
         yield Progress("walk", summary.found, summary.found, "looking for audio files", summary.counts())
 
-        yield from _read_and_write(db, plan.to_read, reader, summary, token, batch_files)
+        db, found_known = open_database()
+        if found_known is not known:
+            known = found_known
+            plan.to_read = _against_known(plan.to_read, known)
+        from analyzer.scan.writing import read_and_write
+
+        yield from read_and_write(db, plan.to_read, reader, summary, token, batch_files)
     finally:
         reader.close()
     if summary.cancelled:
         return  # an incomplete read cannot tell missing files from unread ones
 
+    from analyzer.scan.writing import finish_scan
+
     blocked = [p.path for p in summary.problems if p.blocks_subtree]
-
-    def finish(session: Session) -> tuple[int, int]:
-        return mark_missing(session, known, plan.seen, abs_roots, blocked), reconcile_moved_files(session)
-
-    summary.missing, summary.moved = write_transaction(db, finish, what="scan: marking missing files")
+    summary.missing, summary.moved = finish_scan(db, known, plan.seen, abs_roots, blocked)
     yield Progress("finish", len(plan.to_read), len(plan.to_read), "done", summary.counts())
 
 
-def _read_and_write(
-    db: Database,
-    to_read: list[PlannedFile],
-    reader: ReadAhead,
-    summary: ScanSummary,
-    token: CancelToken,
-    batch_files: int,
-) -> Generator[Progress, None, None]:
-    total = len(to_read)
-    catalogs = [CatalogWriter()]  # one for the whole scan; a fresh one after a rolled-back attempt
-    orphan_candidates: set[int] = set()
-    batch: list[tuple[PlannedFile, FileOutcome]] = []
-    done = 0
-    tail = max(reader.chunk_files, batch_files // 4)
-
-    def write(session: Session, count: int, attempt: list[int]) -> tuple[BatchCounts, set[int]]:
-        attempt[0] += 1
-        if attempt[0] > 1:  # the catalog's id caches may hold ids the rolled-back attempt inserted
-            catalogs[0] = CatalogWriter()
-        _size_writer_cache(session)
-        return write_batch(session, catalogs[0], batch[:count])
-
-    def flush(count: int) -> None:
-        # No collections while a batch is written (its rows and SQL parameters hold no cycles; a session's
-        # few are collected right after, before the survivors are frozen).
-        attempt = [0]
-        with batch_paused():
-            counts, orphans = write_transaction(
-                db, lambda session: write(session, count, attempt), what=f"scan: writing {count:,} files"
-            )
-        orphan_candidates.update(orphans)
-        summary.added += counts.added
-        summary.updated += counts.updated
-        summary.errors += counts.errors
-        summary.vanished += counts.vanished
-        del batch[:count]
-        settle_batch()
-
-    for start, outcomes in reader.results():
-        batch.extend(zip(to_read[start : start + len(outcomes)], outcomes, strict=True))
-        done += len(outcomes)
-        while len(batch) >= batch_files:
-            flush(batch_files)
-        if len(batch) >= tail and reader.draining:
-            flush(len(batch))  # smaller batches at the end: less writing left once the workers are done
-        if token.cancelled:
-            summary.cancelled = True
-            break  # what was read is written below; the reads still in flight are dropped
-        yield Progress("read", done, total, "reading tags", summary.counts())
-    if batch:
-        flush(len(batch))
-    # Also after a cancel: a track the committed batches left without files goes now, not never.
-    if orphan_candidates:
-        summary.pruned_tracks = write_transaction(
-            db,
-            lambda session: prune_orphan_tracks(session, orphan_candidates),
-            what="scan: removing tracks left without files",
-        )
-    if total and not summary.cancelled:
-        yield Progress("read", done, total, "reading tags", summary.counts())
-
-
-WRITER_CACHE_KIB = 65536
-
-
-def _size_writer_cache(session: Session) -> None:
-    """SQLite's default 2 MB page cache thrashes on the catalog's indexes during a large scan; 64 MB for
-    the writer's connection keeps them in memory (a per-connection setting, nothing on disk changes)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}"))
+def _against_known(to_read: list[PlannedFile], known: dict[str, KnownFile]) -> list[PlannedFile]:
+    """The files planned as new, with the row of each the database turned out to have (it is read
+    anyway, so it is rewritten as an update: the same end state as a plan made against those rows)."""
+    if not known:
+        return to_read
+    return [
+        replace(planned, media_id=known[planned.path_hash][3]) if planned.path_hash in known else planned
+        for planned in to_read
+    ]
 
 
 def run_scan(db: Database, roots: Sequence[str | os.PathLike[str]], **options: object) -> ScanSummary:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from analyzer.scan import ScanSummary, problem_files, scan_folders
-from analyzer.scan.folders import list_folders
+from analyzer.scan import scan_folders, scan_new_database
 from app.commands.long_run import Bar, interruptible, stopped
 from app.context import CliError, cli_context
+from models.engine import is_new_sqlite_database
+
+if TYPE_CHECKING:
+    from analyzer.scan import ScanSummary
 
 app = typer.Typer()
 console = Console(stderr=True)
@@ -48,17 +52,27 @@ def scan(
     for path in paths or ():
         if not path.exists():
             raise CliError(f"no such file or folder: {path}")
-    db = cli_context(ctx).database()
+    context = cli_context(ctx)
+    # A first scan into a new SQLite file starts reading before the database exists (or SQLAlchemy's ORM
+    # and the models are imported): the read workers work while this process creates it.
+    new = bool(paths) and is_new_sqlite_database(context.database_url)
     if paths:
         roots = [str(p) for p in paths]
     else:
-        with db.session() as session:
+        from analyzer.scan.folders import list_folders
+
+        with context.database().session() as session:
             roots = [folder.path for folder in list_folders(session)]
         if not roots:
             raise CliError(NO_FOLDERS)
     show_bar = not as_json and console.is_terminal
     with interruptible("Stopping after the files read so far", show_bar=show_bar) as run:
-        events = scan_folders(db, roots, include_hidden=include_hidden, cancel=run.token)
+        if new:
+            events = scan_new_database(
+                context.database, roots, include_hidden=include_hidden, cancel=run.token
+            )
+        else:
+            events = scan_folders(context.database(), roots, include_hidden=include_hidden, cancel=run.token)
         summary = run.drain(events, SCAN_BAR)
     if as_json:
         data = {**summary.counts(), "cancelled": summary.cancelled}
@@ -99,6 +113,8 @@ def files(
 
 
 def _print_problem_files(ctx: typer.Context, *, as_json: bool, include_missing: bool = False) -> None:
+    from analyzer.scan import problem_files
+
     with cli_context(ctx).database().session() as session:
         found = problem_files(session, include_missing=include_missing)
     if as_json:
