@@ -382,6 +382,7 @@ class OrganizeScreen(QWidget):
         shown = [f"{counts[s]:,} {STATUS_LABELS[s].lower()}" for s in STATUS_LABELS if counts.get(s)]
         text = f"{plural(sum(counts.values()), 'proposal')}" + (f": {', '.join(shown)}" if shown else "")
         self.counts.setText(text + (f" · paths under {self.model.base}" if self.model.base else ""))
+        self.counts.setVisible(bool(sum(counts.values())))
         for index in range(1, self.status_filter.count()):
             status = self.status_filter.itemData(index)
             self.status_filter.setItemText(index, f"{STATUS_LABELS[status]} ({counts.get(status, 0):,})")
