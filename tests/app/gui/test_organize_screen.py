@@ -5,6 +5,7 @@ moves everything back, an interrupted run is offered to Resume, and bad template
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -156,6 +157,8 @@ def test_preview_reject_apply_and_undo_move_the_real_files(
     screen.status_filter.setCurrentIndex(0)
 
     # Apply: Cancel first (nothing moves), then Move.
+    started: list[str] = []
+    state.jobs.job_started.connect(lambda job: started.append(f"{job.kind}: {job.title}"))
     before = media_paths(state.db)
     seen: list[str] = []
     answer(qtbot, False, seen)
@@ -182,6 +185,10 @@ def test_preview_reject_apply_and_undo_move_the_real_files(
     assert media_paths(state.db) == before and all(Path(p).is_file() for p in before)
     assert [r[4] for r in cells(screen)] == ["Moved back"] * 4
     assert screen.status.text() == "4 files moved back." and not screen.undo_button.isEnabled()
+    assert started == [
+        "organize: Organize 4 files",
+        "organize: Undo the last organize run",
+    ]  # in the jobs panel
 
 
 def test_a_move_that_cannot_happen_names_the_file_and_why(qtbot: QtBot, state: AppState, music: Path) -> None:
@@ -248,3 +255,38 @@ def test_an_empty_library_says_where_files_come_from(qtbot: QtBot, state: AppSta
     with qtbot.waitSignal(screen.wants_screen) as blocker:
         qtbot.mouseClick(screen.message_page.button, Qt.MouseButton.LeftButton)
     assert blocker.args == ["folders"]
+
+
+def test_stopping_an_apply_before_its_first_file_moves_nothing_and_says_so(
+    qtbot: QtBot, sqlite_db: Database, music: Path, tmp_path: Path
+) -> None:
+    """Stop pressed while the apply waits for a free worker (one job at a time here, and one is running)."""
+    from PySide6.QtCore import QSettings
+
+    from app.gui.jobs import JobRunner
+    from models.progress import Progress
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    state = AppState(sqlite_db, JobRunner(max_jobs=1), settings)
+    screen = open_screen(qtbot, state)
+    press_preview(qtbot, screen)
+    release = threading.Event()
+
+    def busy_elsewhere(_token: object) -> Iterator[Progress]:
+        yield Progress("wait", 0)
+        release.wait(30)
+
+    jobs: list = []
+    state.jobs.job_started.connect(jobs.append)
+    state.jobs.start("Another job", busy_elsewhere)
+    answer(qtbot, True, [])
+    qtbot.mouseClick(screen.apply_button, Qt.MouseButton.LeftButton)
+    apply = jobs[-1]
+    assert apply.title == "Organize 6 files" and apply.running
+    apply.cancel()  # the jobs panel's Stop
+    release.set()
+    settle(state)
+    assert screen.status.text() == "0 files moved before you stopped it; the rest stay where they are."
+    assert {r[4] for r in cells(screen)} == {"Pending"}
+    assert all(Path(r[0]).is_file() for r in cells(screen))
+    assert screen.apply_button.isEnabled() and screen.apply_button.text() == "Apply 6…"
