@@ -19,7 +19,9 @@ from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    Row,
     Table,
+    case,
     delete,
     func,
     insert,
@@ -34,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from models.artists import Artist
 from models.listens import Listen, ListenArtist, ListenArtistDay, ListenArtistMonth, ListenStatsState
+from models.stats_rollups import ListenRollupState
 from scrobbler.stats.scope import ListenScope, listening_secs
 
 DAY = 86_400
@@ -41,6 +44,7 @@ _DAYS = cast(Table, ListenArtistDay.__table__)
 _MONTHS = cast(Table, ListenArtistMonth.__table__)
 _EPOCH = date(1970, 1, 1)
 _STATE = cast(Table, ListenStatsState.__table__)
+_DERIVED = cast(Table, ListenRollupState.__table__)
 _log = logging.getLogger(__name__)
 
 
@@ -67,7 +71,9 @@ def ensure_fresh(session: Session, user_id: int) -> bool:
             if state is None or not state.built:
                 _rebuild(session, user_id, None)
                 _rebuild_months(session, user_id, None)
+                connection.execute(delete(_DERIVED).where(_DERIVED.c.user_id == user_id))
             else:
+                _pass_on(session, user_id, int(state.dirty_lo), int(state.dirty_hi))
                 days = (state.dirty_lo // DAY, state.dirty_hi // DAY)
                 _rebuild(session, user_id, days)
                 _rebuild_months(session, user_id, days)
@@ -83,6 +89,52 @@ def ensure_fresh(session: Session, user_id: int) -> bool:
         _log.info("stats rollup not refreshed (%s); reading listens directly", error.orig)
         return False
     return True
+
+
+def _pass_on(session: Session, user_id: int, lo: int, hi: int) -> None:
+    """Widen the dirty span of every other rollup of this user (``listen_rollup_state``) by ``[lo, hi]``:
+    writers mark ``listen_stats_state`` only, and clearing it here must not lose the mark for them."""
+    column_lo, column_hi = _DERIVED.c.dirty_lo, _DERIVED.c.dirty_hi
+    session.connection().execute(
+        _DERIVED.update()
+        .where(_DERIVED.c.user_id == user_id)
+        .values(
+            dirty_lo=case((column_lo.is_(None), lo), (column_lo < lo, column_lo), else_=lo),
+            dirty_hi=case((column_hi.is_(None), hi), (column_hi > hi, column_hi), else_=hi),
+        )
+    )
+
+
+class Unusable(Exception):
+    """A derived rollup cannot be read or refreshed in this transaction: read the listens instead."""
+
+
+def derived_state(session: Session, user_id: int, name: str) -> Row[Any] | None:
+    """The state row of rollup ``name`` (None: not built), locked for a refresh, after the artist rollup
+    passed its marks on (:func:`ensure_fresh`). Raises :class:`Unusable` when this transaction cannot
+    trust or refresh it (the same cases as :func:`ensure_fresh`)."""
+    if not ensure_fresh(session, user_id):
+        raise Unusable("the artist rollup could not be refreshed")
+    connection = session.connection()
+    read = select(_DERIVED.c.zone, _DERIVED.c.upto, _DERIVED.c.dirty_lo, _DERIVED.c.dirty_hi).where(
+        _DERIVED.c.user_id == user_id, _DERIVED.c.rollup == name
+    )
+    try:
+        state = connection.execute(read.with_for_update()).one_or_none()
+    except OperationalError as error:
+        raise Unusable(str(error.orig)) from error
+    if connection.dialect.name != "sqlite" and connection.execute(read).one_or_none() != state:
+        raise Unusable("another transaction refreshed the rollup after this one began")
+    return state
+
+
+def save_derived_state(
+    session: Session, user_id: int, name: str, *, zone: str | None = None, upto: int | None = None
+) -> None:
+    """Record rollup ``name`` as built and clean (call inside the refresh's SAVEPOINT)."""
+    connection = session.connection()
+    connection.execute(delete(_DERIVED).where(_DERIVED.c.user_id == user_id, _DERIVED.c.rollup == name))
+    connection.execute(insert(_DERIVED).values(user_id=user_id, rollup=name, zone=zone, upto=upto))
 
 
 def _rebuild(session: Session, user_id: int, days: tuple[int, int] | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from models.listens import Listen
 from models.media import AudioFeatures, MediaFile
 from scrobbler.stats.scope import ListenScope
-from scrobbler.stats.top import TopKind, top
+from scrobbler.stats.top import TopKind, plays_per_track, top
 from scrobbler.stats.trends import hour_histogram
 
 FEATURES = ("bpm", "energy", "danceability", "loudness_lufs")
@@ -43,18 +44,14 @@ class TasteProfile:
     hours: list[int] = field(default_factory=list)  # plays per local hour
 
 
-def analysed_track_plays(session: Session, scope: ListenScope) -> list[tuple[int, int, AudioFeatures]]:
+def analysed_track_plays(session: Session, scope: ListenScope) -> list[tuple[int, int, Any]]:
     """(track id, plays, features) for every played track with analysed audio, one feature row per track.
 
     A track with several files takes the features of its lowest-id analysed file, so copies of a track
-    do not multiply its plays.
+    do not multiply its plays. ``features`` has the attributes of :class:`AudioFeatures` the profile reads
+    (:data:`FEATURES`, ``key``, ``scale``); plain rows, not ORM objects: 17,000 of those cost 0.6 s.
     """
-    plays = (
-        select(Listen.track_id.label("track_id"), func.count().label("plays"))
-        .where(*scope.conditions(), Listen.track_id.is_not(None))
-        .group_by(Listen.track_id)
-        .subquery()
-    )
+    plays = plays_per_track(session, scope)
     first_file = (
         select(MediaFile.track_id.label("track_id"), func.min(AudioFeatures.media_file_id).label("file_id"))
         .join(AudioFeatures, AudioFeatures.media_file_id == MediaFile.id)
@@ -62,16 +59,17 @@ def analysed_track_plays(session: Session, scope: ListenScope) -> list[tuple[int
         .group_by(MediaFile.track_id)
         .subquery()
     )
+    features = [getattr(AudioFeatures, name) for name in (*FEATURES, "key", "scale")]
     stmt = (
-        select(plays.c.track_id, plays.c.plays, AudioFeatures)
+        select(plays.c.track_id, plays.c.plays, *features)
         .join(first_file, first_file.c.track_id == plays.c.track_id)
         .join(AudioFeatures, AudioFeatures.media_file_id == first_file.c.file_id)
         .order_by(plays.c.track_id)
     )
-    return [(int(t), int(p), f) for t, p, f in session.execute(stmt)]
+    return [(int(row[0]), int(row[1]), row) for row in session.connection().execute(stmt)]
 
 
-def summarize_features(rows: list[tuple[int, int, AudioFeatures]]) -> dict[str, FeatureSummary]:
+def summarize_features(rows: list[tuple[int, int, Any]]) -> dict[str, FeatureSummary]:
     out = {}
     for name in FEATURES:
         pairs = [(getattr(f, name), p) for _, p, f in rows if getattr(f, name) is not None]

@@ -32,7 +32,7 @@ from models.artists import Artist
 from models.listens import Listen, ListenArtist, ListenGenre
 from models.releases import ReleaseGroup
 from models.tracks import Genre, Track, TrackGenre
-from scrobbler.stats import rollup
+from scrobbler.stats import rollup, track_totals
 from scrobbler.stats.scope import ListenScope, listening_secs
 
 
@@ -137,31 +137,35 @@ def _merge(matched: dict[object, _Group], raw: Iterable[tuple[object, _Group]]) 
 # MariaDB 10.11 materialises the whole NOT EXISTS table first (10 s instead of 1.5 s on the benchmark).
 
 
-def _raw_groups(
-    session: Session, scope: ListenScope, source: Any, unlinked: ColumnElement[bool], *keys: Any
-) -> Any:
-    """Plays, seconds and display names per raw-name key tuple, over the listens of ``source`` (listens,
-    maybe outer-joined) that ``unlinked`` selects."""
-    stmt = _scoped(
+def _raw_groups(session: Session, scope: ListenScope, unlinked: track_totals.Condition, *keys: str) -> Any:
+    """Plays, seconds and display names per raw-name key tuple (``keys``: listens column names), over the
+    listens ``unlinked`` selects (written for any table with the listens' column names); all time reads
+    the track totals and the listens after them."""
+    upto = track_totals.ready(session, scope)
+    columns = track_totals.LISTENS.c
+    direct = _scoped(
         select(
-            *keys,
+            *(columns[k] for k in keys),
             func.min(Listen.artist_name),
             func.min(Listen.track_name),
             func.min(Listen.release_name),
             func.count(),
             func.sum(listening_secs()),
         )
-        .select_from(source)
-        .where(unlinked)
-        .group_by(*keys),
-        scope,
+        .where(unlinked(columns))
+        .group_by(*(columns[k] for k in keys)),
+        scope if upto is None else track_totals.tail_scope(scope, upto),
     )
-    return session.connection().execute(stmt)
+    if upto is None:
+        return session.connection().execute(direct)
+    return session.connection().execute(track_totals.raw_groups(scope.user_id, direct, unlinked, list(keys)))
 
 
-def _per_track(scope: ListenScope) -> Any:
-    """Plays and seconds per linked track, as a subquery to join catalog rows onto."""
-    return _scoped(
+def plays_per_track(session: Session, scope: ListenScope) -> Any:
+    """Plays and seconds per linked track, as a subquery to join catalog rows onto; all time reads the
+    track totals and the listens after them."""
+    upto = track_totals.ready(session, scope)
+    direct = _scoped(
         select(
             Listen.track_id.label("track_id"),
             func.count().label("plays"),
@@ -169,8 +173,11 @@ def _per_track(scope: ListenScope) -> Any:
         )
         .where(Listen.track_id.is_not(None))
         .group_by(Listen.track_id),
-        scope,
-    ).subquery()
+        scope if upto is None else track_totals.tail_scope(scope, upto),
+    )
+    if upto is None:
+        return direct.subquery()
+    return track_totals.per_track(scope.user_id, direct)
 
 
 # SQLite reads a top-artists list fastest by listen id when the scope's listens are one compact run of ids, as
@@ -353,7 +360,7 @@ def _artists_direct(session: Session, scope: ListenScope, linked_out: _Sums, raw
 
 
 def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
-    linked = _per_track(scope)
+    linked = plays_per_track(session, scope)
     stmt = (
         select(linked, Track.title, Track.title_normalized, Artist.name, Artist.name_normalized)
         .join(Track, Track.id == linked.c.track_id)
@@ -368,17 +375,16 @@ def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
         for artist_norm, title_norm, artist, title, _, plays, total in _raw_groups(
             session,
             scope,
-            Listen,
-            Listen.track_id.is_(None),
-            Listen.artist_name_normalized,
-            Listen.track_name_normalized,
+            lambda c: c.track_id.is_(None),
+            "artist_name_normalized",
+            "track_name_normalized",
         )
     ]
     return _merge(matched, raw)
 
 
 def _releases(session: Session, scope: ListenScope) -> list[_Group]:
-    linked = _per_track(scope)
+    linked = plays_per_track(session, scope)
     artist = aliased(Artist)
     stmt = (
         select(
@@ -402,27 +408,22 @@ def _releases(session: Session, scope: ListenScope) -> list[_Group]:
             stmt
         )
     }
+
     # Listens linked to a track without a release group fall back to their raw release name, like
     # unlinked ones.
     # The set of album-less tracks is small and built once (SQLite ephemeral index, MariaDB materialised),
     # cheaper than joining tracks for every listen.
-    no_album = or_(
-        Listen.track_id.is_(None),
-        Listen.track_id.in_(select(Track.id).where(Track.album_id.is_(None))),
-    )
+    def no_album(c: Any) -> ColumnElement[bool]:
+        return and_(
+            or_(c.track_id.is_(None), c.track_id.in_(select(Track.id).where(Track.album_id.is_(None)))),
+            c.release_name_normalized.is_not(None),
+            c.release_name_normalized != "",
+        )
+
     raw = [
         ((release_norm, artist_norm), _Group(release, artist_name, int(plays), float(total or 0), None))
         for release_norm, artist_norm, artist_name, _, release, plays, total in _raw_groups(
-            session,
-            scope,
-            Listen,
-            and_(
-                no_album,
-                Listen.release_name_normalized.is_not(None),
-                Listen.release_name_normalized != "",
-            ),
-            Listen.release_name_normalized,
-            Listen.artist_name_normalized,
+            session, scope, no_album, "release_name_normalized", "artist_name_normalized"
         )
     ]
     return _merge(matched, raw)
