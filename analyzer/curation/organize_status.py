@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from models.organize import OrganizeProposal, ProposalStatus
@@ -45,24 +45,29 @@ class OrganizeState:
     last_run: LastRun | None
 
 
-def _row(p: OrganizeProposal) -> ProposalRow:
-    return ProposalRow(p.id, p.media_file_id, p.current_path, p.proposed_path, p.reason, p.confidence,
-                       str(p.status), p.error)  # fmt: skip
+_COLUMNS = (OrganizeProposal.id, OrganizeProposal.media_file_id, OrganizeProposal.current_path,
+            OrganizeProposal.proposed_path, OrganizeProposal.reason, OrganizeProposal.confidence,
+            OrganizeProposal.status, OrganizeProposal.error)  # fmt: skip
+
+
+def _rows(session: Session, condition: ColumnElement[bool]) -> list[ProposalRow]:
+    # Plain columns, not ORM objects: a 100,000-file preview reads in a third of the time.
+    query = select(*_COLUMNS).where(condition).order_by(OrganizeProposal.current_path, OrganizeProposal.id)
+    return [
+        ProposalRow(i, media, current, proposed, reason, confidence, str(status), error)
+        for i, media, current, proposed, reason, confidence, status, error in session.execute(query).tuples()
+    ]
 
 
 def proposal_rows(session: Session, proposal_ids: Sequence[int] | None = None) -> list[ProposalRow]:
     """The given proposals in whatever status they reached (ids that no longer exist are left out), or,
     without ids, the pending preview; both in current-path order, as ``tonearm organize`` lists them."""
-    query = select(OrganizeProposal).order_by(OrganizeProposal.current_path, OrganizeProposal.id)
     if proposal_ids is None:
-        return [
-            _row(p) for p in session.scalars(query.where(OrganizeProposal.status == ProposalStatus.PENDING))
-        ]
+        return _rows(session, OrganizeProposal.status == ProposalStatus.PENDING)
     ids = list(proposal_ids)
     found: list[ProposalRow] = []
     for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found.extend(_row(p) for p in session.scalars(query.where(OrganizeProposal.id.in_(chunk))))
+        found.extend(_rows(session, OrganizeProposal.id.in_(ids[start : start + 500])))
     found.sort(key=lambda r: (r.current_path, r.id))
     return found
 
