@@ -19,13 +19,13 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from mutagen.musepack import Musepack
 from mutagen.oggflac import OggFLAC
-from mutagen.oggopus import OggOpus
 from mutagen.oggspeex import OggSpeex
 from mutagen.oggvorbis import OggVorbis
 from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
+from analyzer.tags._opus_fast import open_opus
 from analyzer.tags.apev2 import read_apev2
 from analyzer.tags.asf import read_asf
 from analyzer.tags.canonical import StreamProperties, TagCollector
@@ -150,7 +150,7 @@ READERS: dict[str, ContainerReader] = {
     "ogg_vorbis": ContainerReader(
         "Ogg Vorbis", OggVorbis, _VORBIS, _fixed("ogg_vorbis", "vorbis", lossless=False), 58
     ),
-    "opus": ContainerReader("Ogg Opus", OggOpus, _VORBIS, _describe_opus, 47),
+    "opus": ContainerReader("Ogg Opus", open_opus, _VORBIS, _describe_opus, 47),
     "ogg_flac": ContainerReader("Ogg FLAC", OggFLAC, _VORBIS, _fixed("ogg_flac", "flac", lossless=True), 79),
     "speex": ContainerReader("Ogg Speex", OggSpeex, _VORBIS, _fixed("speex", "speex", lossless=False), 108),
     "m4a": ContainerReader("MP4/M4A", MP4, _tags_of(read_mp4), _describe_mp4, 16),

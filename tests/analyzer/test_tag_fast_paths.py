@@ -1,0 +1,115 @@
+"""The tag readers' fast paths give exactly what the plain mutagen path gives, damage included."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from pathlib import Path
+
+import mutagen
+import pytest
+from mutagen.flac import Picture
+from mutagen.oggopus import OggOpus
+
+from analyzer.tags import FileTags, TagReadError, _opus_fast, read_tags
+from tests.scan_audio import make_templates, place
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return make_templates(tmp_path_factory.mktemp("fast-path-templates"), duration=2.0)
+
+
+def with_covers(path: Path, sizes: list[int], key: str = "METADATA_BLOCK_PICTURE") -> Path:
+    """Embed covers of ``sizes`` bytes as Picard does (base64 FLAC picture blocks in the comment)."""
+    audio = mutagen.File(path)
+    blocks = []
+    for n, size in enumerate(sizes):
+        picture = Picture()
+        picture.type, picture.mime, picture.desc = 3 + n, "image/jpeg", f"Cover {n}"
+        picture.data = os.urandom(size)
+        blocks.append(base64.b64encode(picture.write()).decode("ascii"))
+    audio[key] = blocks
+    audio.save()
+    return path
+
+
+def plain(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileTags | TagReadError:
+    with monkeypatch.context() as patch:
+        patch.setattr(_opus_fast, "_read", lambda f: None)  # the plain path: mutagen's OggOpus
+        return outcome(path)
+
+
+def outcome(path: Path) -> FileTags | TagReadError:
+    try:
+        return read_tags(path)
+    except TagReadError as error:
+        return error
+
+
+def same(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileTags | TagReadError:
+    fast, reference = outcome(path), plain(path, monkeypatch)
+    if isinstance(reference, TagReadError):
+        assert isinstance(fast, TagReadError) and (fast.kind, fast.reason) == (
+            reference.kind,
+            reference.reason,
+        )
+    else:
+        assert fast == reference
+    return fast
+
+
+def taken_fast(path: Path) -> bool:
+    with path.open("rb") as f:
+        return _opus_fast._read(f) is not None
+
+
+@pytest.mark.parametrize(
+    "covers", [[], [200], [300_000], [450_000, 20_000]], ids=["no cover", "tiny", "one", "two"]
+)
+def test_opus_tags_and_covers_read_fast_equal_mutagens(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch, covers: list[int]
+) -> None:
+    path = place(templates, tmp_path / "a.opus", title="Ünïcode", artist="A", artists=["A", "B"], album="X")
+    with_covers(path, covers)
+    tags = same(path, monkeypatch)
+    assert isinstance(tags, FileTags) and tags.title == "Ünïcode" and tags.duration_secs > 1.9
+    summaries = [value for key, value in tags.raw if key == "METADATA_BLOCK_PICTURE"]
+    assert len(summaries) == len(covers) and all(s.startswith("<picture base64, ") for s in summaries)
+    assert taken_fast(path)
+    with path.open("rb") as f, path.open("rb") as g:
+        assert OggOpus(f).info.bitrate == _opus_fast.open_opus(g).info.bitrate
+
+
+def test_an_untagged_opus_file_reads_the_same(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = place(templates, tmp_path / "bare.opus")
+    assert same(path, monkeypatch) == plain(path, monkeypatch)
+    assert taken_fast(path)
+
+
+@pytest.mark.parametrize("cut", [0.02, 0.3, 0.6, 0.95])
+def test_an_opus_file_cut_short_fails_with_mutagens_reason(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch, cut: float
+) -> None:
+    """Cut inside the identification page, the comment pages, or the audio: the same outcome either way."""
+    path = with_covers(place(templates, tmp_path / "cut.opus", title="T"), [300_000])
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * cut)])
+    same(path, monkeypatch)
+
+
+def test_a_comment_page_out_of_sequence_is_left_to_mutagen(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = with_covers(place(templates, tmp_path / "seq.opus", title="T"), [100_000])
+    data = bytearray(path.read_bytes())
+    third = data.index(b"OggS", data.index(b"OggS", data.index(b"OggS", 1) + 1) + 1)  # 2nd comment page
+    data[third + 18 : third + 22] = (999).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    assert not taken_fast(path)
+    same(path, monkeypatch)  # mutagen's own verdict on the bad sequence number, through either path
