@@ -157,8 +157,8 @@ def _raw_groups(session: Session, scope: ListenScope, unlinked: track_totals.Con
         scope if upto is None else track_totals.tail_scope(scope, upto),
     )
     if upto is None:
-        return session.connection().execute(direct)
-    return session.connection().execute(track_totals.raw_groups(scope.user_id, direct, unlinked, list(keys)))
+        return fetch_rows(session, direct)
+    return fetch_rows(session, track_totals.raw_groups(scope.user_id, direct, unlinked, list(keys)))
 
 
 def plays_per_track(session: Session, scope: ListenScope) -> Any:
@@ -359,6 +359,17 @@ def _artists_direct(session: Session, scope: ListenScope, linked_out: _Sums, raw
         _add_raw(raw_out, norm, artist, int(plays), float(total or 0))
 
 
+def fetch_rows(session: Session, stmt: Any) -> list[Any]:
+    """Every row of ``stmt`` as the DBAPI's tuples: the stats read plain numbers and names, and building
+    SQLAlchemy rows cost twice the query for the ~36,000 track groups of a 1M-listen history."""
+    result = session.connection().execute(stmt)
+    try:
+        cursor: Any = result.cursor
+        return list(cursor.fetchall())
+    finally:
+        result.close()
+
+
 def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
     linked = plays_per_track(session, scope)
     stmt = (
@@ -367,7 +378,7 @@ def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
         .outerjoin(Artist, Artist.id == Track.primary_artist_id)
     )
     matched: dict[object, _Group] = {}
-    for track_id, plays, total, title, title_norm, artist, artist_norm in session.connection().execute(stmt):
+    for track_id, plays, total, title, title_norm, artist, artist_norm in fetch_rows(session, stmt):
         key = (title_norm, artist_norm) if artist_norm else ("#", track_id)
         matched[key] = _Group(title, artist, int(plays), float(total or 0), int(track_id))
     raw = [
@@ -404,9 +415,7 @@ def _releases(session: Session, scope: ListenScope) -> list[_Group]:
     )
     matched: dict[object, _Group] = {
         (title_norm, artist_norm or ""): _Group(title, artist_name, int(plays), float(total or 0), int(rg))
-        for rg, title, title_norm, artist_name, artist_norm, plays, total in session.connection().execute(
-            stmt
-        )
+        for rg, title, title_norm, artist_name, artist_norm, plays, total in fetch_rows(session, stmt)
     }
 
     # Listens linked to a track without a release group fall back to their raw release name, like

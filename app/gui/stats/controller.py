@@ -10,6 +10,7 @@ computed (and their charts rendered) one at a time in the background, so switchi
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -88,6 +89,27 @@ def compute_request(db: Database, request: ViewRequest) -> StatsView:
             similar=similar,
             now_epoch=int(time.time()),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A computed view and, when it was drawn in the same trip, its chart and what it was drawn for."""
+
+    view: StatsView
+    pixels: ChartPixels | None = None
+    target: ChartTarget | None = None
+
+
+def compute_with_chart(
+    db: Database, request: ViewRequest, target: ChartTarget, draw_now: Callable[[], bool]
+) -> Computed:
+    """Compute a view and draw its chart in the same worker trip (one hop to the UI thread fewer than a
+    job for each), unless ``draw_now()`` says a person's request is waiting: then the chart is left for a
+    later job and the worker is free sooner (prefetch)."""
+    view = compute_request(db, request)
+    if render_needless(view) or not draw_now():
+        return Computed(view)
+    return Computed(view, render_chart(view, target), target)
 
 
 def render_chart(view: StatsView, target: ChartTarget) -> ChartPixels | None:
@@ -244,8 +266,14 @@ class StatsController(QObject):
         self._queue.clear()
 
     def _compute(self, key: ViewRequest) -> None:
-        db, epoch = self.state.db, self._epoch
-        job = self.state.jobs.call(f"Computing {VIEWS[key.view].label}", lambda: compute_request(db, key))
+        db, epoch, target = self.state.db, self._epoch, self.target
+
+        def draw_now() -> bool:  # read in the worker: a prefetch leaves its chart when a person waits
+            return key == self._wanted or self._wanted not in self._computing
+
+        job = self.state.jobs.call(
+            f"Computing {VIEWS[key.view].label}", lambda: compute_with_chart(db, key, target, draw_now)
+        )
         self._computing[key] = job
         self._keep(job)
         job.finished.connect(lambda view, k=key, e=epoch: self._on_view(e, k, view))
@@ -275,15 +303,18 @@ class StatsController(QObject):
 
             self.start_failed.emit(error_text(error))
 
-    def _on_view(self, epoch: int, key: ViewRequest, view: StatsView) -> None:
+    def _on_view(self, epoch: int, key: ViewRequest, computed: Computed) -> None:
         if epoch != self._epoch:
             return  # computed from listens that have changed since
         self._computing.pop(key, None)
+        view = computed.view
         self.cache[key] = view
+        if computed.pixels is not None and computed.target is not None:
+            self.charts[(key, computed.target)] = computed.pixels
         self.computed += 1
         if key == self._wanted:
-            self.request(key)  # shows it, and renders its chart
-        elif self.prefetch and not render_needless(view):
+            self.request(key)  # shows it, and renders its chart unless it came with it
+        elif self.prefetch and not render_needless(view) and (key, self.target) not in self.charts:
             self._render(key, view)  # a prefetched view: its chart next, still one job at a time
         else:
             self._next_prefetch()

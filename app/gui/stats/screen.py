@@ -11,12 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, QSettings, Qt
+from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,28 +32,21 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.message_page import MessagePage
-from app.gui.outcomes import error_text, outcome_style
+from app.gui.outcomes import outcome_style
 from app.gui.state import AppState
 from app.gui.stats.chart import ChartPane
 from app.gui.stats.controller import StatsController, StatsStart, ViewRequest
+from app.gui.stats.export_menu import StatsExports, table_label
 from app.gui.stats.model import StatsTableModel
 from app.gui.stats.range_picker import RangePicker
 from scrobbler.stats.views import VIEWS, StatsView
 
 _KEYS = {"user": "stats/user", "range": "stats/range", "view": "stats/view", "by": "stats/by"}
-_EXPORT_DIR_KEY = "stats/export_dir"
-_FORMAT_NAMES = {"csv": "CSV", "json": "JSON", "parquet": "Parquet", "png": "PNG image", "svg": "SVG image"}
 NO_USERS = (
     "No listening history yet.\n\nImport your listens (a ListenBrainz, Last.fm or Spotify export) or let a "
     "player scrobble to Tonearm: your top lists, listening clock and trends show up here."
 )
 NO_LISTENS = "{user} has no listens yet. Pick another user, or import listening history for {user}."
-
-
-def _chart_part() -> str:
-    from scrobbler.exports.view_export import CHART_PART
-
-    return CHART_PART
 
 
 class StatsScreen(QWidget):
@@ -75,6 +67,7 @@ class StatsScreen(QWidget):
         self._opened = False
         self._loading_users = False
         self.last_export: Any = None  # the last export Job (tests wait on it)
+        self._shown_request: ViewRequest | None = None  # what ``view`` answers
         self._pending: StatsView | None = (
             None  # a view waiting for its chart before it replaces the shown one
         )
@@ -99,7 +92,8 @@ class StatsScreen(QWidget):
         self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.export_menu = QMenu(self.export_button)
-        self.export_menu.aboutToShow.connect(self._fill_export_menu)
+        self.exports = StatsExports(self)
+        self.export_menu.aboutToShow.connect(lambda: self.exports.fill_menu(self.export_menu))
         self.export_button.setMenu(self.export_menu)
 
         top = QHBoxLayout()
@@ -150,6 +144,7 @@ class StatsScreen(QWidget):
         self.tabs.setExpanding(False)
         self.tabs.currentChanged.connect(self._on_tab)
         self.table = self._make_table()
+        self.table.customContextMenuRequested.connect(self.exports.popup_table_menu)
         table_panel = QWidget()
         table_layout = QVBoxLayout(table_panel)
         table_layout.setContentsMargins(0, 0, 0, 0)
@@ -162,7 +157,7 @@ class StatsScreen(QWidget):
         table_layout.addWidget(self.tabs)
         table_layout.addWidget(self.table)
         self.chart.picture.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.chart.picture.customContextMenuRequested.connect(self._chart_menu)
+        self.chart.picture.customContextMenuRequested.connect(self.exports.popup_chart_menu)
         self.chart.render_wanted.connect(self._on_chart_target)
         self.content = QSplitter(Qt.Orientation.Vertical)
         self.content.setObjectName("statsContent")
@@ -273,34 +268,18 @@ class StatsScreen(QWidget):
 
     def export_to(self, part: str, fmt: str, path: Path) -> Any:
         """Export ``part`` of the view on screen to ``path`` as a job (what the menu does after the dialog)."""
-        if self.view is None:
-            return None
-        job = self.controller.export(self.view, part, Path(path), fmt, self.chart.theme())  # type: ignore[arg-type]
-        self.last_export = job
-        self._show_status(f"Exporting {Path(path).name}…", None)
-        job.finished.connect(lambda result, j=job: self._on_exported(j, result))
-        job.failed.connect(lambda error: self._show_status(f"Export failed: {error_text(error)}", False))
-        job.cancelled.connect(lambda _r: self._show_status("Export stopped; no file was written.", None))
-        return job
+        return self.exports.export_to(part, fmt, path)
 
     def ask_export(self, part: str, fmt: str) -> None:
         """Ask where to save ``part`` as ``fmt``, then export it."""
-        if self.view is None:
-            return
-        folder = str(self.settings.value(_EXPORT_DIR_KEY, str(Path.home()), type=str))
-        stem = part if part != _chart_part() else self.view.name
-        suggested = Path(folder) / f"{stem}-{self.range_picker.text()}.{fmt}".replace("..", "_to_")
-        path, _filter = QFileDialog.getSaveFileName(
-            self, f"Export {self._part_label(part)} as {_FORMAT_NAMES[fmt]}", str(suggested),
-            f"{_FORMAT_NAMES[fmt]} (*.{fmt})",
-        )  # fmt: skip
-        if not path:
-            return
-        target = Path(path)
-        if target.suffix.lower() != f".{fmt}":
-            target = target.with_name(target.name + f".{fmt}")
-        self.settings.setValue(_EXPORT_DIR_KEY, str(target.parent))
-        self.export_to(part, fmt, target)
+        self.exports.ask_export(part, fmt)
+
+    def table_menu(self) -> QMenu:
+        """The table's context menu: export it; "Show in Library" for a track row."""
+        return self.exports.table_menu()
+
+    def chart_menu(self) -> QMenu:
+        return self.exports.chart_menu()
 
     def screenshot_states(self) -> Any:
         """Extra faces for `tonearm-gui --screenshots`: clock, trend, taste, compat, and dark."""
@@ -345,7 +324,6 @@ class StatsScreen(QWidget):
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
         table.horizontalHeader().setHighlightSections(False)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        table.customContextMenuRequested.connect(self._table_menu)
         return table
 
     # -- loading -------------------------------------------------------------------------------------------
@@ -456,6 +434,8 @@ class StatsScreen(QWidget):
 
     def _show_view(self, view: StatsView, pixels: Any = None) -> None:
         self.view = view
+        self._shown_request = self.controller.wanted
+        self.content.setEnabled(True)
         self.heading.setText(view.title)
         self.notes.setText("\n".join(view.notes))
         self.notes.setVisible(bool(view.notes))
@@ -476,7 +456,7 @@ class StatsScreen(QWidget):
         while self.tabs.count():
             self.tabs.removeTab(0)
         for table in view.tables:
-            self.tabs.addTab(self._table_label(table.name))
+            self.tabs.addTab(table_label(table.name))
         self.tabs.setVisible(len(view.tables) > 1)
         self.tabs.setCurrentIndex(0)
         self.tabs.blockSignals(False)
@@ -511,14 +491,24 @@ class StatsScreen(QWidget):
             header.resizeSection(column, min(max(header.sectionSize(column), 70), 360))
 
     def _on_view_failed(self, message: str) -> None:
-        self._show_status(f"Could not compute this view: {message}", False)
+        self.show_status(f"Could not compute this view: {message}", False)
 
     def _on_busy(self, busy: bool) -> None:
-        self.busy_label.setText("Computing…" if busy else "")
+        """While the wanted view computes, say which one, and grey the view still on screen: it is the
+        previous answer, kept so the screen does not flash empty, and it must not pass for the new one."""
+        wanted = self.controller.wanted
+        stale = busy and wanted is not None and wanted != self._shown_request
+        if busy and wanted is not None:
+            when = "all time" if wanted.range_text == "all" else wanted.range_text
+            what = VIEWS[wanted.view].label if stale else "chart"
+            self.busy_label.setText(f"Computing {what}, {when}…" if stale else f"Drawing the {what}…")
+        else:
+            self.busy_label.setText("")
+        self.content.setEnabled(not stale)
 
     def _on_range_error(self, message: str) -> None:
         if message:
-            self._show_status(message, False)
+            self.show_status(message, False)
         else:
             self.status.hide()
 
@@ -541,7 +531,8 @@ class StatsScreen(QWidget):
     def _can_import(self) -> bool:
         return self.state.has_screen("landing")
 
-    def _show_status(self, text: str, ok: bool | None) -> None:
+    def show_status(self, text: str, ok: bool | None) -> None:
+        """One line above the views: an outcome (ok True/False) or news (None)."""
         self.status.setText(text)
         self.status.setStyleSheet(outcome_style(self, ok))
         self.status.show()
@@ -558,92 +549,3 @@ class StatsScreen(QWidget):
             if self.views.item(row).data(Qt.ItemDataRole.UserRole) == name:
                 self.views.setCurrentRow(row)
                 return
-
-    # -- exporting -----------------------------------------------------------------------------------------
-
-    def _table_label(self, name: str) -> str:
-        labels = {
-            "discoveries": "Tracks",
-            "discoveries-artists": "Artists",
-            "taste-features": "Features",
-            "taste-genres": "Genres",
-            "taste-keys": "Keys",
-            "taste-hours": "Hours",
-            "compat": "Score",
-            "compat-shared-artists": "Shared artists",
-            "compat-shared-tracks": "Shared tracks",
-            "library": "Summary",
-            "library-formats": "Formats",
-        }
-        return labels.get(name, "Table")
-
-    def _part_label(self, part: str) -> str:
-        if part == _chart_part():
-            return "the chart"
-        if self.view is not None and len(self.view.tables) > 1:
-            return f"the {self._table_label(part).lower()} table"
-        return "the table"
-
-    def _fill_export_menu(self) -> None:
-        self.export_menu.clear()
-        if self.view is None or self.view.message is not None:
-            action = self.export_menu.addAction("Nothing to export")
-            action.setEnabled(False)
-            return
-        if self.view.chart_kind:
-            self._add_export_actions(self.export_menu, _chart_part(), "Chart")
-            self.export_menu.addSeparator()
-        current = self.model.table.name
-        tables = self.view.tables
-        for table in tables:
-            label = "Table" if len(tables) == 1 else f"{self._table_label(table.name)} table"
-            if table.name == current and len(tables) > 1:
-                label += " (shown)"
-            self._add_export_actions(self.export_menu, table.name, label)
-
-    def _add_export_actions(self, menu: QMenu, part: str, label: str) -> None:
-        from scrobbler.exports.view_export import export_formats
-
-        assert self.view is not None
-        for fmt in export_formats(self.view, part):
-            action = menu.addAction(f"{label} as {_FORMAT_NAMES[fmt]}…")
-            action.setObjectName(f"export-{part}-{fmt}")
-            action.triggered.connect(lambda _checked=False, p=part, f=fmt: self.ask_export(p, f))
-
-    def table_menu(self) -> QMenu:
-        menu = QMenu(self)
-        if self.view is not None and self.model.table.name:
-            self._add_export_actions(menu, self.model.table.name, "Export this table")
-            track = self._selected_track()
-            if track is not None and self.state.has_screen("library"):
-                menu.addSeparator()
-                action = menu.addAction("Show in Library")
-                action.setObjectName("jump-library")
-                action.triggered.connect(lambda: self.state.navigate("library", {"track_id": track}))
-        return menu
-
-    def chart_menu(self) -> QMenu:
-        menu = QMenu(self)
-        if self.view is not None and self.view.chart_kind:
-            self._add_export_actions(menu, _chart_part(), "Save chart")
-        return menu
-
-    def _table_menu(self, position: QPoint) -> None:
-        self.table_menu().popup(self.table.viewport().mapToGlobal(position))
-
-    def _chart_menu(self, position: QPoint) -> None:
-        self.chart_menu().popup(self.chart.picture.mapToGlobal(position))
-
-    def _selected_track(self) -> int | None:
-        """The catalog track id of the selected row of a top-tracks or recommendations table."""
-        index = self.table.currentIndex()
-        table = self.model.table
-        if not index.isValid() or "catalog_id" not in table.columns:
-            return None
-        values = dict(zip(table.columns, self.model.row_values(index.row()), strict=True))
-        is_track = table.name.startswith("top-tracks") or values.get("kind") == "track"
-        return int(values["catalog_id"]) if is_track and values["catalog_id"] is not None else None
-
-    def _on_exported(self, job: Any, result: Any) -> None:
-        what = f"{result.rows:,} rows" if result.rows is not None else "chart"
-        self._show_status(f"Saved {result.path} ({what}, {result.fmt.upper()}).", True)

@@ -165,11 +165,13 @@ def test_the_old_view_stays_until_the_new_one_and_its_chart_arrive(state: AppSta
     screen = open_stats(qtbot, state)
     first, computed = screen.view, screen.controller.computed
     screen.select_view("clock")
-    assert screen.view is first and screen.busy_label.text() == "Computing…"  # the old view, still whole
-    assert screen.chart.view is first
+    # The old view, still whole, greyed, and the label says what is being computed.
+    assert screen.view is first and screen.busy_label.text() == "Computing Listening clock, all time…"
+    assert screen.chart.view is first and not screen.content.isEnabled()
     assert state.jobs.wait_idle(20000)
     QApplication.processEvents()
     assert screen.view is not None and screen.view.name == "clock" and screen.busy_label.text() == ""
+    assert screen.content.isEnabled()
     assert_chart_is_the_view(screen)
     assert screen.controller.computed == computed + 1
     qtbot.mouseClick(
@@ -330,7 +332,7 @@ def test_export_table_and_chart_from_the_screen_read_back(
     for fmt in ("csv", "json", "parquet", "png", "svg"):
         part = "chart" if fmt in ("png", "svg") else "top-artists"
         targets.append(tmp_path / "out" / f"export.{fmt}")
-        screen._fill_export_menu()  # what opening the Export button's menu does
+        screen.exports.fill_menu(screen.export_menu)  # what opening the Export button's menu does
         action = next(a for a in screen.export_menu.actions() if a.objectName() == f"export-{part}-{fmt}")
         action.trigger()
         job = screen.last_export
