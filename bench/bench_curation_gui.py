@@ -1,6 +1,6 @@
 """The Organize files and Set builder screens on big inputs (issue 16's desktop part).
 
-- organize read: the screen's read of a preview (``organize_status.proposal_rows`` + ``organize_state``) on
+- organize read: the screen's read of a preview (``organize_status.preview_rows`` + ``organize_state``, right after its own preview) on
   ``--rows`` pending proposals in SQLite, beside the CLI's read of the same preview (``pending_proposals``,
   ORM objects): the peer, as a ratio from the same run;
 - organize table: the real :class:`OrganizeScreen` showing those rows in its offscreen table (model fill,
@@ -68,15 +68,17 @@ def _organize_run(app: Any, state: Any, rows: int, figures: dict[str, list[tuple
     from PySide6.QtGui import QStandardItem, QStandardItemModel
 
     from analyzer.curation.organize import pending_proposals
-    from analyzer.curation.organize_status import organize_state, proposal_rows
+    from analyzer.curation.organize_status import organize_state, preview_rows
     from app.gui.organize import OrganizeScreen
     from app.gui.organize.model import STATUS_COLUMN
 
     db = state.db
 
+    own = list(range(1, rows + 1))  # right after a preview the screen's own ids are the whole preview
+
     def read() -> Any:
         with db.session() as session:
-            return organize_state(session), proposal_rows(session)
+            return organize_state(session), preview_rows(session, own)
 
     def cli_read() -> int:
         with db.session() as session:

@@ -72,6 +72,21 @@ def proposal_rows(session: Session, proposal_ids: Sequence[int] | None = None) -
     return found
 
 
+def preview_rows(session: Session, own_ids: Sequence[int] = ()) -> list[ProposalRow]:
+    """What an organize screen shows: the pending preview (whoever made it, this screen or the CLI), and
+    what became of ``own_ids`` (the screen's own last preview) once they left pending: moved, failed,
+    rejected, moved back. In current-path order."""
+    rows = proposal_rows(session)
+    ids = list(own_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows += _rows(
+            session, OrganizeProposal.id.in_(chunk) & (OrganizeProposal.status != ProposalStatus.PENDING)
+        )
+    rows.sort(key=lambda r: (r.current_path, r.id))
+    return rows
+
+
 def organize_state(session: Session) -> OrganizeState:
     """Counts for the screen's banner and buttons: pending proposals, moves in flight, the undoable run."""
     counts = dict(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from analyzer.curation.organize import propose_moves, reject_proposals
 from analyzer.curation.organize_apply import apply_proposals, undo_last_run
-from analyzer.curation.organize_status import organize_state, proposal_rows
+from analyzer.curation.organize_status import organize_state, preview_rows, proposal_rows
 from models.engine import Database
 from models.organize import OrganizeProposal, ProposalStatus
 from models.progress import run_to_end
@@ -47,11 +47,20 @@ def test_rows_and_state_follow_preview_reject_apply_and_undo(
         assert after[song.id].status == "rejected"
         assert after[eple.id].status == "failed" and "exists" in (after[eple.id].error or "")
         assert organize_state(session).pending == 0 and proposal_rows(session) == []
+        # The screen shows what became of its own preview, beside any pending one (none now).
+        assert {r.id: r.status for r in preview_rows(session, ids)} == {
+            song.id: "rejected",
+            eple.id: "failed",
+        }
 
     Path(eple.proposed_path).unlink()
     with db.session() as session:
         ids = propose_moves(session, TEMPLATE).proposal_ids  # the rejected one is not proposed again
     assert len(ids) == 1
+    with db.session() as session:  # a new preview from elsewhere shows beside the old one's outcome
+        shown = preview_rows(session, [song.id, eple.id])
+        assert [r.status for r in shown if r.id in ids] == ["pending"]
+        assert {r.id for r in shown} == {*ids, song.id, eple.id}
     run_to_end(apply_proposals(db))
     with db.session() as session:
         state = organize_state(session)

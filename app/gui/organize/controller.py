@@ -24,10 +24,17 @@ MOVE_KIND = "organize"
 
 
 def _read(db: Database, ids: list[int] | None) -> tuple[Any, list[Any]]:
-    from analyzer.curation.organize_status import organize_state, proposal_rows
+    from analyzer.curation.organize_status import organize_state, preview_rows
 
     with db.session() as session:
-        return organize_state(session), proposal_rows(session, ids)
+        return organize_state(session), preview_rows(session, ids or ())
+
+
+def _rows_of(db: Database, ids: list[int]) -> list[Any]:
+    from analyzer.curation.organize_status import proposal_rows
+
+    with db.session() as session:
+        return proposal_rows(session, ids)
 
 
 def _propose(db: Database, template: str, root: str | None) -> Generator[Progress, None, Any]:
@@ -90,7 +97,7 @@ class OrganizeController(QObject):
     def __init__(self, state: AppState, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.preview_ids: list[int] | None = None  # None: show the pending proposals (a preview from before)
+        self.preview_ids: list[int] | None = None  # this screen's last preview (shown with what became of it)
         self.job: Job | None = None
         self._serial = 0
 
@@ -105,8 +112,9 @@ class OrganizeController(QObject):
         job = self.state.jobs.call("Read organize proposals", lambda: _read(db, ids))
 
         def done(result: Any) -> None:
-            if serial == self._serial:
-                self.loaded.emit(*result)
+            if serial != self._serial:
+                return
+            self.loaded.emit(*result)
 
         job.finished.connect(done)
         job.failed.connect(
@@ -222,7 +230,7 @@ class OrganizeController(QObject):
             self.said.emit(*apply_outcome(summary, verb, {}))
             return
         # Each failed file is named by its path (an undo's reverse proposals are not rows on screen).
-        read = self.state.jobs.call("Read the failed moves", lambda: _read(db, failed)[1])
+        read = self.state.jobs.call("Read the failed moves", lambda: _rows_of(db, failed))
         read.finished.connect(
             lambda rows: self.said.emit(*apply_outcome(summary, verb, {r.id: r.current_path for r in rows}))
         )

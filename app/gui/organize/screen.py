@@ -238,6 +238,7 @@ class OrganizeScreen(QWidget):
         c.busy_changed.connect(lambda _busy: self._update_buttons())
         c.previewed.connect(self._on_previewed)
         state.database_changed.connect(self._database_changed)
+        state.library_changed.connect(self._library_changed)
         self._update_buttons()
 
     # -- what the window and tests use ---------------------------------------------------------------------
@@ -437,6 +438,11 @@ class OrganizeScreen(QWidget):
         self._loaded = False
         if self.isVisible():
             self.activated()
+
+    def _library_changed(self) -> None:
+        """A scan changed files elsewhere: the paths shown may be stale; read them again when the screen shows
+        next (this screen's own moves are read again by the controller at once)."""
+        self._loaded = False
 
     def _go_to_folders(self) -> None:
         self.wants_screen.emit("folders")

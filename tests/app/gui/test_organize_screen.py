@@ -290,3 +290,34 @@ def test_stopping_an_apply_before_its_first_file_moves_nothing_and_says_so(
     assert {r[4] for r in cells(screen)} == {"Pending"}
     assert all(Path(r[0]).is_file() for r in cells(screen))
     assert screen.apply_button.isEnabled() and screen.apply_button.text() == "Apply 6…"
+
+
+def test_the_preview_is_read_again_after_the_library_changed_elsewhere(
+    qtbot: QtBot, state: AppState, music: Path
+) -> None:
+    screen = open_screen(qtbot, state)
+    assert screen.model.rowCount() == 0
+    with state.db.session() as session:  # `tonearm organize` previews while the window is open
+        propose_moves(session, DEFAULT_TEMPLATE)
+    screen.activated()
+    settle(state)
+    assert screen.model.rowCount() == 0  # nothing told the screen yet
+    state.library_changed.emit()
+    screen.activated()  # shown again
+    settle(state)
+    assert screen.model.rowCount() == len(LIBRARY_TRACKS)
+
+
+def test_a_preview_replaced_from_the_command_line_shows_the_new_one(
+    qtbot: QtBot, state: AppState, music: Path
+) -> None:
+    screen = open_screen(qtbot, state)
+    press_preview(qtbot, screen)
+    with state.db.session() as session:
+        propose_moves(session, "$artist/$title")  # replaces every pending proposal
+    state.library_changed.emit()
+    screen.activated()
+    settle(state)
+    rows = cells(screen)
+    assert len(rows) == len(LIBRARY_TRACKS)
+    assert all(r[1].count("/") == str(music).count("/") + 2 for r in rows)  # music/<artist>/<title>.<ext>
