@@ -79,7 +79,8 @@ def apply_outcome(summary: Any, verb: str, names: dict[int, str]) -> tuple[str, 
     if summary.cancelled:
         text += " before you stopped it; the rest stay where they are"
     if summary.failed:
-        text += f"; {plural(len(summary.failed), 'file')} could not be moved (left where they are):"
+        where = "it is" if len(summary.failed) == 1 else "they are"
+        text += f"; {plural(len(summary.failed), 'file')} could not be moved (left where {where}):"
     parts.append(text + ("" if summary.failed else "."))
     lines = [
         f"• {names.get(proposal_id, f'proposal {proposal_id}')}: {why}" for proposal_id, why in summary.failed

@@ -202,7 +202,7 @@ def test_a_move_that_cannot_happen_names_the_file_and_why(qtbot: QtBot, state: A
     qtbot.mouseClick(screen.apply_button, Qt.MouseButton.LeftButton)
     settle(state)
     text = screen.status.text()
-    assert text.startswith("5 files moved; 1 file could not be moved (left where they are):")
+    assert text.startswith("5 files moved; 1 file could not be moved (left where it is):")
     assert f"• {first.current_path}: {first.proposed_path} already exists (nothing is overwritten)" in text
     failed = next(r for r in cells(screen) if r[0] == first.current_path)
     assert failed[4] == "Failed" and failed[2].startswith("✗ ") and "already exists" in failed[2]
