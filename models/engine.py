@@ -73,35 +73,26 @@ def sqlite_schema_file(main_database: str, schema: str) -> str:
     return str(path.with_name(f"{path.stem}-{schema}{path.suffix or '.db'}"))
 
 
-def is_new_sqlite_database(
-    url: str | URL | None = None,
-    schemas: SchemaConfig | None = None,
-    *,
-    environ: Mapping[str, str] | None = None,
-) -> bool:
+def is_new_sqlite_database(url: str | URL | None = None, *, environ: Mapping[str, str] | None = None) -> bool:
     """Whether ``url`` (resolved as :func:`resolve_database_url` does) is a SQLite database that holds
-    nothing yet: none of its files (the main one, each attached schema's, their write-ahead logs) exists
-    or has a byte. A first scan then has nothing to compare against and starts reading before the
-    database is created. False for MariaDB, in-memory and URI-style names: they are opened first."""
+    nothing yet: its main file (and that file's write-ahead log) does not exist or has no byte. A first
+    scan then starts reading before the database is created. Only a hint for speed: the scan compares
+    what it read with the rows the database turns out to hold (an attached schema's file, another
+    program). False for MariaDB, in-memory and URI-style names: they are opened first."""
     resolved = url if isinstance(url, URL) else resolve_database_url(url, environ)
     if resolved.get_backend_name() != "sqlite":
         return False
-    main = resolved.database or ""
-    if _sqlite_file_path(main) is None:
+    main = _sqlite_file_path(resolved.database or "")
+    if main is None:
         return False
-    from models.schemas import SchemaConfig
-
-    schema_config = schemas if schemas is not None else SchemaConfig.from_env(environ)
-    names = [main, *(sqlite_schema_file(main, name) for name in schema_config.named_schemas())]
-    for name in names:
-        for path in (Path(name).expanduser(), Path(name + "-wal").expanduser()):
-            try:
-                if path.stat().st_size > 0:
-                    return False
-            except FileNotFoundError:
-                continue
-            except OSError:
-                return False  # opened the usual way, which says what is wrong with it
+    for path in (main, main.with_name(main.name + "-wal")):
+        try:
+            if path.stat().st_size > 0:
+                return False
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False  # opened the usual way, which says what is wrong with it
     return True
 
 

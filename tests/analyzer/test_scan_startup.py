@@ -89,19 +89,18 @@ def test_a_new_database_without_alembic_is_the_one_alembic_stamps(
 
 def test_an_empty_file_or_no_file_is_a_new_sqlite_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'lib.db'}"
-    split = SchemaConfig("medialibrary", "listens")
-    assert is_new_sqlite_database(url, SchemaConfig())
+    assert is_new_sqlite_database(url)
     (tmp_path / "lib.db").touch()
-    assert is_new_sqlite_database(url, split)
-    (tmp_path / "lib-listens.db").write_bytes(b"x")  # an attached schema's file with something in it
-    assert not is_new_sqlite_database(url, split)
-    assert is_new_sqlite_database(url, SchemaConfig())
+    assert is_new_sqlite_database(url)
+    (tmp_path / "lib.db-wal").write_bytes(b"x")  # a log with something in it: opened the usual way
+    assert not is_new_sqlite_database(url)
+    (tmp_path / "lib.db-wal").unlink()
     db = open_database(url, SchemaConfig())
     init_database(db)
     db.dispose()
-    assert not is_new_sqlite_database(url, SchemaConfig())
-    assert not is_new_sqlite_database("sqlite://", SchemaConfig())  # in memory
-    assert not is_new_sqlite_database("mariadb+pymysql://u:p@localhost/x", SchemaConfig())
+    assert not is_new_sqlite_database(url)
+    assert not is_new_sqlite_database("sqlite://")  # in memory
+    assert not is_new_sqlite_database("mariadb+pymysql://u:p@localhost/x")
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +143,7 @@ def test_a_scan_into_a_new_database_writes_what_a_plain_scan_writes(
     expected = run_scan(plain, [root], workers=workers, batch_files=4)
 
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    assert is_new_sqlite_database(url, SchemaConfig())
+    assert is_new_sqlite_database(url)
     made: list[Database] = []
 
     def create() -> Database:
@@ -168,7 +167,7 @@ def test_a_new_database_that_another_scan_filled_meanwhile_is_compared_as_usual(
 ) -> None:
     root = small_library(tmp_path / "music", templates)
     url = f"sqlite:///{tmp_path / 'lib.db'}"
-    assert is_new_sqlite_database(url, SchemaConfig())
+    assert is_new_sqlite_database(url)
 
     def create_after_another_scan() -> Database:  # another program scanned part of the folder meanwhile
         db = open_database(url, SchemaConfig())
