@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from models.enums import ScanStatus
+from models.media import MediaFile
 from models.organize import OrganizeProposal, ProposalStatus
 
 
@@ -43,6 +45,7 @@ class OrganizeState:
     pending: int  # proposals of the current preview not applied yet
     interrupted: int  # moves a killed apply or undo left in flight (resume settles them)
     last_run: LastRun | None
+    files: int  # present library files with a track: what a preview can propose to move
 
 
 _COLUMNS = (OrganizeProposal.id, OrganizeProposal.media_file_id, OrganizeProposal.current_path,
@@ -88,7 +91,8 @@ def preview_rows(session: Session, own_ids: Sequence[int] = ()) -> list[Proposal
 
 
 def organize_state(session: Session) -> OrganizeState:
-    """Counts for the screen's banner and buttons: pending proposals, moves in flight, the undoable run."""
+    """Counts for the screen's banner, buttons and empty state: pending proposals, moves in flight, the
+    undoable run, and how many files a preview would look at."""
     counts = dict(
         session.execute(
             select(OrganizeProposal.status, func.count())
@@ -108,6 +112,9 @@ def organize_state(session: Session) -> OrganizeState:
             )
         ).one()
         last = LastRun(int(run_id), int(files), when)
-    return OrganizeState(
-        int(counts.get(ProposalStatus.PENDING, 0)), int(counts.get(ProposalStatus.MOVING, 0)), last
-    )
+    files = session.scalar(
+        select(func.count()).select_from(MediaFile)
+        .where(MediaFile.track_id.is_not(None), MediaFile.scan_status != ScanStatus.MISSING)
+    )  # fmt: skip
+    pending, moving = int(counts.get(ProposalStatus.PENDING, 0)), int(counts.get(ProposalStatus.MOVING, 0))
+    return OrganizeState(pending, moving, last, int(files or 0))

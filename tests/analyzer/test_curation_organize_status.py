@@ -25,6 +25,7 @@ def test_rows_and_state_follow_preview_reject_apply_and_undo(
     scanned_library(db, tmp_path, templates)
     with db.session() as session:
         assert organize_state(session).pending == 0 and organize_state(session).last_run is None
+        assert organize_state(session).files == 3
         ids = propose_moves(session, TEMPLATE).proposal_ids
     with db.session() as session:
         rows = proposal_rows(session)
@@ -86,5 +87,5 @@ def test_moves_in_flight_are_counted(db: Database, tmp_path: Path) -> None:
                                          confidence=90, status=status, run_id=3))  # fmt: skip
     with db.session() as session:
         state = organize_state(session)
-        assert (state.pending, state.interrupted, state.last_run) == (1, 2, None)
+        assert (state.pending, state.interrupted, state.last_run, state.files) == (1, 2, None, 1)
         assert len(session.scalars(select(OrganizeProposal.id)).all()) == 3

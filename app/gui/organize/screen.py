@@ -397,6 +397,8 @@ class OrganizeScreen(QWidget):
         button = False
         if sum(counts.values()):
             text = NONE_IN_STATUS.format(status=self.status_filter.currentText().split(" (")[0])
+        elif self._state is not None and not self._state.files:
+            text, button = NO_FILES, self.state.has_screen("folders")
         elif self._summary is None:
             text = NOT_PREVIEWED
         elif self._summary.unchanged:

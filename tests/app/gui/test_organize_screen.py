@@ -249,6 +249,7 @@ def test_bad_templates_and_folders_are_refused_in_words(
 
 def test_an_empty_library_says_where_files_come_from(qtbot: QtBot, state: AppState) -> None:
     screen = open_screen(qtbot, state)
+    assert "The library has no files yet" in screen.message_page.message.text()  # before any preview
     press_preview(qtbot, screen)
     assert "The library has no files yet" in screen.message_page.message.text()
     assert screen.message_page.button.isVisible()
