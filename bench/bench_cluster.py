@@ -26,13 +26,13 @@ import argparse
 import os
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.analysis.pending import AnalysisJob
-from analyzer.analysis.pool import analyze_in_pool, process_pool
+from analyzer.analysis.pool import Analyze, analyze_in_pool, process_pool
 from analyzer.audio import FileAnalysis, analyze_file
 from bench.bench_analysis import _duration, _sources
 
@@ -61,19 +61,27 @@ def song_like(count: int) -> list[Path]:
 
 def cpu_seconds() -> float:
     """CPU seconds used so far by this process and every process under it, alive or ended (the pool's
-    workers, the cluster's nannies and workers; LocalCluster's scheduler runs in this process). On a machine
+    workers, the cluster's workers; LocalCluster's scheduler and nannies run in this process). On a machine
     shared with other jobs the wall time of a run says more about them than about the run; this does not."""
+    return sum(cpu_parts())
+
+
+def cpu_parts() -> tuple[float, float, float]:
+    """(this process, its children's user, its children's system) CPU seconds so far: this process is the
+    client (plus LocalCluster's scheduler and nannies), the children are the pool's or the cluster's workers.
+    """
     import psutil
 
     times = os.times()
-    total = times.user + times.system + times.children_user + times.children_system
+    user, system = times.children_user, times.children_system
     for child in psutil.Process().children(recursive=True):
         try:
             got = child.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        total += got.user + got.system
-    return total
+        user += got.user
+        system += got.system
+    return times.user + times.system, user, system
 
 
 LAST_CPU: list[float] = [0.0]
@@ -98,7 +106,7 @@ class WarmPool(Executor):
         self.pool = process_pool(workers)
         list(self.pool.map(analyze_file, [str(warm_with)] * workers * 2))  # every worker's first-call costs
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def submit(self, fn, /, *args, **kwargs):
         return self.pool.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
@@ -108,41 +116,109 @@ class WarmPool(Executor):
         self.pool.shutdown(wait=True)
 
 
-def speed_up(files: list[Path], rounds: int) -> list[tuple[float, ...]]:
-    """Per round: wall seconds of (cold local pool, warm local pool, cluster), then their CPU seconds."""
+DASK_MALLOC = (128 * 1024, 64 * 1024)
+"""(mmap, trim) thresholds of a worker as Dask starts it: its MALLOC_TRIM_THRESHOLD_=65536 fixes glibc's
+static mmap threshold of 128 KiB (the dynamic one is off once any threshold is set)."""
+
+
+@dataclass(frozen=True)
+class WithMalloc:
+    """The cluster's worker analysis with the worker's malloc thresholds set first: Dask's own values
+    (:data:`DASK_MALLOC`, the cluster before issue 19's fix) or tonearm's (what ``tune_allocator`` sets), so
+    one cluster runs both, alternating, in the same run."""
+
+    inner: Analyze
+    mmap: int
+    trim: int
+
+    def __call__(self, path: str) -> FileAnalysis:
+        from analyzer.analysis.cluster_worker import set_malloc_thresholds, tune_allocator
+
+        tune_allocator()  # its once-per-process first call must not override the values set next
+        set_malloc_thresholds(mmap=self.mmap, trim=self.trim)
+        return self.inner(path)
+
+
+@dataclass
+class Measured:
+    """One run: wall seconds; CPU seconds of this process (client, plus LocalCluster's scheduler and
+    nannies) and of the workers (user, system)."""
+
+    wall: float
+    own: float
+    user: float
+    system: float
+
+    @property
+    def cpu(self) -> float:
+        return self.own + self.user + self.system
+
+
+def measured(run: Callable[[], object]) -> Measured:
+    before = cpu_parts()
+    start = time.perf_counter()
+    run()
+    wall = time.perf_counter() - start
+    after = cpu_parts()
+    own, user, system = (b - a for a, b in zip(before, after, strict=True))
+    return Measured(wall, own, user, system)
+
+
+SPEED_UP_RUNS = ("local pool, started for the run", "local pool, warm", "cluster", "cluster, Dask's malloc")
+
+
+def speed_up(files: list[Path], rounds: int) -> list[dict[str, Measured]]:
+    """Per round, each of :data:`SPEED_UP_RUNS` on the same files (the two cluster runs alternate which
+    goes first): the pool as ``tonearm analyze --workers 2`` starts it and warm, the 2-worker cluster as
+    ``tonearm analyze --cluster`` runs it (connect + worker check included), and the same cluster with
+    Dask's own malloc thresholds put back (what it cost before ``tune_allocator``)."""
     from distributed import LocalCluster
 
     from analyzer.analysis.cluster import connect_cluster
+    from analyzer.analysis.cluster_worker import MMAP_THRESHOLD, TRIM_THRESHOLD
     from analyzer.analysis.path_map import PathMap
 
     jobs = [AnalysisJob(i, str(p)) for i, p in enumerate(files)]
-    rows = []
+    rows: list[dict[str, Measured]] = []
     warm = WarmPool(2, files[0])
+
+    def on_cluster(address: str, mmap: int, trim: int) -> None:
+        on = connect_cluster(address, PathMap())
+        try:
+            run_pool(jobs, workers=on.threads, executor_factory=on.executor_factory,
+                     analyze=WithMalloc(on.analyze, mmap, trim), in_flight=on.in_flight,
+                     crash_errors=on.crash_errors, lost_errors=on.lost_errors)  # fmt: skip
+        finally:
+            on.close()
+
     try:
         with LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster:
+            # Each nanny put Dask's MALLOC_TRIM_THRESHOLD_ into this process's environment before it started
+            # its worker; a local pool started from here later would inherit it and run as slowly as an
+            # untuned cluster worker (`tonearm analyze` never starts a nanny, so its pool never has it).
+            os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+            address = cluster.scheduler_address
+            tonearm, dask = (MMAP_THRESHOLD, TRIM_THRESHOLD), DASK_MALLOC
             for round_no in range(rounds + 1):  # round 0 warms the page cache and the workers' imports
-                cold = run_pool(jobs, workers=2, executor_factory=process_pool)
-                cold_cpu = LAST_CPU[0]
-                steady = run_pool(jobs, workers=2, executor_factory=lambda _n: warm)
-                steady_cpu = LAST_CPU[0]
-                start = time.perf_counter()
-                cpu = cpu_seconds()
-                on = connect_cluster(cluster.scheduler_address, PathMap())
-                try:
-                    run_pool(jobs, workers=on.threads, executor_factory=on.executor_factory,
-                             analyze=on.analyze, in_flight=on.in_flight, crash_errors=on.crash_errors,
-                             lost_errors=on.lost_errors)  # fmt: skip
-                finally:
-                    on.close()
-                remote = time.perf_counter() - start
-                remote_cpu = cpu_seconds() - cpu
+                runs: dict[str, Callable[[], object]] = {
+                    SPEED_UP_RUNS[0]: lambda: run_pool(jobs, workers=2, executor_factory=process_pool),
+                    SPEED_UP_RUNS[1]: lambda: run_pool(jobs, workers=2, executor_factory=lambda _n: warm),
+                }
+                clusters = {
+                    SPEED_UP_RUNS[2]: lambda: on_cluster(address, *tonearm),
+                    SPEED_UP_RUNS[3]: lambda: on_cluster(address, *dask),
+                }
+                order = list(clusters) if round_no % 2 else list(clusters)[::-1]
+                runs.update((name, clusters[name]) for name in order)
+                row = {name: measured(run) for name, run in runs.items()}
                 if round_no:
-                    rows.append((cold, steady, remote, cold_cpu, steady_cpu, remote_cpu))
-                    print(f"  round {round_no}: local pool {cold:.2f} s wall / {cold_cpu:.2f} s CPU (started "
-                          f"for the run), {steady:.2f} / {steady_cpu:.2f} (warm); cluster {remote:.2f} / "
-                          f"{remote_cpu:.2f}", flush=True)  # fmt: skip
+                    rows.append(row)
+                    print(f"  round {round_no} (load {os.getloadavg()[0]:.1f}): " + "; ".join(
+                        f"{name} {m.wall:.2f} s wall / {m.cpu:.2f} s CPU (workers {m.user:.2f} user + "
+                        f"{m.system:.2f} sys, this process {m.own:.2f})" for name, m in row.items()
+                    ), flush=True)  # fmt: skip
     finally:
         warm.close()
     return rows
@@ -212,6 +288,27 @@ def _span(values: Iterable[float]) -> str:
     return f"{min(got):.2f}-{max(got):.2f}"
 
 
+def report_speed_up(rows: list[dict[str, Measured]]) -> None:
+    """Ratios of the same round (cluster / local pool), then each run's figures as ranges over the rounds."""
+    pool_cold, pool_warm, cluster, untuned = SPEED_UP_RUNS
+    for measure in ("wall", "cpu"):
+        for name in (cluster, untuned):
+            for base in (pool_cold, pool_warm):
+                ratios = [getattr(row[name], measure) / getattr(row[base], measure) for row in rows]
+                print(f"{name} / {base}, {measure}: {min(ratios):.3f}-{max(ratios):.3f} "
+                      f"(median {statistics.median(ratios):.3f})")  # fmt: skip
+    ratios = [row[untuned].cpu / row[cluster].cpu for row in rows]
+    print(f"{untuned} / {cluster}, cpu: {_span(ratios)}\n")
+    print(
+        "| run | wall s | CPU s | workers user s | workers sys s | this process s |\n|---|---|---|---|---|---|"
+    )
+    for name in SPEED_UP_RUNS:
+        got = [row[name] for row in rows]
+        print(f"| {name} | {_span(m.wall for m in got)} | {_span(m.cpu for m in got)} | "
+              f"{_span(m.user for m in got)} | {_span(m.system for m in got)} | {_span(m.own for m in got)} |")  # fmt: skip
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -243,16 +340,7 @@ def main() -> None:
 
     if "speedup" not in skip:
         print("### speed-up: local 2-process pool vs 2 single-threaded cluster workers", flush=True)
-        rows = speed_up(files, args.rounds)
-        for measure, base in (("wall", 0), ("CPU", 3)):
-            for name, column in (("started for the run", base), ("warm", base + 1)):
-                ratios = [row[base + 2] / row[column] for row in rows]
-                print(f"cluster / local pool ({name}), {measure}: {min(ratios):.3f}-{max(ratios):.3f} "
-                      f"(median {statistics.median(ratios):.3f})")  # fmt: skip
-        print(f"CPU s: local started {_span(r[3] for r in rows)}, local warm {_span(r[4] for r in rows)}, "
-              f"cluster {_span(r[5] for r in rows)}")  # fmt: skip
-        print(f"\nwall s: local started {_span(r[0] for r in rows)}, local warm {_span(r[1] for r in rows)}, "
-              f"cluster {_span(r[2] for r in rows)}\n")  # fmt: skip
+        report_speed_up(speed_up(files, args.rounds))
     if "overhead" not in skip:
         print("### per-file overhead (tasks returning a real result, no analysis)", flush=True)
         remote, local, size = overhead(result, args.noop_files)
@@ -262,11 +350,11 @@ def main() -> None:
     if "scale" not in skip:
         sizes = [int(s) for s in args.scale.split(",")]
         print(f"### scale: stand-in task of {per_file:.2f} s per file, in-process workers", flush=True)
-        rows = scale(result, per_file, sizes, args.files_per_worker)
+        scaled = scale(result, per_file, sizes, args.files_per_worker)
         print(
             "\n| workers | files | wall s | files/s | ideal files/s | efficiency |\n|---|---|---|---|---|---|"
         )
-        for size, count, seconds in rows:
+        for size, count, seconds in scaled:
             ideal = size / per_file
             print(f"| {size} | {count} | {seconds:.2f} | {count / seconds:.2f} | {ideal:.2f} | "
                   f"{100 * count / seconds / ideal:.0f} % |")  # fmt: skip
