@@ -69,6 +69,16 @@ def template_problem(template: str, root: str) -> str | None:
     return None
 
 
+def failure_text(error: BaseException | None, verb: str) -> str:
+    """Why a run of moves stopped, and that nothing is half-done: each move is settled or still pending."""
+    from models.unit_of_work import is_write_contention
+
+    if error is not None and is_write_contention(error):
+        return (f"The files could not be {verb}: another job was writing to the library (a scan or an "
+                "analysis?). What was done stays done, the rest stays pending: try again when it ends.")  # fmt: skip
+    return f"Organize failed: {error_text(error)}. What was done stays done, the rest stays pending."
+
+
 def apply_outcome(summary: Any, verb: str, names: dict[int, str]) -> tuple[str, bool | None]:
     """One line (plus one line per failed file) for an ended apply or undo, and whether it went well."""
     parts = []
@@ -221,7 +231,7 @@ class OrganizeController(QObject):
         self.state.library_changed.emit()  # even a failed run may have moved files before failing
         self.load()
         if job.outcome == "failed":
-            self.said.emit(f"Organize failed: {error_text(job.result)}", False)
+            self.said.emit(failure_text(job.result, verb), False)
             return
         summary, db = job.result, self.state.db
         if summary is None:

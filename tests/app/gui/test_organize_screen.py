@@ -322,3 +322,21 @@ def test_a_preview_replaced_from_the_command_line_shows_the_new_one(
     rows = cells(screen)
     assert len(rows) == len(LIBRARY_TRACKS)
     assert all(r[1].count("/") == str(music).count("/") + 2 for r in rows)  # music/<artist>/<title>.<ext>
+
+
+def test_apply_while_another_job_writes_says_so_and_leaves_every_file_in_one_place(
+    qtbot: QtBot, state: AppState, music: Path
+) -> None:
+    screen = open_screen(qtbot, state)
+    press_preview(qtbot, screen)
+    before = media_paths(state.db)
+    with state.db.write_session():  # a scan holds the library's write lock
+        answer(qtbot, True, [])
+        qtbot.mouseClick(screen.apply_button, Qt.MouseButton.LeftButton)
+        assert state.jobs.wait_idle(30000)
+    settle(state)
+    assert screen.status.text().startswith(
+        "The files could not be moved: another job was writing to the library"
+    )
+    assert media_paths(state.db) == before and all(Path(p).is_file() for p in before)
+    assert {r[4] for r in cells(screen)} == {"Pending"} and screen.apply_button.isEnabled()
