@@ -9,7 +9,7 @@ wrote them, else from the matched track's ``track_genres``; a listen with severa
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -370,31 +370,65 @@ def fetch_rows(session: Session, stmt: Any) -> list[Any]:
         result.close()
 
 
-def _tracks(session: Session, scope: ListenScope) -> list[_Group]:
+def _tracks(session: Session, scope: ListenScope) -> Iterator[_Group]:
     linked = plays_per_track(session, scope)
     stmt = (
         select(linked, Track.title, Track.title_normalized, Artist.name, Artist.name_normalized)
         .join(Track, Track.id == linked.c.track_id)
         .outerjoin(Artist, Artist.id == Track.primary_artist_id)
     )
-    matched: dict[object, _Group] = {}
-    for track_id, plays, total, title, title_norm, artist, artist_norm in fetch_rows(session, stmt):
-        key = (title_norm, artist_norm) if artist_norm else ("#", track_id)
-        matched[key] = _Group(title, artist, int(plays), float(total or 0), int(track_id))
-    raw = [
-        ((title_norm, artist_norm), _Group(title, artist, int(plays), float(total or 0), None))
-        for artist_norm, title_norm, artist, title, _, plays, total in _raw_groups(
-            session,
-            scope,
-            lambda c: c.track_id.is_(None),
-            "artist_name_normalized",
-            "track_name_normalized",
-        )
-    ]
-    return _merge(matched, raw)
+    matched: dict[object, Any] = {}
+    for row in fetch_rows(session, stmt):  # track id, plays, seconds, title, its key, artist, its key
+        matched[(row[4], row[6]) if row[6] else ("#", row[0])] = row
+    raw = _raw_groups(
+        session, scope, lambda c: c.track_id.is_(None), "artist_name_normalized", "track_name_normalized"
+    )
+    merged, alone = _split_raw(
+        matched, (((t, a), (title, artist, p, s)) for a, t, artist, title, _, p, s in raw)
+    )
+    for key, (track_id, plays, total, title, _, artist, _) in matched.items():
+        yield _merged_group(title, artist, plays, total, int(track_id), merged.get(key))
+    for title, artist, plays, total in alone.values():
+        yield _Group(title, artist, int(plays), float(total or 0), None)
 
 
-def _releases(session: Session, scope: ListenScope) -> list[_Group]:
+def _split_raw(
+    matched: dict[object, Any], raw: Iterable[tuple[object, tuple[str, str | None, Any, Any]]]
+) -> tuple[dict[object, list[Any]], dict[object, tuple[str, str | None, Any, Any]]]:
+    """What :func:`_merge` does, without a group object per catalog entry (tens of thousands, each one more
+    object for the garbage collector to walk): the plays and seconds of raw groups whose key has a catalog
+    entry, and the raw groups that stay on their own (name, artist, plays, seconds)."""
+    merged: dict[object, list[Any]] = {}
+    alone: dict[object, tuple[str, str | None, Any, Any]] = {}
+    for key, (name, artist, plays, total) in raw:
+        if key in matched:
+            extra = merged.setdefault(key, [0, 0.0])
+            extra[0] += int(plays)
+            extra[1] += float(total or 0)
+        elif key in alone:
+            first = alone[key]
+            alone[key] = (
+                first[0],
+                first[1],
+                int(first[2]) + int(plays),
+                float(first[3] or 0) + float(total or 0),
+            )
+        else:
+            alone[key] = (name, artist, plays, total)
+    return merged, alone
+
+
+def _merged_group(
+    name: str, artist: str | None, plays: Any, total: Any, catalog_id: int, extra: list[Any] | None
+) -> _Group:
+    group = _Group(name, artist, int(plays), float(total or 0), catalog_id)
+    if extra is not None:
+        group.plays += extra[0]
+        group.secs += extra[1]
+    return group
+
+
+def _releases(session: Session, scope: ListenScope) -> Iterator[_Group]:
     linked = plays_per_track(session, scope)
     artist = aliased(Artist)
     stmt = (
@@ -413,10 +447,8 @@ def _releases(session: Session, scope: ListenScope) -> list[_Group]:
         .outerjoin(artist, artist.id == ReleaseGroup.primary_artist_id)
         .group_by(ReleaseGroup.id)
     )
-    matched: dict[object, _Group] = {
-        (title_norm, artist_norm or ""): _Group(title, artist_name, int(plays), float(total or 0), int(rg))
-        for rg, title, title_norm, artist_name, artist_norm, plays, total in fetch_rows(session, stmt)
-    }
+    # release group, title, its key, artist, its key, plays, seconds
+    matched: dict[object, Any] = {(row[2], row[4] or ""): row for row in fetch_rows(session, stmt)}
 
     # Listens linked to a track without a release group fall back to their raw release name, like
     # unlinked ones.
@@ -429,13 +461,14 @@ def _releases(session: Session, scope: ListenScope) -> list[_Group]:
             c.release_name_normalized != "",
         )
 
-    raw = [
-        ((release_norm, artist_norm), _Group(release, artist_name, int(plays), float(total or 0), None))
-        for release_norm, artist_norm, artist_name, _, release, plays, total in _raw_groups(
-            session, scope, no_album, "release_name_normalized", "artist_name_normalized"
-        )
-    ]
-    return _merge(matched, raw)
+    raw = _raw_groups(session, scope, no_album, "release_name_normalized", "artist_name_normalized")
+    merged, alone = _split_raw(
+        matched, (((r, a), (release, artist, p, s)) for r, a, artist, _, release, p, s in raw)
+    )
+    for key, (rg, title, _, artist_name, _, plays, total) in matched.items():
+        yield _merged_group(title, artist_name, plays, total, int(rg), merged.get(key))
+    for release, artist_name, plays, total in alone.values():
+        yield _Group(release, artist_name, int(plays), float(total or 0), None)
 
 
 def _genres(session: Session, scope: ListenScope) -> list[_Group]:
