@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from analyzer.curation.organize import DEFAULT_TEMPLATE, FIELDS
 from app.gui.message_page import MessagePage
 from app.gui.organize.controller import OrganizeController
+from app.gui.organize.dialogs import confirm_apply, confirm_undo
 from app.gui.organize.model import (
     CONFIDENCE_COLUMN,
     REASON_COLUMN,
@@ -43,7 +44,7 @@ from app.gui.organize.model import (
     ElideRightDelegate,
     ProposalTableModel,
 )
-from app.gui.outcomes import local_time, outcome_style, plural
+from app.gui.outcomes import outcome_style, plural
 from app.gui.setlist.faces import jobs_panel_as_before
 from app.gui.state import AppState
 
@@ -77,7 +78,7 @@ class OrganizeScreen(QWidget):
         self.model = ProposalTableModel(self)
         self._loaded = False
         self._summary: Any = None  # the last preview's summary (for the empty-state wording)
-        self._state: Any = None  # the last OrganizeState read
+        self._organize_state: Any = None  # the last OrganizeState read
 
         heading = QLabel("Organize files")
         font = heading.font()
@@ -275,31 +276,10 @@ class OrganizeScreen(QWidget):
         return [r.id for r in self.model.all_rows() if r.status == "pending" and r.confidence >= least]
 
     def apply_box(self) -> QMessageBox:
-        """The confirmation Apply asks for (not shown yet); its Cancel button is the default."""
-        count = len(self.to_apply())
-        box = QMessageBox(
-            QMessageBox.Icon.Question, "Move files?", "", QMessageBox.StandardButton.Cancel, self
-        )
-        box.setObjectName("confirmOrganize")
-        box.setText(
-            f"Move {plural(count, 'file')} to the path the template gives {'it' if count == 1 else 'them'}?"
-        )
+        """The confirmation Apply asks for (not shown yet)."""
         least = self.min_confidence.value()
-        skipped = sum(1 for r in self.model.all_rows() if r.status == "pending" and r.confidence < least)
-        box.setInformativeText(
-            "Nothing is overwritten: a file whose new path is taken stays where it is and is listed as failed. "
-            "The library is updated as each file moves, and Undo last run moves them all back."
-            + (
-                f"\n\n{plural(skipped, 'proposal')} below {least} % confidence stay pending."
-                if skipped
-                else ""
-            )
-        )
-        move = box.addButton(f"Move {plural(count, 'file')}", QMessageBox.ButtonRole.AcceptRole)
-        move.setObjectName("confirmOrganizeMove")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
-        return box
+        below = sum(1 for r in self.model.all_rows() if r.status == "pending" and r.confidence < least)
+        return confirm_apply(self, len(self.to_apply()), below, least)
 
     def ask_apply(self) -> None:
         ids = self.to_apply()
@@ -312,23 +292,9 @@ class OrganizeScreen(QWidget):
             self._say(f"Moving {plural(len(ids), 'file')}… (progress and Stop in the jobs panel)", None)
 
     def undo_box(self) -> QMessageBox | None:
-        last = self._state.last_run if self._state is not None else None
-        if last is None:
-            return None
-        when = local_time(last.applied_at)
-        box = QMessageBox(
-            QMessageBox.Icon.Question, "Move files back?", "", QMessageBox.StandardButton.Cancel, self
-        )
-        box.setObjectName("confirmOrganizeUndo")
-        box.setText(f"Move the {plural(last.files, 'file')} of the last run{f' ({when})' if when else ''} back "
-                    "to where they were?")  # fmt: skip
-        box.setInformativeText(
-            "Nothing is overwritten: a file whose old path is taken again stays and is listed."
-        )
-        back = box.addButton(f"Move {plural(last.files, 'file')} back", QMessageBox.ButtonRole.AcceptRole)
-        back.setObjectName("confirmOrganizeUndoMove")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        return box
+        """The confirmation Undo last run asks for (None: no run to undo)."""
+        last = self._organize_state.last_run if self._organize_state is not None else None
+        return None if last is None else confirm_undo(self, last)
 
     def ask_undo(self) -> None:
         box = self.undo_box()
@@ -368,7 +334,7 @@ class OrganizeScreen(QWidget):
         self.status_filter.setCurrentIndex(0)
 
     def _on_loaded(self, organize_state: Any, rows: list[Any]) -> None:
-        self._state = organize_state
+        self._organize_state = organize_state
         self.model.set_proposals(rows)
         moving = organize_state.interrupted
         self.banner.setVisible(bool(moving))
@@ -397,7 +363,7 @@ class OrganizeScreen(QWidget):
         button = False
         if sum(counts.values()):
             text = NONE_IN_STATUS.format(status=self.status_filter.currentText().split(" (")[0])
-        elif self._state is not None and not self._state.files:
+        elif self._organize_state is not None and not self._organize_state.files:
             text, button = NO_FILES, self.state.has_screen("folders")
         elif self._summary is None:
             text = NOT_PREVIEWED
@@ -422,7 +388,7 @@ class OrganizeScreen(QWidget):
         self.apply_button.setText(f"Apply {count:,}…" if count else "Apply…")
         self.apply_button.setEnabled(bool(count) and not busy)
         self.reject_button.setEnabled(bool(self.selected_pending()) and not busy)
-        last = self._state.last_run if self._state is not None else None
+        last = self._organize_state.last_run if self._organize_state is not None else None
         self.undo_button.setEnabled(last is not None and not busy)
         self.undo_button.setToolTip(
             f"Move the {plural(last.files, 'file')} of the last run back" if last else "No run to undo"
