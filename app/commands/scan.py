@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -74,6 +75,10 @@ def scan(
         else:
             events = scan_folders(context.database(), roots, include_hidden=include_hidden, cancel=run.token)
         summary = run.drain(events, SCAN_BAR)
+    # The command ends the process: what is alive now (SQLAlchemy, the models, the scan's caches) would be
+    # walked by the collections of the interpreter's shutdown for nothing, 0.2-0.5 s after the last file
+    # (measured on `tonearm scan`, even of an empty folder). Frozen, they are left to the exit.
+    gc.freeze()
     if as_json:
         data = {**summary.counts(), "cancelled": summary.cancelled}
         typer.echo(json.dumps({**data, "problems": [asdict(p) for p in summary.problems]}, indent=2))
