@@ -109,6 +109,7 @@ class OrganizeController(QObject):
         super().__init__(parent)
         self.state = state
         self.preview_ids: list[int] | None = None  # this screen's last preview (shown with what became of it)
+        self.previewed_template: str | None = None  # the template of this screen's last preview
         self.job: Job | None = None
         self._serial = 0
 
@@ -161,6 +162,7 @@ class OrganizeController(QObject):
                 return
             summary = job.result
             self.preview_ids = list(summary.proposal_ids)
+            self.previewed_template = template
             extra = [f"{summary.unchanged:,} already in place"]
             if summary.rejected_before:
                 extra.append(f"{summary.rejected_before:,} rejected before (not proposed again)")

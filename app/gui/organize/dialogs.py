@@ -21,14 +21,20 @@ def _box(parent: QWidget, name: str, title: str, text: str, details: str, accept
     return box
 
 
-def confirm_apply(parent: QWidget, count: int, below: int, least: int) -> QMessageBox:
-    """ "Move N files…?", saying that nothing is overwritten; ``below`` proposals under ``least`` % stay."""
+def confirm_apply(
+    parent: QWidget, count: int, below: int, least: int, previewed: str | None = None
+) -> QMessageBox:
+    """ "Move N files…?", saying that nothing is overwritten; ``below`` proposals under ``least`` % stay;
+    ``previewed``: the template of the shown preview when the template box now says something else."""
     details = (
         "Nothing is overwritten: a file whose new path is taken stays where it is and is listed as failed. "
         "The library is updated as each file moves, and Undo last run moves them all back."
     )
     if below:
         details += f"\n\n{plural(below, 'proposal')} below {least} % confidence stay pending."
+    if previewed is not None:
+        details += (f"\n\nThese moves come from the template you previewed, {previewed}, not the one in the box "
+                    "now: press Preview first to use that one.")  # fmt: skip
     text = f"Move {plural(count, 'file')} to the path the template gives {'it' if count == 1 else 'them'}?"
     return _box(parent, "confirmOrganize", "Move files?", text, details, f"Move {plural(count, 'file')}")
 

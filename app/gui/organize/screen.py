@@ -279,7 +279,9 @@ class OrganizeScreen(QWidget):
         """The confirmation Apply asks for (not shown yet)."""
         least = self.min_confidence.value()
         below = sum(1 for r in self.model.all_rows() if r.status == "pending" and r.confidence < least)
-        return confirm_apply(self, len(self.to_apply()), below, least)
+        previewed = self.controller.previewed_template
+        changed = previewed if previewed is not None and previewed != self.template.text().strip() else None
+        return confirm_apply(self, len(self.to_apply()), below, least, changed)
 
     def ask_apply(self) -> None:
         ids = self.to_apply()

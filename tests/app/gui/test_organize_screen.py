@@ -156,6 +156,12 @@ def test_preview_reject_apply_and_undo_move_the_real_files(
     assert screen.model.rowCount() == 0 and "“Rejected”" in screen.message_page.message.text()
     screen.status_filter.setCurrentIndex(0)
 
+    # The box says so when the template was edited after the preview.
+    screen.template.setText("$artist/$title")
+    assert "not the one in the box now" in screen.apply_box().informativeText()
+    screen.template.setText(DEFAULT_TEMPLATE)
+    assert "not the one in the box" not in screen.apply_box().informativeText()
+
     # Apply: Cancel first (nothing moves), then Move.
     started: list[str] = []
     state.jobs.job_started.connect(lambda job: started.append(f"{job.kind}: {job.title}"))
