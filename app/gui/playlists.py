@@ -205,7 +205,6 @@ class PlaylistsScreen(QWidget):
         self.controller = PlaylistsController(state, self)
         self.current_id: int | None = None
         self.entry_menu: QMenu | None = None
-        self._loaded = False
         self.playlists = PlaylistListModel(self)
         self.entries = EntryTableModel(self)
 
@@ -286,7 +285,14 @@ class PlaylistsScreen(QWidget):
 
     # -- loading ---------------------------------------------------------------------------------------
     def activated(self) -> None:
-        if not self._loaded:
+        # Re-read on every show: other screens (the set builder) and `tonearm playlist import` add playlists
+        # while this one is hidden; the list is one small query in a worker.
+        self.reload()
+
+    def navigate(self, payload: object) -> None:
+        """{"playlist_id": id}: show that playlist (for example one the set builder just saved)."""
+        if isinstance(payload, dict) and payload.get("playlist_id") is not None:
+            self.current_id = int(payload["playlist_id"])
             self.reload()
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -294,7 +300,6 @@ class PlaylistsScreen(QWidget):
         self.activated()
 
     def reload(self) -> None:
-        self._loaded = True
         self.controller.load_playlists()
 
     def _library_changed(self) -> None:

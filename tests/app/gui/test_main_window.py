@@ -35,8 +35,8 @@ def test_first_run_opens_the_landing_and_only_finished_screens(
     assert window.current_screen() == "welcome"
     names = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
     assert names == [
-        "Welcome", "Library", "Listens", "Review", "Stats", "Similar", "Duplicates", "Playlists", "Import",
-        "Scrobble server",
+        "Welcome", "Library", "Listens", "Review", "Stats", "Similar", "Duplicates", "Playlists", "Set builder",
+        "Organize files", "Import", "Scrobble server",
         "Folders", "Problems", "Settings",
     ]  # fmt: skip
     assert str(sqlite_db.url.database) in window.location.text()
@@ -56,7 +56,7 @@ def test_populated_library_opens_on_the_library_and_shortcuts_switch_screens(
     qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
     assert window.current_screen() == "listens"
     qtbot.keyClick(window, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
-    assert window.current_screen() == "import"
+    assert window.current_screen() == "setlist"
     qtbot.keyClick(window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     assert window.jobs_dock.isVisible()
 
@@ -111,8 +111,8 @@ def test_screenshots_render_every_screen(populated_db: Database, tmp_path: Path)
     )
     timings = json.loads(done.stdout.strip().splitlines()[-1])
     assert set(timings["screens"]) == {
-        "welcome", "library", "listens", "review", "stats", "similar", "duplicates", "playlists", "import", "server",
-        "folders", "problems", "settings",
+        "welcome", "library", "listens", "review", "stats", "similar", "duplicates", "playlists", "setlist",
+        "organize", "import", "server", "folders", "problems", "settings",
     }  # fmt: skip
     for name in timings["screens"]:
         image = out / f"{name}.png"

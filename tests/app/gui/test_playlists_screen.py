@@ -10,11 +10,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from analyzer.curation.playlists import import_playlist_file
 from app.gui.playlist_models import EntryTableModel, PlaylistListModel
 from app.gui.playlists import PlaylistsScreen
 from app.gui.state import AppState
+from models.curation import Playlist
 from models.engine import Database
+from models.progress import run_to_end
 from tests import matching_fixtures as fx
 from tests.curation_fixtures import build_library
 
@@ -160,3 +164,25 @@ def test_an_unsure_entry_is_linked_from_its_menu_and_a_missing_one_rejected(
         lambda: screen.entries.data(screen.entries.index(1, 5)) == "you said: not in the library",
         timeout=5000,
     )
+
+
+def test_a_playlist_saved_elsewhere_shows_on_return_and_navigate_opens_it(
+    qtbot: QtBot, state: AppState, tmp_path: Path
+):
+    """The set builder saves a playlist while this screen is hidden, then sends {"playlist_id": id}."""
+    screen = open_screen(qtbot, state)
+    assert screen.playlists.rowCount() == 0
+    screen.hide()
+    first = tmp_path / "anna.m3u"
+    shutil.copy(DATA / "anna-windows.m3u", first)
+    second = tmp_path / "sunday.txt"
+    shutil.copy(DATA / "sunday-sessions-042.txt", second)
+    for path in (first, second):
+        run_to_end(import_playlist_file(state.db, path))
+    with state.db.session() as session:
+        wanted = session.scalars(select(Playlist.id).where(Playlist.title.like("%sunday%"))).one()
+    screen.show()  # shown again: the list is read again
+    qtbot.waitUntil(lambda: screen.playlists.rowCount() == 2, timeout=10000)
+    screen.navigate({"playlist_id": wanted})
+    qtbot.waitUntil(lambda: screen.entries.rowCount() == 7, timeout=10000)
+    assert screen.playlist_view.currentIndex().row() == screen.playlists.row_of(wanted)
