@@ -13,7 +13,7 @@ The writer/worker CPU split comes from the child's own rusage against its childr
 ``--profile`` also profiles one in-process scan (the share of the identity rule, ``RecordingIndex.assign``,
 in the writer) and the workers' tag reading (mutagen against our code).
 Usage: ``.venv/bin/python -m bench.bench_scan_real [--files 5000] [--per-format 12] [--runs 3]
-[--cold-runs 1 | --no-cold] [--profile] [--identity-ab ROUNDS] [--profile-library bench/out/library-20000]``.
+[--cold-runs 1 | --no-cold] [--timeline] [--profile] [--identity-ab ROUNDS] [--profile-library bench/out/library-20000]``.
 """
 
 from __future__ import annotations
@@ -57,14 +57,44 @@ TRACKS_PER_ALBUM = 12
 # The scan as a user runs it, with the child's CPU split written to stderr at exit: its own (the writer,
 # the walk, start-up) and its reaped children's (the pool workers; the pool is shut down before exit).
 CHILD = """
-import atexit, json, resource, sys
+import atexit, json, os, resource, sys, time
+_marks = []
+def _mark(what):
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    _marks.append((what, time.time(), own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime))
 def _split():
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     sys.stderr.write("\\nBENCH-CPU " + json.dumps([own.ru_utime, own.ru_stime, kids.ru_utime, kids.ru_stime]))
+    sys.stderr.write("\\nBENCH-MARKS " + json.dumps(_marks))
 atexit.register(_split)
+_mark("python started")
 from app.cli import main
+_mark("app.cli imported")
+if os.environ.get("BENCH_TIMELINE"):  # when the pool starts, the database is made, the reads end
+    import analyzer.scan.reading as reading, app.context as context
+    submit, results, database = reading.ReadAhead._submit, reading.ReadAhead.results, context.CliContext.database
+    def _submit(self, *, final):
+        first = self.executor is None
+        submit(self, final=final)
+        if first and self.executor is not None:
+            _mark("read workers started")
+    def _results(self):
+        for n, item in enumerate(results(self)):
+            if n == 0:
+                _mark("first chunk read")
+            yield item
+        _mark("last chunk read")
+    def _database(self, **options):
+        new = self._db is None
+        new and _mark("database: opening")
+        db = database(self, **options)
+        new and _mark("database: ready")
+        return db
+    reading.ReadAhead._submit, reading.ReadAhead.results, context.CliContext.database = _submit, _results, _database
 sys.argv = ["tonearm", *sys.argv[1:]]
-sys.exit(main())
+code = main()
+_mark("command done")
+sys.exit(code)
 """
 
 
@@ -262,23 +292,48 @@ CHILD_ENV: dict[str, str] = {}
 """Extra environment of the scan process (--child-env), to try a lever such as glibc malloc's tunables."""
 
 
-def scan_process(library: Path, database: Path) -> dict[str, Any]:
-    """One ``tonearm scan --json`` in a fresh process into a new database: wall time and CPU split."""
+def scan_process(library: Path, database: Path, *, timeline: bool = False) -> dict[str, Any]:
+    """One ``tonearm scan --json`` in a fresh process into a new database: wall time, CPU split, and (with
+    ``timeline``) when the read workers started, the database was ready and the last chunk was read."""
     for suffix in ("", "-wal", "-shm"):
         Path(str(database) + suffix).unlink(missing_ok=True)
     for extra in database.parent.glob(database.name + "*"):
         extra.unlink()
     env = {**os.environ, **CHILD_ENV, "TONEARM_DATABASE_URL": f"sqlite:///{database}"}
+    if timeline:
+        env["BENCH_TIMELINE"] = "1"
+    began = time.time()
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", CHILD, "scan", str(library), "--json"], env=env, cwd=ROOT,
                           capture_output=True, text=True)  # fmt: skip
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"tonearm scan failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    split = json.loads(done.stderr.rpartition("BENCH-CPU ")[2])
+    split = json.loads(done.stderr.rpartition("BENCH-CPU ")[2].partition("\n")[0])
+    marks = [
+        (what, at - began, own, kids)
+        for what, at, own, kids in json.loads(done.stderr.rpartition("BENCH-MARKS ")[2])
+    ]
+    marks.append(("process reaped", seconds, split[0] + split[1], split[2] + split[3]))
     summary = json.loads(done.stdout)
     return {"seconds": seconds, "summary": summary, "writer": split[0] + split[1], "workers": split[2] + split[3],
-            "workers_user": split[2], "workers_sys": split[3]}  # fmt: skip
+            "workers_user": split[2], "workers_sys": split[3], "marks": marks}  # fmt: skip
+
+
+def print_cpu_budget(rows: list[Any], fixed: list[dict[str, Any]], files: int) -> None:
+    """What the CPU seconds say where wall time cannot (a shared machine): the scan process's own CPU
+    beyond the fixed cost, the workers' CPU per file, and the quiet two-core wall time they imply."""
+    warm = [result for cache, *_, result in rows if cache == "warm"]
+    fixed_cpu = sorted(result["writer"] for result in fixed)
+    own = sorted(result["writer"] for result in warm)
+    per_file = sorted(1000 * result["workers"] / files for result in warm)
+    total = sorted(result["writer"] + result["workers"] for result in warm)
+    print(
+        f"CPU: fixed cost {fixed_cpu[0]:.2f}-{fixed_cpu[-1]:.2f} s (empty folder, one process); scan process "
+        f"{own[0]:.2f}-{own[-1]:.2f} s; workers {per_file[0]:.3f}-{per_file[-1]:.3f} ms a file; all "
+        f"{total[0]:.2f}-{total[-1]:.2f} CPU-s = {files / (total[-1] / 2):,.0f}-{files / (total[0] / 2):,.0f} "
+        "files/s if two cores were kept busy from spawn to exit"
+    )
 
 
 def profile_writer(library: Path) -> None:
@@ -416,6 +471,9 @@ def main() -> None:
     parser.add_argument("--no-cold", action="store_true", help="skip the cold-cache runs")
     parser.add_argument("--profile", action="store_true", help="profile the writer and the tag reading too")
     parser.add_argument(
+        "--timeline", action="store_true", help="when each warm run's workers start, its database is ready..."
+    )
+    parser.add_argument(
         "--profile-library",
         type=Path,
         help="profile the writer on this library instead (e.g. bench_scan's bench/out/library-20000, a "
@@ -464,7 +522,7 @@ def main() -> None:
     for run in range(args.runs):
         reference = reference_ms()
         load = os.getloadavg()[0]
-        result = scan_process(library, database)
+        result = scan_process(library, database, timeline=args.timeline)
         rows.append(("warm", run + 1, reference, load, result))
     empty = OUT / "real-empty-folder"
     empty.mkdir(exist_ok=True)
@@ -495,6 +553,14 @@ def main() -> None:
         print(
             f"\nwarm: {warm[0]:,.0f}-{warm[-1]:,.0f} files/s over {len(warm)} runs, median {warm[len(warm) // 2]:,.0f}"
         )
+        print_cpu_budget(rows, fixed, len(paths))
+    if args.timeline:
+        for cache, run, _, load, result in rows:
+            print(
+                f"\ntimeline of {cache} run {run} (load {load:.1f}): wall s from spawn, CPU-s (scan process / workers)"
+            )
+            for what, at, own, kids in result["marks"]:
+                print(f"  {at:6.3f}  {what:22s} {own:5.2f} / {kids:5.2f}")
     if not args.no_cold:
         cold_read_cost(args.per_format)
     if args.identity_ab:
