@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import filecmp
+import functools
 import os
 import shutil
 from collections.abc import Generator, Sequence
@@ -30,6 +31,7 @@ from models.media import MediaFile
 from models.organize import OrganizeProposal, ProposalStatus
 from models.progress import CancelToken, Progress
 from models.types import utcnow
+from models.unit_of_work import write_transaction
 
 
 @dataclass
@@ -72,7 +74,8 @@ def apply_proposals(
 
 def _apply_one(db: Database, proposal_id: int, run_id: int) -> str | None:
     """Move one file; None when done, else why not (the proposal is then ``failed``, the file untouched)."""
-    with db.session() as session:
+
+    def check_and_claim(session: Session) -> tuple[str, str, str | None]:
         proposal = session.get_one(OrganizeProposal, proposal_id)
         source, target = proposal.current_path, proposal.proposed_path
         media = session.get(MediaFile, proposal.media_file_id)
@@ -87,22 +90,42 @@ def _apply_one(db: Database, proposal_id: int, run_id: int) -> str | None:
             problem = f"the library already has a file at {target}"
         if problem is not None:
             proposal.status, proposal.error = ProposalStatus.FAILED, problem
-            return problem
-        proposal.status, proposal.run_id = ProposalStatus.MOVING, run_id  # 1: durable before the disk changes
+        else:
+            proposal.status, proposal.run_id = ProposalStatus.MOVING, run_id  # 1: durable before the disk
+        return source, target, problem
+
+    source, target, problem = write_transaction(
+        db, check_and_claim, what=f"organize: claim move {proposal_id}"
+    )
+    if problem is not None:
+        return problem
     try:
         _link(source, target, proposal_id)  # 2
     except OSError as error:
-        with db.session() as session:
-            row = session.get_one(OrganizeProposal, proposal_id)
-            row.status, row.error = (
-                ProposalStatus.FAILED,
-                f"cannot create {target}: {error.strerror or error}",
-            )
-            return row.error
-    with db.session() as session:  # 3
-        _record_applied(session, proposal_id)
+        why = f"cannot create {target}: {error.strerror or error}"
+        write_transaction(
+            db, lambda session: _mark_failed(session, proposal_id, why), what=f"organize: move {proposal_id}"
+        )
+        return why
+    write_transaction(  # 3
+        db, lambda session: _record_applied(session, proposal_id), what=f"organize: record move {proposal_id}"
+    )
     _unlink_if_same(source, target)  # 4
     return None
+
+
+def _mark_failed(session: Session, proposal_id: int, why: str) -> None:
+    row = session.get_one(OrganizeProposal, proposal_id)
+    row.status, row.error = ProposalStatus.FAILED, why
+
+
+def _record_applied_of(proposal_id: int, session: Session) -> None:
+    _record_applied(session, proposal_id)
+
+
+def _back_to_pending_of(proposal_id: int, session: Session) -> None:
+    row = session.get_one(OrganizeProposal, proposal_id)
+    row.status, row.run_id = ProposalStatus.PENDING, None
 
 
 def _link(source: str, target: str, proposal_id: int) -> None:
@@ -167,14 +190,19 @@ def resume_moves(db: Database) -> tuple[int, int]:
         if os.path.lexists(temporary):
             os.unlink(temporary)  # a copy cut short: the source is intact
         if os.path.lexists(target) and (not os.path.lexists(source) or _same_file(source, target)):
-            with db.session() as session:
-                _record_applied(session, proposal_id)
+            write_transaction(
+                db,
+                functools.partial(_record_applied_of, proposal_id),
+                what="organize: resume a move",
+            )
             _unlink_if_same(source, target)
             completed += 1
         else:
-            with db.session() as session:
-                row = session.get_one(OrganizeProposal, proposal_id)
-                row.status, row.run_id = ProposalStatus.PENDING, None
+            write_transaction(
+                db,
+                functools.partial(_back_to_pending_of, proposal_id),
+                what="organize: resume a move",
+            )
             rolled_back += 1
     for source, target in leftovers:
         _unlink_if_same(source, target)
@@ -186,11 +214,12 @@ def undo_last_run(
 ) -> Generator[Progress, None, ApplySummary]:
     """Move back every file of the newest run that moved files (newest move first)."""
     resume_moves(db)
-    with db.session() as session:
+
+    def add_reverse_moves(session: Session) -> list[int] | None:
         run_id = session.scalar(select(func.max(OrganizeProposal.run_id)).where(
             OrganizeProposal.status == ProposalStatus.APPLIED, OrganizeProposal.undoes_id.is_(None)))  # fmt: skip
         if run_id is None:
-            return ApplySummary()
+            return None
         originals = list(session.scalars(
             select(OrganizeProposal).where(OrganizeProposal.run_id == run_id,
                                            OrganizeProposal.status == ProposalStatus.APPLIED)
@@ -207,4 +236,9 @@ def undo_last_run(
             session.add(reverse)
             session.flush()
             reverse_ids.append(reverse.id)
+        return reverse_ids
+
+    reverse_ids = write_transaction(db, add_reverse_moves, what="organize: undo the last run")
+    if reverse_ids is None:
+        return ApplySummary()
     return (yield from apply_proposals(db, reverse_ids, cancel=cancel))

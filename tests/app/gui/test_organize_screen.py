@@ -5,6 +5,7 @@ moves everything back, an interrupted run is offered to Resume, and bad template
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from analyzer.curation.organize import DEFAULT_TEMPLATE, pending_proposals, propose_moves
 from analyzer.scan import scan_folders
@@ -330,19 +332,43 @@ def test_a_preview_replaced_from_the_command_line_shows_the_new_one(
     assert all(r[1].count("/") == str(music).count("/") + 2 for r in rows)  # music/<artist>/<title>.<ext>
 
 
-def test_apply_while_another_job_writes_says_so_and_leaves_every_file_in_one_place(
+def test_apply_waits_for_another_job_that_writes_then_moves_every_file(
     qtbot: QtBot, state: AppState, music: Path
 ) -> None:
+    """A scan holds the write lock for a moment: the moves wait their turn instead of failing."""
     screen = open_screen(qtbot, state)
     press_preview(qtbot, screen)
     before = media_paths(state.db)
-    with state.db.write_session():  # a scan holds the library's write lock
-        answer(qtbot, True, [])
-        qtbot.mouseClick(screen.apply_button, Qt.MouseButton.LeftButton)
-        assert state.jobs.wait_idle(30000)
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with state.db.write_session():
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other_writer)
+    thread.start()
+    assert held.wait(10)
+    answer(qtbot, True, [])
+    qtbot.mouseClick(screen.apply_button, Qt.MouseButton.LeftButton)
+    QTimer.singleShot(1500, release.set)
+    assert state.jobs.wait_idle(60000)
+    thread.join(10)
     settle(state)
-    assert screen.status.text().startswith(
-        "The files could not be moved: another job was writing to the library"
-    )
-    assert media_paths(state.db) == before and all(Path(p).is_file() for p in before)
-    assert {r[4] for r in cells(screen)} == {"Pending"} and screen.apply_button.isEnabled()
+    after = media_paths(state.db)
+    assert len(after) == len(before) and not (after & before)
+    assert all(Path(p).is_file() for p in after) and not any(Path(p).exists() for p in before)
+    assert screen.status.text().startswith(f"{len(before)} files moved")
+
+
+def test_a_run_stopped_by_a_busy_library_says_so() -> None:
+    from app.gui.organize.controller import failure_text
+    from models.unit_of_work import WriteContention
+
+    busy = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+    try:
+        raise WriteContention("organize: claim move 1", 8, busy) from busy
+    except WriteContention as error:
+        text = failure_text(error, "moved")
+    assert text.startswith("The files could not be moved: another job was writing to the library")
+    assert failure_text(ValueError("boom"), "moved").startswith("Organize failed:")
