@@ -3,6 +3,7 @@ scanning real generated audio files with the real scanner."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -78,3 +79,24 @@ def gui_state(sqlite_db: Database, tmp_path: Path) -> Iterator[AppState]:
     yield state
     state.jobs.cancel_all()
     state.jobs.wait_idle(10000)
+
+
+@pytest.fixture(scope="session")
+def analysed_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(database file, music folder) for the Similar and Set builder screens: the generated library,
+    scanned and analysed once per session (with its index)."""
+    from analyzer.analysis import run_analysis
+    from analyzer.scan import run_scan
+    from models.bootstrap import init_database
+    from models.engine import open_database
+    from models.schemas import SchemaConfig
+    from tests.audio_signals import make_library
+
+    folder = tmp_path_factory.mktemp("similar-screen")
+    music = shutil.copytree(make_library(folder / "audio"), folder / "music")
+    db = open_database(f"sqlite:///{folder / 'library.db'}", SchemaConfig())
+    init_database(db)
+    run_scan(db, [music], workers=1)
+    assert run_analysis(db, workers=1).indexed_tracks == 6
+    db.dispose()
+    return folder / "library.db", music

@@ -29,10 +29,8 @@ from models.engine import Database, open_database
 from models.media import MediaFile
 from models.schemas import SchemaConfig
 from tests.app.gui.conftest import LIBRARY_TRACKS, place_track
-from tests.app.gui.test_similar_screen import analysed_library
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to encode fixtures")
-__all__ = ["analysed_library"]  # the session fixture, shared with the Similar screen's tests
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from analyzer.analysis import run_analysis
-from analyzer.scan import run_scan
 from app.gui.similar import SimilarScreen
 from app.gui.similar.controller import SimilarController
 from app.gui.similar.screen import NO_MATCH, NO_SEED, NOT_ANALYSED
@@ -26,25 +24,9 @@ from app.gui.state import AppState
 from models.engine import Database, open_database
 from models.media import MediaFile
 from models.schemas import SchemaConfig
-from tests.audio_signals import make_library
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to encode fixtures")
 VARIANTS = {"song.mp3", "song.ogg", "song-trimmed.flac"}
-
-
-@pytest.fixture(scope="session")
-def analysed_library(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(database file, music folder): the generated library scanned and analysed once (with its index)."""
-    from models.bootstrap import init_database
-
-    folder = tmp_path_factory.mktemp("similar-screen")
-    music = shutil.copytree(make_library(folder / "audio"), folder / "music")
-    db = open_database(f"sqlite:///{folder / 'library.db'}", SchemaConfig())
-    init_database(db)
-    run_scan(db, [music], workers=1)
-    assert run_analysis(db, workers=1).indexed_tracks == 6
-    db.dispose()
-    return folder / "library.db", music
 
 
 @pytest.fixture
