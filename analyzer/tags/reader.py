@@ -24,6 +24,13 @@ _TRUNCATION_HINTS = re.compile(
 _NO_AUDIO_HINTS = re.compile(r"no audio|not an audio|has no (?:audio )?tracks?", re.IGNORECASE)
 
 
+READ_BUFFER_BYTES = 32 * 1024
+"""The file's read buffer. mutagen walks a container in many small seeks and reads (an M4A's atoms: ~110
+seeks a file); with Python's default 8 KiB buffer most of them became system calls. 32 KiB served most
+from memory: per file 0.02 (MP3) to 0.05-0.1 ms (FLAC, M4A, Opus) less CPU, interleaved runs on the
+real-size bench files; 64 KiB and more cost more than they saved (bigger reads of audio not needed)."""
+
+
 def read_tags(path: str | os.PathLike[str] | os.PathLike[bytes] | bytes) -> FileTags:
     """Read stream properties and tags of one audio file, deciding its format by content.
 
@@ -32,7 +39,7 @@ def read_tags(path: str | os.PathLike[str] | os.PathLike[bytes] | bytes) -> File
     """
     display = os.fsdecode(path)
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below; one handle serves sniffing and parsing
+        f = open(path, "rb", buffering=READ_BUFFER_BYTES)  # noqa: SIM115 - closed below; serves sniff and parse
     except PermissionError as exc:
         raise TagReadError("permission_denied", f"cannot open: {exc.strerror}") from None
     except IsADirectoryError:
