@@ -1,19 +1,15 @@
-"""The Review screen's logic: the queue page, the current group and the next ones read ahead, decisions
-written one after another in the background, undo, skip, and re-running the matcher. No widget, no SQL:
-every read and write is a core function (:mod:`analyzer.review`, :mod:`analyzer.review_queue`,
-:mod:`analyzer.review_suspicious`) run through the window's JobRunner.
+"""The Review screen's logic: the queue page, the current group and the next ones read ahead, re-running the
+matcher, and following changes made elsewhere. No widget, no SQL: every read is a core function
+(:mod:`analyzer.review_queue`, :mod:`analyzer.review_suspicious`) run through the window's JobRunner.
 
-A decision changes what is on screen at once: the group leaves the local queue and the next group (read
-ahead while the person was looking at this one) is shown; the write follows in the background, in order,
-one transaction each. Decisions made faster than they are written queue up; a failed write says why and
-reads the queue again, so nothing half-done stays on screen.
+Decisions (link, reject, skip, undo) and the queue writing them in the background live in
+:mod:`app.gui.review.decisions`; this controller keeps their entry points for the screen, and the local
+queue they change: a decided group leaves it at once and the next group (read ahead) is shown.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -21,26 +17,15 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from app.gui.outcomes import error_text, plural
 from app.gui.review import calls
 from app.gui.review.calls import Mode
+from app.gui.review.decisions import AFTER_PAINT_MS, Decisions
 from app.gui.state import AppState
 
 if TYPE_CHECKING:
     from analyzer.review_queue import GroupDetail, GroupKey, QueueGroup
     from app.gui.jobs import Job
-    from models.engine import Database
 
-AFTER_PAINT_MS = 40  # writes and read-ahead start this long after a decision: the next group paints first
 READ_AHEAD = 3  # groups after the current one whose detail is read before the person gets there
-LOW_WATER = 10  # fewer groups than this left on the local page: read the next page once writes are done
 ENRICH_KIND = "enrich"
-
-
-@dataclass
-class _Write:
-    title: str
-    run: Callable[[Database], Any]
-    done: Callable[[Any], None]
-    changes_listens: bool = True  # emit listens_changed once written (skips do not change listens)
-    read_page: bool = False  # read the queue page again once written (undo brings a group back)
 
 
 class ReviewController(QObject):
@@ -69,13 +54,8 @@ class ReviewController(QObject):
         self._reasons: dict[Any, tuple[str, ...]] = {}
         self._page_job: Job | None = None
         self._page_again = False
-        self._writes: deque[_Write] = deque()
-        self._writing: Job | None = None
-        self._decided: set[GroupKey] = set()  # left the local queue, write not confirmed by a new page yet
-        self._history: list[tuple[str, GroupKey]] = []  # ("decision" | "skip", group) newest last
         self._prefer: GroupKey | None = None  # show this group first after the next page (after undo)
-        self._own_change = False
-        self._writes_done = 0
+        self.decisions = Decisions(self)
         self.enrich_job: Job | None = None
         self.stale = True  # the page on screen may be out of date (read again when the screen shows)
         self.is_shown: Callable[[], bool] = lambda: True  # the screen says whether a person sees it
@@ -96,7 +76,7 @@ class ReviewController(QObject):
 
     @property
     def busy_writing(self) -> bool:
-        return self._writing is not None or bool(self._writes)
+        return self.decisions.busy
 
     def ticked_ids(self) -> list[int]:
         detail = self.current
@@ -135,7 +115,7 @@ class ReviewController(QObject):
             "Read the review queue", lambda: calls.read_page(db, mode, by_release, current)
         )
         self._page_job = job
-        written = self._writes_done
+        written = self.decisions.written
         job.ended.connect(lambda: self._page_read(job, mode, by_release, written))
 
     def _page_read(self, job: Job, mode: Mode, by_release: bool, written_before: int) -> None:
@@ -149,15 +129,16 @@ class ReviewController(QObject):
             return
         page, reasons, first, kept = job.result
         self._reasons = reasons
-        if not self.busy_writing and self._writes_done == written_before:
-            self._decided.clear()  # this page was read after every decision was written
-        self.groups = [g for g in page.groups if g.key not in self._decided]
-        if kept is not None and kept.key not in self._decided:
+        decided = self.decisions.decided
+        if not self.busy_writing and self.decisions.written == written_before:
+            decided.clear()  # this page was read after every decision was written
+        self.groups = [g for g in page.groups if g.key not in decided]
+        if kept is not None and kept.key not in decided:
             self.groups.insert(0, kept)  # the group a person is looking at, though it ranks below the page
         hidden = len(page.groups) - len(self.groups)
         self.total_groups = max(0, page.total_groups - hidden)
         self.total_listens = max(
-            0, page.total_listens - sum(g.listens for g in page.groups if g.key in self._decided)
+            0, page.total_listens - sum(g.listens for g in page.groups if g.key in decided)
         )
         self.skipped_groups = page.skipped_groups
         self.loaded = True
@@ -257,142 +238,40 @@ class ReviewController(QObject):
         else:
             self.unticked.add(listen_id)
 
-    # -- deciding ------------------------------------------------------------------------------------------
+    # -- deciding (written by self.decisions) ---------------------------------------------------------------
 
     def accept(self, number: int = 1) -> bool:
         """Link the ticked listens of the current group to candidate ``number`` (1 = the top one)."""
-        detail = self.current
-        if detail is None:
-            return False
-        if not 1 <= number <= len(detail.candidates):
-            self.message.emit(
-                f"There is no candidate {number}: press L to link to any track of the library."
-                if detail.candidates
-                else "This group has no candidate: press L to link it to a track, or R if it is not in "
-                "your library.",
-                False,
-            )
-            return False
-        candidate = detail.candidates[number - 1]
-        action = "confirm" if self.mode == "suspicious" and candidate.linked else "accept_group"
-        label = f"{candidate.artist} – {candidate.title}" if candidate.artist else candidate.title
-        return self._link(candidate.track_id, action, label)
+        return self.decisions.accept(number)
 
     def link(self, track_id: int, label: str) -> bool:
         """Link the ticked listens of the current group to any track (chosen in the search popup)."""
-        return self._link(track_id, "link", label)
-
-    def _link(self, track_id: int, action: str, label: str) -> bool:
-        ids = self._ticked_or_say()
-        if not ids:
-            return False
-        reviewer = self.reviewer
-
-        def write(db: Database) -> Any:
-            return calls.link_listens(db, ids, track_id, reviewer, action)
-
-        def done(decision: Any) -> None:
-            learned = f"; learned {', '.join(decision.learned)}" if decision.learned else ""
-            left = f"; {plural(len(decision.skipped), 'listen')} left alone" if decision.skipped else ""
-            verb = "Confirmed" if action == "confirm" else "Linked"
-            self.message.emit(
-                f"{verb} {plural(len(decision.listen_ids), 'listen')} to {label}{learned}{left}.", True
-            )
-
-        self._decide(f"Link {len(ids)} listens", write, done, len(ids))
-        return True
+        return self.decisions.link(track_id, label)
 
     def reject(self) -> bool:
         """Say the ticked listens of the current group are not in the library."""
-        ids = self._ticked_or_say()
-        if not ids:
-            return False
-        reviewer = self.reviewer
-
-        def write(db: Database) -> Any:
-            return calls.reject_listens(db, ids, reviewer)
-
-        def done(decision: Any) -> None:
-            self.message.emit(
-                f"Marked {plural(len(decision.listen_ids), 'listen')} as not in your library.", True
-            )
-
-        self._decide(f"Reject {len(ids)} listens", write, done, len(ids))
-        return True
+        return self.decisions.reject()
 
     def skip(self) -> bool:
         """Put the current song aside for later (kept across restarts); in the Skipped list, bring it back."""
-        group = self.current_group
-        if group is None:
-            return False
-        key, label, restoring = group.key, group.label, self.mode == "skipped"
-
-        def write(db: Database) -> Any:
-            return calls.set_skipped(db, key, not restoring, label)
-
-        def done(_result: Any) -> None:
-            self.message.emit(
-                f"Back in the queue: {label}." if restoring else f"Skipped for later: {label}.", True
-            )
-
-        self._remove_current(group.listens)
-        self._history.append(("unskip" if restoring else "skip", key))
-        self._enqueue(_Write("Skip a group", write, done, changes_listens=False))
-        return True
+        return self.decisions.skip()
 
     def undo(self) -> None:
         """Take back the newest decision (several presses: several steps), and show its group again."""
-        kind, key = self._history.pop() if self._history else ("decision", None)
-        if kind in ("skip", "unskip") and key is not None:
-
-            def write(db: Database) -> Any:
-                return calls.set_skipped(db, key, kind != "skip")
-
-            def done(decision: Any) -> None:
-                self.message.emit("Undone: the skip.", True)
-
-        else:
-
-            def write(db: Database) -> Any:
-                return calls.undo_decision(db)
-
-            def done(decision: Any) -> None:
-                if decision is None:
-                    self.message.emit("Nothing to undo.", None)
-                else:
-                    self.message.emit(
-                        f"Undone: {decision.action.removeprefix('undo ').replace('_', ' ')} of "
-                        f"{plural(len(decision.listen_ids), 'listen')}.",
-                        True,
-                    )
-
+        key = self.decisions.undo()
         if key is not None:
-            self._decided.discard(key)
             self._prefer = key
-        self._enqueue(_Write("Undo", write, done, read_page=True))
 
-    def _ticked_or_say(self) -> list[int]:
-        ids = self.ticked_ids()
-        if self.current is not None and not ids:
-            self.message.emit("Every listen of this group is unticked: tick the ones to decide on.", False)
-        return ids
+    def flush(self) -> None:
+        """Start the next queued write now (the screen is going away: nothing waits for a paint)."""
+        self.decisions.start_next()
 
-    def _decide(
-        self, title: str, write: Callable[[Database], Any], done: Callable[[Any], None], count: int
-    ) -> None:
-        key = self.current_key
-        assert key is not None
-        whole = not self.unticked
-        self._remove_current(count, whole=whole)
-        self._history.append(("decision", key))
-        self._enqueue(_Write(title, write, done))
-
-    def _remove_current(self, listens: int, *, whole: bool = True) -> None:
-        """The current group leaves the local queue and the next one shows at once."""
+    def drop_current(self, listens: int, *, whole: bool = True) -> None:
+        """The current group leaves the local queue (decided) and the next one shows at once."""
         key = self.current_key
         if key is None:
             return
-        self._decided.add(key)
+        self.decisions.decided.add(key)
         self.total_listens = max(0, self.total_listens - listens)
         if whole:
             self.total_groups = max(0, self.total_groups - 1)
@@ -404,57 +283,12 @@ class ReviewController(QObject):
     def _advance_from(self, key: GroupKey) -> None:
         keys = [g.key for g in self.groups]
         at = keys.index(key) if key in keys else -1
-        rest = [k for k in keys[at + 1 :] + keys[:at] if k != key and k not in self._decided]
+        decided = self.decisions.decided
+        rest = [k for k in keys[at + 1 :] + keys[:at] if k != key and k not in decided]
         self.current_key = rest[0] if rest else None
         self.unticked.clear()
         self.current_changed.emit()
         QTimer.singleShot(AFTER_PAINT_MS, self._read_ahead)
-
-    # -- the write queue -----------------------------------------------------------------------------------
-
-    def _enqueue(self, write: _Write) -> None:
-        """Queue a write; it starts once the next group is painted (a worker thread running Python while
-        the window paints would share the interpreter with it)."""
-        self._writes.append(write)
-        QTimer.singleShot(AFTER_PAINT_MS, self._next_write)
-
-    def _next_write(self) -> None:
-        if self._writing is not None or not self._writes:
-            return
-        write = self._writes.popleft()
-        db = self.state.db
-        job = self.state.jobs.call(write.title, lambda: write.run(db), kind="review")
-        self._writing = job
-        job.ended.connect(lambda: self._written(job, write))
-
-    def _written(self, job: Job, write: _Write) -> None:
-        self._writing = None
-        self._writes_done += 1
-        if job.outcome == "finished":
-            write.done(job.result)
-            if write.changes_listens or write.read_page:
-                self._changed(force_page=write.read_page)
-        else:
-            self._writes.clear()  # later decisions were made on a screen that assumed this one
-            self.message.emit(f"Not saved: {error_text(job.result)}", False)
-            self._decided.clear()
-            self._history.clear()
-            self._changed(force_page=True)
-        if self._writes:
-            self._next_write()
-        else:
-            self.idle.emit()
-            if len(self.groups) < LOW_WATER or self.current_key is None:
-                self.reload()
-
-    def _changed(self, *, force_page: bool = False) -> None:
-        self._own_change = True
-        try:
-            self.state.listens_changed.emit()
-        finally:
-            self._own_change = False
-        if force_page and not self._writes:
-            self.reload()
 
     # -- matching again and changes from elsewhere ---------------------------------------------------------
 
@@ -499,7 +333,7 @@ class ReviewController(QObject):
         """Listens or tracks changed elsewhere (an import, a scan, matching): candidates and statuses may
         differ. Read again now when the screen is shown, else when it next shows (a scan emits this
         often, and nobody reads a hidden queue)."""
-        if self._own_change:
+        if self.decisions.own_change:
             return
         self._details.clear()
         self._reading = {}  # reads in flight may predate the change
@@ -512,14 +346,8 @@ class ReviewController(QObject):
             self.reload()
 
     def _database_changed(self) -> None:
-        self._writes.clear()
-        self._history.clear()
-        self._decided.clear()
+        self.decisions.forget()
         self._forget_groups()
         self.stale = True
         if self.is_shown():
             self.reload()
-
-    def flush(self) -> None:
-        """Start the next queued write now (the screen is going away: nothing waits for a paint)."""
-        self._next_write()
