@@ -29,11 +29,13 @@ ENRICH_KIND = "enrich"
 
 
 class ReviewController(QObject):
+    """What the Review screen shows (the local queue, the current group) and the entry points of what a
+    person does on it; the screen holds only layout and keys."""
+
     page_changed = Signal()  # the queue list or the counts left changed
     current_changed = Signal()  # another group is current (or its detail arrived, or none is left)
-    message = Signal(
-        str, object
-    )  # a line for the person, and whether it is good (True), bad (False) or plain
+    # a line for the person, and whether it is good (True), bad (False) or plain (None)
+    message = Signal(str, object)
     idle = Signal()  # every decision is written
 
     def __init__(self, state: AppState, parent: QObject | None = None) -> None:
