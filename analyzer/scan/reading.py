@@ -25,6 +25,10 @@ waking the consumer): on 20,000 files 0.47-0.50 CPU-s of receiving results at 48
 128; a 128-file chunk is still ~50 ms of one worker, so the end of a scan waits little for the last one."""
 
 
+TAIL_SPLIT = 4
+"""The last ``workers x CHUNK_FILES`` files go out to the process pool in chunks this many times smaller."""
+
+
 class StreamInfo(NamedTuple):
     format: str
     codec: str
@@ -144,6 +148,7 @@ class ReadAhead:
         self.serial = self.count == 1 and executor_factory is None
         self.factory = executor_factory or _process_pool
         self.task = read_chunk if executor_factory else read_chunk_in_worker
+        self.tail_split = 1 if executor_factory else TAIL_SPLIT  # a given executor gets chunks as asked
         self.chunk_files = chunk_files
         self.limit = max(self.count * 8, -(-ahead_files // chunk_files))  # workers read while we write
         self.jobs: list[ReadJob] = []
@@ -160,7 +165,12 @@ class ReadAhead:
     def _submit(self, *, final: bool) -> None:
         while len(self.pending) < self.limit:
             start = self.submitted
-            end = min(start + self.chunk_files, len(self.jobs))
+            size = self.chunk_files
+            if final and len(self.jobs) - start <= self.count * self.chunk_files:
+                # The last chunks are smaller: the workers then finish within a small chunk's time of each
+                # other, not a whole chunk's (~80 ms of real-size files) while the other core idles.
+                size = max(1, self.chunk_files // self.tail_split)
+            end = min(start + size, len(self.jobs))
             if end - start < (1 if final else self.chunk_files):
                 return
             if self.executor is None:
