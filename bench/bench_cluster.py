@@ -6,7 +6,10 @@ Three measurements, printed as markdown:
    runs it (pool started for the run: process start and each worker's first-call costs included) and warm
    (started once and kept), against a LocalCluster of 2 single-threaded worker processes (as ``dask worker
    --nthreads 1`` on this machine; connect + worker check included), alternating, several rounds. All go
-   through ``analyze_in_pool``; only the executor differs. Ratio = cluster wall / local wall, same round.
+   through ``analyze_in_pool``; only the executor differs. Ratio = cluster / local, same round, for wall
+   and CPU seconds. The cluster runs twice a round: as ``tonearm analyze --cluster`` runs it (worker malloc
+   thresholds tuned) and with Dask's own malloc settings left in its workers (before the fix; each on
+   freshly restarted, warmed workers). Workers' user/system CPU and page faults are shown apart.
 2. Per-file overhead of the cluster: tasks that do no analysis but return a real result (a few KB, pickled
    across processes like a real one) through the same 2-worker cluster; the slot time each costs is the
    cluster's serialization + scheduling per file, compared with one 4-minute track's analysis.
@@ -23,16 +26,17 @@ Real tagged Ogg music comes from Debian game packages (see bench_analysis.py):
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analyzer.analysis.pending import AnalysisJob
-from analyzer.analysis.pool import Analyze, analyze_in_pool, process_pool
+from analyzer.analysis.pool import analyze_in_pool, process_pool
 from analyzer.audio import FileAnalysis, analyze_file
 from bench.bench_analysis import _duration, _sources
 
@@ -63,25 +67,33 @@ def cpu_seconds() -> float:
     """CPU seconds used so far by this process and every process under it, alive or ended (the pool's
     workers, the cluster's workers; LocalCluster's scheduler and nannies run in this process). On a machine
     shared with other jobs the wall time of a run says more about them than about the run; this does not."""
-    return sum(cpu_parts())
+    own, user, system, _faults = usage()
+    return own + user + system
 
 
-def cpu_parts() -> tuple[float, float, float]:
-    """(this process, its children's user, its children's system) CPU seconds so far: this process is the
-    client (plus LocalCluster's scheduler and nannies), the children are the pool's or the cluster's workers.
-    """
+def usage() -> tuple[float, float, float, int]:
+    """So far: CPU seconds of this process (the client, plus LocalCluster's scheduler and nannies), user and
+    system CPU seconds of its children (the pool's or the cluster's workers), alive or ended, and their
+    minor page faults. Faults are counted exactly by the kernel, whatever else the machine runs; the system
+    time each one costs is not (it grows with the load)."""
+    import resource
+
     import psutil
 
     times = os.times()
     user, system = times.children_user, times.children_system
+    faults = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
     for child in psutil.Process().children(recursive=True):
         try:
             got = child.cpu_times()
-        except psutil.NoSuchProcess:
+            with open(f"/proc/{child.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):
             continue
         user += got.user
         system += got.system
-    return times.user + times.system, user, system
+        faults += int(fields[7])  # minflt, field 10 of proc_pid_stat(5) (fields after the name start at 3)
+    return times.user + times.system, user, system, faults
 
 
 LAST_CPU: list[float] = [0.0]
@@ -116,38 +128,16 @@ class WarmPool(Executor):
         self.pool.shutdown(wait=True)
 
 
-DASK_MALLOC = (128 * 1024, 64 * 1024)
-"""(mmap, trim) thresholds of a worker as Dask starts it: its MALLOC_TRIM_THRESHOLD_=65536 fixes glibc's
-static mmap threshold of 128 KiB (the dynamic one is off once any threshold is set)."""
-
-
-@dataclass(frozen=True)
-class WithMalloc:
-    """The cluster's worker analysis with the worker's malloc thresholds set first: Dask's own values
-    (:data:`DASK_MALLOC`, the cluster before issue 19's fix) or tonearm's (what ``tune_allocator`` sets), so
-    one cluster runs both, alternating, in the same run."""
-
-    inner: Analyze
-    mmap: int
-    trim: int
-
-    def __call__(self, path: str) -> FileAnalysis:
-        from analyzer.analysis.cluster_worker import set_malloc_thresholds, tune_allocator
-
-        tune_allocator()  # its once-per-process first call must not override the values set next
-        set_malloc_thresholds(mmap=self.mmap, trim=self.trim)
-        return self.inner(path)
-
-
 @dataclass
 class Measured:
     """One run: wall seconds; CPU seconds of this process (client, plus LocalCluster's scheduler and
-    nannies) and of the workers (user, system)."""
+    nannies) and of the workers (user, system); the workers' minor page faults."""
 
     wall: float
     own: float
     user: float
     system: float
+    faults: int
 
     @property
     def cpu(self) -> float:
@@ -155,38 +145,61 @@ class Measured:
 
 
 def measured(run: Callable[[], object]) -> Measured:
-    before = cpu_parts()
+    before = usage()
     start = time.perf_counter()
     run()
     wall = time.perf_counter() - start
-    after = cpu_parts()
-    own, user, system = (b - a for a, b in zip(before, after, strict=True))
-    return Measured(wall, own, user, system)
+    after = usage()
+    own, user, system = (b - a for a, b in zip(before[:3], after[:3], strict=True))
+    return Measured(wall, own, user, system, after[3] - before[3])
 
 
 SPEED_UP_RUNS = ("local pool, started for the run", "local pool, warm", "cluster", "cluster, Dask's malloc")
 
 
+def fresh_cluster_workers(address: str, warm_with: Path, *, tuned: bool) -> None:
+    """Restart the cluster's worker processes (as Dask starts them: its MALLOC_TRIM_THRESHOLD_ included) and
+    warm each with two analyses, as :class:`WarmPool` is warmed: with the worker's malloc thresholds set as
+    ``tonearm analyze --cluster`` sets them, or (``tuned=False``) left as Dask's. A process keeps its
+    allocator's state, so each kind of run gets processes that never ran the other."""
+    from distributed import Client
+
+    from analyzer.analysis.cluster import WorkerAnalysis
+    from analyzer.analysis.path_map import PathMap
+    from analyzer.audio import EXTRACTOR_VERSION
+
+    analysis = WorkerAnalysis(PathMap(), EXTRACTOR_VERSION, tune_allocator=tuned)
+    with Client(address, set_as_default=False) as client:
+        client.restart(wait_for_workers=True)
+        workers = list(client.scheduler_info()["workers"])
+        warm = [
+            client.submit(analysis, str(warm_with), workers=[worker], allow_other_workers=False, pure=False)
+            for worker in workers
+            for _ in range(2)
+        ]
+        client.gather(warm)
+
+
 def speed_up(files: list[Path], rounds: int) -> list[dict[str, Measured]]:
     """Per round, each of :data:`SPEED_UP_RUNS` on the same files (the two cluster runs alternate which
     goes first): the pool as ``tonearm analyze --workers 2`` starts it and warm, the 2-worker cluster as
-    ``tonearm analyze --cluster`` runs it (connect + worker check included), and the same cluster with
-    Dask's own malloc thresholds put back (what it cost before ``tune_allocator``)."""
+    ``tonearm analyze --cluster`` runs it (connect + worker check included), and the same with Dask's own
+    malloc thresholds left in the workers (what it cost before ``tune_allocator``). Each cluster run gets
+    freshly restarted, warmed workers (outside the measured time)."""
     from distributed import LocalCluster
 
     from analyzer.analysis.cluster import connect_cluster
-    from analyzer.analysis.cluster_worker import MMAP_THRESHOLD, TRIM_THRESHOLD
     from analyzer.analysis.path_map import PathMap
 
     jobs = [AnalysisJob(i, str(p)) for i, p in enumerate(files)]
     rows: list[dict[str, Measured]] = []
     warm = WarmPool(2, files[0])
 
-    def on_cluster(address: str, mmap: int, trim: int) -> None:
+    def on_cluster(address: str, *, tuned: bool) -> None:
         on = connect_cluster(address, PathMap())
         try:
             run_pool(jobs, workers=on.threads, executor_factory=on.executor_factory,
-                     analyze=WithMalloc(on.analyze, mmap, trim), in_flight=on.in_flight,
+                     analyze=replace(on.analyze, tune_allocator=tuned), in_flight=on.in_flight,
                      crash_errors=on.crash_errors, lost_errors=on.lost_errors)  # fmt: skip
         finally:
             on.close()
@@ -195,29 +208,30 @@ def speed_up(files: list[Path], rounds: int) -> list[dict[str, Measured]]:
         with LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster:
-            # Each nanny put Dask's MALLOC_TRIM_THRESHOLD_ into this process's environment before it started
-            # its worker; a local pool started from here later would inherit it and run as slowly as an
-            # untuned cluster worker (`tonearm analyze` never starts a nanny, so its pool never has it).
-            os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
             address = cluster.scheduler_address
-            tonearm, dask = (MMAP_THRESHOLD, TRIM_THRESHOLD), DASK_MALLOC
-            for round_no in range(rounds + 1):  # round 0 warms the page cache and the workers' imports
-                runs: dict[str, Callable[[], object]] = {
-                    SPEED_UP_RUNS[0]: lambda: run_pool(jobs, workers=2, executor_factory=process_pool),
-                    SPEED_UP_RUNS[1]: lambda: run_pool(jobs, workers=2, executor_factory=lambda _n: warm),
-                }
-                clusters = {
-                    SPEED_UP_RUNS[2]: lambda: on_cluster(address, *tonearm),
-                    SPEED_UP_RUNS[3]: lambda: on_cluster(address, *dask),
-                }
-                order = list(clusters) if round_no % 2 else list(clusters)[::-1]
-                runs.update((name, clusters[name]) for name in order)
-                row = {name: measured(run) for name, run in runs.items()}
+            for round_no in range(rounds + 1):  # round 0 warms the page cache
+                row = {}
+                kinds = [(SPEED_UP_RUNS[2], True), (SPEED_UP_RUNS[3], False)]
+                for name, tuned in kinds if round_no % 2 else kinds[::-1]:
+                    fresh_cluster_workers(address, files[0], tuned=tuned)
+                    row[name] = measured(lambda: on_cluster(address, tuned=tuned))  # noqa: B023
+                # Each nanny put Dask's MALLOC_TRIM_THRESHOLD_ into this process's environment before it
+                # started its worker; a local pool started from here would inherit it and run as slowly as
+                # an untuned cluster worker (`tonearm analyze` never runs a nanny, so its pool never has it).
+                os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+                row[SPEED_UP_RUNS[0]] = measured(
+                    lambda: run_pool(jobs, workers=2, executor_factory=process_pool)
+                )
+                row[SPEED_UP_RUNS[1]] = measured(
+                    lambda: run_pool(jobs, workers=2, executor_factory=lambda _n: warm)
+                )
+                row = {name: row[name] for name in SPEED_UP_RUNS}
                 if round_no:
                     rows.append(row)
                     print(f"  round {round_no} (load {os.getloadavg()[0]:.1f}): " + "; ".join(
                         f"{name} {m.wall:.2f} s wall / {m.cpu:.2f} s CPU (workers {m.user:.2f} user + "
-                        f"{m.system:.2f} sys, this process {m.own:.2f})" for name, m in row.items()
+                        f"{m.system:.2f} sys, {m.faults / 1000:.0f}k faults; this process {m.own:.2f})"
+                        for name, m in row.items()
                     ), flush=True)  # fmt: skip
     finally:
         warm.close()
@@ -299,13 +313,13 @@ def report_speed_up(rows: list[dict[str, Measured]]) -> None:
                       f"(median {statistics.median(ratios):.3f})")  # fmt: skip
     ratios = [row[untuned].cpu / row[cluster].cpu for row in rows]
     print(f"{untuned} / {cluster}, cpu: {_span(ratios)}\n")
-    print(
-        "| run | wall s | CPU s | workers user s | workers sys s | this process s |\n|---|---|---|---|---|---|"
-    )
+    print("| run | wall s | CPU s | workers user s | workers sys s | workers' page faults | this process s |\n"
+          "|---|---|---|---|---|---|---|")  # fmt: skip
     for name in SPEED_UP_RUNS:
         got = [row[name] for row in rows]
         print(f"| {name} | {_span(m.wall for m in got)} | {_span(m.cpu for m in got)} | "
-              f"{_span(m.user for m in got)} | {_span(m.system for m in got)} | {_span(m.own for m in got)} |")  # fmt: skip
+              f"{_span(m.user for m in got)} | {_span(m.system for m in got)} | "
+              f"{min(m.faults for m in got):,}-{max(m.faults for m in got):,} | {_span(m.own for m in got)} |")  # fmt: skip
     print()
 
 
@@ -320,6 +334,7 @@ def main() -> None:
     parser.add_argument("--files-per-worker", type=int, default=6)
     parser.add_argument("--skip", default="", help="comma list of parts to skip: speedup,overhead,scale")
     args = parser.parse_args()
+    logging.getLogger("distributed.nanny").setLevel(logging.ERROR)  # "Restarting worker": the bench does it
     skip = set(filter(None, args.skip.split(",")))
 
     files = song_like(args.files)

@@ -84,16 +84,20 @@ def refusal(check: WorkerCheck, expected: int) -> str | None:
 class WorkerAnalysis:
     """The ``analyze`` callable shipped to the workers: map the path, check the worker, analyse.
 
-    The result carries the library's (local) path again, so it is what a local run would return."""
+    The result carries the library's (local) path again, so it is what a local run would return.
+    ``tune_allocator``: set the worker's malloc thresholds first (False keeps Dask's, for the benchmark's
+    before/after comparison; the results are the same either way)."""
 
     path_map: PathMap
     expected_version: int
+    tune_allocator: bool = True
 
     def __call__(self, path: str) -> FileAnalysis:
         from analyzer.analysis.cluster_worker import tune_allocator
         from analyzer.audio import analyze_file
 
-        tune_allocator()  # Dask's worker malloc settings cost 20-30 % more CPU per file (see the module)
+        if self.tune_allocator:
+            tune_allocator()  # Dask's worker malloc settings cost 20-30 % more CPU per file (see the module)
         reason = refusal(check_this_worker(), self.expected_version)
         if reason is not None:
             raise FileUnreachable(f"worker {socket.gethostname()} refused: {reason}", kind="refused")
