@@ -46,6 +46,7 @@ NO_USERS = (
     "No listening history yet.\n\nImport your listens (a ListenBrainz, Last.fm or Spotify export) or let a "
     "player scrobble to Tonearm: your top lists, listening clock and trends show up here."
 )
+_WIDTH_SAMPLE_ROWS = 60
 NO_LISTENS = "{user} has no listens yet. Pick another user, or import listening history for {user}."
 
 
@@ -323,6 +324,10 @@ class StatsScreen(QWidget):
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
         table.horizontalHeader().setHighlightSections(False)
+        # Column widths from the first rows (and the visible ones), not 1,000 of them: a daily trend of ten
+        # years measured 1,000 rows through the model on every view change (~90 ms of the UI thread).
+        table.verticalHeader().setResizeContentsPrecision(_WIDTH_SAMPLE_ROWS)
+        table.horizontalHeader().setResizeContentsPrecision(_WIDTH_SAMPLE_ROWS)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         return table
 
