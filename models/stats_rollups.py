@@ -67,11 +67,30 @@ class ListenTrackTotal(Base):
     secs: Mapped[float] = mapped_column(Double)
 
 
+class ListenFirstPlay(Base):
+    """The first listen of each raw (artist, title) per user before the state's ``upto``: discoveries.
+
+    ``first_at`` is the earliest ``listened_at`` (epoch seconds) of the normalized names; ``artist_name`` and
+    ``track_name`` are the smallest raw spellings, as ``min()`` picks them. An artist's first listen is the
+    earliest of its titles'."""
+
+    __tablename__ = "listen_first_plays"
+    __table_args__ = listens_table_args(Index("ix_listen_first_plays_user_first", "user_id", "first_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("listens.users.id", ondelete="CASCADE"))
+    artist_name_normalized: Mapped[str] = mapped_column(String(255))
+    track_name_normalized: Mapped[str] = mapped_column(String(255))
+    first_at: Mapped[int] = mapped_column(BigInteger)
+    artist_name: Mapped[str] = mapped_column(String(1024))
+    track_name: Mapped[str] = mapped_column(String(1024))
+
+
 class ListenRollupState(Base):
     """One row per (user, rollup) that was built: what it describes and what changed since.
 
-    ``rollup`` is "local-days" (both local tables; ``zone`` is the IANA zone its days are in) or
-    "track-totals" (``upto``: the epoch second its sums stop before). ``[dirty_lo, dirty_hi]`` (epoch
+    ``rollup`` is "local-days" (both local tables; ``zone`` is the IANA zone its days are in),
+    "track-totals" or "first-plays" (``upto``: the epoch second their rows stop before). ``[dirty_lo, dirty_hi]`` (epoch
     seconds) is what writers marked since it was built; no row means not built."""
 
     __tablename__ = "listen_rollup_state"

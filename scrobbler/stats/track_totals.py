@@ -61,8 +61,18 @@ def ready(session: Session, scope: ListenScope) -> int | None:
     caller then reads listens. Listens at or after ``upto`` are the caller's to read directly."""
     if scope.lo is not None or scope.hi is not None:
         return None
+    return upto_ready(session, scope.user_id, NAME, _rebuild)
+
+
+def upto_ready(
+    session: Session, user_id: int, name: str, rebuild: Callable[[Session, int, int], None]
+) -> int | None:
+    """Make rollup ``name`` (rows over the listens before its ``upto``) usable and return ``upto``, or None
+    when it cannot be (read the listens then). It is rebuilt, by ``rebuild(session, user_id, upto)``, when
+    it was never built, when a change was marked before ``upto``, or when more than :data:`TAIL_LIMIT`
+    listens came after it; a change after ``upto`` needs nothing, those listens are read directly."""
     try:
-        state = rollup.derived_state(session, scope.user_id, NAME)
+        state = rollup.derived_state(session, user_id, name)
     except rollup.Unusable:
         return None
     connection = session.connection()
@@ -72,25 +82,25 @@ def ready(session: Session, scope: ListenScope) -> int | None:
         and (state.dirty_lo is None or state.dirty_lo >= state.upto)
     ):
         tail = connection.execute(
-            select(func.count()).where(Listen.user_id == scope.user_id, Listen.listened_at >= state.upto)
+            select(func.count()).where(Listen.user_id == user_id, Listen.listened_at >= state.upto)
         ).scalar_one()
         if tail <= TAIL_LIMIT:
             return int(state.upto)
     try:
         with session.begin_nested():
-            upto = _rebuild(session, scope.user_id)
-            rollup.save_derived_state(session, scope.user_id, NAME, upto=upto)
+            newest = connection.execute(select(func.max(_AT)).where(Listen.user_id == user_id)).scalar_one()
+            upto = 0 if newest is None else int(newest) + 1
+            rebuild(session, user_id, upto)
+            rollup.save_derived_state(session, user_id, name, upto=upto)
     except OperationalError as error:
-        _log.info("stats rollup %s not refreshed (%s); reading listens directly", NAME, error.orig)
+        _log.info("stats rollup %s not refreshed (%s); reading listens directly", name, error.orig)
         return None
     return upto
 
 
-def _rebuild(session: Session, user_id: int) -> int:
+def _rebuild(session: Session, user_id: int, upto: int) -> None:
     connection = session.connection()
     connection.execute(delete(TOTALS).where(TOTALS.c.user_id == user_id))
-    newest = connection.execute(select(func.max(_AT)).where(Listen.user_id == user_id)).scalar_one()
-    upto = 0 if newest is None else int(newest) + 1
     secs = func.coalesce(func.sum(listening_secs()), 0.0)
     where = [Listen.user_id == user_id, Listen.listened_at < upto]
     linked = (
@@ -134,7 +144,6 @@ def _rebuild(session: Session, user_id: int) -> int:
         )
     )
     connection.execute(insert(TOTALS).from_select(_COLUMNS, unlinked))
-    return upto
 
 
 def tail_scope(scope: ListenScope, upto: int) -> ListenScope:

@@ -16,6 +16,7 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from models.listens import Listen
+from scrobbler.stats import first_plays
 from scrobbler.stats import local_days as rollup_days
 from scrobbler.stats.localtime import (
     IntArray,
@@ -152,11 +153,18 @@ class Discovery:
 
 
 def discoveries(session: Session, scope: ListenScope, kind: str = "track") -> list[Discovery]:
-    """Tracks (or artists) first heard in the range, oldest first; "ever" looks at the whole history.
+    """Tracks (or artists) first heard in the range, oldest first (ties by name); "ever" looks at the whole
+    history, kept per raw track in the first-play rollup.
 
     Keys are the raw normalized names, so a track scrobbled before it was matched is not "discovered"
     again when the match lands.
     """
+    upto = first_plays.ready(session, scope)
+    if upto is not None:
+        return [
+            Discovery(datetime.fromtimestamp(at, scope.zone), kind, artist, title)
+            for at, artist, title in first_plays.firsts_in(session, scope, kind, upto)
+        ]
     keys = (
         (Listen.artist_name_normalized, Listen.track_name_normalized)
         if kind == "track"
@@ -173,7 +181,7 @@ def discoveries(session: Session, scope: ListenScope, kind: str = "track") -> li
     if scope.hi is not None:
         inner = inner.having(first < scope.hi)
     out = []
-    for row in session.connection().execute(inner.order_by(first)):
+    for row in session.connection().execute(inner.order_by(first, *keys)):
         epoch, artist, track = row[-3], row[-2], row[-1]
         when = datetime.fromtimestamp(int(epoch), scope.zone)
         out.append(Discovery(when, kind, artist, track if kind == "track" else None))

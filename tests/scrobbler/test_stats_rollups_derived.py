@@ -26,6 +26,7 @@ from scrobbler.ingest import run_ingest
 from scrobbler.records import ListenRecord
 from scrobbler.stats import (
     daily_trend,
+    discoveries,
     hour_histogram,
     listening_clock,
     rollup,
@@ -81,6 +82,14 @@ def _top(session: Session, scope: Any, kind: str, by: str) -> list[tuple[Any, ..
     ]
 
 
+def _discovered(session: Session, scope: Any, kind: str) -> list[tuple[Any, ...]]:
+    """Discoveries oldest first; among listens of the same second the order is by name, which MariaDB's
+    collation and Python order differently, and raw spellings compare casefolded (MariaDB's MIN())."""
+    found = discoveries(session, scope, kind)
+    assert [d.first_listened_at for d in found] == sorted(d.first_listened_at for d in found)
+    return sorted((d.first_listened_at, d.artist.casefold(), (d.track or "").casefold()) for d in found)
+
+
 def _answers(
     db: Database, user: str, rng: str, direct: bool, monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, Any]:
@@ -97,6 +106,7 @@ def _answers(
                 "streaks": streaks(session, scope),
                 "hours": hour_histogram(session, scope),
                 "taste": (profile.plays, profile.analysed_plays, profile.hours, profile.keys),
+                **{f"discoveries-{kind}": _discovered(session, scope, kind) for kind in ("track", "artist")},
                 **{
                     f"{kind}-{by}": _top(session, scope, kind, by)
                     for kind in ("tracks", "releases")
@@ -150,6 +160,7 @@ def test_rollups_match_the_listens_in_every_zone_and_range(
     assert any(row[4] is None for row in all_time["tracks-plays"])
     assert any(row[4] is None for row in all_time["releases-plays"])  # Song 3's raw release names
     assert all_time["streaks"].listening_days > 100
+    assert len(all_time["discoveries-track"]) > 20 and all_time["discoveries-artist"]
 
 
 def test_listens_added_in_the_middle_rebuild_their_days_and_the_totals(
@@ -242,6 +253,6 @@ def test_the_views_really_read_the_rollups(history: Database, monkeypatch: pytes
         alice = _user_id(history, "alice")
         session.execute(Listen.__table__.delete().where(Listen.user_id == alice))  # type: ignore[attr-defined]
     after = _answers(history, "alice", "all", False, monkeypatch)
-    for name in ("clock", "daily", "streaks", "hours", "tracks-plays", "releases-time"):
+    for name in ("clock", "daily", "streaks", "hours", "tracks-plays", "releases-time", "discoveries-track"):
         assert after[name] == before[name], name
     assert _answers(history, "alice", "all", True, monkeypatch)["daily"] == []

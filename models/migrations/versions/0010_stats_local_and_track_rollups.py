@@ -1,5 +1,5 @@
 """Stats rollups for the all-time views: plays per user and local day / local hour, plays and seconds per
-user and track key, and the state of each (which zone, up to when, what changed since)
+user and track key, each raw track's first listen, and the state of each (zone, up to when, what changed)
 
 Derived data only: a database upgraded to this revision has no state rows, so each rollup is built the
 first time a view needs it (scrobbler/stats/rollup.py).
@@ -81,6 +81,22 @@ def upgrade() -> None:
     with op.batch_alter_table("listen_track_totals", schema=listens_schema()) as batch_op:
         batch_op.create_index("ix_listen_track_totals_user_track", ["user_id", "track_id"], unique=False)
     op.create_table(
+        "listen_first_plays",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("artist_name_normalized", sa.String(length=255), nullable=False),
+        sa.Column("track_name_normalized", sa.String(length=255), nullable=False),
+        sa.Column("first_at", sa.BigInteger(), nullable=False),
+        sa.Column("artist_name", sa.String(length=1024), nullable=False),
+        sa.Column("track_name", sa.String(length=1024), nullable=False),
+        _user_fk("listen_first_plays"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_listen_first_plays")),
+        schema=listens_schema(),
+        **_OPTIONS,
+    )
+    with op.batch_alter_table("listen_first_plays", schema=listens_schema()) as batch_op:
+        batch_op.create_index("ix_listen_first_plays_user_first", ["user_id", "first_at"], unique=False)
+    op.create_table(
         "listen_rollup_state",
         sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("rollup", sa.String(length=32), nullable=False),
@@ -97,6 +113,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("listen_rollup_state", schema=listens_schema())
+    op.drop_table("listen_first_plays", schema=listens_schema())
     op.drop_table("listen_track_totals", schema=listens_schema())
     op.drop_table("listen_local_hours", schema=listens_schema())
     op.drop_table("listen_local_days", schema=listens_schema())
