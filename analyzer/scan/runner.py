@@ -150,13 +150,15 @@ def _scan(
     """Walk and plan against ``known``; then ``open_database()`` gives the database and its known rows (the
     same ``known``, or rows loaded only now: the plan is then checked against them); then read and write."""
     plan = ScanPlan()
-    # The workers start reading as soon as the walk has found a chunk of files to read. Into a new
-    # database they may read further ahead: the database is being created meanwhile.
+    # The workers start reading as soon as the walk has found a chunk of files to read (into a new database,
+    # while it is being created). Reading further ahead would not help: two batches ahead already cover
+    # the database's creation, and with every file in flight the writer would flush the small batches
+    # meant for the end from the start (more, smaller transactions).
     reader = ReadAhead(
         workers=workers,
         executor_factory=executor_factory,
         chunk_files=min(CHUNK_FILES, batch_files),
-        ahead_files=(4 if not known else 2) * batch_files,
+        ahead_files=2 * batch_files,
     )
     try:
         for item in walk_folders(abs_roots, include_hidden=include_hidden):
