@@ -20,7 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import BigInteger, Table, case, delete, distinct, func, insert, select, type_coerce
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from models.listens import Listen
@@ -70,7 +70,7 @@ def ready(session: Session, scope: ListenScope) -> tuple[int | None, int | None]
             else:
                 _rebuild(session, scope, (int(state.dirty_lo), int(state.dirty_hi)))
             rollup.save_derived_state(session, scope.user_id, NAME, zone=zone)
-    except OperationalError as error:
+    except (OperationalError, IntegrityError) as error:  # e.g. two workers building it at once
         _log.info("stats rollup %s not refreshed (%s); reading listens directly", NAME, error.orig)
         return None
     return days

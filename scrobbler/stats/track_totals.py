@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from models.listens import Listen
@@ -92,7 +92,7 @@ def upto_ready(
             upto = 0 if newest is None else int(newest) + 1
             rebuild(session, user_id, upto)
             rollup.save_derived_state(session, user_id, name, upto=upto)
-    except OperationalError as error:
+    except (OperationalError, IntegrityError) as error:  # e.g. two workers building it at once
         _log.info("stats rollup %s not refreshed (%s); reading listens directly", name, error.orig)
         return None
     return upto

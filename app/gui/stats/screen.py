@@ -13,19 +13,15 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QSplitter,
     QStackedWidget,
-    QTabBar,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -36,9 +32,10 @@ from app.gui.outcomes import outcome_style
 from app.gui.state import AppState
 from app.gui.stats.chart import ChartPane
 from app.gui.stats.controller import StatsController, StatsStart, ViewRequest
-from app.gui.stats.export_menu import StatsExports, table_label
+from app.gui.stats.export_menu import StatsExports
 from app.gui.stats.model import StatsTableModel
 from app.gui.stats.range_picker import RangePicker
+from app.gui.stats.table_pane import StatsTablePane
 from scrobbler.stats.views import VIEWS, StatsView
 
 _KEYS = {"user": "stats/user", "range": "stats/range", "view": "stats/view", "by": "stats/by"}
@@ -46,7 +43,6 @@ NO_USERS = (
     "No listening history yet.\n\nImport your listens (a ListenBrainz, Last.fm or Spotify export) or let a "
     "player scrobble to Tonearm: your top lists, listening clock and trends show up here."
 )
-_WIDTH_SAMPLE_ROWS = 60
 NO_LISTENS = "{user} has no listens yet. Pick another user, or import listening history for {user}."
 
 
@@ -124,46 +120,24 @@ class StatsScreen(QWidget):
         self.views.setMinimumWidth(140)
         self.views.setSpacing(2)
 
-        self.heading = QLabel("")
-        self.heading.setObjectName("statsTitle")
-        font = self.heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        font.setBold(True)
-        self.heading.setFont(font)
-        self.heading.setWordWrap(True)
-        self.notes = QLabel("")
-        self.notes.setObjectName("statsNotes")
-        self.notes.setWordWrap(True)
-        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
         message_page = MessagePage("stats", "Loading stats…", "", self._on_message_button)
         self.message, self.message_button = message_page.message, message_page.button
 
-        self.tabs = QTabBar()
-        self.tabs.setObjectName("statsTables")
-        self.tabs.setDocumentMode(True)
-        self.tabs.setExpanding(False)
-        self.tabs.currentChanged.connect(self._on_tab)
-        self.table = self._make_table()
+        self.tables = StatsTablePane(self.model)
+        self.heading, self.notes, self.tabs, self.table = (
+            self.tables.heading,
+            self.tables.notes,
+            self.tables.tabs,
+            self.tables.table,
+        )
         self.table.customContextMenuRequested.connect(self.exports.popup_table_menu)
-        table_panel = QWidget()
-        table_layout = QVBoxLayout(table_panel)
-        table_layout.setContentsMargins(0, 0, 0, 0)
-        table_layout.setSpacing(0)
-        # Title and notes sit below the chart, so the chart keeps its size from view to view (a chart of
-        # another size is rendered again, not taken from the cache).
-        table_layout.addWidget(self.heading)
-        table_layout.addWidget(self.notes)
-        table_layout.addSpacing(4)
-        table_layout.addWidget(self.tabs)
-        table_layout.addWidget(self.table)
         self.chart.picture.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.chart.picture.customContextMenuRequested.connect(self.exports.popup_chart_menu)
         self.chart.render_wanted.connect(self._on_chart_target)
         self.content = QSplitter(Qt.Orientation.Vertical)
         self.content.setObjectName("statsContent")
         self.content.addWidget(self.chart)
-        self.content.addWidget(table_panel)
+        self.content.addWidget(self.tables)
         self.content.setStretchFactor(0, 3)
         self.content.setStretchFactor(1, 2)
         self.content.setSizes([380, 260])
@@ -307,30 +281,6 @@ class StatsScreen(QWidget):
         apply_appearance(self.settings)
         QApplication.processEvents()
 
-    # -- building ------------------------------------------------------------------------------------------
-
-    def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setObjectName("statsTable")
-        table.setModel(self.model)
-        table.setSortingEnabled(True)
-        table.horizontalHeader().setSortIndicatorShown(False)
-        table.setAlternatingRowColors(True)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
-        table.setShowGrid(False)
-        table.verticalHeader().hide()
-        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
-        table.horizontalHeader().setHighlightSections(False)
-        # Column widths from the first rows (and the visible ones), not 1,000 of them: a daily trend of ten
-        # years measured 1,000 rows through the model on every view change (~90 ms of the UI thread).
-        table.verticalHeader().setResizeContentsPrecision(_WIDTH_SAMPLE_ROWS)
-        table.horizontalHeader().setResizeContentsPrecision(_WIDTH_SAMPLE_ROWS)
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        return table
-
     # -- loading -------------------------------------------------------------------------------------------
 
     def _start(self) -> None:
@@ -441,10 +391,10 @@ class StatsScreen(QWidget):
         self.view = view
         self._shown_request = self.controller.wanted
         self.content.setEnabled(True)
-        self.heading.setText(view.title)
-        self.notes.setText("\n".join(view.notes))
-        self.notes.setVisible(bool(view.notes))
         if view.message is not None:
+            self.heading.setText(view.title)
+            self.notes.setText("\n".join(view.notes))
+            self.notes.setVisible(bool(view.notes))
             button = {"analyze": "Open Folders to analyze…", "other-user": None}.get(view.next_step or "")
             self._show_message(view.message, button=button if self.state.has_screen("folders") else None)
             self.export_button.setEnabled(False)
@@ -452,20 +402,11 @@ class StatsScreen(QWidget):
         self.pages.setCurrentIndex(1)
         self.export_button.setEnabled(True)
         self._show_chart_pane(view.chart_kind is not None)
-        self.heading.setVisible(view.chart_kind is None)  # a chart carries the title itself
         if pixels is not None:
             self._show_chart(view, pixels)
         elif view.chart_kind is not None:
             self.chart.show_drawing()
-        self.tabs.blockSignals(True)
-        while self.tabs.count():
-            self.tabs.removeTab(0)
-        for table in view.tables:
-            self.tabs.addTab(table_label(table.name))
-        self.tabs.setVisible(len(view.tables) > 1)
-        self.tabs.setCurrentIndex(0)
-        self.tabs.blockSignals(False)
-        self._on_tab(0)
+        self.tables.show_view(view)
 
     def _show_chart_pane(self, shown: bool) -> None:
         """Hide the chart for views without one, and give it back the exact same size afterwards: charts
@@ -479,21 +420,6 @@ class StatsScreen(QWidget):
             self.chart.show()
             if self._chart_sizes:
                 self.content.setSizes(self._chart_sizes)
-
-    def _on_tab(self, index: int) -> None:
-        if self.view is None or not 0 <= index < len(self.view.tables):
-            self.model.set_table(self.model.table.__class__("", [], []))
-            return
-        table = self.view.tables[index]
-        self.model.set_table(table)
-        for column in range(len(table.columns)):  # e.g. "artist" of top artists: always empty
-            empty = bool(table.rows) and all(row[column] is None for row in table.rows[:500])
-            self.table.setColumnHidden(column, empty or table.columns[column] == "catalog_id")
-        header = self.table.horizontalHeader()
-        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount()):
-            header.resizeSection(column, min(max(header.sectionSize(column), 70), 360))
 
     def _on_view_failed(self, message: str) -> None:
         self.show_status(f"Could not compute this view: {message}", False)
