@@ -68,14 +68,22 @@ def firsts_in(session: Session, scope: ListenScope, kind: str, upto: int) -> lis
     first = func.min(FIRSTS.c.first_at)
     kept = select(*keys, first, *(s for s in spellings if s is not None)).where(FIRSTS.c.user_id == user)
     kept = kept.group_by(*keys)
-    in_range = kept
+    # Track rows are one per key already: the range is an index range, no grouping.
+    first_column: Any = FIRSTS.c.first_at if track else first
+    in_range = (
+        select(*keys, FIRSTS.c.first_at, FIRSTS.c.artist_name, FIRSTS.c.track_name).where(
+            FIRSTS.c.user_id == user
+        )
+        if track
+        else kept
+    )
+    bounds: list[Any] = []
     if scope.lo is not None:
-        in_range = in_range.having(first >= scope.lo)
+        bounds.append(first_column >= scope.lo)
     if scope.hi is not None:
-        in_range = in_range.having(first < scope.hi)
-    found: dict[tuple[Any, ...], First] = {
-        _key(row, track): _first(row, track) for row in _rows(session, in_range)
-    }
+        bounds.append(first_column < scope.hi)
+    in_range = in_range.where(*bounds) if track else in_range.having(*bounds)
+    in_range = in_range.order_by(first_column, *keys)
     # Listens after ``upto``: a key seen there for the first time, or a spelling smaller than the kept one.
     tail = select(
         *listen_keys,
@@ -89,6 +97,11 @@ def firsts_in(session: Session, scope: ListenScope, kind: str, upto: int) -> lis
             session,
             tail.where(Listen.user_id == user, Listen.listened_at >= upto).group_by(*listen_keys),
         )
+    }
+    if not tail_rows:  # the usual case: SQL's order is the answer's
+        return [_first(row, track) for row in _rows(session, in_range)]
+    found: dict[tuple[Any, ...], First] = {
+        _key(row, track): _first(row, track) for row in _rows(session, in_range)
     }
     if tail_rows:
         known = {}

@@ -69,3 +69,25 @@ def local_hours(local_seconds: IntArray) -> IntArray:
 def local_weekdays(local_seconds: IntArray) -> IntArray:
     """Monday = 0 ... Sunday = 6."""
     return np.mod(local_days(local_seconds) + _EPOCH_WEEKDAY, 7)
+
+
+def local_isoformat(epochs: npt.ArrayLike, zone: ZoneInfo) -> list[str]:
+    """``datetime.fromtimestamp(epoch, zone).isoformat()`` for every epoch, vectorised: the same text
+    ("2024-03-31T03:30:00+02:00"), for tables of tens of thousands of times (40,000 cost 0.3 s one by one)."""
+    values = np.asarray(epochs, dtype=np.int64)
+    if values.size == 0:
+        return []
+    local = to_local_seconds(values, zone)
+    stamps = np.datetime_as_string(local.astype("datetime64[s]"), unit="s")
+    suffixes = {int(offset): _offset_text(int(offset)) for offset in np.unique(local - values)}
+    return [
+        stamp + suffixes[offset]
+        for stamp, offset in zip(stamps.tolist(), (local - values).tolist(), strict=True)
+    ]
+
+
+def _offset_text(offset: int) -> str:
+    sign = "-" if offset < 0 else "+"
+    hours, rest = divmod(abs(offset), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")

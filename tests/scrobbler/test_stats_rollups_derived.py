@@ -5,9 +5,11 @@ UTC days, after a zone change, and with listens newer than the totals read direc
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -35,7 +37,9 @@ from scrobbler.stats import (
     top,
     track_totals,
 )
+from scrobbler.stats.localtime import local_isoformat
 from scrobbler.stats.taste import taste_profile
+from scrobbler.stats.views import compute_view
 from scrobbler.users import get_user
 from tests import matching_fixtures as fx
 from tests.listening_fixtures import Library
@@ -256,3 +260,34 @@ def test_the_views_really_read_the_rollups(history: Database, monkeypatch: pytes
     for name in ("clock", "daily", "streaks", "hours", "tracks-plays", "releases-time", "discoveries-track"):
         assert after[name] == before[name], name
     assert _answers(history, "alice", "all", True, monkeypatch)["daily"] == []
+
+
+def test_the_discoveries_view_builds_the_same_table_from_the_rollup(
+    history: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def tables(direct: bool, rng: str) -> list[list[tuple[Any, ...]]]:
+        with monkeypatch.context() as patch:
+            if direct:
+                patch.setattr(rollup, "ensure_fresh", lambda *_: False)
+            with history.session() as session:
+                scope = scope_for(get_user(session, "bob"), rng)  # type: ignore[arg-type]
+                view = compute_view(session, scope, "discoveries")
+        return [
+            sorted((r[0], r[1], r[2].casefold(), (r[3] or "").casefold()) for r in t.rows)
+            for t in view.tables
+        ]
+
+    for rng in ("all", "2024", "2024-03"):
+        got = tables(False, rng)
+        assert got == tables(True, rng) and got[0], rng
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/Berlin", "Asia/Kolkata", "America/New_York", "Pacific/Chatham", "UTC"]
+)
+def test_local_isoformat_is_datetime_isoformat(zone: str) -> None:
+    tz = ZoneInfo(zone)
+    rng = random.Random(zone)
+    epochs = [rng.randrange(-2_000_000_000, 2_000_000_000) for _ in range(2000)]
+    epochs += [1711846799, 1711846800, 1729990799, 1729990800]  # around Berlin's 2024 switches
+    assert local_isoformat(epochs, tz) == [datetime.fromtimestamp(e, tz).isoformat() for e in epochs]
