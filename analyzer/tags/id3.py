@@ -6,6 +6,7 @@ TDRC, TORY -> TDOR), so one table serves both versions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mutagen.id3 import ID3
@@ -39,10 +40,14 @@ MUSICBRAINZ_UFID_OWNER = "http://musicbrainz.org"
 """Picard stores the recording MBID in a UFID frame owned by this URL, not in TXXX."""
 
 
-def read_id3(tags: ID3 | None, into: TagCollector) -> None:
-    """Collect canonical values and raw pairs from an ID3v2 tag (None when the file has no tag)."""
+def read_id3(tags: ID3 | None, into: TagCollector, picture_sizes: Sequence[int] = ()) -> None:
+    """Collect canonical values and raw pairs from an ID3v2 tag (None when the file has no tag).
+
+    ``picture_sizes``: the real size of each APIC frame's picture, in frame order, when the tag was read
+    without the pictures' bytes (analyzer.tags._mpeg_fast)."""
     if tags is None:
         return
+    sizes = iter(picture_sizes)
     for frame in tags.values():
         frame_id: str = frame.FrameID
         key: str = frame.HashKey
@@ -70,6 +75,10 @@ def read_id3(tags: ID3 | None, into: TagCollector) -> None:
             if frame.owner == MUSICBRAINZ_UFID_OWNER:
                 into.add("musicbrainz_recordingid", value)
             continue
+        if frame_id == "APIC":
+            size = next(sizes, None)
+            into.add_raw(key, _picture_text(frame, len(frame.data) if size is None else size))
+            continue
         canonical = FRAME_KEYS.get(frame_id)
         for text in _frame_texts(frame):
             into.add_raw(key, text)
@@ -85,7 +94,7 @@ def _frame_texts(frame: Any) -> list[str]:
         return [text] if isinstance(text, str) else [str(value) for value in text]
     frame_id = frame.FrameID
     if frame_id == "APIC":
-        return [f"<picture {frame.mime or 'unknown'}, {len(frame.data):,} bytes, type {int(frame.type)}>"]
+        return [_picture_text(frame, len(frame.data))]
     url = getattr(frame, "url", None)
     if url is not None:
         return [str(url)]
@@ -95,6 +104,10 @@ def _frame_texts(frame: Any) -> list[str]:
     if isinstance(data, bytes):
         return [f"<{frame_id} binary, {len(data):,} bytes>"]
     return [f"<{frame_id} frame>"]
+
+
+def _picture_text(frame: Any, size: int) -> str:
+    return f"<picture {frame.mime or 'unknown'}, {size:,} bytes, type {int(frame.type)}>"
 
 
 def _ufid_text(data: bytes) -> str:

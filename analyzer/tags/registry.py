@@ -15,7 +15,6 @@ from mutagen.asf import ASF
 from mutagen.dsf import DSF
 from mutagen.flac import FLAC
 from mutagen.monkeysaudio import MonkeysAudio
-from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
 from mutagen.musepack import Musepack
 from mutagen.oggflac import OggFLAC
@@ -25,6 +24,7 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
+from analyzer.tags._mpeg_fast import open_mpeg
 from analyzer.tags._opus_fast import open_opus
 from analyzer.tags.apev2 import read_apev2
 from analyzer.tags.asf import read_asf
@@ -141,11 +141,17 @@ def _tags_of(reader: Callable[[Any, TagCollector], None]) -> Callable[[Any, TagC
 
 
 _ID3 = _tags_of(read_id3)
+
+
+def _mpeg_tags(mf: Any, into: TagCollector) -> None:
+    read_id3(mf.tags, into, getattr(mf, "picture_sizes", ()))
+
+
 _VORBIS = _tags_of(read_vorbis_comment)
 _APE = _tags_of(read_apev2)
 
 READERS: dict[str, ContainerReader] = {
-    "mpeg": ContainerReader("MPEG audio", MP3, _ID3, _describe_mpeg, 4),
+    "mpeg": ContainerReader("MPEG audio", open_mpeg, _mpeg_tags, _describe_mpeg, 4),
     "flac": ContainerReader("FLAC", FLAC, _flac_tags, _fixed("flac", "flac", lossless=True), 42),
     "ogg_vorbis": ContainerReader(
         "Ogg Vorbis", OggVorbis, _VORBIS, _fixed("ogg_vorbis", "vorbis", lossless=False), 58

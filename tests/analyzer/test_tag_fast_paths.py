@@ -10,9 +10,10 @@ from pathlib import Path
 import mutagen
 import pytest
 from mutagen.flac import Picture
+from mutagen.id3 import APIC, ID3, TIT2, TPE1, TXXX
 from mutagen.oggopus import OggOpus
 
-from analyzer.tags import FileTags, TagReadError, _opus_fast, read_tags
+from analyzer.tags import FileTags, TagReadError, _mpeg_fast, _opus_fast, read_tags
 from tests.scan_audio import make_templates, place
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
@@ -113,3 +114,89 @@ def test_a_comment_page_out_of_sequence_is_left_to_mutagen(
     path.write_bytes(bytes(data))
     assert not taken_fast(path)
     same(path, monkeypatch)  # mutagen's own verdict on the bad sequence number, through either path
+
+
+def with_apic(path: Path, covers: list[tuple[int, str, int]], v2_version: int = 4, v1: bool = False) -> Path:
+    """Add APIC frames (size, description, encoding) and a few text frames, as Picard saves them."""
+    tags = ID3(path) if _has_id3(path) else ID3()
+    tags.add(TIT2(encoding=3, text=["Title"]))
+    tags.add(TPE1(encoding=3, text=["Artist"]))
+    tags.add(TXXX(encoding=3, desc="MusicBrainz Album Id", text=["5b11f4ce-a62d-471e-81fc-a69a8278c7da"]))
+    for n, (size, desc, encoding) in enumerate(covers):
+        tags.add(APIC(encoding=encoding, mime="image/jpeg", type=3 + n % 2, desc=desc, data=os.urandom(size)))
+    tags.save(path, v2_version=v2_version, v1=2 if v1 else 0)
+    return path
+
+
+def _has_id3(path: Path) -> bool:
+    return path.read_bytes()[:3] == b"ID3"
+
+
+def taken_fast_mpeg(path: Path) -> bool:
+    with path.open("rb") as f:
+        return _mpeg_fast._read(f) is not None
+
+
+def same_mpeg(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileTags | TagReadError:
+    fast = outcome(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(_mpeg_fast, "_read", lambda f: None)  # the plain path: mutagen's MP3
+        reference = outcome(path)
+    if isinstance(reference, TagReadError):
+        assert isinstance(fast, TagReadError) and (fast.kind, fast.reason) == (
+            reference.kind,
+            reference.reason,
+        )
+    else:
+        assert fast == reference
+    return fast
+
+
+@pytest.mark.parametrize(
+    ("covers", "v2_version", "v1"),
+    [
+        ([(450_000, "Cover", 3)], 4, False),
+        ([(300_000, "Cover", 3), (200_000, "Back", 3)], 4, False),
+        ([(100_000, "Vorderseite ünd", 1)], 4, True),  # UTF-16 description, an ID3v1 tag at the end
+        ([(120_000, "Front", 0), (5_000, "Back", 3)], 3, False),  # ID3v2.3 (plain frame sizes)
+    ],
+    ids=["one", "two", "utf16+v1", "v2.3"],
+)
+def test_mp3_covers_read_fast_equal_mutagens(
+    tmp_path: Path,
+    templates: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    covers: list[tuple[int, str, int]],
+    v2_version: int,
+    v1: bool,
+) -> None:
+    path = with_apic(place(templates, tmp_path / "a.mp3"), covers, v2_version, v1)
+    tags = same_mpeg(path, monkeypatch)
+    assert isinstance(tags, FileTags) and tags.title == "Title" and tags.duration_secs > 1.9
+    summaries = [value for key, value in tags.raw if key.startswith("APIC")]
+    assert [s.split(", ")[1] for s in summaries] == [f"{size:,} bytes" for size, _, _ in covers]
+    assert taken_fast_mpeg(path)
+
+
+@pytest.mark.parametrize("covers", [[], [(2_000, "Small", 3)], [(50_000, "D" * 5_000, 3)]])
+def test_mp3_files_the_fast_path_leaves_to_mutagen_read_the_same(
+    tmp_path: Path,
+    templates: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    covers: list[tuple[int, str, int]],
+) -> None:
+    """No cover, a cover small enough to keep whole, a description longer than the bytes kept."""
+    path = with_apic(place(templates, tmp_path / "b.mp3"), covers)
+    same_mpeg(path, monkeypatch)
+    assert not taken_fast_mpeg(path)
+
+
+@pytest.mark.parametrize("cut", [0.01, 0.05, 0.5, 0.98])
+def test_an_mp3_file_cut_short_fails_or_reads_as_mutagen_says(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch, cut: float
+) -> None:
+    """Cut inside the cover, after it, or in the audio: the same outcome either way."""
+    path = with_apic(place(templates, tmp_path / "cut.mp3"), [(300_000, "Cover", 3)])
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * cut)])
+    same_mpeg(path, monkeypatch)
