@@ -35,8 +35,8 @@ class ListenScope:
         ``indexed=False`` writes them as ``+column``, which SQLite never answers from an index: for a
         query that reaches listens by id and only filters each row with the scope, whatever the planner
         guesses without table statistics (the application does not run ANALYZE)."""
-        user_id: Any = Listen.user_id if indexed else _plus(Listen.user_id)
-        listened_at: Any = Listen.listened_at if indexed else _plus(Listen.listened_at)
+        user_id: Any = Listen.user_id if indexed else unindexed(Listen.user_id)
+        listened_at: Any = Listen.listened_at if indexed else unindexed(Listen.listened_at)
         terms: list[ColumnElement[bool]] = [user_id == self.user_id]
         if self.lo is not None:
             terms.append(listened_at >= self.lo)
@@ -45,8 +45,9 @@ class ListenScope:
         return terms
 
 
-def _plus(column: Any) -> ColumnElement[Any]:
-    """``+column``: the same value, but not a term SQLite can match against an index."""
+def unindexed(column: Any) -> ColumnElement[Any]:
+    """``+column``: the same value, but not a term SQLite can match against an index (or read in index
+    order), so its planner takes another index for the query."""
     return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 

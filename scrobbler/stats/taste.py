@@ -65,19 +65,20 @@ def analysed_track_plays(session: Session, scope: ListenScope) -> list[AnalysedT
     do not multiply its plays. Plain tuples from the cursor, not ORM objects (17,000 of those cost 0.6 s).
     """
     plays = plays_per_track(session, scope)
+    # Looked up per played track (an index probe each) rather than grouped over every analysed file of the
+    # library first: 44 against 91 ms of SQL for the 27,000 tracks of a 1M-listen history.
     first_file = (
-        select(MediaFile.track_id.label("track_id"), func.min(AudioFeatures.media_file_id).label("file_id"))
-        .join(AudioFeatures, AudioFeatures.media_file_id == MediaFile.id)
-        .where(MediaFile.track_id.is_not(None))
-        .group_by(MediaFile.track_id)
-        .subquery()
+        select(func.min(AudioFeatures.media_file_id))
+        .join(MediaFile, MediaFile.id == AudioFeatures.media_file_id)
+        .where(MediaFile.track_id == plays.c.track_id)
+        .scalar_subquery()
     )
+    with_file = select(plays.c.track_id, plays.c.plays, first_file.label("file_id")).subquery()
     features = [getattr(AudioFeatures, name) for name in (*FEATURES, "key", "scale")]
     stmt = (
-        select(plays.c.track_id, plays.c.plays, *features)
-        .join(first_file, first_file.c.track_id == plays.c.track_id)
-        .join(AudioFeatures, AudioFeatures.media_file_id == first_file.c.file_id)
-        .order_by(plays.c.track_id)
+        select(with_file.c.track_id, with_file.c.plays, *features)
+        .join(AudioFeatures, AudioFeatures.media_file_id == with_file.c.file_id)
+        .order_by(with_file.c.track_id)
     )
     return [AnalysedTrack(int(t), int(p), *rest) for t, p, *rest in fetch_rows(session, stmt)]
 
