@@ -9,7 +9,7 @@ Three measurements, printed as markdown:
    through ``analyze_in_pool``; only the executor differs. Ratio = cluster / local, same round, for wall
    and CPU seconds. The cluster runs twice a round: as ``tonearm analyze --cluster`` runs it (worker malloc
    thresholds tuned) and with Dask's own malloc settings left in its workers (before the fix; each on
-   freshly restarted, warmed workers). Workers' user/system CPU and page faults are shown apart.
+   new, warmed workers). Workers' user/system CPU and page faults are shown apart.
 2. Per-file overhead of the cluster: tasks that do no analysis but return a real result (a few KB, pickled
    across processes like a real one) through the same 2-worker cluster; the slot time each costs is the
    cluster's serialization + scheduling per file, compared with one 4-minute track's analysis.
@@ -26,12 +26,12 @@ Real tagged Ogg music comes from Debian game packages (see bench_analysis.py):
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -157,27 +157,36 @@ def measured(run: Callable[[], object]) -> Measured:
 SPEED_UP_RUNS = ("local pool, started for the run", "local pool, warm", "cluster", "cluster, Dask's malloc")
 
 
-def fresh_cluster_workers(address: str, warm_with: Path, *, tuned: bool) -> None:
-    """Restart the cluster's worker processes (as Dask starts them: its MALLOC_TRIM_THRESHOLD_ included) and
-    warm each with two analyses, as :class:`WarmPool` is warmed: with the worker's malloc thresholds set as
-    ``tonearm analyze --cluster`` sets them, or (``tuned=False``) left as Dask's. A process keeps its
-    allocator's state, so each kind of run gets processes that never ran the other."""
-    from distributed import Client
+@contextmanager
+def warmed_cluster(warm_with: Path, *, tuned: bool) -> Iterator[str]:
+    """A new LocalCluster of 2 single-threaded worker processes (as Dask starts them: its
+    MALLOC_TRIM_THRESHOLD_ included), each warmed with two analyses as :class:`WarmPool` is: with the
+    worker's malloc thresholds set as ``tonearm analyze --cluster`` sets them, or (``tuned=False``) left as
+    Dask's. A process keeps its allocator's state, so each kind of run gets processes that never ran the
+    other. (Restarting the workers of one cluster instead hung for 120 s in one run on the loaded machine.)"""
+    from distributed import Client, LocalCluster
 
     from analyzer.analysis.cluster import WorkerAnalysis
     from analyzer.analysis.path_map import PathMap
     from analyzer.audio import EXTRACTOR_VERSION
 
     analysis = WorkerAnalysis(PathMap(), EXTRACTOR_VERSION, tune_allocator=tuned)
-    with Client(address, set_as_default=False) as client:
-        client.restart(wait_for_workers=True)
-        workers = list(client.scheduler_info()["workers"])
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        client.wait_for_workers(2, timeout=120)
         warm = [
             client.submit(analysis, str(warm_with), workers=[worker], allow_other_workers=False, pure=False)
-            for worker in workers
+            for worker in client.scheduler_info()["workers"]
             for _ in range(2)
         ]
         client.gather(warm)
+        yield str(cluster.scheduler_address)
+    # Each nanny put Dask's MALLOC_TRIM_THRESHOLD_ into this process's environment before it started its
+    # worker; a local pool started from here would inherit it and run as slowly as an untuned cluster worker
+    # (`tonearm analyze` never runs a nanny, so its pool never has it).
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
 
 
 def speed_up(files: list[Path], rounds: int) -> list[dict[str, Measured]]:
@@ -185,9 +194,7 @@ def speed_up(files: list[Path], rounds: int) -> list[dict[str, Measured]]:
     goes first): the pool as ``tonearm analyze --workers 2`` starts it and warm, the 2-worker cluster as
     ``tonearm analyze --cluster`` runs it (connect + worker check included), and the same with Dask's own
     malloc thresholds left in the workers (what it cost before ``tune_allocator``). Each cluster run gets
-    freshly restarted, warmed workers (outside the measured time)."""
-    from distributed import LocalCluster
-
+    new, warmed workers (started outside the measured time)."""
     from analyzer.analysis.cluster import connect_cluster
     from analyzer.analysis.path_map import PathMap
 
@@ -205,34 +212,24 @@ def speed_up(files: list[Path], rounds: int) -> list[dict[str, Measured]]:
             on.close()
 
     try:
-        with LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster:
-            address = cluster.scheduler_address
-            for round_no in range(rounds + 1):  # round 0 warms the page cache
-                row = {}
-                kinds = [(SPEED_UP_RUNS[2], True), (SPEED_UP_RUNS[3], False)]
-                for name, tuned in kinds if round_no % 2 else kinds[::-1]:
-                    fresh_cluster_workers(address, files[0], tuned=tuned)
+        for round_no in range(rounds + 1):  # round 0 warms the page cache
+            row = {}
+            kinds = [(SPEED_UP_RUNS[2], True), (SPEED_UP_RUNS[3], False)]
+            for name, tuned in kinds if round_no % 2 else kinds[::-1]:
+                with warmed_cluster(files[0], tuned=tuned) as address:
                     row[name] = measured(lambda: on_cluster(address, tuned=tuned))  # noqa: B023
-                # Each nanny put Dask's MALLOC_TRIM_THRESHOLD_ into this process's environment before it
-                # started its worker; a local pool started from here would inherit it and run as slowly as
-                # an untuned cluster worker (`tonearm analyze` never runs a nanny, so its pool never has it).
-                os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-                row[SPEED_UP_RUNS[0]] = measured(
-                    lambda: run_pool(jobs, workers=2, executor_factory=process_pool)
-                )
-                row[SPEED_UP_RUNS[1]] = measured(
-                    lambda: run_pool(jobs, workers=2, executor_factory=lambda _n: warm)
-                )
-                row = {name: row[name] for name in SPEED_UP_RUNS}
-                if round_no:
-                    rows.append(row)
-                    print(f"  round {round_no} (load {os.getloadavg()[0]:.1f}): " + "; ".join(
-                        f"{name} {m.wall:.2f} s wall / {m.cpu:.2f} s CPU (workers {m.user:.2f} user + "
-                        f"{m.system:.2f} sys, {m.faults / 1000:.0f}k faults; this process {m.own:.2f})"
-                        for name, m in row.items()
-                    ), flush=True)  # fmt: skip
+            row[SPEED_UP_RUNS[0]] = measured(lambda: run_pool(jobs, workers=2, executor_factory=process_pool))
+            row[SPEED_UP_RUNS[1]] = measured(
+                lambda: run_pool(jobs, workers=2, executor_factory=lambda _n: warm)
+            )
+            row = {name: row[name] for name in SPEED_UP_RUNS}
+            if round_no:
+                rows.append(row)
+                print(f"  round {round_no} (load {os.getloadavg()[0]:.1f}): " + "; ".join(
+                    f"{name} {m.wall:.2f} s wall / {m.cpu:.2f} s CPU (workers {m.user:.2f} user + "
+                    f"{m.system:.2f} sys, {m.faults / 1000:.0f}k faults; this process {m.own:.2f})"
+                    for name, m in row.items()
+                ), flush=True)  # fmt: skip
     finally:
         warm.close()
     return rows
@@ -334,7 +331,6 @@ def main() -> None:
     parser.add_argument("--files-per-worker", type=int, default=6)
     parser.add_argument("--skip", default="", help="comma list of parts to skip: speedup,overhead,scale")
     args = parser.parse_args()
-    logging.getLogger("distributed.nanny").setLevel(logging.ERROR)  # "Restarting worker": the bench does it
     skip = set(filter(None, args.skip.split(",")))
 
     files = song_like(args.files)

@@ -51,8 +51,9 @@ def tune_allocator() -> bool:
 def set_malloc_thresholds(*, mmap: int, trim: int) -> bool:
     """``mallopt`` the mmap and trim thresholds of this process (bytes); False where glibc is not used.
 
-    Either call fixes both for the life of the process (glibc's dynamic threshold stays off); the
-    benchmark also uses it to put Dask's own values (mmap 128 KiB, trim 64 KiB) back for comparison."""
+    Either call fixes both for the life of the process (glibc's dynamic threshold stays off). Setting
+    Dask's values (mmap 128 KiB, trim 64 KiB) back later is not the same as a process that never changed
+    them: the larger free chunks the tuned thresholds left in the heap are reused first."""
     mallopt = _glibc_mallopt()
     if mallopt is None:
         return False

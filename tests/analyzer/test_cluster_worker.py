@@ -96,8 +96,8 @@ def test_a_cluster_worker_reuses_freed_buffers_once_it_has_analysed_a_file(
 
 def test_tune_allocator_undoes_dasks_setting_and_is_done_once() -> None:
     """In a fresh process started with Dask's MALLOC_TRIM_THRESHOLD_: many faults, then few after the tune;
-    a second call finds it done; Dask's values put back by hand bring the faults back (the benchmark's
-    comparison relies on that)."""
+    a second call finds it done; Dask's values put back by hand bring the faults back (so the few faults
+    come from the thresholds, not from the buffers having been touched before)."""
     script = textwrap.dedent(
         f"""
         from analyzer.analysis.cluster_worker import set_malloc_thresholds, tune_allocator
