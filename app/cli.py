@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import sys
 from dataclasses import dataclass
@@ -156,6 +158,10 @@ def error_line(exc: BaseException) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Freeze the heap at exit: the interpreter's shutdown otherwise walks SQLAlchemy, the models and the
+    # caches (0.2-0.3 s after `tonearm tracks` has printed; ~16 ms frozen). Registered once per process.
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
     try:
         # standalone_mode=False: click returns the exit code of typer.Exit instead of raising it
         result = app(args=argv, standalone_mode=False)

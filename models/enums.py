@@ -6,8 +6,10 @@ Values are lowercase slugs so they read well in SQL and JSON; the contract's spe
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum
+if TYPE_CHECKING:  # the scan's read workers import these enums and need no SQLAlchemy (~0.1 s a start)
+    from sqlalchemy import Enum
 
 
 class ReleaseGroupType(enum.StrEnum):
@@ -76,6 +78,8 @@ class EntityType(enum.StrEnum):
 
 def enum_column_type(enum_cls: type[enum.StrEnum], name: str) -> Enum:
     """A portable string enum: VARCHAR(32) with a named CHECK constraint, values stored as given."""
+    from sqlalchemy import Enum
+
     return Enum(
         enum_cls,
         name=name,

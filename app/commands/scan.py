@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import gc
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -76,11 +74,6 @@ def scan(
         else:
             events = scan_folders(context.database(), roots, include_hidden=include_hidden, cancel=run.token)
         summary = run.drain(events, SCAN_BAR)
-    # What is alive at the process's exit (SQLAlchemy, the models, the scan's caches) would be walked by
-    # the collections of the interpreter's shutdown for nothing: 0.2-0.5 s after the last file (measured on
-    # `tonearm scan`, even of an empty folder). Frozen at exit, it is left to the exit (15-90 ms).
-    atexit.unregister(gc.freeze)  # once, however many scans this process runs
-    atexit.register(gc.freeze)
     if as_json:
         data = {**summary.counts(), "cancelled": summary.cancelled}
         typer.echo(json.dumps({**data, "problems": [asdict(p) for p in summary.problems]}, indent=2))
