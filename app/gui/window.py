@@ -39,7 +39,7 @@ _SIDEBAR_ICONS = {
     "similar": QStyle.StandardPixmap.SP_BrowserReload,  # visible in light and dark (the media glyphs are black)
     "duplicates": QStyle.StandardPixmap.SP_FileLinkIcon,
     "playlists": QStyle.StandardPixmap.SP_FileDialogDetailedView,
-    "setlist": QStyle.StandardPixmap.SP_ArrowRight,
+    "setlist": QStyle.StandardPixmap.SP_MediaVolume,
     "organize": QStyle.StandardPixmap.SP_FileDialogNewFolder,
     "import": QStyle.StandardPixmap.SP_DialogOpenButton,
     "server": QStyle.StandardPixmap.SP_DriveNetIcon,
