@@ -93,11 +93,11 @@ class WorkerAnalysis:
     tune_allocator: bool = True
 
     def __call__(self, path: str) -> FileAnalysis:
-        from analyzer.analysis.cluster_worker import tune_allocator
+        from analyzer.analysis import cluster_worker
         from analyzer.audio import analyze_file
 
         if self.tune_allocator:
-            tune_allocator()  # Dask's worker malloc settings cost 20-30 % more CPU per file (see the module)
+            cluster_worker.tune_allocator()  # Dask's worker malloc settings cost 20-30 % more CPU per file (see the module)
         reason = refusal(check_this_worker(), self.expected_version)
         if reason is not None:
             raise FileUnreachable(f"worker {socket.gethostname()} refused: {reason}", kind="refused")

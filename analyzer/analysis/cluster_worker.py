@@ -51,7 +51,7 @@ def tune_allocator() -> bool:
 def set_malloc_thresholds(*, mmap: int, trim: int) -> bool:
     """``mallopt`` the mmap and trim thresholds of this process (bytes); False where glibc is not used.
 
-    Either call fixes both for the life of the process (glibc's dynamic threshold stays off). Setting
+    After any such call glibc's dynamic thresholds stay off for the life of the process. Setting
     Dask's values (mmap 128 KiB, trim 64 KiB) back later is not the same as a process that never changed
     them: the larger free chunks the tuned thresholds left in the heap are reused first."""
     mallopt = _glibc_mallopt()
