@@ -17,6 +17,7 @@ from models import (  # noqa: F401  (imported for their table definitions)
     organize,
     ratings,
     releases,
+    stats_rollups,
     tracks,
     users,
 )
