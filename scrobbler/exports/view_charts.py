@@ -102,6 +102,8 @@ def render_view_chart(
 
     Top lists, the clock and the trend get fixed margins (half the drawing time of constrained layout,
     which files keep): the left one from the longest bar label."""
+    import matplotlib
+
     width, height = max(width, 200), max(height, 120)
     dpi = SCREEN_DPI * scale
     figure = new_figure(
@@ -109,7 +111,10 @@ def render_view_chart(
     )
     draw_view_chart(figure, view, theme)
     canvas = figure.canvas
-    canvas.draw()
+    # Unhinted glyphs: FreeType's hinting was ~25 % of a top list's drawing (91 against 121 ms) and looks
+    # the same at these sizes on screen. Files keep matplotlib's default (rc_context restores it).
+    with matplotlib.rc_context({"text.hinting": "none"}):
+        canvas.draw()
     pixels_w, pixels_h = canvas.get_width_height(physical=True)
     return ChartPixels(bytes(canvas.buffer_rgba()), pixels_w, pixels_h)
 
