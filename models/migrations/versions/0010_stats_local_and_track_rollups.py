@@ -11,6 +11,8 @@ Create Date: 2026-12-04 18:00:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,7 +23,11 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-_OPTIONS = {"mariadb_charset": "utf8mb4", "mariadb_collate": "utf8mb4_unicode_ci", "mariadb_engine": "InnoDB"}
+_OPTIONS: dict[str, Any] = {
+    "mariadb_charset": "utf8mb4",
+    "mariadb_collate": "utf8mb4_unicode_ci",
+    "mariadb_engine": "InnoDB",
+}
 
 
 def _user_fk(table: str) -> sa.ForeignKeyConstraint:
