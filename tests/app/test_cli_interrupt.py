@@ -32,6 +32,15 @@ from tests.scan_audio import make_templates
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
 
 
+@pytest.fixture(autouse=True)
+def python_handles_ctrl_c() -> Generator[None, None, None]:
+    """Python's own Ctrl-C handler, as an interactive terminal gives it: a shell starting the suite as a
+    background job (`make test &`) hands it SIGINT ignored, and these tests send SIGINT to themselves."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture
 def url(tmp_path: Path) -> list[str]:
     return ["--database-url", f"sqlite:///{tmp_path / 'cli.db'}"]
