@@ -37,8 +37,8 @@ from app.gui.outcomes import outcome_style, plural
 from app.gui.setlist.controller import SetlistController
 from app.gui.setlist.faces import jobs_panel_as_before
 from app.gui.setlist.model import SetlistModel
-from app.gui.setlist.picker import TrackPicker
 from app.gui.state import AppState
+from app.gui.track_picker import TrackPicker
 
 SEARCH_PLACEHOLDER = (
     "Find the track the set starts from — the Library's search: air  artist:bjork  bpm:120..130  key:8A"

@@ -1,5 +1,6 @@
-"""What the Similar screen does, without widgets: check that analysis has run, pick a seed (by id, by a
-search, by a dropped file), query the nearest tracks with the current filters, and save them as a playlist.
+"""What the Similar screen does, without widgets: check that analysis has run, take a seed (by id, or by a
+dropped file; the screen's shared track picker does the search), query the nearest tracks with the current
+filters, and save them as a playlist.
 
 Every read runs through ``JobRunner.call``; an answer to a request that a newer one replaced is dropped, so
 a quick succession of filter changes shows only the last. FAISS loads in those reads, on first use.
@@ -26,8 +27,6 @@ class SimilarController(QObject):
     seed_changed = Signal(object)  # Seed, or None when cleared
     results_ready = Signal(list)  # list[SimilarTrack], nearest first
     query_failed = Signal(str)  # a message for the person (no seed, no analysis, ...)
-    candidates_ready = Signal(list, int)  # list[SeedCandidate], how many matched in all
-    search_failed = Signal(str)  # a search the syntax does not allow, or a failed read
     file_not_found = Signal(str)  # a dropped file that leads to no track (the list shown stays)
     busy_changed = Signal(bool)
 
@@ -40,8 +39,7 @@ class SimilarController(QObject):
         self.bpm_window: float | None = None
         self.key_mode: KeyMode = "any"
         self.ready: bool | None = None  # unknown until checked
-        self._columns: Any = None  # the library's columns for seed searches, loaded on the first search
-        self._serial = {"query": 0, "search": 0, "ready": 0}
+        self._serial = {"query": 0, "ready": 0}
         self._running = 0
         state.library_changed.connect(self._library_changed)
         state.database_changed.connect(self._database_changed)
@@ -139,38 +137,6 @@ class SimilarController(QObject):
 
         self._call("query", "Find similar tracks", read, done)
 
-    def search(self, text: str) -> None:
-        """Tracks matching ``text`` in the library's query syntax; emits ``candidates_ready`` or
-        ``search_failed``. The library's columns are read once (on the first search) and kept."""
-        db, columns = self.state.db, self._columns
-
-        def read() -> tuple[Any, Any]:
-            from analyzer.catalog.search import QuerySyntaxError
-            from analyzer.similarity.seeds import search_seeds
-
-            loaded = columns
-            if loaded is None:
-                from analyzer.catalog.library import load_library
-
-                with db.session() as session:
-                    loaded = load_library(session)
-            try:
-                return loaded, search_seeds(loaded, text)
-            except QuerySyntaxError as error:
-                return loaded, str(error)
-
-        def done(job: Job) -> None:
-            if job.outcome != "finished":
-                self.search_failed.emit(f"Could not search the library: {error_text(job.result)}")
-                return
-            self._columns, found = job.result
-            if isinstance(found, str):
-                self.search_failed.emit(f"Not a valid search: {found}")
-            else:
-                self.candidates_ready.emit(*found)
-
-        self._call("search", "Search the library", read, done)
-
     def seed_from_file(self, path: str) -> None:
         """Start from a file: the library's file at that path, else one with the same audio."""
         db = self.state.db
@@ -193,11 +159,6 @@ class SimilarController(QObject):
                 self.set_seed(int(job.result))
 
         self._call("query", f"Find {Path(path).name} in the library", read, done)
-
-    @property
-    def library_loaded(self) -> bool:
-        """Whether the library's columns for seed searches are in memory (the first search reads them)."""
-        return self._columns is not None
 
     # -- writing -------------------------------------------------------------------------------------------
 
@@ -224,7 +185,6 @@ class SimilarController(QObject):
     # -- reacting ------------------------------------------------------------------------------------------
 
     def _library_changed(self) -> None:
-        self._columns = None  # the next search reads the library again
         self.ready = None
 
     def _database_changed(self) -> None:

@@ -1,9 +1,9 @@
-"""The Similar screen's two small tables: the nearest tracks to the seed, and the tracks a seed search
-found. Both hold at most a few hundred rows, so they sort in Python inside the model (no proxy)."""
+"""The Similar screen's table of the nearest tracks to the seed (the seed search's list is the shared
+:mod:`app.gui.track_picker`'s). It holds at most a few hundred rows, so it sorts in Python inside the model
+(no proxy)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from analyzer.similarity.query import SimilarTrack, compatible_keys
 from app.gui.sorted_rows import SortedRowsModel
+from app.gui.track_picker import bpm_text, known_number
 
 _Index = QModelIndex | QPersistentModelIndex
 SAME_KEY = "same key"
@@ -30,10 +31,6 @@ def key_match(seed_camelot: str | None, camelot: str | None) -> str:
     return COMPATIBLE_KEY if camelot in (compatible_keys(seed_camelot, "adjacent") or set()) else ""
 
 
-def _bpm_text(bpm: float | None) -> str:
-    return "" if bpm is None or math.isnan(bpm) else f"{bpm:.0f}"
-
-
 class SimilarRow:
     """One result as shown: its rank in the nearest-first list and how its key mixes with the seed's."""
 
@@ -49,10 +46,6 @@ class SimilarRow:
         return self.track.track_id
 
 
-def _nan_none(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else value
-
-
 class SimilarResultsModel(SortedRowsModel):
     """Rank, title, artist, distance, BPM, key (Camelot) and the harmonic-mix marker of each result."""
 
@@ -66,7 +59,7 @@ class SimilarResultsModel(SortedRowsModel):
             False,
         ),
         ("Distance", lambda r: f"{r.track.distance:.2f}", lambda r: r.track.distance, True),
-        ("BPM", lambda r: _bpm_text(r.track.bpm), lambda r: _nan_none(r.track.bpm), True),
+        ("BPM", lambda r: bpm_text(r.track.bpm), lambda r: known_number(r.track.bpm), True),
         ("Key", lambda r: r.track.camelot or "", lambda r: r.track.camelot or None, False),
         (
             "Mix",
@@ -91,19 +84,3 @@ class SimilarResultsModel(SortedRowsModel):
     def tracks(self) -> list[SimilarTrack]:
         """The results in the order shown."""
         return [row.track for row in self._rows]
-
-
-class SeedCandidatesModel(SortedRowsModel):
-    """Tracks a seed search found: title, artist, BPM, key."""
-
-    columns = (
-        ("Title", lambda c: c.title, lambda c: c.title.casefold(), False),
-        ("Artist", lambda c: c.artist, lambda c: c.artist.casefold() or None, False),
-        ("BPM", lambda c: _bpm_text(c.bpm), lambda c: _nan_none(c.bpm), True),
-        (
-            "Key",
-            lambda c: c.key or ("not analysed" if math.isnan(c.bpm) else ""),
-            lambda c: c.key or None,
-            False,
-        ),
-    )

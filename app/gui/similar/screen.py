@@ -2,7 +2,8 @@
 a file dropped here) and see the tracks that sound most like it, with distance, BPM and Camelot key;
 filter by a BPM window and harmonic compatibility, play a result, save the list as a playlist.
 
-Layout and wiring only; :class:`SimilarController` does the reading and writing.
+Layout and wiring only; :class:`SimilarController` does the reading and writing, the shared
+:class:`~app.gui.track_picker.TrackPicker` the search for a seed.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMenu,
     QPushButton,
     QSpinBox,
@@ -42,10 +42,11 @@ from PySide6.QtWidgets import (
 
 from analyzer.similarity.seeds import Seed
 from app.gui.message_page import MessagePage
-from app.gui.outcomes import outcome_style, plural
+from app.gui.outcomes import outcome_style
 from app.gui.similar.controller import DEFAULT_COUNT, SimilarController
-from app.gui.similar.model import SeedCandidatesModel, SimilarResultsModel
+from app.gui.similar.model import SimilarResultsModel
 from app.gui.state import AppState
+from app.gui.track_picker import TrackPicker
 
 SEARCH_PLACEHOLDER = (
     "Find a track to start from — the Library's search: air  artist:bjork  bpm:90..110  key:8A"
@@ -61,7 +62,6 @@ NO_SEED = (
 NO_MATCH = "No track passes these filters. Widen the BPM window or allow any key."
 KEY_MODES = (("Any key", "any"), ("Same key", "same"), ("Compatible keys", "adjacent"))
 PLAYLIST_FILTERS = {"M3U8 playlist (*.m3u8)": "m3u8", "XSPF playlist (*.xspf)": "xspf"}
-SEARCH_DEBOUNCE_MS = 250
 FILTER_DEBOUNCE_MS = 200
 
 
@@ -95,7 +95,6 @@ class SimilarScreen(QWidget):
         self.state = state
         self.controller = SimilarController(state, self)
         self.results_model = SimilarResultsModel(self)
-        self.candidates_model = SeedCandidatesModel(self)
 
         heading = QLabel("Similar")
         font = heading.font()
@@ -110,25 +109,8 @@ class SimilarScreen(QWidget):
         self.seed_label.setFont(seed_font)
         self.seed_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.search = QLineEdit()
-        self.search.setObjectName("seedSearch")
-        self.search.setPlaceholderText(SEARCH_PLACEHOLDER)
-        self.search.setClearButtonEnabled(True)
-        self.search_note = QLabel()
-        self.search_note.setObjectName("seedSearchNote")
-        self.search_note.setWordWrap(True)
-        self.search_note.hide()
-        self.candidates = _table(self.candidates_model, "seedCandidates")
-        self.candidates.setMaximumHeight(self.candidates.verticalHeader().defaultSectionSize() * 7 + 4)
-        self.candidates.hide()
-        header = self.candidates.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.candidates.activated.connect(lambda index: self.pick_candidate(index.row()))
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
-        self._search_timer.timeout.connect(self.run_search)
-        self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self.search.returnPressed.connect(self._search_enter)
+        self.picker = TrackPicker(state, SEARCH_PLACEHOLDER)
+        self.picker.picked.connect(self._seed_picked)
 
         self.bpm_box = QSpinBox()
         self.bpm_box.setObjectName("bpmWindow")
@@ -223,9 +205,7 @@ class SimilarScreen(QWidget):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(10)
         layout.addWidget(heading)
-        layout.addWidget(self.search)
-        layout.addWidget(self.search_note)
-        layout.addWidget(self.candidates)
+        layout.addWidget(self.picker)
         layout.addWidget(seed_frame)
         layout.addWidget(self.controls)
         layout.addWidget(self.pages, 1)
@@ -236,8 +216,6 @@ class SimilarScreen(QWidget):
         c.seed_changed.connect(self._show_seed)
         c.results_ready.connect(self._on_results)
         c.query_failed.connect(self._on_query_failed)
-        c.candidates_ready.connect(self._on_candidates)
-        c.search_failed.connect(self._on_search_failed)
         c.file_not_found.connect(lambda message: self._say(message, False))
         c.seed_changed.connect(lambda _seed: self.status.clear())
         state.library_changed.connect(self._on_library_changed)
@@ -265,31 +243,6 @@ class SimilarScreen(QWidget):
             self.status.setText(f"Looking for {os.path.basename(path)} in the library…")
             self.status.setStyleSheet("")
             self.controller.seed_from_file(path)
-
-    def run_search(self) -> None:
-        """Search now (the debounce timer calls this after the last keystroke)."""
-        self._search_timer.stop()
-        text = self.search.text().strip()
-        if not text:
-            self.candidates.hide()
-            self.search_note.hide()
-            return
-        if not self.controller.library_loaded:
-            self.search_note.setText("Reading the library for the search (the first search only)…")
-            self.search_note.setStyleSheet("")
-            self.search_note.show()
-        self.controller.search(text)
-
-    def pick_candidate(self, row: int) -> None:
-        """Start from the search's row ``row``; the search list closes."""
-        if not 0 <= row < self.candidates_model.rowCount():
-            return
-        candidate = self.candidates_model.item(row)
-        self.candidates.hide()
-        self.search_note.hide()
-        self.status.clear()
-        self.controller.set_seed(candidate.track_id)
-        self.results.setFocus()
 
     def apply_filters(self) -> None:
         self._filter_timer.stop()
@@ -344,20 +297,21 @@ class SimilarScreen(QWidget):
     def screenshot_states(self) -> Iterator[str]:
         """ "results": the first analysed track of the library as the seed; "search": the seed picker open."""
         self.activated()
-        self.controller.search("")
+        self.picker.search.setText("bpm:>0")  # analysed tracks, in the order the search lists them
+        self.picker.run_search()
         self.state.jobs.wait_idle(30000)
-        if self.candidates_model.rowCount():
-            self.pick_candidate(0)
+        if self.picker.model.rowCount():
+            self.picker.pick(0)
             self.state.jobs.wait_idle(30000)
-        self.search.clear()
-        self.candidates.hide()
+        self.picker.search.clear()
+        self.picker.run_search()
         yield "results"
-        self.search.setText("bpm:>100")  # the seed picker open on a search
-        self.run_search()
+        self.picker.search.setText("bpm:>100")  # the seed picker open on a search
+        self.picker.run_search()
         self.state.jobs.wait_idle(30000)
         yield "search"
-        self.search.clear()
-        self.run_search()
+        self.picker.search.clear()
+        self.picker.run_search()
 
     # -- drag and drop -------------------------------------------------------------------------------------
 
@@ -374,36 +328,10 @@ class SimilarScreen(QWidget):
 
     # -- reacting ------------------------------------------------------------------------------------------
 
-    def _search_enter(self) -> None:
-        if self._search_timer.isActive():
-            self.run_search()
-            self.state.jobs.wait_idle(5000)  # Enter right after typing: pick from the answer to this text
-        if self.candidates.isVisible() and self.candidates_model.rowCount():
-            row = self.candidates.currentIndex().row()
-            self.pick_candidate(max(row, 0))
-
-    def _on_candidates(self, found: list[Any], total: int) -> None:
-        self.candidates_model.set_rows(found)
-        self.candidates.setVisible(bool(found))
-        if not total:
-            note = "No track matches this search."
-        elif total > len(found):
-            note = (
-                f"{total:,} tracks match; the first {len(found):,} are listed (analysed first). Enter picks."
-            )
-        else:
-            note = f"{plural(total, 'track')} match. Enter or a double-click picks one."
-        self.search_note.setText(note)
-        self.search_note.setStyleSheet("")
-        self.search_note.show()
-        if found:
-            self.candidates.selectRow(0)
-
-    def _on_search_failed(self, message: str) -> None:
-        self.candidates.hide()
-        self.search_note.setText(message)
-        self.search_note.setStyleSheet(outcome_style(self, False))
-        self.search_note.show()
+    def _seed_picked(self, track_id: int) -> None:
+        self.status.clear()
+        self.controller.set_seed(track_id)
+        self.results.setFocus()
 
     def _on_readiness(self, ready: bool) -> None:
         if not ready:

@@ -167,23 +167,38 @@ def test_a_search_typed_in_the_box_picks_the_seed(
     qtbot: QtBot, qtmodeltester: object, state: AppState, music: Path
 ) -> None:
     screen = open_screen(qtbot, state)
-    qtbot.keyClicks(screen.search, "title:third")
+    picker = screen.picker
+    qtbot.keyClicks(picker.search, "title:third")
     settle(qtbot, state)
-    assert screen.candidates.isVisible()
-    names = [screen.candidates_model.item(r).title for r in range(screen.candidates_model.rowCount())]
+    assert picker.list.isVisible()
+    names = [picker.model.item(r).title for r in range(picker.model.rowCount())]
     assert names == ["third.mp3"]
-    qtmodeltester.check(screen.candidates_model)  # type: ignore[attr-defined]
-    qtbot.keyClick(screen.search, Qt.Key.Key_Return)
+    qtmodeltester.check(picker.model)  # type: ignore[attr-defined]
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
     assert state.jobs.wait_idle(20000)
-    assert not screen.candidates.isVisible()
+    assert not picker.list.isVisible()
     assert screen.controller.seed is not None and screen.controller.seed.title == "third.mp3"
     assert "third.mp3" not in result_names(screen) and result_names(screen)
+    assert screen.results.hasFocus()  # the list to look through next
 
-    screen.search.clear()
-    qtbot.keyClicks(screen.search, "year:abc")
+    picker.search.clear()
+    qtbot.keyClicks(picker.search, "year:abc")
     settle(qtbot, state)
-    assert screen.search_note.isVisible() and screen.search_note.text().startswith("Not a valid search:")
-    assert "year" in screen.search_note.text()
+    assert picker.note.isVisible() and picker.note.text().startswith("Not a valid search:")
+    assert "year" in picker.note.text()
+
+
+def test_enter_right_after_typing_picks_the_seed_once_the_search_answers(
+    qtbot: QtBot, state: AppState, music: Path
+) -> None:
+    screen = open_screen(qtbot, state)
+    qtbot.keyClicks(screen.picker.search, "title:other")
+    qtbot.keyClick(screen.picker.search, Qt.Key.Key_Return)  # before the debounce, before any answer
+    assert screen.controller.seed is None and screen.picker.waiting_to_pick
+    qtbot.waitUntil(lambda: screen.controller.seed is not None, timeout=20000)
+    assert screen.controller.seed is not None and screen.controller.seed.title == "other.flac"
+    assert state.jobs.wait_idle(20000)
+    assert result_names(screen) and "other.flac" not in result_names(screen)
 
 
 def test_bpm_window_and_key_filters_query_again(qtbot: QtBot, state: AppState, music: Path) -> None:
