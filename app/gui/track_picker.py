@@ -35,6 +35,8 @@ from app.gui.state import AppState
 SEARCH_DEBOUNCE_MS = 250
 LIST_ROWS = 7
 """Rows the list shows before it scrolls: the picker sits above a screen's own table and must not push it away."""
+SCREEN_SPACING = 10
+"""Between the box, its note and the list: the spacing of the screens that place the picker in their column."""
 WAITING_TO_PICK = "Searching… the first match is picked as soon as the answer is in."
 
 
@@ -139,6 +141,7 @@ class TrackPicker(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(SCREEN_SPACING)
         layout.addWidget(self.search)
         layout.addWidget(self.note)
         layout.addWidget(self.list)
@@ -228,6 +231,7 @@ class TrackPicker(QWidget):
     def _show(self, found: list[Any], total: int) -> None:
         self.list.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.model.set_rows(found)
+        self._fit_list(len(found))
         self.list.setVisible(bool(found))
         if not total:
             note = "No track matches this search."
@@ -240,6 +244,12 @@ class TrackPicker(QWidget):
         self._say(note, None)
         if found:
             self.list.selectRow(0)
+
+    def _fit_list(self, rows: int) -> None:
+        """As tall as its rows, up to :data:`LIST_ROWS`: a short answer leaves no empty box above the screen."""
+        row = self.list.verticalHeader().defaultSectionSize()
+        fitted = self.list.horizontalHeader().sizeHint().height() + rows * row + 2 * self.list.frameWidth()
+        self.list.setMaximumHeight(min(fitted, row * LIST_ROWS + 4))
 
     def _say(self, text: str, ok: bool | None) -> None:
         self.note.setText(text)

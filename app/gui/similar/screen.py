@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEventLoop, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QDesktopServices,
     QDragEnterEvent,
@@ -305,6 +305,7 @@ class SimilarScreen(QWidget):
             self.state.jobs.wait_idle(30000)
         self.picker.search.clear()
         self.picker.run_search()
+        _let_the_clear_button_fade()
         yield "results"
         self.picker.search.setText("bpm:>100")  # the seed picker open on a search
         self.picker.run_search()
@@ -415,3 +416,11 @@ class SimilarScreen(QWidget):
         copy = menu.addAction("Copy path", lambda: QGuiApplication.clipboard().setText(track.path or ""))
         copy.setEnabled(bool(track.path))
         menu.popup(self.results.viewport().mapToGlobal(position))
+
+
+def _let_the_clear_button_fade() -> None:
+    """For a screenshot: the search box's clear button fades out (~160 ms) after the box was cleared; a
+    person looking at the screen never sees that in-between, so the screenshot waits it out."""
+    loop = QEventLoop()
+    QTimer.singleShot(300, loop.quit)
+    loop.exec()

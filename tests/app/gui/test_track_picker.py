@@ -114,6 +114,9 @@ def test_arrows_choose_a_row_enter_or_a_double_click_picks_it(
     qtbot.keyClicks(picker.search, "artist:air")
     answered(qtbot, gui_state)
     qtmodeltester.check(picker.model)  # type: ignore[attr-defined]
+    view = picker.list  # as tall as its three rows: all seen, no empty box under them
+    row_height = view.verticalHeader().defaultSectionSize()
+    assert view.visualRect(picker.model.index(2, 0)).bottom() < view.viewport().height() <= 3 * row_height + 2
     for key in (Qt.Key.Key_Down, Qt.Key.Key_Down, Qt.Key.Key_Down, Qt.Key.Key_Up):  # stops at the last
         qtbot.keyClick(picker.search, key)
     assert picker.list.currentIndex().row() == 1 and picker.search.hasFocus()
@@ -123,7 +126,6 @@ def test_arrows_choose_a_row_enter_or_a_double_click_picks_it(
     qtbot.keyClicks(picker.search, " ")  # a new answer opens the list again
     answered(qtbot, gui_state)
     assert listed(picker) == AIR_BY_TITLE and picker.list.isVisible()
-    view = picker.list
     cell = view.visualRect(picker.model.index(2, 0)).center()
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=cell)
