@@ -148,6 +148,12 @@ def _mpeg_tags(mf: Any, into: TagCollector) -> None:
 
 
 _VORBIS = _tags_of(read_vorbis_comment)
+
+
+def _opus_tags(mf: Any, into: TagCollector) -> None:
+    read_vorbis_comment(mf.tags, into, getattr(mf, "picture_chars", ()))
+
+
 _APE = _tags_of(read_apev2)
 
 READERS: dict[str, ContainerReader] = {
@@ -156,7 +162,7 @@ READERS: dict[str, ContainerReader] = {
     "ogg_vorbis": ContainerReader(
         "Ogg Vorbis", OggVorbis, _VORBIS, _fixed("ogg_vorbis", "vorbis", lossless=False), 58
     ),
-    "opus": ContainerReader("Ogg Opus", open_opus, _VORBIS, _describe_opus, 47),
+    "opus": ContainerReader("Ogg Opus", open_opus, _opus_tags, _describe_opus, 47),
     "ogg_flac": ContainerReader("Ogg FLAC", OggFLAC, _VORBIS, _fixed("ogg_flac", "flac", lossless=True), 79),
     "speex": ContainerReader("Ogg Speex", OggSpeex, _VORBIS, _fixed("speex", "speex", lossless=False), 108),
     "m4a": ContainerReader("MP4/M4A", MP4, _tags_of(read_mp4), _describe_mp4, 16),

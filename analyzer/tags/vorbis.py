@@ -6,7 +6,7 @@ free-form table covers them (Picard writes e.g. ARTISTS, MUSICBRAINZ_ARTISTID, R
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from analyzer.tags.canonical import TagCollector
@@ -16,14 +16,21 @@ from analyzer.tags.canonical import TagCollector
 _PICTURE_FIELDS = frozenset(("metadata_block_picture", "coverart"))
 
 
-def read_vorbis_comment(tags: Iterable[tuple[str, str]] | None, into: TagCollector) -> None:
-    """Collect canonical values and raw pairs from a Vorbis comment block (None when there is none)."""
+def read_vorbis_comment(
+    tags: Iterable[tuple[str, str]] | None, into: TagCollector, picture_chars: Sequence[int] = ()
+) -> None:
+    """Collect canonical values and raw pairs from a Vorbis comment block (None when there is none).
+
+    ``picture_chars``: the real length of each picture comment's value, in order, when the comment was
+    read with shortened pictures (analyzer.tags._opus_fast)."""
     if tags is None:
         return
+    chars = iter(picture_chars)
     for name, value in tags:
         lower = name.lower()
         if lower in _PICTURE_FIELDS:
-            into.add_raw(name, f"<picture base64, {len(value):,} chars>")
+            length = next(chars, None)
+            into.add_raw(name, f"<picture base64, {len(value) if length is None else length:,} chars>")
             continue
         into.add_raw(name, value)
         into.add_freeform(lower, value)

@@ -200,3 +200,44 @@ def test_an_mp3_file_cut_short_fails_or_reads_as_mutagen_says(
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * cut)])
     same_mpeg(path, monkeypatch)
+
+
+def picture_chars_read(path: Path) -> tuple[int, ...]:
+    with path.open("rb") as f:
+        found = _opus_fast._read(f)
+    assert found is not None
+    return found.picture_chars
+
+
+@pytest.mark.parametrize("key", ["METADATA_BLOCK_PICTURE", "metadata_block_picture", "COVERART"])
+def test_opus_picture_values_reach_mutagen_shortened_with_their_length_beside(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    """Long picture values are cut before mutagen decodes them; the stored length is the real one."""
+    path = place(templates, tmp_path / "p.opus", title="T", artist="A", album="X")
+    with_covers(path, [300_000, 40, 90_000], key=key)
+    audio = OggOpus(path)
+    audio["COMMENT"] = ["after the pictures"]  # a comment behind the cut values must still be read
+    audio.save()
+    tags = same(path, monkeypatch)
+    assert isinstance(tags, FileTags)
+    expected = [len(value) for value in OggOpus(path)[key]]
+    assert picture_chars_read(path) == tuple(expected)
+    assert [value for name, value in tags.raw if name.lower() == key.lower()] == [
+        f"<picture base64, {chars:,} chars>" for chars in expected
+    ]
+    assert ("COMMENT", "after the pictures") in tags.raw
+
+
+def test_an_opus_picture_value_that_is_not_ascii_is_read_whole(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Characters are not bytes there (nor is it base64): mutagen decodes the whole value, as before."""
+    path = place(templates, tmp_path / "u.opus", title="T")
+    audio = OggOpus(path)
+    audio["METADATA_BLOCK_PICTURE"] = ["é" * 50_000 + "x" * 1_000]
+    audio.save()
+    tags = same(path, monkeypatch)
+    assert isinstance(tags, FileTags)
+    assert ("METADATA_BLOCK_PICTURE", "<picture base64, 51,000 chars>") in tags.raw
+    assert picture_chars_read(path) == ()
