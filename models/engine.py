@@ -16,6 +16,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from models.database_location import DATA_DIR_ENV as DATA_DIR_ENV  # re-exported: callers import them here
+from models.database_location import DATABASE_URL_ENV, default_database_file, holds_nothing
+from models.database_location import data_dir as data_dir
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,26 +28,13 @@ if TYPE_CHECKING:
 # SQLAlchemy's ORM and the schema config (which imports the declarative base) are imported where they are
 # used: `tonearm scan` into a new database decides, before importing them, that it can start reading.
 
-DATABASE_URL_ENV = "TONEARM_DATABASE_URL"
-DATA_DIR_ENV = "TONEARM_DATA_DIR"
-
 
 class DatabaseConfigError(Exception):
     """A database URL or setting that cannot work; the message is one line for a person."""
 
 
-def data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where Tonearm keeps its files: ``TONEARM_DATA_DIR`` or the platform's user data directory."""
-    env = os.environ if environ is None else environ
-    if env.get(DATA_DIR_ENV):
-        return Path(env[DATA_DIR_ENV]).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("tonearm", appauthor=False))
-
-
 def default_database_url(environ: Mapping[str, str] | None = None) -> URL:
-    return URL.create("sqlite", database=str(data_dir(environ) / "tonearm.db"))
+    return URL.create("sqlite", database=str(default_database_file(environ)))
 
 
 def resolve_database_url(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> URL:
@@ -83,17 +74,7 @@ def is_new_sqlite_database(url: str | URL | None = None, *, environ: Mapping[str
     if resolved.get_backend_name() != "sqlite":
         return False
     main = _sqlite_file_path(resolved.database or "")
-    if main is None:
-        return False
-    for path in (main, main.with_name(main.name + "-wal")):
-        try:
-            if path.stat().st_size > 0:
-                return False
-        except FileNotFoundError:
-            continue
-        except OSError:
-            return False  # opened the usual way, which says what is wrong with it
-    return True
+    return main is not None and holds_nothing(main)
 
 
 @dataclass
