@@ -40,6 +40,7 @@ PICK_TIMEOUT_S = 60.0
 
 def _child(database: str, query: str, peer: bool) -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.setswitchinterval(0.001)  # as tonearm-gui's entry point: the GUI thread gets the GIL back within 1 ms
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
