@@ -6,8 +6,8 @@ on a row, picks one; ↑/↓ in the box move through the list. ``picked(track_id
 The window never waits for a search: Enter before the answer to the text in the box has arrived marks
 "pick when it arrives", and that answer (for that very text) picks its current row, the first unless
 ↑/↓ moved it; a newer keystroke drops the mark. The library's columns are read once, in the background, on
-the first search, and again after the library changed; an answer to a search that a newer keystroke
-replaced is dropped.
+the first search (a search typed while they are read waits for them instead of reading them again), and
+again after the library changed; an answer to a search that a newer keystroke replaced is dropped.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ LIST_ROWS = 7
 """Rows the list shows before it scrolls: the picker sits above a screen's own table and must not push it away."""
 SCREEN_SPACING = 10
 """Between the box, its note and the list: the spacing of the screens that place the picker in their column."""
+READING_LIBRARY = "Reading the library for the search (the first search only)…"
 WAITING_TO_PICK = "Searching… the first match is picked as soon as the answer is in."
 
 
@@ -101,6 +102,8 @@ class TrackPicker(QWidget):
         self._serial = 0  # the search for the text in the box
         self._answered = 0  # the search whose answer is shown
         self._pick_on_answer: int | None = None  # Enter came before this search's answer
+        self._reading: Job | None = None  # the search reading the library's columns, while it runs
+        self._waiting: tuple[int, str] | None = None  # (serial, text) of a search waiting for those columns
 
         self.search = QLineEdit()
         self.search.setObjectName("trackSearch")
@@ -149,7 +152,9 @@ class TrackPicker(QWidget):
     # -- what a screen uses --------------------------------------------------------------------------------
 
     def run_search(self) -> Job | None:
-        """Search now (the debounce timer calls this after the last keystroke); None for an empty box."""
+        """Search now (the debounce timer calls this after the last keystroke). None for an empty box, and
+        while an earlier search is still reading the library: this text is searched once those columns are
+        in (reading them twice at once would make both wait)."""
         self._timer.stop()
         text = self.search.text().strip()
         self._serial += 1
@@ -158,25 +163,11 @@ class TrackPicker(QWidget):
             self.close_list()
             return None
         if self._columns is None:
-            self._say("Reading the library for the search (the first search only)…", None)
-        serial, generation, db, columns = self._serial, self._library_generation, self.state.db, self._columns
-        job = self.state.jobs.call("Search the library", lambda: _search(db, columns, text))
-
-        def done(result: tuple[Any, Any]) -> None:
-            if generation == self._library_generation:
-                self._columns = result[0]
-            if serial == self._serial:
-                self._answer(serial, result[1])
-
-        def failed(error: BaseException) -> None:
-            if serial == self._serial:
-                self._answered, self._pick_on_answer = serial, None
-                self.list.hide()
-                self._say(f"Could not search the library: {error_text(error)}", False)
-
-        job.finished.connect(done)
-        job.failed.connect(failed)
-        return job
+            self._say(READING_LIBRARY, None)
+            if self._reading is not None:
+                self._waiting = (self._serial, text)
+                return None
+        return self._start(self._serial, text)
 
     def pick(self, row: int) -> None:
         """Pick the listed row ``row`` (as shown, after any sorting): the list closes, ``picked`` tells."""
@@ -195,6 +186,43 @@ class TrackPicker(QWidget):
         return self._pick_on_answer is not None
 
     # -- reacting ------------------------------------------------------------------------------------------
+
+    def _start(self, serial: int, text: str) -> Job:
+        generation, db, columns = self._library_generation, self.state.db, self._columns
+        job = self.state.jobs.call("Search the library", lambda: _search(db, columns, text))
+        if columns is None:
+            self._reading = job
+
+        def done(result: tuple[Any, Any]) -> None:
+            if job is self._reading:
+                self._reading = None
+            if generation == self._library_generation:
+                self._columns = result[0]
+            if serial == self._serial:
+                self._answer(serial, result[1])
+            else:
+                self._search_what_waited()
+
+        def failed(error: BaseException) -> None:
+            if job is self._reading:
+                self._reading = None
+            if serial == self._serial:
+                self._answered, self._pick_on_answer = serial, None
+                self.list.hide()
+                self._say(f"Could not search the library: {error_text(error)}", False)
+            else:
+                self._search_what_waited()
+
+        job.finished.connect(done)
+        job.failed.connect(failed)
+        return job
+
+    def _search_what_waited(self) -> None:
+        """The text in the box waited for the library that an earlier search was reading: search it now."""
+        if self._waiting is not None and self._waiting[0] == self._serial and self._reading is None:
+            serial, text = self._waiting
+            self._waiting = None
+            self._start(serial, text)
 
     def _typed(self, _text: str) -> None:
         self._pick_on_answer = None  # Enter meant the text before this keystroke

@@ -6,13 +6,15 @@ nothing or are not valid say so, and a library change is read again."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.gui.state import AppState
-from app.gui.track_picker import SEARCH_DEBOUNCE_MS, WAITING_TO_PICK, TrackPicker
+from app.gui.track_picker import READING_LIBRARY, SEARCH_DEBOUNCE_MS, WAITING_TO_PICK, TrackPicker
 from models.engine import Database
 from models.progress import run_to_end
 from models.tracks import Track
@@ -182,3 +184,29 @@ def test_a_library_change_is_read_again_even_with_a_search_on_its_way(
     qtbot.keyClick(picker.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: picked != [], timeout=20000)
     assert picked == [track_id(populated_db, "Roads")]
+
+
+def test_typing_on_while_the_library_is_read_reads_it_once(
+    qtbot: QtBot, gui_state: AppState, populated_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer.catalog import library
+
+    reads: list[int] = []
+    read_library = library.load_library
+
+    def counted(session: Any) -> Any:
+        reads.append(1)
+        return read_library(session)
+
+    monkeypatch.setattr(library, "load_library", counted)
+    picker, picked = open_picker(qtbot, gui_state)
+    qtbot.keyClicks(picker.search, "artist:air")
+    assert picker.run_search() is not None  # the first search reads the library
+    qtbot.keyClicks(picker.search, " talis")
+    assert picker.run_search() is None  # waits for those columns instead of reading them again
+    assert picker.note.text() == READING_LIBRARY
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: picked != [], timeout=20000)
+    assert picked == [track_id(populated_db, "Talisman")]
+    answered(qtbot, gui_state)
+    assert len(reads) == 1
