@@ -151,11 +151,13 @@ def tail_scope(scope: ListenScope, upto: int) -> ListenScope:
     return dataclasses.replace(scope, lo=upto)
 
 
-def per_track(user_id: int, tail: Select[Any]) -> Any:
+def per_track(user_id: int, tail: Select[Any], track_ids: list[int] | None = None) -> Any:
     """(track_id, plays, secs) per linked track: the totals plus ``tail`` (the same columns, grouped per
-    track over the listens after ``upto``), as a subquery to join catalog rows onto."""
+    track over the listens after ``upto``), as a subquery to join catalog rows onto; only the tracks
+    ``track_ids`` when given (the caller restricts ``tail`` alike)."""
+    which = TOTALS.c.track_id.is_not(None) if track_ids is None else TOTALS.c.track_id.in_(track_ids)
     totals = select(TOTALS.c.track_id, TOTALS.c.plays, TOTALS.c.secs).where(
-        TOTALS.c.user_id == user_id, TOTALS.c.track_id.is_not(None)
+        TOTALS.c.user_id == user_id, which
     )
     both = totals.union_all(tail).subquery()
     return (

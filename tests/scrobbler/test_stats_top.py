@@ -125,7 +125,7 @@ def test_top_artists_whatever_the_listen_ids(db: Database, bob_between: int, feb
     from sqlalchemy import delete
 
     from models.listens import ListenArtist
-    from scrobbler.stats.top import _id_span
+    from scrobbler.stats.top_artists import id_span as _id_span
 
     with db.session() as session:
         lib = Library(session)
