@@ -6,6 +6,7 @@ Well-known atoms follow Picard's mapping; everything MusicBrainz-specific lives 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from mutagen.mp4 import AtomDataType, MP4Cover, MP4FreeForm
@@ -32,10 +33,14 @@ ITUNES_FREEFORM = "----:com.apple.iTunes:"
 _TEXT_FORMATS = (AtomDataType.UTF8, AtomDataType.IMPLICIT, AtomDataType.ISRC, AtomDataType.UPC)
 
 
-def read_mp4(tags: Any, into: TagCollector) -> None:
-    """Collect canonical values and raw pairs from an MP4 ``ilst`` (None when there is none)."""
+def read_mp4(tags: Any, into: TagCollector, cover_sizes: Sequence[int] = ()) -> None:
+    """Collect canonical values and raw pairs from an MP4 ``ilst`` (None when there is none).
+
+    ``cover_sizes``: the real size of each ``covr`` picture, in order, when the tags were read with
+    shortened pictures (analyzer.tags._mp4_fast)."""
     if tags is None:
         return
+    sizes = iter(cover_sizes)
     for atom, values in tags.items():
         if not isinstance(values, list):
             values = [values]  # mutagen gives "cpil" (and other flag atoms) as a bare bool
@@ -51,7 +56,7 @@ def read_mp4(tags: Any, into: TagCollector) -> None:
         freeform_name = atom[len(ITUNES_FREEFORM) :] if atom.startswith(ITUNES_FREEFORM) else None
         canonical = ATOM_KEYS.get(atom)
         for value in values:
-            text, is_text = _atom_text(value)
+            text, is_text = _atom_text(value, sizes)
             into.add_raw(atom, text)
             if not is_text:
                 continue  # a binary summary is never a tag value
@@ -61,11 +66,12 @@ def read_mp4(tags: Any, into: TagCollector) -> None:
                 into.add_freeform(freeform_name, text)
 
 
-def _atom_text(value: Any) -> tuple[str, bool]:
+def _atom_text(value: Any, cover_sizes: Iterator[int]) -> tuple[str, bool]:
     """The value as text, and whether it is a real text value rather than a binary summary."""
     if isinstance(value, MP4Cover):
         kind = "png" if value.imageformat == MP4Cover.FORMAT_PNG else "jpeg"
-        return f"<picture image/{kind}, {len(value):,} bytes>", False
+        size = next(cover_sizes, None)
+        return f"<picture image/{kind}, {len(value) if size is None else size:,} bytes>", False
     if isinstance(value, MP4FreeForm):
         if value.dataformat in _TEXT_FORMATS:
             return bytes(value).decode("utf-8", "replace"), True

@@ -15,7 +15,6 @@ from mutagen.asf import ASF
 from mutagen.dsf import DSF
 from mutagen.flac import FLAC
 from mutagen.monkeysaudio import MonkeysAudio
-from mutagen.mp4 import MP4
 from mutagen.musepack import Musepack
 from mutagen.oggflac import OggFLAC
 from mutagen.oggspeex import OggSpeex
@@ -24,6 +23,7 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
+from analyzer.tags._mp4_fast import open_mp4
 from analyzer.tags._mpeg_fast import open_mpeg
 from analyzer.tags._opus_fast import open_opus
 from analyzer.tags.apev2 import read_apev2
@@ -150,6 +150,10 @@ def _mpeg_tags(mf: Any, into: TagCollector) -> None:
 _VORBIS = _tags_of(read_vorbis_comment)
 
 
+def _mp4_tags(mf: Any, into: TagCollector) -> None:
+    read_mp4(mf.tags, into, getattr(mf, "cover_sizes", ()))
+
+
 def _opus_tags(mf: Any, into: TagCollector) -> None:
     read_vorbis_comment(mf.tags, into, getattr(mf, "picture_chars", ()))
 
@@ -165,7 +169,7 @@ READERS: dict[str, ContainerReader] = {
     "opus": ContainerReader("Ogg Opus", open_opus, _opus_tags, _describe_opus, 47),
     "ogg_flac": ContainerReader("Ogg FLAC", OggFLAC, _VORBIS, _fixed("ogg_flac", "flac", lossless=True), 79),
     "speex": ContainerReader("Ogg Speex", OggSpeex, _VORBIS, _fixed("speex", "speex", lossless=False), 108),
-    "m4a": ContainerReader("MP4/M4A", MP4, _tags_of(read_mp4), _describe_mp4, 16),
+    "m4a": ContainerReader("MP4/M4A", open_mp4, _mp4_tags, _describe_mp4, 16),
     "wav": ContainerReader("WAVE", WAVE, _ID3, _describe_wav, 44, fixed_header=True),
     "aiff": ContainerReader("AIFF", AIFF, _ID3, _fixed("aiff", "pcm", lossless=True), 54, fixed_header=True),
     "wma": ContainerReader("ASF/WMA", ASF, _tags_of(read_asf), _describe_wma, 128, fixed_header=True),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.tags import FileTags, TagReadError, _mpeg_fast, _opus_fast, read_tags
+from analyzer.tags import FileTags, TagReadError, _mp4_fast, _mpeg_fast, _opus_fast, read_tags
 
 BENCH_OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 LIBRARIES = {
@@ -41,6 +41,7 @@ def test_fast_paths_read_the_bench_files_as_mutagen_does(
     with monkeypatch.context() as patch:
         patch.setattr(_mpeg_fast, "_read", lambda f: None)
         patch.setattr(_opus_fast, "_read", lambda f: None)
+        patch.setattr(_mp4_fast, "_read", lambda f: None)
         plain = [outcome(path) for path in paths]
     for path, got, expected in zip(paths, fast, plain, strict=True):
         if isinstance(expected, TagReadError):

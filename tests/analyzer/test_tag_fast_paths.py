@@ -11,9 +11,10 @@ import mutagen
 import pytest
 from mutagen.flac import Picture
 from mutagen.id3 import APIC, ID3, TIT2, TPE1, TXXX
+from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from mutagen.oggopus import OggOpus
 
-from analyzer.tags import FileTags, TagReadError, _mpeg_fast, _opus_fast, read_tags
+from analyzer.tags import FileTags, TagReadError, _mp4_fast, _mpeg_fast, _opus_fast, read_tags
 from tests.scan_audio import make_templates, place
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
@@ -241,3 +242,93 @@ def test_an_opus_picture_value_that_is_not_ascii_is_read_whole(
     assert isinstance(tags, FileTags)
     assert ("METADATA_BLOCK_PICTURE", "<picture base64, 51,000 chars>") in tags.raw
     assert picture_chars_read(path) == ()
+
+
+def with_mp4_covers(path: Path, covers: list[tuple[int, int]]) -> Path:
+    """Add ``covr`` pictures of (size, format) as Picard saves them, beside a few text items."""
+    audio = MP4(path)
+    audio["\xa9nam"] = ["Title"]
+    audio["\xa9ART"] = ["Artist"]
+    audio["----:com.apple.iTunes:MusicBrainz Album Id"] = [
+        MP4FreeForm(b"5b11f4ce-a62d-471e-81fc-a69a8278c7da")
+    ]
+    if covers:
+        audio["covr"] = [MP4Cover(os.urandom(size), imageformat=kind) for size, kind in covers]
+    audio.save()
+    return path
+
+
+def same_mp4(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileTags | TagReadError:
+    fast = outcome(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(_mp4_fast, "_read", lambda f: None)  # the plain path: mutagen's MP4
+        reference = outcome(path)
+    if isinstance(reference, TagReadError):
+        assert isinstance(fast, TagReadError) and (fast.kind, fast.reason) == (
+            reference.kind,
+            reference.reason,
+        )
+    else:
+        assert fast == reference
+    return fast
+
+
+def taken_fast_mp4(path: Path) -> bool:
+    with path.open("rb") as f:
+        return _mp4_fast._read(f) is not None
+
+
+@pytest.mark.parametrize(
+    "covers",
+    [
+        [(450_000, MP4Cover.FORMAT_JPEG)],
+        [(300_000, MP4Cover.FORMAT_PNG), (20_000, MP4Cover.FORMAT_JPEG)],
+        [(40, MP4Cover.FORMAT_JPEG)],  # smaller than the bytes kept
+    ],
+    ids=["one", "png+jpeg", "tiny"],
+)
+def test_m4a_covers_read_fast_equal_mutagens(
+    tmp_path: Path,
+    templates: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    covers: list[tuple[int, int]],
+) -> None:
+    path = with_mp4_covers(place(templates, tmp_path / "a.m4a"), covers)
+    tags = same_mp4(path, monkeypatch)
+    assert isinstance(tags, FileTags) and tags.title == "Title" and tags.duration_secs > 1.9
+    summaries = [value for key, value in tags.raw if key == "covr"]
+    kinds = {MP4Cover.FORMAT_JPEG: "jpeg", MP4Cover.FORMAT_PNG: "png"}
+    assert summaries == [f"<picture image/{kinds[kind]}, {size:,} bytes>" for size, kind in covers]
+    assert taken_fast_mp4(path)
+
+
+def test_an_m4a_file_without_a_cover_is_left_to_mutagen(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = with_mp4_covers(place(templates, tmp_path / "b.m4a"), [])
+    same_mp4(path, monkeypatch)
+    assert not taken_fast_mp4(path)
+
+
+def test_an_m4a_cover_with_an_atom_mutagen_rejects_reads_the_same(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``covr`` item holding something other than data/name atoms: mutagen keeps it aside, both ways."""
+    path = with_mp4_covers(place(templates, tmp_path / "c.m4a"), [(100_000, MP4Cover.FORMAT_JPEG)])
+    data = bytearray(path.read_bytes())
+    at = data.index(b"covr") + 8  # the first child atom's name
+    assert data[at : at + 4] == b"data"
+    data[at : at + 4] = b"junk"
+    path.write_bytes(bytes(data))
+    assert not taken_fast_mp4(path)
+    same_mp4(path, monkeypatch)
+
+
+@pytest.mark.parametrize("cut", [0.01, 0.3, 0.6, 0.97])
+def test_an_m4a_file_cut_short_fails_or_reads_as_mutagen_says(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch, cut: float
+) -> None:
+    path = with_mp4_covers(place(templates, tmp_path / "cut.m4a"), [(300_000, MP4Cover.FORMAT_JPEG)])
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * cut)])
+    same_mp4(path, monkeypatch)
