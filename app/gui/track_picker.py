@@ -109,6 +109,10 @@ class TrackPicker(QWidget):
         self.search.setObjectName("trackSearch")
         self.search.setPlaceholderText(placeholder)
         self.search.setClearButtonEnabled(True)
+        self.search.setToolTip(
+            "The Library's search (artist:, title:, bpm:, key:, year: ...). ↑/↓ choose a track in the list, "
+            "Enter picks it, even before the list is in."
+        )
         self.search.installEventFilter(self)
         self.note = QLabel()
         self.note.setObjectName("trackSearchNote")
