@@ -63,24 +63,24 @@ def _child(database: str, query: str) -> dict[str, float]:
     out["similar_open"] = (time.perf_counter() - began) * 1000
 
     began = time.perf_counter()
-    similar.search.setText(query)
-    similar.run_search()
+    similar.picker.search.setText(query)
+    similar.picker.run_search()
     settle()
     similar.grab()
     out["similar_search"] = (time.perf_counter() - began) * 1000
     began = time.perf_counter()
-    similar.search.setText(f"{query} bpm:>0")
-    similar.run_search()
+    similar.picker.search.setText(f"{query} bpm:>0")
+    similar.picker.run_search()
     settle()
     similar.grab()
     out["similar_search_again"] = (time.perf_counter() - began) * 1000
-    similar.search.setText(query)
-    similar.run_search()
+    similar.picker.search.setText(query)
+    similar.picker.run_search()
     settle()
     analysed = [
-        similar.candidates_model.item(r)
-        for r in range(similar.candidates_model.rowCount())
-        if similar.candidates_model.item(r).key
+        similar.picker.model.item(r)
+        for r in range(similar.picker.model.rowCount())
+        if similar.picker.model.item(r).key
     ]
     # A seed only where similar lists exist (the 100k bench library has BPM and keys but no vectors).
     seed = analysed[0].track_id if analysed and similar.controller.ready else None
