@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import compileall
 import cProfile
 import json
 import os
@@ -239,6 +240,14 @@ def library_paths(library: Path) -> list[Path]:
     return [path for path in library.rglob("*") if path.is_file() and not path.name.startswith(".")]
 
 
+def compile_tree(root: Path) -> None:
+    """Cache the bytecode of Tonearm's packages, as an install does: with PYTHONDONTWRITEBYTECODE=1 (our
+    machines) Python never writes it, so every scan process would compile each module edited since the
+    last ``make venv`` (0.1-0.2 CPU-s a process after a day's edits)."""
+    for package in ("app", "analyzer", "models"):
+        compileall.compile_dir(str(root / package), quiet=1)
+
+
 def warm_page_cache(library: Path) -> int:
     """Read each distinct file once (links share their pages) and stat every path."""
     seen: set[int] = set()
@@ -292,7 +301,9 @@ CHILD_ENV: dict[str, str] = {}
 """Extra environment of the scan process (--child-env), to try a lever such as glibc malloc's tunables."""
 
 
-def scan_process(library: Path, database: Path, *, timeline: bool = False) -> dict[str, Any]:
+def scan_process(
+    library: Path, database: Path, *, timeline: bool = False, tree: Path = ROOT
+) -> dict[str, Any]:
     """One ``tonearm scan --json`` in a fresh process into a new database: wall time, CPU split, and (with
     ``timeline``) when the read workers started, the database was ready and the last chunk was read."""
     for suffix in ("", "-wal", "-shm"):
@@ -304,7 +315,7 @@ def scan_process(library: Path, database: Path, *, timeline: bool = False) -> di
         env["BENCH_TIMELINE"] = "1"
     began = time.time()
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", CHILD, "scan", str(library), "--json"], env=env, cwd=ROOT,
+    done = subprocess.run([sys.executable, "-c", CHILD, "scan", str(library), "--json"], env=env, cwd=tree,
                           capture_output=True, text=True)  # fmt: skip
     seconds = time.perf_counter() - start
     if done.returncode != 0:
@@ -318,6 +329,29 @@ def scan_process(library: Path, database: Path, *, timeline: bool = False) -> di
     summary = json.loads(done.stdout)
     return {"seconds": seconds, "summary": summary, "writer": split[0] + split[1], "workers": split[2] + split[3],
             "workers_user": split[2], "workers_sys": split[3], "marks": marks}  # fmt: skip
+
+
+def compare_trees(library: Path, database: Path, other: Path, rounds: int, files: int) -> None:
+    """The scan of another tree and this one, alternating (A/B in the same minutes): wall time and the CPU
+    of the scan process and of its workers, per run and as ranges."""
+    compile_tree(other)
+    spent: dict[str, list[dict[str, Any]]] = {"other": [], "this": []}
+    for round_ in range(rounds):
+        order = ("other", "this") if round_ % 2 == 0 else ("this", "other")
+        for name in order:
+            result = scan_process(library, database, tree=other if name == "other" else ROOT)
+            assert result["summary"]["added"] == files, result["summary"]
+            result["load"] = os.getloadavg()[0]
+            spent[name].append(result)
+    print(f"\nA/B against {other} ({rounds} pairs, alternating): wall s, files/s, scan process CPU s, "
+          "workers ms a file, all CPU s")  # fmt: skip
+    for name, results in spent.items():
+        for r in results:
+            print(f"  {name}: {r['seconds']:.2f} s, {files / r['seconds']:,.0f} files/s, scan process {r['writer']:.2f}, "
+                  f"workers {1000 * r['workers'] / files:.3f} ms, all {r['writer'] + r['workers']:.2f} (load {r['load']:.1f})")  # fmt: skip
+    for key in ("seconds", "writer", "workers"):
+        ratios = sorted(a[key] / b[key] for a, b in zip(spent["other"], spent["this"], strict=True))
+        print(f"  other/this {key}: {ratios[0]:.2f}-{ratios[-1]:.2f} (median {ratios[len(ratios) // 2]:.2f})")
 
 
 def print_cpu_budget(rows: list[Any], fixed: list[dict[str, Any]], files: int) -> None:
@@ -487,6 +521,12 @@ def main() -> None:
         help="in-process scans with the identity rule off and on, alternating, ROUNDS each",
     )
     parser.add_argument(
+        "--compare-tree",
+        type=Path,
+        help="another checkout (e.g. `git archive COMMIT | tar -x -C DIR`): its scan and this one alternate",
+    )
+    parser.add_argument("--compare-rounds", type=int, default=4, help="pairs of runs for --compare-tree")
+    parser.add_argument(
         "--child-env",
         action="append",
         default=[],
@@ -518,6 +558,7 @@ def main() -> None:
     print(f"  covers: {covers} KiB")
     database = OUT / "bench-real.db"
     rows = []
+    compile_tree(ROOT)
     warm_page_cache(library)
     for run in range(args.runs):
         reference = reference_ms()
@@ -563,6 +604,8 @@ def main() -> None:
                 print(f"  {at:6.3f}  {what:22s} {own:5.2f} / {kids:5.2f}")
     if not args.no_cold:
         cold_read_cost(args.per_format)
+    if args.compare_tree:
+        compare_trees(library, database, args.compare_tree, args.compare_rounds, len(paths))
     if args.identity_ab:
         identity_ab(args.profile_library or library, args.identity_ab)
     if args.profile:
