@@ -95,6 +95,15 @@ def test_top_genres_from_listen_genres_then_track_genres(listened: Database) -> 
     ]
 
 
+def test_top_genres_of_all_time(listened: Database) -> None:
+    """All time reads listen_genres first (another query plan): the same rules, the 2023 Teardrop too."""
+    assert _rows(listened, TopKind.GENRES, rng="all") == [
+        ("trip-hop", 4, 990.0),
+        ("rock", 4, 700.0),
+        ("alt", 1, 100.0),
+    ]
+
+
 def test_empty_range_gives_empty_lists(listened: Database) -> None:
     for kind in TopKind:
         assert _rows(listened, kind, rng="2020") == []
