@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.state import AppState
 from scrobbler.stats.views import VIEWS, StatsUser, StatsView
@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from models.engine import Database
     from scrobbler.exports.charts import ChartTheme
     from scrobbler.exports.view_charts import ChartPixels
+
+PREFETCH_DELAY_MS = 400
+"""How long a shown view stays on screen before the background starts on the others: a person stepping
+through views or years quickly does not share the CPU with work for views they are skipping past (a year
+typed while the background drew the previous year's views took 264-355 ms instead of ~160)."""
 
 ChartTarget = tuple[int, int, float, bool]
 """Width and height (logical pixels), device pixel ratio, dark: what a chart is rendered for."""
@@ -182,12 +187,22 @@ class StatsController(QObject):
         self._rendering: dict[tuple[ViewRequest, ChartTarget], Job] = {}
         self._queue: list[ViewRequest] = []
         self._jobs_kept: set[Job] = set()
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
+        self._prefetch_timer.timeout.connect(self._next_prefetch)
         state.listens_changed.connect(self.invalidate)
         state.library_changed.connect(self.invalidate)
 
     @property
     def wanted(self) -> ViewRequest | None:
         return self._wanted
+
+    def prefetching(self) -> bool:
+        """True while views a person has not asked for are waiting to be computed or drawn, or are being."""
+        background = [k for k in self._computing if k != self._wanted]
+        background += [k for k, _t in self._rendering if k != self._wanted]
+        return self.prefetch and (self._prefetch_timer.isActive() or bool(self._queue) or bool(background))
 
     def busy(self) -> bool:
         """True while the wanted view is being computed or its chart rendered."""
@@ -268,6 +283,7 @@ class StatsController(QObject):
     # -- workers -------------------------------------------------------------------------------------------
 
     def _forget(self) -> None:
+        self._prefetch_timer.stop()
         self._epoch += 1
         self.cache.clear()
         self.charts.clear()
@@ -324,9 +340,9 @@ class StatsController(QObject):
         self.computed += 1
         if key == self._wanted:
             self.request(key)  # shows it, and renders its chart unless it came with it
-        elif self.prefetch and not render_needless(view) and (key, self.target) not in self.charts:
-            self._render(key, view)  # a prefetched view: its chart next, still one job at a time
         else:
+            if self.prefetch and not render_needless(view) and (key, self.target) not in self.charts:
+                self._queue.insert(0, key)  # a prefetched view: its chart next, still one job at a time
             self._next_prefetch()
 
     def _on_chart(self, epoch: int, key: ViewRequest, target: ChartTarget, pixels: ChartPixels) -> None:
@@ -369,14 +385,14 @@ class StatsController(QObject):
         # Then the same view for the periods before and after (stepping through years or months).
         queue += [replace(shown, range_text=text).key() for text in neighbour_ranges(shown.range_text)]
         self._queue = queue
-        self._next_prefetch()
+        self._prefetch_timer.start()
 
     def _next_prefetch(self) -> None:
-        """One background job at a time (a view, then its chart), so a person's own request always finds a
-        free worker."""
+        """One background job at a time (a view, then its chart), and none while a person's request is being
+        computed or drawn: that one has the CPU to itself."""
         busy = [k for k in self._computing if k != self._wanted]
         busy += [k for k, _t in self._rendering if k != self._wanted]
-        if busy:
+        if busy or self.busy() or self._prefetch_timer.isActive():
             return
         while self._queue:
             key = self._queue.pop(0)

@@ -221,7 +221,10 @@ class StatsScreen(QWidget):
         request = self.current_request()
         if request is None:
             return
-        self.controller.target = self.chart.target()
+        if self.chart.isVisibleTo(self):
+            # A hidden pane (a view without a chart is shown) has no size of its own: the charts are wanted
+            # at the size it comes back with, the last one (a resize meanwhile renders again once shown).
+            self.controller.target = self.chart.target()
         for key, value in (
             ("view", request.view),
             ("range", request.range_text),

@@ -86,7 +86,16 @@ def open_stats(qtbot: QtBot, state: AppState, *, prefetch: bool = False) -> Stat
     screen.activated()
     assert state.jobs.wait_idle(30000)
     QApplication.processEvents()
+    settle(qtbot, screen)
     return screen
+
+
+def settle(qtbot: QtBot, screen: StatsScreen) -> None:
+    """Wait until the background (which starts a moment after a view is shown) has prepared everything."""
+    qtbot.waitUntil(
+        lambda: not screen.controller.prefetching() and not screen.state.jobs.busy(), timeout=30000
+    )
+    QApplication.processEvents()
 
 
 def column(screen: StatsScreen, name: str) -> list[Any]:
@@ -199,9 +208,13 @@ def test_the_other_views_of_the_range_are_ready_before_they_are_asked_for(
     assert_chart_is_the_view(screen)
     assert screen.controller.computed == computed and not state.jobs.busy()
     target = screen.controller.target
-    screen.select_view("streaks")  # no chart: the chart pane goes away ...
+    screen.select_view("streaks")  # no chart: the chart pane goes away (and the layout shrinks it) ...
     assert not screen.chart.isVisible()
+    QApplication.processEvents()
+    screen.grab()  # painted: the splitter has laid out the hidden pane by now
+    draws = screen.chart.draws
     screen.select_view("clock")  # ... and comes back at the same size, so the cached chart fits
+    assert screen.chart.draws == draws + 1 and not state.jobs.busy()  # shown at once, nothing drawn again
     QApplication.processEvents()
     assert screen.view is not None and screen.view.name == "clock"
     assert screen.chart.target() == target and not state.jobs.busy()
@@ -420,8 +433,8 @@ def test_stepping_to_the_year_before_finds_it_ready(state: AppState, qtbot: QtBo
     screen = open_stats(qtbot, state, prefetch=True)
     picker = screen.range_picker
     picker.kind.setCurrentIndex(picker.kind.findData("year"))  # 2024, ada's last year
-    assert state.jobs.wait_idle(30000)  # 2024's views, then top artists of 2023 and 2025
-    QApplication.processEvents()
+    assert state.jobs.wait_idle(30000)
+    settle(qtbot, screen)  # 2024's views, then top artists of 2023 and 2025
     computed = screen.controller.computed
     picker.year.setValue(2023)
     assert screen.view is not None and "2023" in screen.view.title  # at once, from the cache
@@ -434,3 +447,24 @@ def test_neighbour_ranges() -> None:
     assert neighbour_ranges("2024-12") == ["2024-11", "2025-01"]
     assert neighbour_ranges("2021-W01") == ["2020-W53", "2021-W02"]
     assert neighbour_ranges("all") == neighbour_ranges("last-30-days") == []
+
+
+def test_the_background_waits_while_a_person_steps_through_years(state: AppState, qtbot: QtBot) -> None:
+    """The background starts a moment after a view is shown, and never beside a request being computed."""
+    screen = open_stats(qtbot, state, prefetch=True)
+    picker = screen.range_picker
+    picker.kind.setCurrentIndex(picker.kind.findData("year"))
+    assert state.jobs.wait_idle(30000)
+    settle(qtbot, screen)
+    picker.year.setValue(2023)  # prepared (the year before): shown at once ...
+    assert screen.view is not None and "2023" in screen.view.title
+    assert screen.controller.prefetching() and not state.jobs.busy()  # ... and 2023's others wait a moment
+    picker.year.setValue(2020)  # typed on at once: not prepared, computed alone
+    running: list[int] = []
+    while screen.controller.busy():
+        running.append(sum(job.running for job in state.jobs._jobs))  # reads too, which running() leaves out
+        qtbot.wait(5)
+    assert running and max(running) == 1
+    assert screen.view is not None and "2020" in screen.view.title
+    settle(qtbot, screen)
+    assert {key.view for key in screen.controller.cache if key.range_text == "2020"} >= {"clock", "daily"}
