@@ -163,6 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
     try:
+        # A library's first scan starts its read workers before Typer builds the command (app.commands.
+        # first_scan); None for every other command line.
+        args = sys.argv[1:] if argv is None else argv
+        if "scan" in args:
+            from app.commands.first_scan import run_first_scan
+
+            first = run_first_scan(args)
+            if first is not None:
+                return first
         # standalone_mode=False: click returns the exit code of typer.Exit instead of raising it
         result = app(args=argv, standalone_mode=False)
     except typer.Exit as exc:

@@ -8,7 +8,7 @@ failed one, and the next scan skips what was written because its size and mtime 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING
@@ -103,6 +103,71 @@ def scan_folders(
     return summary
 
 
+@dataclass
+class StartedScan:
+    """A first scan's walk, stopped as soon as its read workers have files to read (:func:`start_reading`);
+    :func:`scan_new_database` goes on from it. :meth:`close` stops the workers of one never taken over."""
+
+    roots: list[str]
+    include_hidden: bool
+    batch_files: int
+    walk: Iterator[FoundFile | WalkProblem]
+    plan: ScanPlan
+    reader: ReadAhead
+    found: int = 0
+    problems: list[WalkProblem] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def start_reading(
+    roots: Sequence[str | os.PathLike[str]], *, include_hidden: bool = False, batch_files: int = BATCH_FILES
+) -> StartedScan:
+    """Start a first scan's read workers before anything else is imported or opened: walk ``roots`` until
+    the first chunk of files is in the process pool (or the walk ends). An entry point calls this first (the
+    CLI's first scan, before its command-line machinery) and hands the result to :func:`scan_new_database`;
+    the workers read meanwhile. Nothing is written and no progress is reported here."""
+    abs_roots = [os.path.abspath(os.fspath(root)) for root in roots]
+    started = StartedScan(
+        abs_roots,
+        include_hidden,
+        batch_files,
+        walk_folders(abs_roots, include_hidden=include_hidden),
+        ScanPlan(),
+        _read_ahead(batch_files, None, None),
+    )
+    try:
+        for item in started.walk:
+            if isinstance(item, WalkProblem):
+                started.problems.append(item)
+                continue
+            started.found += 1
+            if plan_file(started.plan, {}, item):
+                started.reader.add((item.path, item.folders))
+            if started.reader.executor is not None:
+                break  # the workers have their first chunk: the rest of the walk goes on in the scan
+    except BaseException:
+        started.close()
+        raise
+    return started
+
+
+def _read_ahead(
+    batch_files: int, workers: int | None, executor_factory: Callable[[int], Executor] | None
+) -> ReadAhead:
+    # The workers start reading as soon as the walk has found a chunk of files to read (into a new database,
+    # while it is being created). Reading further ahead would not help: two batches ahead already cover
+    # the database's creation, and with every file in flight the writer would flush the small batches
+    # meant for the end from the start (more, smaller transactions).
+    return ReadAhead(
+        workers=workers,
+        executor_factory=executor_factory,
+        chunk_files=min(CHUNK_FILES, batch_files),
+        ahead_files=2 * batch_files,
+    )
+
+
 def scan_new_database(
     create_database: Callable[[], Database],
     roots: Sequence[str | os.PathLike[str]],
@@ -112,15 +177,26 @@ def scan_new_database(
     batch_files: int = BATCH_FILES,
     workers: int | None = None,
     executor_factory: Callable[[int], Executor] | None = None,
+    started: StartedScan | None = None,
 ) -> Generator[Progress, None, ScanSummary]:
     """:func:`scan_folders` into a database that does not exist yet (a library's first scan): with nothing
     to compare against, the walk and the read workers start at once, and ``create_database`` (which opens
     and creates it) runs while they read. The result is what :func:`scan_folders` gives; should the
     database hold files after all (another program made it meanwhile), they are compared as usual.
+    ``started``: the same scan begun by :func:`start_reading` (same roots and options; else it is closed
+    and the scan begins anew).
     """
     token = cancel or CancelToken()
     summary = ScanSummary()
     abs_roots = [os.path.abspath(os.fspath(root)) for root in roots]
+    if started is not None and (
+        (started.roots, started.include_hidden, started.batch_files)
+        != (abs_roots, include_hidden, batch_files)
+        or workers is not None
+        or executor_factory is not None
+    ):
+        started.close()
+        started = None
     settle_batch()
 
     def open_after_walk() -> tuple[Database, dict[str, KnownFile]]:
@@ -131,7 +207,16 @@ def scan_new_database(
             return db, load_known_files(session)
 
     yield from _scan(
-        open_after_walk, abs_roots, {}, summary, token, include_hidden, batch_files, workers, executor_factory
+        open_after_walk,
+        abs_roots,
+        {},
+        summary,
+        token,
+        include_hidden,
+        batch_files,
+        workers,
+        executor_factory,
+        started,
     )
     return summary
 
@@ -146,22 +231,21 @@ def _scan(
     batch_files: int,
     workers: int | None,
     executor_factory: Callable[[int], Executor] | None,
+    started: StartedScan | None = None,
 ) -> Generator[Progress, None, None]:
     """Walk and plan against ``known``; then ``open_database()`` gives the database and its known rows (the
-    same ``known``, or rows loaded only now: the plan is then checked against them); then read and write."""
-    plan = ScanPlan()
-    # The workers start reading as soon as the walk has found a chunk of files to read (into a new database,
-    # while it is being created). Reading further ahead would not help: two batches ahead already cover
-    # the database's creation, and with every file in flight the writer would flush the small batches
-    # meant for the end from the start (more, smaller transactions).
-    reader = ReadAhead(
-        workers=workers,
-        executor_factory=executor_factory,
-        chunk_files=min(CHUNK_FILES, batch_files),
-        ahead_files=2 * batch_files,
-    )
+    same ``known``, or rows loaded only now: the plan is then checked against them); then read and write.
+    ``started``: the walk, plan and reads :func:`start_reading` began (against no known rows)."""
+    if started is None:
+        plan = ScanPlan()
+        reader = _read_ahead(batch_files, workers, executor_factory)
+        walk: Iterator[FoundFile | WalkProblem] = walk_folders(abs_roots, include_hidden=include_hidden)
+    else:
+        plan, reader, walk = started.plan, started.reader, started.walk
+        summary.found = started.found
+        summary.problems.extend(started.problems)
     try:
-        for item in walk_folders(abs_roots, include_hidden=include_hidden):
+        for item in walk:
             if isinstance(item, WalkProblem):
                 summary.problems.append(item)
                 continue
@@ -215,4 +299,4 @@ def run_scan(db: Database, roots: Sequence[str | os.PathLike[str]], **options: o
     return run_to_end(generator)
 
 
-__all__ = ["FoundFile", "ScanSummary", "run_scan", "scan_folders"]
+__all__ = ["FoundFile", "ScanSummary", "StartedScan", "run_scan", "scan_folders", "start_reading"]

@@ -12,11 +12,12 @@ from rich.console import Console
 
 from analyzer.scan import scan_folders, scan_new_database
 from app.commands.long_run import Bar, interruptible, stopped
-from app.context import CliError, cli_context
+from app.context import CliContext, CliError, cli_context
 from models.database_location import plain_new_sqlite_database
 
 if TYPE_CHECKING:
     from analyzer.scan import ScanSummary
+    from analyzer.scan.runner import StartedScan
 
 app = typer.Typer()
 console = Console(stderr=True)
@@ -49,10 +50,24 @@ def scan(
     Without PATH it scans the library folders. Ctrl-C stops after committing the files read so far
     (exit code 130); the next scan continues from there.
     """
+    scan_command(cli_context(ctx), paths, as_json=as_json, include_hidden=include_hidden, errors=errors)
+
+
+def scan_command(
+    context: CliContext,
+    paths: list[Path] | None,
+    *,
+    as_json: bool,
+    include_hidden: bool,
+    errors: bool,
+    started: StartedScan | None = None,
+) -> None:
+    """The scan command's work, for ``tonearm scan`` as Typer parses it and for app.commands.first_scan,
+    which runs the same options without Typer. ``started``: a first scan's reads begun before (taken
+    over when the database is new and the roots and options are the same, else stopped)."""
     for path in paths or ():
         if not path.exists():
             raise CliError(f"no such file or folder: {path}")
-    context = cli_context(ctx)
     # A first scan into a new SQLite file starts reading before the database exists (or SQLAlchemy's ORM
     # and the models are imported): the read workers work while this process creates it.
     new = bool(paths) and _is_new_sqlite_database(context.database_url)
@@ -65,11 +80,14 @@ def scan(
             roots = [folder.path for folder in list_folders(session)]
         if not roots:
             raise CliError(NO_FOLDERS)
+    if started is not None and not new:
+        started.close()
+        started = None
     show_bar = not as_json and console.is_terminal
     with interruptible("Stopping after the files read so far", show_bar=show_bar) as run:
         if new:
             events = scan_new_database(
-                context.database, roots, include_hidden=include_hidden, cancel=run.token
+                context.database, roots, include_hidden=include_hidden, cancel=run.token, started=started
             )
         else:
             events = scan_folders(context.database(), roots, include_hidden=include_hidden, cancel=run.token)
@@ -83,7 +101,7 @@ def scan(
         written = summary.added + summary.updated + summary.errors
         stopped(f"scan stopped: {written:,} files written, scan again to continue")
     if errors:
-        _print_problem_files(ctx, as_json=False)
+        _print_problem_files(context, as_json=False)
 
 
 def _is_new_sqlite_database(url: str | None) -> bool:
@@ -120,13 +138,13 @@ def files(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """Files that need attention: unreadable ones and failed analyses with the reason, and (without --errors) missing ones."""
-    _print_problem_files(ctx, as_json=as_json, include_missing=not errors)
+    _print_problem_files(cli_context(ctx), as_json=as_json, include_missing=not errors)
 
 
-def _print_problem_files(ctx: typer.Context, *, as_json: bool, include_missing: bool = False) -> None:
+def _print_problem_files(context: CliContext, *, as_json: bool, include_missing: bool = False) -> None:
     from analyzer.scan import problem_files
 
-    with cli_context(ctx).database().session() as session:
+    with context.database().session() as session:
         found = problem_files(session, include_missing=include_missing)
     if as_json:
         typer.echo(json.dumps([asdict(p) for p in found], indent=2, ensure_ascii=False))
