@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from models.enums import AnalysisStatus, ScanStatus
 from models.listens import Listen
 from models.media import MediaFile
+from scrobbler.stats import track_totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +82,16 @@ def library_stats(session: Session, user_id: int | None = None) -> LibraryStats:
     dup_groups, dup_files, dup_bytes = session.execute(
         select(func.count(), func.sum(groups.c.copies - 1), func.sum(groups.c.total - groups.c.largest))
     ).one()
-    listen_filter = [] if user_id is None else [Listen.user_id == user_id]
-    listens, unmatched = session.execute(
-        # SUM(CASE) rather than COUNT(*) FILTER (WHERE ...): MariaDB has no FILTER clause.
-        select(func.count(), func.sum(case((Listen.track_id.is_(None), 1), else_=0))).where(*listen_filter)
-    ).one()
+    counted = None if user_id is None else track_totals.listen_counts(session, user_id)
+    if counted is None:
+        listen_filter = [] if user_id is None else [Listen.user_id == user_id]
+        counted = session.execute(
+            # SUM(CASE) rather than COUNT(*) FILTER (WHERE ...): MariaDB has no FILTER clause.
+            select(func.count(), func.sum(case((Listen.track_id.is_(None), 1), else_=0))).where(
+                *listen_filter
+            )
+        ).one()
+    listens, unmatched = counted
     return LibraryStats(
         files=files,
         size_bytes=sum(f.size_bytes for f in formats),

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    case,
     delete,
     func,
     insert,
@@ -72,20 +73,12 @@ def upto_ready(
     it was never built, when a change was marked before ``upto``, or when more than :data:`TAIL_LIMIT`
     listens came after it; a change after ``upto`` needs nothing, those listens are read directly."""
     try:
-        state = rollup.derived_state(session, user_id, name)
+        fresh = fresh_upto(session, user_id, name)
     except rollup.Unusable:
         return None
+    if fresh is not None:
+        return fresh
     connection = session.connection()
-    if (
-        state is not None
-        and state.upto is not None
-        and (state.dirty_lo is None or state.dirty_lo >= state.upto)
-    ):
-        tail = connection.execute(
-            select(func.count()).where(Listen.user_id == user_id, Listen.listened_at >= state.upto)
-        ).scalar_one()
-        if tail <= TAIL_LIMIT:
-            return int(state.upto)
     try:
         with session.begin_nested():
             newest = connection.execute(select(func.max(_AT)).where(Listen.user_id == user_id)).scalar_one()
@@ -96,6 +89,47 @@ def upto_ready(
         _log.info("stats rollup %s not refreshed (%s); reading listens directly", name, error.orig)
         return None
     return upto
+
+
+def fresh_upto(session: Session, user_id: int, name: str) -> int | None:
+    """``upto`` of rollup ``name`` when it is usable as it is (built, no change marked before ``upto``, at
+    most :data:`TAIL_LIMIT` listens after it), else None; never rebuilds. Raises rollup.Unusable."""
+    state = rollup.derived_state(session, user_id, name)
+    if state is None or state.upto is None or (state.dirty_lo is not None and state.dirty_lo < state.upto):
+        return None
+    tail = (
+        session.connection()
+        .execute(select(func.count()).where(Listen.user_id == user_id, Listen.listened_at >= state.upto))
+        .scalar_one()
+    )
+    return int(state.upto) if tail <= TAIL_LIMIT else None
+
+
+def listen_counts(session: Session, user_id: int) -> tuple[int, int] | None:
+    """(listens, unmatched listens) of a user from the totals when they are fresh (a million listens
+    counted in ~90 ms otherwise), else None: count the listens then. Never rebuilds the totals."""
+    try:
+        upto = fresh_upto(session, user_id, NAME)
+    except rollup.Unusable:
+        return None
+    if upto is None:
+        return None
+    unmatched = case((TOTALS.c.track_id.is_(None), TOTALS.c.plays), else_=0)
+    kept, kept_unmatched = (
+        session.connection()
+        .execute(select(func.sum(TOTALS.c.plays), func.sum(unmatched)).where(TOTALS.c.user_id == user_id))
+        .one()
+    )
+    tail, tail_unmatched = (
+        session.connection()
+        .execute(
+            select(func.count(), func.sum(case((Listen.track_id.is_(None), 1), else_=0))).where(
+                Listen.user_id == user_id, Listen.listened_at >= upto
+            )
+        )
+        .one()
+    )
+    return int(kept or 0) + int(tail or 0), int(kept_unmatched or 0) + int(tail_unmatched or 0)
 
 
 def _rebuild(session: Session, user_id: int, upto: int) -> None:

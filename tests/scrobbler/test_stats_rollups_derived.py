@@ -37,6 +37,7 @@ from scrobbler.stats import (
     top,
     track_totals,
 )
+from scrobbler.stats.library import library_stats
 from scrobbler.stats.localtime import local_isoformat
 from scrobbler.stats.taste import taste_profile
 from scrobbler.stats.views import compute_view
@@ -110,6 +111,7 @@ def _answers(
                 "streaks": streaks(session, scope),
                 "hours": hour_histogram(session, scope),
                 "taste": (profile.plays, profile.analysed_plays, profile.hours, profile.keys),
+                "library": _listen_counts(session, scope.user_id),
                 **{f"discoveries-{kind}": _discovered(session, scope, kind) for kind in ("track", "artist")},
                 **{
                     f"{kind}-{by}": _top(session, scope, kind, by)
@@ -117,6 +119,11 @@ def _answers(
                     for by in ("plays", "time")
                 },
             }
+
+
+def _listen_counts(session: Session, user_id: int) -> tuple[int, int]:
+    stats = library_stats(session, user_id)
+    return stats.listens, stats.unmatched_listens
 
 
 def _assert_same(db: Database, monkeypatch: pytest.MonkeyPatch, ranges: list[str] = RANGES) -> None:
@@ -257,7 +264,16 @@ def test_the_views_really_read_the_rollups(history: Database, monkeypatch: pytes
         alice = _user_id(history, "alice")
         session.execute(Listen.__table__.delete().where(Listen.user_id == alice))  # type: ignore[attr-defined]
     after = _answers(history, "alice", "all", False, monkeypatch)
-    for name in ("clock", "daily", "streaks", "hours", "tracks-plays", "releases-time", "discoveries-track"):
+    read_from_rollups = (
+        "clock",
+        "daily",
+        "streaks",
+        "hours",
+        "tracks-plays",
+        "releases-time",
+        "discoveries-track",
+    )
+    for name in (*read_from_rollups, "library"):
         assert after[name] == before[name], name
     assert _answers(history, "alice", "all", True, monkeypatch)["daily"] == []
 
