@@ -17,12 +17,17 @@ both paths' tags equal.
 
 from __future__ import annotations
 
+import os
 import struct
 from typing import Any, BinaryIO, NamedTuple
 
 from mutagen.id3 import BitPaddedInt, Frames
 from mutagen.id3._tags import determine_bpi  # mutagen's own rule for ID3v2.4 frame sizes
 from mutagen.mp3 import MP3
+
+_FRAME_HEADER = struct.Struct(">4sLH")  # ID3v2.3/2.4 frame header: ID, size, flags
+PREFIX_BYTES = 32 * 1024
+"""The start of the tag read at once (the file's buffer size): the text frames before a cover."""
 
 KEPT_PICTURE_BYTES = 4096
 """Bytes of an APIC frame kept in the view: its encoding, MIME type, picture type and description, and
@@ -58,9 +63,9 @@ def _read(f: BinaryIO) -> MpegTags | None:
     if any(byte & 0x80 for byte in raw_size):
         return None
     size = int(BitPaddedInt(raw_size))
-    data = f.read(size)
-    if len(data) != size:
+    if os.fstat(f.fileno()).st_size < 10 + size:
         return None
+    data = _TagBytes(f, 10, size)
     bpi = int if header[3] == 3 else determine_bpi(data, Frames)
     shortened, picture_sizes = _without_pictures(data, bpi)
     if not picture_sizes:
@@ -83,24 +88,51 @@ def _read(f: BinaryIO) -> MpegTags | None:
     return MpegTags(parsed.info, parsed.tags, tuple(sizes))
 
 
-def _without_pictures(data: bytes, bpi: Any) -> tuple[bytes, list[tuple[int, int]]]:
+class _TagBytes:
+    """The tag's frames as ``bytes`` slices read from the file on demand: the frame walks (``determine_bpi``
+    and :func:`_without_pictures`) look at frame headers and the frames they keep, so a cover's body (hundreds
+    of KB) is never read into memory. Only what those walks use: ``len`` and slices."""
+
+    def __init__(self, f: BinaryIO, start: int, size: int) -> None:
+        self.f = f
+        self.start = start
+        self.size = size
+        f.seek(start)
+        self.prefix = f.read(min(size, PREFIX_BYTES))  # the frames before the cover, as a rule
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, key: slice) -> bytes:
+        begin, end, step = key.indices(self.size)
+        if step != 1:
+            raise ValueError("only contiguous slices")
+        if end <= len(self.prefix):
+            return self.prefix[begin:end]
+        if end <= begin:
+            return b""
+        self.f.seek(self.start + begin)
+        return self.f.read(end - begin)
+
+
+def _without_pictures(data: _TagBytes, bpi: Any) -> tuple[bytes, list[tuple[int, int]]]:
     """``data`` with each APIC frame cut to ``KEPT_PICTURE_BYTES`` (its size field rewritten in the tag's
-    own encoding), and (real size, kept size) per APIC frame; no APIC frames: ``(data, [])``. The walk is
+    own encoding), and (real size, kept size) per APIC frame; none to cut: ``(b"", [])``. The walk is
     mutagen's ``read_frames``: 10-byte headers, sizes read with ``bpi``, a blank name ends the frames."""
     parts: list[bytes] = []
     pictures: list[tuple[int, int]] = []
     pos = 0
     copied = 0
     while len(data) - pos >= 10:
-        name, stored, flags = struct.unpack_from(">4sLH", data, pos)
+        name, stored, flags = _FRAME_HEADER.unpack(data[pos : pos + 10])
         if name.strip(b"\x00") == b"":
             break
         frame_size = int(bpi(stored))
         if name == b"APIC" and pos + 10 + frame_size > len(data):
-            return data, []  # a frame cut short by the tag's end: mutagen keeps what there is, the plain path
+            return b"", []  # a frame cut short by the tag's end: mutagen keeps what there is, the plain path
         if name == b"APIC" and frame_size > KEPT_PICTURE_BYTES:
             if flags:
-                return data, []  # compressed, encrypted, grouped...: the plain path
+                return b"", []  # compressed, encrypted, grouped...: the plain path
             parts.append(data[copied:pos])
             size_field = (
                 BitPaddedInt.to_str(KEPT_PICTURE_BYTES, width=4)
@@ -114,7 +146,7 @@ def _without_pictures(data: bytes, bpi: Any) -> tuple[bytes, list[tuple[int, int
             pictures.append((frame_size, frame_size))  # small: kept whole
         pos += 10 + frame_size
     if not any(kept < size for size, kept in pictures):
-        return data, []
+        return b"", []
     parts.append(data[copied:])
     return b"".join(parts), pictures
 
