@@ -85,13 +85,14 @@ def library_stats(session: Session, user_id: int | None = None) -> LibraryStats:
     counted = None if user_id is None else track_totals.listen_counts(session, user_id)
     if counted is None:
         listen_filter = [] if user_id is None else [Listen.user_id == user_id]
-        counted = session.execute(
+        listens, unmatched = session.execute(
             # SUM(CASE) rather than COUNT(*) FILTER (WHERE ...): MariaDB has no FILTER clause.
             select(func.count(), func.sum(case((Listen.track_id.is_(None), 1), else_=0))).where(
                 *listen_filter
             )
         ).one()
-    listens, unmatched = counted
+    else:
+        listens, unmatched = counted
     return LibraryStats(
         files=files,
         size_bytes=sum(f.size_bytes for f in formats),

@@ -85,7 +85,8 @@ def plays_per_track(session: Session, scope: ListenScope, track_ids: Sequence[in
     )
     if upto is None:
         return direct.subquery()
-    return track_totals.per_track(scope.user_id, direct, None if track_ids is None else list(track_ids))
+    tail = None if track_totals.tail_is_empty(session, scope.user_id, upto) else direct
+    return track_totals.per_track(scope.user_id, tail, None if track_ids is None else list(track_ids))
 
 
 def raw_groups(
@@ -123,7 +124,11 @@ def raw_groups(
         .group_by(*(columns[k] for k in keys)),
         scope if upto is None else track_totals.tail_scope(scope, upto),
     )
-    stmt = direct if upto is None else track_totals.raw_groups(scope.user_id, direct, where, list(keys))
+    if upto is None:
+        stmt = direct
+    else:
+        tail = None if track_totals.tail_is_empty(session, scope.user_id, upto) else direct
+        stmt = track_totals.raw_groups(scope.user_id, tail, where, list(keys))
     if by is not None:
         *_, plays, secs = list(stmt.selected_columns)
         stmt = stmt.order_by(
@@ -238,29 +243,40 @@ def release_rows(
         if not track_ids:
             return []
     linked = plays_per_track(session, scope, track_ids)
-    artist = aliased(Artist)
-    grouped = (
+    # Summed per release group first (the tracks' album ids), then named: joining names onto every played
+    # track before grouping cost three times as much (94 against 32 ms for 27,000 tracks).
+    per_album = (
         select(
-            ReleaseGroup.id.label("id"),
-            func.min(ReleaseGroup.title).label("title"),
-            func.min(ReleaseGroup.title_normalized).label("title_key"),
-            func.min(artist.name).label("artist"),
-            func.min(artist.name_normalized).label("artist_key"),
+            Track.album_id.label("id"),
             func.sum(linked.c.plays).label("plays"),
             func.sum(linked.c.secs).label("secs"),
         )
         .select_from(linked)
         .join(Track, Track.id == linked.c.track_id)
         .join(ReleaseGroup, ReleaseGroup.id == Track.album_id)
-        .outerjoin(artist, artist.id == ReleaseGroup.primary_artist_id)
-        .group_by(ReleaseGroup.id)
+        .group_by(Track.album_id)
     )
     if by is not None:
         measures = ("plays", "secs") if by is TopBy.PLAYS else ("secs", "plays")
-        grouped = grouped.order_by(*(grouped.selected_columns[m].desc() for m in measures)).limit(limit)
+        per_album = per_album.order_by(*(per_album.selected_columns[m].desc() for m in measures)).limit(limit)
+    sums = per_album.subquery()
+    artist = aliased(Artist)
+    named = (
+        select(
+            sums.c.id,
+            ReleaseGroup.title,
+            ReleaseGroup.title_normalized,
+            artist.name,
+            artist.name_normalized,
+            sums.c.plays,
+            sums.c.secs,
+        )
+        .join(ReleaseGroup, ReleaseGroup.id == sums.c.id)
+        .outerjoin(artist, artist.id == ReleaseGroup.primary_artist_id)
+    )
     return [
         (rg, plays, secs, title, artist_name, (title_key, artist_key or ""))
-        for rg, title, title_key, artist_name, artist_key, plays, secs in fetch_rows(session, grouped)
+        for rg, title, title_key, artist_name, artist_key, plays, secs in fetch_rows(session, named)
     ]
 
 

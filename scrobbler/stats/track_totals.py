@@ -185,15 +185,17 @@ def tail_scope(scope: ListenScope, upto: int) -> ListenScope:
     return dataclasses.replace(scope, lo=upto)
 
 
-def per_track(user_id: int, tail: Select[Any], track_ids: list[int] | None = None) -> Any:
+def per_track(user_id: int, tail: Select[Any] | None, track_ids: list[int] | None = None) -> Any:
     """(track_id, plays, secs) per linked track: the totals plus ``tail`` (the same columns, grouped per
-    track over the listens after ``upto``), as a subquery to join catalog rows onto; only the tracks
-    ``track_ids`` when given (the caller restricts ``tail`` alike)."""
+    track over the listens after ``upto``; None when there are none), as a subquery to join catalog rows
+    onto; only the tracks ``track_ids`` when given (the caller restricts ``tail`` alike)."""
     which = TOTALS.c.track_id.is_not(None) if track_ids is None else TOTALS.c.track_id.in_(track_ids)
     totals = select(TOTALS.c.track_id, TOTALS.c.plays, TOTALS.c.secs).where(
         TOTALS.c.user_id == user_id, which
     )
-    both = totals.union_all(tail).subquery()
+    # Without a tail the totals are grouped along their (user_id, track_id) index: a UNION ALL would be
+    # materialised and sorted first (9 against 58 ms for 27,000 tracks).
+    both = totals.subquery() if tail is None else totals.union_all(tail).subquery()
     return (
         select(
             both.c.track_id.label("track_id"),
@@ -205,11 +207,17 @@ def per_track(user_id: int, tail: Select[Any], track_ids: list[int] | None = Non
     )
 
 
+def tail_is_empty(session: Session, user_id: int, upto: int) -> bool:
+    """No listen at or after ``upto``: the totals alone are the answer (the usual case between scrobbles)."""
+    after = select(Listen.id).where(Listen.user_id == user_id, Listen.listened_at >= upto).limit(1)
+    return session.connection().execute(after).first() is None
+
+
 Condition = Callable[[Any], ColumnElement[bool]]
 """A WHERE term written once for any table with the listens' column names (``listens`` or the totals)."""
 
 
-def raw_groups(user_id: int, tail: Select[Any], where: Condition, keys: list[str]) -> Select[Any]:
+def raw_groups(user_id: int, tail: Select[Any] | None, where: Condition, keys: list[str]) -> Select[Any]:
     """The raw-name groups of ``_raw_groups`` (keys, min artist, min track, min release, plays, seconds)
     from the totals rows ``where`` selects plus ``tail`` (the same columns over the listens after
     ``upto``), grouped again by ``keys``."""
@@ -222,7 +230,7 @@ def raw_groups(user_id: int, tail: Select[Any], where: Condition, keys: list[str
         columns.plays,
         columns.secs,
     ).where(columns.user_id == user_id, where(columns))
-    both = totals.union_all(tail).subquery()
+    both = totals.subquery() if tail is None else totals.union_all(tail).subquery()
     return select(
         *(both.c[k] for k in keys),
         func.min(both.c.artist_name),
