@@ -210,6 +210,20 @@ def clock_cells(session: Session, scope: ListenScope, days: tuple[int | None, in
     return cells
 
 
+def hour_sums(session: Session, scope: ListenScope, days: tuple[int | None, int | None]) -> list[int]:
+    """Plays per local hour (0-23) over the local days ``[first, end)``: the clock's columns summed, read
+    without the weekday (20 against 35 ms over the ~87,000 hours of ten years)."""
+    rows = session.connection().execute(
+        select(_HOURS.c.hour, func.sum(_HOURS.c.plays))
+        .where(_HOURS.c.user_id == scope.user_id, *_day_terms(_HOURS.c.day, days))
+        .group_by(_HOURS.c.hour)
+    )
+    hours = [0] * 24
+    for hour, plays in rows:
+        hours[int(hour)] += int(plays)
+    return hours
+
+
 def day_rows(
     session: Session, scope: ListenScope, days: tuple[int | None, int | None]
 ) -> list[tuple[int, int, int, int]]:

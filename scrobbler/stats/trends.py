@@ -227,6 +227,6 @@ def hour_histogram(session: Session, scope: ListenScope) -> list[int]:
     """Plays per local hour of day (0-23)."""
     days = rollup_days.ready(session, scope)
     if days is not None:
-        return [int(v) for v in rollup_days.clock_cells(session, scope, days).sum(axis=0)]
+        return rollup_days.hour_sums(session, scope, days)
     local = to_local_seconds(scope_epochs(session, scope), scope.zone)
     return [int(v) for v in np.bincount(local_hours(local), minlength=24)]
