@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Sequence
 from datetime import date
@@ -228,3 +229,38 @@ def test_screen_rendering_of_each_chart(history: Database) -> None:
             corner = tuple(pixels.rgba[:3])  # the top-left pixel is the theme's background
             expected = (255, 255, 255) if theme is LIGHT else tuple(bytes.fromhex(DARK.background[1:]))
             assert corner == expected, view.name
+
+
+@pytest.mark.parametrize("width", [640, 900, 1000, 1400])
+def test_the_taste_chart_on_a_screen_keeps_its_panels_apart_and_inside(width: int) -> None:
+    """On a screen the taste panels are placed without a layout engine: with long genre names, every key
+    and a six-digit hour, no panel's labels reach into the next panel and nothing leaves the picture
+    (narrower than TASTE_FIXED_MIN_PX, constrained layout places them, as in files)."""
+    import matplotlib
+
+    from scrobbler.exports.charts import new_figure
+    from scrobbler.exports.view_charts import SCREEN_DPI, TASTE_FIXED_MIN_PX, _margins, draw_view_chart
+    from scrobbler.stats.taste import FeatureSummary, TasteProfile
+    from scrobbler.stats.views import StatsView
+
+    genres = {f"{name} and the long genre name": 0.1 for name in ("alpha", "beta", "gamma")} | {"pop": 0.7}
+    keys = {f"{note} minor": 10 + i for i, note in enumerate(("C#", "Eb", "F#", "G#", "Bb", "A", "B", "D"))}
+    features = {name: FeatureSummary(name, 0.5, 0.1, 9) for name in ("bpm", "energy", "danceability")}
+    profile = TasteProfile(999_999, 9, genres, features, keys, [123_456] * 24)
+    view = StatsView("taste", "Taste profile, 2024", [], chart_kind="taste", chart=profile)
+    height = 420
+    figure = new_figure(
+        width / SCREEN_DPI, height / SCREEN_DPI, LIGHT, dpi=SCREEN_DPI, margins=_margins(view, width, height)
+    )
+    draw_view_chart(figure, view, LIGHT)
+    with matplotlib.rc_context({"text.hinting": "none"}):
+        figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    assert (figure.get_layout_engine() is None) == (width >= TASTE_FIXED_MIN_PX)
+    boxes = [axes.get_tightbbox(renderer) for axes in figure.axes]
+    for box in boxes:
+        assert box.x0 >= 0 and box.x1 <= width and box.y0 >= 0 and box.y1 <= height, box
+    if width >= TASTE_FIXED_MIN_PX:  # (constrained layout lets long x labels of narrow panels meet)
+        labelled = boxes[1:]  # the sound panel is text in its own axes
+        for left, right in itertools.pairwise(labelled):
+            assert left.x1 <= right.x0, (left, right)
