@@ -104,7 +104,20 @@ def read_chunk_in_worker(jobs: Sequence[ReadJob]) -> list[FileOutcome]:
     ~140 such files."""
     if len(gc.get_objects(0)) > COLLECT_ABOVE:
         gc.collect()
-    return read_chunk(jobs)
+    return read_chunk_by_container(jobs)
+
+
+def read_chunk_by_container(jobs: Sequence[ReadJob]) -> list[FileOutcome]:
+    """:func:`read_chunk`'s outcomes (in the jobs' order), the files read grouped by extension: one
+    container's parser after another runs warm in the CPU's caches. A chunk whose formats alternate file by
+    file (bench_scan_real's library) read 0.49-0.52 -> 0.45-0.47 ms a file; an album-ordered chunk is
+    mostly grouped already."""
+    order = sorted(range(len(jobs)), key=lambda index: os.path.splitext(jobs[index][0])[1].lower())
+    outcomes: list[FileOutcome] = [None] * len(jobs)
+    for index in order:
+        path, folders = jobs[index]
+        outcomes[index] = read_file(path, folders)
+    return outcomes
 
 
 def default_workers() -> int:
