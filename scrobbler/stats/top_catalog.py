@@ -15,6 +15,7 @@ every row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -26,6 +27,7 @@ from models.releases import ReleaseGroup
 from models.tracks import Track
 from scrobbler.stats import track_totals
 from scrobbler.stats.scope import ListenScope, listening_secs, unindexed
+from scrobbler.stats.top_artists import id_span
 from scrobbler.stats.top_rows import Group, TopBy, fetch_rows, scoped
 
 Key = tuple[str, str]
@@ -75,14 +77,17 @@ def plays_per_track(session: Session, scope: ListenScope, track_ids: Sequence[in
     # The listens after the totals are few and found by (user_id, listened_at): written +track_id, SQLite
     # cannot instead skip through (track_id, listened_at) for every track id to group them in order (52 ms
     # for an empty tail of a 1M-listen history).
-    track: Any = Listen.track_id if upto is None else unindexed(Listen.track_id)
+    span = _id_span(session, scope) if upto is None and track_ids is None else None
+    track: Any = Listen.track_id if upto is None and span is None else unindexed(Listen.track_id)
     which = track.is_not(None) if track_ids is None else track.in_(list(track_ids))
-    direct = scoped(
+    grouped = (
         select(track.label("track_id"), func.count().label("plays"), func.sum(listening_secs()).label("secs"))
         .where(which)
-        .group_by(track),
-        scope if upto is None else track_totals.tail_scope(scope, upto),
+        .group_by(track)
     )
+    if span is not None:
+        return _by_ids(grouped, scope, span).subquery()
+    direct = scoped(grouped, scope if upto is None else track_totals.tail_scope(scope, upto))
     if upto is None:
         return direct.subquery()
     tail = None if track_totals.tail_is_empty(session, scope.user_id, upto) else direct
@@ -111,18 +116,23 @@ def raw_groups(
 
     upto = track_totals.ready(session, scope)
     columns = track_totals.LISTENS.c
-    direct = scoped(
-        select(
-            *(columns[k] for k in keys),
-            func.min(Listen.artist_name),
-            func.min(Listen.track_name),
-            func.min(Listen.release_name),
-            func.count().label("plays"),
-            func.sum(listening_secs()).label("secs"),
-        )
-        .where(where(columns))
-        .group_by(*(columns[k] for k in keys)),
-        scope if upto is None else track_totals.tail_scope(scope, upto),
+    grouped = select(
+        *(columns[k] for k in keys),
+        func.min(Listen.artist_name),
+        func.min(Listen.track_name),
+        func.min(Listen.release_name),
+        func.count().label("plays"),
+        func.sum(listening_secs()).label("secs"),
+    ).group_by(*(columns[k] for k in keys))
+    span = _id_span(session, scope) if upto is None and titles is None else None
+    if span is not None:
+        grouped = grouped.where(unlinked(_unindexed_listens()))
+    else:
+        grouped = grouped.where(where(columns))
+    direct = (
+        _by_ids(grouped, scope, span)
+        if span is not None
+        else scoped(grouped, scope if upto is None else track_totals.tail_scope(scope, upto))
     )
     if upto is None:
         stmt = direct
@@ -137,6 +147,28 @@ def raw_groups(
     if limit is not None:
         stmt = stmt.limit(limit)
     return fetch_rows(session, stmt)
+
+
+def _id_span(session: Session, scope: ListenScope) -> tuple[int, int] | None:
+    """The listen ids a range's listens span when they are one compact run (SQLite; see
+    :func:`scrobbler.stats.top_artists.id_span`), else None."""
+    if scope.lo is None and scope.hi is None:
+        return None
+    return id_span(session, scope)
+
+
+def _by_ids(stmt: Any, scope: ListenScope, span: tuple[int, int]) -> Any:
+    """``stmt`` over the listens of ``span`` that are in the scope: SQLite reads them in rowid order rather
+    than fetching each one found in the (user_id, listened_at) index (37 against 55 ms for the 99,000
+    listens of a year)."""
+    return stmt.where(Listen.id.between(*span), *scope.conditions(indexed=False))
+
+
+def _unindexed_listens() -> Any:
+    """The listens' columns written ``+column`` for a Condition, so no index is picked over the id span
+    (for "no track, or a track without album" SQLite OR-ed two reads of the track_id index over every year:
+    80 ms for a month)."""
+    return SimpleNamespace(**{name: unindexed(column) for name, column in track_totals.LISTENS.c.items()})
 
 
 def _ordered(subquery: Any, by: TopBy | None, limit: int | None) -> Any:

@@ -129,3 +129,37 @@ def test_catalog_tracks_sharing_a_key_stay_rows_and_raw_plays_go_to_the_most_pla
         ]
     # "twin!" 3 matched plays + the 4 unmatched "Twin" plays; "Twin" its own 2.
     assert rows == [("twin!", 7), ("Twin", 2)]
+
+
+def test_a_range_read_by_listen_ids_gives_the_index_reads_answer(
+    history: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads a range's listens by their id span when the ids are one compact run (here: added in
+    time order); the answer is the (user_id, listened_at) index read's."""
+    from scrobbler.stats import top_catalog
+
+    spans: list[Any] = []
+    real_span = top_catalog._id_span
+
+    def spied(session: Session, scope: Any) -> Any:
+        spans.append(real_span(session, scope))
+        return spans[-1]
+
+    def lists() -> list[Any]:
+        with history.session() as session:
+            alice = get_user(session, "alice")
+            assert alice is not None
+            return [
+                top(session, scope_for(alice, rng), kind, by, None)
+                for rng in ("2023", "2023-05", "2024")
+                for kind in ("tracks", "releases")
+                for by in ("plays", "time")
+            ]
+
+    monkeypatch.setattr(top_catalog, "_id_span", spied)
+    by_ids = lists()
+    monkeypatch.setattr(top_catalog, "_id_span", lambda *_: None)
+    assert lists() == by_ids
+    if history.engine.dialect.name == "sqlite":
+        assert any(span is not None for span in spans)
+    assert any(by_ids)
