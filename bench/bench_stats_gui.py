@@ -205,7 +205,7 @@ def child_core(db_url: str) -> dict[str, Any]:
     from scrobbler.stats.views import compute_view, load_scope_user, stats_users
 
     db = open_database(db_url)
-    out = {}
+    out: dict[str, float] = {}
     with db.session() as session:
         user = load_scope_user(session, stats_users(session)[0][0].id)
         for range_text in ("all", "2024"):
