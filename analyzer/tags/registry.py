@@ -13,7 +13,6 @@ from typing import Any
 from mutagen.aiff import AIFF
 from mutagen.asf import ASF
 from mutagen.dsf import DSF
-from mutagen.flac import FLAC
 from mutagen.monkeysaudio import MonkeysAudio
 from mutagen.musepack import Musepack
 from mutagen.oggflac import OggFLAC
@@ -23,6 +22,7 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
+from analyzer.tags._flac_fast import open_flac
 from analyzer.tags._mp4_fast import open_mp4
 from analyzer.tags._mpeg_fast import open_mpeg
 from analyzer.tags._opus_fast import open_opus
@@ -162,7 +162,7 @@ _APE = _tags_of(read_apev2)
 
 READERS: dict[str, ContainerReader] = {
     "mpeg": ContainerReader("MPEG audio", open_mpeg, _mpeg_tags, _describe_mpeg, 4),
-    "flac": ContainerReader("FLAC", FLAC, _flac_tags, _fixed("flac", "flac", lossless=True), 42),
+    "flac": ContainerReader("FLAC", open_flac, _flac_tags, _fixed("flac", "flac", lossless=True), 42),
     "ogg_vorbis": ContainerReader(
         "Ogg Vorbis", OggVorbis, _VORBIS, _fixed("ogg_vorbis", "vorbis", lossless=False), 58
     ),

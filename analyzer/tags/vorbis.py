@@ -37,9 +37,13 @@ def read_vorbis_comment(
 
 
 def read_flac_pictures(pictures: Iterable[Any], into: TagCollector) -> None:
-    """FLAC keeps pictures in PICTURE metadata blocks beside the comment; summarize them into ``raw``."""
+    """FLAC keeps pictures in PICTURE metadata blocks beside the comment; summarize them into ``raw``.
+
+    A picture read without its image (analyzer.tags._flac_fast) gives the image's real size as ``size``."""
     for picture in pictures:
+        size = getattr(picture, "size", None)
+        size = len(picture.data) if size is None else size
         into.add_raw(
             "METADATA_BLOCK_PICTURE",
-            f"<picture {picture.mime or 'unknown'}, {len(picture.data):,} bytes, type {int(picture.type)}>",
+            f"<picture {picture.mime or 'unknown'}, {size:,} bytes, type {int(picture.type)}>",
         )

@@ -10,15 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from mutagen.flac import FLAC
 
-from analyzer.tags import FileTags, TagReadError, _mp4_fast, _mpeg_fast, _opus_fast, read_tags
+from analyzer.tags import FileTags, TagReadError, _flac_fast, _mp4_fast, _mpeg_fast, _opus_fast, read_tags
 
 BENCH_OUT = Path(__file__).resolve().parents[2] / "bench" / "out"
 LIBRARIES = {
     "real-distinct-12": "python -m bench.bench_scan_real --runs 0 --no-cold",
     "library-2000": "python -m bench.bench_scan --files 2000",
 }
-FAST_FORMATS = (".mp3", ".opus", ".m4a", ".wav", ".aiff")
+FAST_FORMATS = (".mp3", ".opus", ".m4a", ".flac", ".wav", ".aiff")
 
 
 def outcome(path: Path) -> FileTags | TagReadError:
@@ -42,6 +43,7 @@ def test_fast_paths_read_the_bench_files_as_mutagen_does(
         patch.setattr(_mpeg_fast, "_read", lambda f: None)
         patch.setattr(_opus_fast, "_read", lambda f: None)
         patch.setattr(_mp4_fast, "_read", lambda f: None)
+        patch.setattr(_flac_fast, "_FLACWithoutImages", FLAC)
         plain = [outcome(path) for path in paths]
     for path, got, expected in zip(paths, fast, plain, strict=True):
         if isinstance(expected, TagReadError):

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from mutagen.flac import Picture
+from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, ID3, TIT2, TPE1, TXXX
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 from mutagen.oggopus import OggOpus
 
-from analyzer.tags import FileTags, TagReadError, _mp4_fast, _mpeg_fast, _opus_fast, read_tags
+from analyzer.tags import FileTags, TagReadError, _flac_fast, _mp4_fast, _mpeg_fast, _opus_fast, read_tags
 from tests.scan_audio import make_templates, place
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
@@ -332,3 +332,101 @@ def test_an_m4a_file_cut_short_fails_or_reads_as_mutagen_says(
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * cut)])
     same_mp4(path, monkeypatch)
+
+
+def with_flac_pictures(path: Path, sizes: list[int]) -> Path:
+    audio = FLAC(path)
+    audio["TITLE"] = ["Title"]
+    for n, size in enumerate(sizes):
+        picture = Picture()
+        picture.type, picture.mime, picture.desc = 3 + n, "image/png" if n % 2 else "image/jpeg", f"Cover {n}"
+        picture.width = picture.height = 500
+        picture.data = os.urandom(size)
+        audio.add_picture(picture)
+    audio.save()
+    return path
+
+
+def same_flac(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileTags | TagReadError:
+    fast = outcome(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(_flac_fast, "_FLACWithoutImages", FLAC)  # the plain path: mutagen's FLAC
+        reference = outcome(path)
+    if isinstance(reference, TagReadError):
+        assert isinstance(fast, TagReadError) and (fast.kind, fast.reason) == (
+            reference.kind,
+            reference.reason,
+        )
+    else:
+        assert fast == reference
+    return fast
+
+
+@pytest.mark.parametrize(
+    "sizes", [[450_000], [300_000, 20_000], [10], []], ids=["one", "two", "tiny", "none"]
+)
+def test_flac_pictures_read_without_their_images_equal_mutagens(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch, sizes: list[int]
+) -> None:
+    path = with_flac_pictures(place(templates, tmp_path / "a.flac"), sizes)
+    tags = same_flac(path, monkeypatch)
+    assert isinstance(tags, FileTags) and tags.title == "Title" and tags.bitrate
+    summaries = [value for key, value in tags.raw if key == "METADATA_BLOCK_PICTURE"]
+    assert [s.split(", ")[1] for s in summaries] == [f"{size:,} bytes" for size in sizes]
+    with path.open("rb") as f:
+        pictures = _flac_fast.open_flac(f).pictures
+    assert [p.size for p in pictures] == sizes  # read by the fast path, not the fallback
+    assert all(len(p.data) <= _flac_fast.KEPT_PICTURE_BYTES for p in pictures)
+
+
+@pytest.mark.parametrize("cut", [0.005, 0.3, 0.6, 0.9])
+def test_a_flac_file_cut_short_fails_or_reads_as_mutagen_says(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch, cut: float
+) -> None:
+    """Cut inside the picture (its image past the end), after it, or in the audio."""
+    path = with_flac_pictures(place(templates, tmp_path / "cut.flac"), [300_000])
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * cut)])
+    same_flac(path, monkeypatch)
+
+
+def test_a_flac_file_with_an_id3_prefix_reads_the_same(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = with_flac_pictures(place(templates, tmp_path / "id3.flac"), [100_000])
+    tag = ID3()
+    tag.add(TIT2(encoding=3, text=["From ID3"]))
+    prefix = tmp_path / "prefix.id3"
+    prefix.write_bytes(b"")
+    tag.save(prefix)
+    path.write_bytes(prefix.read_bytes() + path.read_bytes())  # as some rippers did
+    assert path.read_bytes()[:3] == b"ID3"
+    same_flac(path, monkeypatch)
+
+
+def test_a_flac_file_cut_inside_its_last_metadata_block_a_picture_fails_as_mutagen_says(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No block follows the picture to fail on: its image running past the end is what tells."""
+    path = place(templates, tmp_path / "last.flac")
+    audio = FLAC(path)
+    picture = Picture()
+    picture.type, picture.mime, picture.data = 3, "image/jpeg", os.urandom(200_000)
+    audio.add_picture(picture)
+    audio.save(padding=lambda info: 0)
+    data = path.read_bytes()
+    blocks, pos = [], 4  # (offset, type, size) of each metadata block; mutagen ends them with padding
+    while not blocks or not data[blocks[-1][0]] & 0x80:
+        blocks.append((pos, data[pos] & 0x7F, int.from_bytes(data[pos + 1 : pos + 4], "big")))
+        pos += 4 + blocks[-1][2]
+    (at, kind, size), (padding_at, padding_kind, padding_size) = blocks[-2:]
+    assert (kind, padding_kind) == (6, 1)
+    data = (
+        data[:at] + bytes((0x80 | 6,)) + data[at + 1 : at + 4 + size] + data[padding_at + 4 + padding_size :]
+    )
+    path.write_bytes(data)
+    assert type(FLAC(path).metadata_blocks[-1]) is Picture  # the picture is the last block now
+    data = path.read_bytes()
+    path.write_bytes(data[: data.index(picture.data) + 100_000])
+    outcome_ = same_flac(path, monkeypatch)
+    assert isinstance(outcome_, TagReadError)
