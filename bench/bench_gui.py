@@ -173,11 +173,11 @@ def bench_scan_stalls(files: int, runs: int, work: Path) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.main import _share_the_interpreter, _use_forkserver
+    from app.gui.main import share_the_interpreter, use_forkserver
     from bench.bench_scan import make_library, warm_page_cache
 
-    _use_forkserver()  # as tonearm-gui's main() sets up its process
-    _share_the_interpreter()
+    use_forkserver()  # as tonearm-gui's main() sets up its process
+    share_the_interpreter()
     library = make_library(files)
     warm_page_cache(library)
     app = QApplication.instance() or QApplication([])

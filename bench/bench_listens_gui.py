@@ -112,10 +112,10 @@ def child_tonearm(db_path: Path) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
     import app.gui.library.screen  # the window's start screen: imported before any click
-    from app.gui.main import _share_the_interpreter
+    from app.gui.main import share_the_interpreter
     from app.gui.state import AppState, open_initialized
 
-    _share_the_interpreter()  # the main thread gets the GIL back quickly, as tonearm-gui's main() sets up
+    share_the_interpreter()  # the main thread gets the GIL back quickly, as tonearm-gui's main() sets up
     app = QApplication.instance() or QApplication([])
     state = AppState.for_tests(open_initialized(f"sqlite:///{db_path}"))
     app.processEvents()

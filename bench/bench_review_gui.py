@@ -236,11 +236,11 @@ def _settle(app: Any, screen: Any, state: Any) -> None:
 def bench_screen(db: Database, runs: int, work: Path) -> dict[str, list[float]]:
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.main import _share_the_interpreter
+    from app.gui.main import share_the_interpreter
     from app.gui.review.screen import ReviewScreen
     from app.gui.state import AppState
 
-    _share_the_interpreter()  # the window's process is set up so (GIL hand-over, collector thresholds)
+    share_the_interpreter()  # the window's process is set up so (GIL hand-over, collector thresholds)
     app = QApplication.instance() or QApplication([])
     opens: list[float] = []
     opens_cpu: list[float] = []  # every thread of the process (the queue is read in a worker)

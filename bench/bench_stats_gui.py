@@ -65,11 +65,11 @@ class _Clock:
 def _screen(db_url: str, settings_dir: Path) -> tuple[Any, Any, Any]:
     from PySide6.QtWidgets import QApplication
 
-    from app.gui.main import _share_the_interpreter
+    from app.gui.main import share_the_interpreter
     from app.gui.state import AppState, open_initialized
     from app.gui.stats.screen import StatsScreen
 
-    _share_the_interpreter()  # the window's process is set up so (GIL hand-over, collector thresholds)
+    share_the_interpreter()  # the window's process is set up so (GIL hand-over, collector thresholds)
     app = QApplication.instance() or QApplication([])
     state = AppState.for_tests(open_initialized(db_url), settings_dir)
     screen = StatsScreen(state)  # the window builds every screen at start-up; the open is timed below

@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     headless = args.screenshots is not None or args.startup_probe
     if headless and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    _use_forkserver()
-    _share_the_interpreter()
+    use_forkserver()
+    share_the_interpreter()
     _import_core_before_qt()
 
     from PySide6.QtCore import QCoreApplication, QSettings
@@ -167,7 +167,7 @@ def _import_core_before_qt() -> None:
         importlib.import_module(name)
 
 
-def _share_the_interpreter() -> None:
+def share_the_interpreter() -> None:
     """Keep the main thread responsive while a job's thread runs Python (the entry point decides these).
 
     - The main thread gets the GIL back within 1 ms (Python's default: 5 ms): while the window scanned
@@ -182,7 +182,7 @@ def _share_the_interpreter() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def _use_forkserver() -> None:
+def use_forkserver() -> None:
     """Worker pools (scan, analysis) fork from a clean server process, not from the threaded Qt process.
 
     Forking a process that runs Qt's threads can copy a lock another thread held; the forkserver is started
