@@ -14,10 +14,12 @@ which reports the damage as before. ``tests/analyzer/test_tag_fast_paths.py`` ke
 from __future__ import annotations
 
 import struct
-from typing import Any, BinaryIO
+from typing import Any
 
 from mutagen.flac import FLAC, Picture
 from mutagen.flac import error as FLACError
+
+from analyzer.tags.fast_path import fast_or_plain
 
 KEPT_PICTURE_BYTES = 64
 """Bytes of each image kept in ``Picture.data``: the tag readers use only its size and MIME type."""
@@ -52,10 +54,5 @@ class _FLACWithoutImages(FLAC):
     ]
 
 
-def open_flac(f: BinaryIO) -> Any:
-    """The file as mutagen's ``FLAC`` reads it, its pictures ``DescribedPicture`` (``f`` at offset 0)."""
-    try:
-        return _FLACWithoutImages(f)
-    except Exception:  # whatever it is, mutagen meets it again below and says what it is
-        f.seek(0)
-        return FLAC(f)
+open_flac = fast_or_plain(_FLACWithoutImages, FLAC)
+"""The file as mutagen's ``FLAC`` reads it, its pictures ``DescribedPicture`` (``f`` at offset 0)."""

@@ -22,6 +22,8 @@ from typing import Any, BinaryIO, NamedTuple
 from mutagen.mp4 import MP4, MP4Info, MP4NoTrackError, MP4Tags
 from mutagen.mp4._atom import Atoms  # the atom tree exactly as MP4.load builds it
 
+from analyzer.tags.fast_path import fast_or_plain
+
 KEPT_PICTURE_BYTES = 64
 """Bytes of each picture handed to mutagen: the tag readers use only the data atom's image format."""
 
@@ -49,18 +51,6 @@ class _ShortCover:
 
     def read(self, fileobj: BinaryIO) -> tuple[bool, bytes]:
         return True, self.payload
-
-
-def open_mp4(f: BinaryIO) -> Any:
-    """The file's ``info`` and ``tags`` as mutagen's ``MP4`` gives them (``f`` at offset 0)."""
-    try:
-        fast = _read(f)
-    except Exception:  # whatever it is, mutagen meets it again below and says what it is
-        fast = None
-    if fast is not None:
-        return fast
-    f.seek(0)
-    return MP4(f)
 
 
 def _read(f: BinaryIO) -> Mp4Tags | None:
@@ -113,3 +103,7 @@ def _short_cover(f: BinaryIO, start: int, length: int, sizes: list[int]) -> byte
             sizes.append(child - 16)
         pos += child
     return b"".join(parts) if pos == length else None
+
+
+open_mp4 = fast_or_plain(_read, MP4)
+"""The file's ``info`` and ``tags`` as mutagen's ``MP4`` gives them (``f`` at offset 0)."""

@@ -25,6 +25,8 @@ from mutagen.id3 import BitPaddedInt, Frames
 from mutagen.id3._tags import determine_bpi  # mutagen's own rule for ID3v2.4 frame sizes
 from mutagen.mp3 import MP3
 
+from analyzer.tags.fast_path import fast_or_plain
+
 _FRAME_HEADER = struct.Struct(">4sLH")  # ID3v2.3/2.4 frame header: ID, size, flags
 PREFIX_BYTES = 32 * 1024
 """The start of the tag read at once (the file's buffer size): the text frames before a cover."""
@@ -41,18 +43,6 @@ class MpegTags(NamedTuple):
     info: Any
     tags: Any
     picture_sizes: tuple[int, ...]
-
-
-def open_mpeg(f: BinaryIO) -> Any:
-    """The file's ``info`` and ``tags`` as mutagen's ``MP3`` gives them (``f`` at offset 0)."""
-    try:
-        fast = _read(f)
-    except Exception:  # whatever it is, mutagen meets it again below and says what it is
-        fast = None
-    if fast is not None:
-        return fast
-    f.seek(0)
-    return MP3(f)
 
 
 def _read(f: BinaryIO) -> MpegTags | None:
@@ -188,3 +178,7 @@ class _View:
             self.pos += len(rest)
             out += rest
         return out
+
+
+open_mpeg = fast_or_plain(_read, MP3)
+"""The file's ``info`` and ``tags`` as mutagen's ``MP3`` gives them (``f`` at offset 0)."""

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import struct
 from io import BytesIO
-from typing import Any, BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from mutagen._vorbis import VCommentDict
 from mutagen.oggopus import OggOpus, OggOpusInfo
+
+from analyzer.tags.fast_path import fast_or_plain
 
 _READ = 128 * 1024
 _MAX_PACKET = 64 * 1024 * 1024  # beyond this, leave it to mutagen
@@ -44,18 +46,6 @@ class OpusTags(NamedTuple):
     info: OggOpusInfo
     tags: VCommentDict
     picture_chars: tuple[int, ...] = ()
-
-
-def open_opus(f: BinaryIO) -> Any:
-    """The file's ``info`` and ``tags`` as mutagen's ``OggOpus`` gives them (``f`` at offset 0)."""
-    try:
-        fast = _read(f)
-    except Exception:  # whatever it is, mutagen meets it again below and says what it is
-        fast = None
-    if fast is not None:
-        return fast
-    f.seek(0)
-    return OggOpus(f)
 
 
 def _read(f: BinaryIO) -> OpusTags | None:
@@ -185,3 +175,7 @@ def _more(f: BinaryIO, buffer: bytearray, needed: int) -> bool:
             return False
         buffer += chunk
     return True
+
+
+open_opus = fast_or_plain(_read, OggOpus)
+"""The file's ``info`` and ``tags`` as mutagen's ``OggOpus`` gives them (``f`` at offset 0)."""
