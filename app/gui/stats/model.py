@@ -35,10 +35,14 @@ def column_title(name: str) -> str:
 
 
 def display(column: str, value: Any) -> str:
-    """A cell as text: thousands separators, hours and minutes for seconds, shares as percent."""
+    """A cell as text: thousands separators, hours and minutes for seconds, shares as percent. No seconds
+    at all reads "—": plays whose listens carry no length anywhere (docs/stats-and-exports.md), not a time
+    someone listened."""
     if value is None:
         return ""
     if column in _SECONDS and isinstance(value, int | float):
+        if value <= 0:
+            return "—"
         hours, rest = divmod(int(value), 3600)
         return f"{hours:,}h {rest // 60:02d}m" if hours else f"{rest // 60}m {rest % 60:02d}s"
     if column == "first_listened_at" and isinstance(value, str):

@@ -411,6 +411,19 @@ def test_table_model_contract(qtmodeltester: Any) -> None:
     qtmodeltester.check(model)
 
 
+def test_plays_without_any_known_length_show_no_listening_time(qtmodeltester: Any) -> None:
+    # An artist heard only through listens that carry no length (no played or reported length, no matched
+    # track) has plays but no listening time: the cell says so instead of "0m 00s".
+    model = StatsTableModel()
+    model.set_table(
+        StatsTable("t", ["name", "plays", "listening_secs"], [("Björk", 18, 0), ("Air", 12, 30.0)])
+    )
+    qtmodeltester.check(model)
+    assert [model.data(model.index(row, 2)) for row in range(2)] == ["—", "0m 30s"]
+    model.sort(2, Qt.SortOrder.AscendingOrder)
+    assert [model.row_values(r)[0] for r in range(2)] == ["Björk", "Air"]  # sorted by the value, not the text
+
+
 def test_a_default_user_without_listens_does_not_hide_the_others(state: AppState, qtbot: QtBot) -> None:
     from scrobbler.users import default_user
 
