@@ -14,7 +14,7 @@ which reports the damage as before. ``tests/analyzer/test_tag_fast_paths.py`` ke
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, BinaryIO
 
 from mutagen.flac import FLAC, Picture
 from mutagen.flac import error as FLACError
@@ -54,5 +54,6 @@ class _FLACWithoutImages(FLAC):
     ]
 
 
-open_flac = fast_or_plain(_FLACWithoutImages, FLAC)
-"""The file as mutagen's ``FLAC`` reads it, its pictures ``DescribedPicture`` (``f`` at offset 0)."""
+def open_flac(f: BinaryIO) -> Any:
+    """The file as mutagen's ``FLAC`` reads it, its pictures ``DescribedPicture`` (``f`` at offset 0)."""
+    return fast_or_plain(f, _FLACWithoutImages, FLAC)

@@ -105,5 +105,6 @@ def _short_cover(f: BinaryIO, start: int, length: int, sizes: list[int]) -> byte
     return b"".join(parts) if pos == length else None
 
 
-open_mp4 = fast_or_plain(_read, MP4)
-"""The file's ``info`` and ``tags`` as mutagen's ``MP4`` gives them (``f`` at offset 0)."""
+def open_mp4(f: BinaryIO) -> Any:
+    """The file's ``info`` and ``tags`` as mutagen's ``MP4`` gives them (``f`` at offset 0)."""
+    return fast_or_plain(f, _read, MP4)

@@ -180,5 +180,6 @@ class _View:
         return out
 
 
-open_mpeg = fast_or_plain(_read, MP3)
-"""The file's ``info`` and ``tags`` as mutagen's ``MP3`` gives them (``f`` at offset 0)."""
+def open_mpeg(f: BinaryIO) -> Any:
+    """The file's ``info`` and ``tags`` as mutagen's ``MP3`` gives them (``f`` at offset 0)."""
+    return fast_or_plain(f, _read, MP3)

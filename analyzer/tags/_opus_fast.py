@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import struct
 from io import BytesIO
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from mutagen._vorbis import VCommentDict
 from mutagen.oggopus import OggOpus, OggOpusInfo
@@ -177,5 +177,6 @@ def _more(f: BinaryIO, buffer: bytearray, needed: int) -> bool:
     return True
 
 
-open_opus = fast_or_plain(_read, OggOpus)
-"""The file's ``info`` and ``tags`` as mutagen's ``OggOpus`` gives them (``f`` at offset 0)."""
+def open_opus(f: BinaryIO) -> Any:
+    """The file's ``info`` and ``tags`` as mutagen's ``OggOpus`` gives them (``f`` at offset 0)."""
+    return fast_or_plain(f, _read, OggOpus)
