@@ -8,7 +8,6 @@ after ``upto`` read directly and merged), so a range reads only the rows first h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, cast
 
 from sqlalchemy import BigInteger, Table, delete, func, insert, select, tuple_, type_coerce
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from models.listens import Listen
 from models.stats_rollups import ListenFirstPlay
 from scrobbler.stats.scope import ListenScope
+from scrobbler.stats.top_rows import fetch_rows
 from scrobbler.stats.track_totals import upto_ready
 
 NAME = "first-plays"
@@ -93,15 +93,15 @@ def firsts_in(session: Session, scope: ListenScope, kind: str, upto: int) -> lis
     )
     tail_rows = {
         _key(row, track): _first(row, track)
-        for row in _rows(
+        for row in fetch_rows(
             session,
             tail.where(Listen.user_id == user, Listen.listened_at >= upto).group_by(*listen_keys),
         )
     }
     if not tail_rows:  # the usual case: SQL's order is the answer's
-        return [_first(row, track) for row in _rows(session, in_range)]
+        return [_first(row, track) for row in fetch_rows(session, in_range)]
     found: dict[tuple[Any, ...], First] = {
-        _key(row, track): _first(row, track) for row in _rows(session, in_range)
+        _key(row, track): _first(row, track) for row in fetch_rows(session, in_range)
     }
     if tail_rows:
         known = {}
@@ -109,7 +109,9 @@ def firsts_in(session: Session, scope: ListenScope, kind: str, upto: int) -> lis
         for start in range(0, len(ordered), 500):
             chunk = ordered[start : start + 500]
             match = tuple_(*keys).in_(chunk) if track else keys[0].in_([k[0] for k in chunk])
-            known.update({_key(row, track): _first(row, track) for row in _rows(session, kept.where(match))})
+            known.update(
+                {_key(row, track): _first(row, track) for row in fetch_rows(session, kept.where(match))}
+            )
         for key, (at, artist, title) in tail_rows.items():
             old = known.get(key)
             if old is None:
@@ -120,15 +122,6 @@ def firsts_in(session: Session, scope: ListenScope, kind: str, upto: int) -> lis
                 smaller_title = kept_title if title is None or kept_title is None else min(kept_title, title)
                 found[key] = (kept_at, min(kept_artist, artist), smaller_title)
     return [found[key] for key in sorted(found, key=lambda k: (found[k][0], k))]
-
-
-def _rows(session: Session, stmt: Any) -> Iterable[Any]:
-    result = session.connection().execute(stmt)
-    try:
-        cursor: Any = result.cursor
-        return list(cursor.fetchall())
-    finally:
-        result.close()
 
 
 def _key(row: Any, track: bool) -> tuple[Any, ...]:
