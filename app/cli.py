@@ -7,13 +7,16 @@ import gc
 import importlib
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from app.context import CliContext, CliError
 from models import __version__
+
+if TYPE_CHECKING:
+    from app.commands.first_scan import FirstScan
 
 
 @dataclass(frozen=True)
@@ -157,16 +160,33 @@ def error_line(exc: BaseException) -> str | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    *,
+    first_scan: FirstScan | BaseException | None = None,
+    first_scan_checked: bool = False,
+) -> int:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``) and return its exit code.
+
+    The console script (:mod:`app.launch`) has already looked for a first scan before importing this module:
+    ``first_scan_checked`` says so, with the scan it started, or what starting it raised (reported here as
+    every command's errors are), or None when the command line is anything else.
+    """
     # Freeze the heap at exit: the interpreter's shutdown otherwise walks SQLAlchemy, the models and the
     # caches (0.2-0.3 s after `tonearm tracks` has printed; ~16 ms frozen). Registered once per process.
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
     try:
+        if isinstance(first_scan, BaseException):
+            raise first_scan
+        if first_scan is not None:
+            from app.commands.first_scan import finish_first_scan
+
+            return finish_first_scan(first_scan)
         # A library's first scan starts its read workers before Typer builds the command (app.commands.
         # first_scan); None for every other command line.
         args = sys.argv[1:] if argv is None else argv
-        if "scan" in args:
+        if "scan" in args and not first_scan_checked:
             from app.commands.first_scan import run_first_scan
 
             first = run_first_scan(args)

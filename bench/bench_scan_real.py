@@ -69,11 +69,14 @@ def _split():
     sys.stderr.write("\\nBENCH-MARKS " + json.dumps(_marks))
 atexit.register(_split)
 _mark("python started")
-from app.cli import main
-_mark("app.cli imported")
-if os.environ.get("BENCH_TIMELINE"):  # when the pool starts, the database is made, the reads end
-    import analyzer.scan.reading as reading, app.context as context
-    submit, results, database = reading.ReadAhead._submit, reading.ReadAhead.results, context.CliContext.database
+try:
+    from app.launch import main  # the `tonearm` console script's entry point
+except ImportError:  # a --compare-tree from before app.launch
+    from app.cli import main
+_mark("entry point imported")
+if os.environ.get("BENCH_TIMELINE") and "app.launch" in sys.modules:  # when the pool starts, the database is
+    import analyzer.scan.reading as reading, app.commands.first_scan as first_scan  # made, the reads end
+    submit, results, finish = reading.ReadAhead._submit, reading.ReadAhead.results, first_scan.finish_first_scan
     def _submit(self, *, final):
         first = self.executor is None
         submit(self, final=final)
@@ -85,13 +88,19 @@ if os.environ.get("BENCH_TIMELINE"):  # when the pool starts, the database is ma
                 _mark("first chunk read")
             yield item
         _mark("last chunk read")
-    def _database(self, **options):
-        new = self._db is None
-        new and _mark("database: opening")
-        db = database(self, **options)
-        new and _mark("database: ready")
-        return db
-    reading.ReadAhead._submit, reading.ReadAhead.results, context.CliContext.database = _submit, _results, _database
+    def _finish(scan):  # app.context (Typer) only once the entry point has imported it
+        import app.context as context
+        database = context.CliContext.database
+        def _database(self, **options):
+            new = self._db is None
+            new and _mark("database: opening")
+            db = database(self, **options)
+            new and _mark("database: ready")
+            return db
+        context.CliContext.database = _database
+        _mark("command line imported")
+        return finish(scan)
+    reading.ReadAhead._submit, reading.ReadAhead.results, first_scan.finish_first_scan = _submit, _results, _finish
 sys.argv = ["tonearm", *sys.argv[1:]]
 code = main()
 _mark("command done")

@@ -10,16 +10,23 @@ options, taking the started reads over. Any other command line, or one this is n
 option, a missing path, a database that exists or a URL only SQLAlchemy reads), returns None and goes to
 Typer as before, which also gives every error message as before.
 
-Imports nothing heavy at module level: ``app.cli.main`` imports this for any command line naming "scan".
+Imports nothing heavy at module level: the console script (:mod:`app.launch`) imports this for any command
+line naming "scan" before it imports :mod:`app.cli` (Typer itself costs ~30 ms before the workers could
+start), and :func:`app.cli.main` for a command line it was handed directly.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from models.database_location import DATABASE_URL_ENV, plain_new_sqlite_database
+
+if TYPE_CHECKING:
+    from analyzer.scan.runner import StartedScan
 
 FLAGS = ("--json", "--include-hidden", "--errors")
 """The scan command's options, all flags (app.commands.scan.scan); tests keep the two lists the same."""
@@ -47,9 +54,20 @@ def parse_first_scan(argv: Sequence[str]) -> tuple[str | None, list[str], set[st
     return (url, paths, flags) if paths else None
 
 
-def run_first_scan(argv: Sequence[str]) -> int | None:
-    """Run ``argv`` as a first scan into a new SQLite database and return its exit code (errors raise, as
-    the command's do under Typer); None when ``argv`` is anything else, to be run by Typer."""
+@dataclass
+class FirstScan:
+    """A first scan whose read workers are reading: what :func:`finish_first_scan` needs to run it."""
+
+    url: str | None
+    paths: list[Path]
+    flags: set[str]
+    started: StartedScan
+
+
+def start_first_scan(argv: Sequence[str]) -> FirstScan | None:
+    """Start the read workers of ``argv`` when it is a first scan into a new SQLite database; None when it is
+    anything else, to be run by Typer. The console script (:mod:`app.launch`) calls this before it imports
+    the command line's machinery (Typer, rich), so the workers read while that is imported."""
     parsed = parse_first_scan(argv)
     if parsed is None:
         return None
@@ -60,24 +78,36 @@ def run_first_scan(argv: Sequence[str]) -> int | None:
         return None
     from analyzer.scan.runner import start_reading
 
-    include_hidden = "--include-hidden" in flags
-    started = start_reading([str(path) for path in paths], include_hidden=include_hidden)
+    started = start_reading([str(path) for path in paths], include_hidden="--include-hidden" in flags)
+    return FirstScan(url, paths, flags, started)
+
+
+def finish_first_scan(first: FirstScan) -> int:
+    """Run the scan :func:`start_first_scan` began and return its exit code (errors raise, as the command's
+    do under Typer)."""
     try:
         from app.commands.scan import scan_command
         from app.context import CliContext
 
-        context = CliContext(database_url=url)
+        context = CliContext(database_url=first.url)
         try:
             scan_command(
                 context,
-                paths,
-                as_json="--json" in flags,
-                include_hidden=include_hidden,
-                errors="--errors" in flags,
-                started=started,
+                first.paths,
+                as_json="--json" in first.flags,
+                include_hidden="--include-hidden" in first.flags,
+                errors="--errors" in first.flags,
+                started=first.started,
             )
         finally:
             context.close()
     finally:
-        started.close()  # nothing left to stop when the scan took the reads over
+        first.started.close()  # nothing left to stop when the scan took the reads over
     return 0
+
+
+def run_first_scan(argv: Sequence[str]) -> int | None:
+    """Run ``argv`` as a first scan into a new SQLite database and return its exit code (errors raise, as
+    the command's do under Typer); None when ``argv`` is anything else, to be run by Typer."""
+    first = start_first_scan(argv)
+    return None if first is None else finish_first_scan(first)

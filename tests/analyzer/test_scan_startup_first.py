@@ -127,3 +127,39 @@ def test_a_database_that_exists_or_a_missing_path_goes_to_typer(
     assert first_scan.run_first_scan(["scan", str(root), "--json"]) == 0  # the URL from the environment
     assert json.loads(capsys.readouterr().out)["added"] == 18
     assert (tmp_path / "env.db").stat().st_size > 0
+
+
+@needs_ffmpeg
+def test_the_console_script_runs_a_first_scan_and_any_other_command_line_as_the_cli_does(
+    tmp_path: Path,
+    templates: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from app import launch
+
+    root = small_library(tmp_path / "music", templates)
+    url = f"sqlite:///{tmp_path / 'lib.db'}"
+    monkeypatch.setattr("sys.argv", ["tonearm", "--database-url", url, "scan", str(root), "--json"])
+    assert launch.main() == 0
+    assert json.loads(capsys.readouterr().out)["added"] == 18
+    # The database exists now: the rescan is Typer's, through the same entry point.
+    assert launch.main() == 0
+    assert json.loads(capsys.readouterr().out)["unchanged"] == 19
+    monkeypatch.setattr("sys.argv", ["tonearm", "--database-url", url, "tracks", "--limit", "1"])
+    assert launch.main() == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_an_error_while_the_console_script_starts_a_first_scan_is_reported_as_the_cli_reports_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app import launch
+
+    def refused(argv: list[str]) -> None:
+        raise PermissionError(13, "Permission denied", str(tmp_path / "music"))
+
+    monkeypatch.setattr(first_scan, "start_first_scan", refused)
+    monkeypatch.setattr("sys.argv", ["tonearm", "scan", str(tmp_path), "--json"])
+    assert launch.main() == 1
+    assert capsys.readouterr().err.startswith("tonearm: error: [Errno 13] Permission denied")

@@ -69,20 +69,26 @@ import concurrent.futures.process as process
 seen = {}
 start = process.ProcessPoolExecutor.__init__
 def init(self, *args, **kwargs):
-    for name in ("sqlalchemy", "pydantic", "rich"):
+    for name in ("sqlalchemy", "pydantic", "rich", "typer"):
         seen.setdefault(name, name in sys.modules)
     start(self, *args, **kwargs)
 process.ProcessPoolExecutor.__init__ = init
-from app.cli import main
-code = main(["scan", sys.argv[1], "--json"])
+sys.argv = ["tonearm", "scan", sys.argv[1], "--json"]
+if sys.argv[-1] == "console script":
+    from app.launch import main  # what `tonearm` runs (pyproject's [project.scripts])
+    code = main()
+else:
+    from app.cli import main
+    code = main(sys.argv[1:])
 sys.stderr.write("PROBE " + json.dumps(seen))
 sys.exit(code)
 """
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
+@pytest.mark.parametrize("entry", ["console script", "app.cli.main"])
 def test_a_first_scan_starts_its_read_workers_before_importing_sqlalchemy_pydantic_or_rich(
-    tmp_path: Path,
+    tmp_path: Path, entry: str
 ) -> None:
     (tmp_path / "templates").mkdir()
     templates = make_templates(tmp_path / "templates", duration=0.5)
@@ -90,14 +96,17 @@ def test_a_first_scan_starts_its_read_workers_before_importing_sqlalchemy_pydant
     for n in range(300):  # more than a pool chunk: the pool starts while the walk goes on
         place(templates, library / f"{n:03d} Song.{['mp3', 'flac', 'opus'][n % 3]}", title=f"Song {n}")
     env = {**os.environ, DATABASE_URL_ENV: f"sqlite:///{tmp_path}/new.db"}
+    probe = PROBE.replace('sys.argv[-1] == "console script"', repr(entry == "console script"))
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, str(library)], env=env, cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-c", probe, str(library)], env=env, cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["added"] == 300
-    # nor Typer's pydantic, nor rich: the command line was recognised before Typer (app.commands.first_scan)
+    # nor Typer's pydantic, nor rich: the command line was recognised before Typer (app.commands.first_scan);
+    # the console script (app.launch) starts them before it imports Typer itself.
     assert json.loads(done.stderr.rpartition("PROBE ")[2]) == {
         "sqlalchemy": False,
         "pydantic": False,
         "rich": False,
+        "typer": entry != "console script",
     }
