@@ -1,15 +1,24 @@
-"""MP4/M4A opened without its cover art's bytes: the fast path beside mutagen's ``MP4``.
+"""MP4/M4A read with less of mutagen's bookkeeping: the fast path beside mutagen's ``MP4``.
 
-mutagen reads each ``ilst`` item whole, and a ``covr`` item with a 450 KB cover is read, rendered once more
-to validate it (``MP4Tags.__setitem__``) and copied into an ``MP4Cover``: ~0.1 ms a file, for a picture the
-tag readers only describe (its format and size). Here mutagen does everything it does in ``MP4.load``
-(the atom tree, ``MP4Info``, ``MP4Tags`` of every other item), except that each ``covr`` item reaches
-``MP4Tags`` as its ``data`` atoms' headers with the first bytes of each picture (the atoms' size fields say
-so); the pictures' real sizes come back beside the tags (``cover_sizes``).
+Three costs of ``MP4.load`` buy the tag readers nothing, each ~0.04-0.1 ms a file on the real-size bench
+files (3-6 minutes, 276-449 KiB covers):
 
-Only ``covr`` items of ``data`` (and ``name``) atoms that fill the item exactly, within the file, with a
-32-bit size header take this path; anything else, and any error, is opened by ``MP4`` as before, which
-also reports the damage as before. ``tests/analyzer/test_tag_fast_paths.py`` keeps both paths' tags equal.
+- the atom tree: ``Atom.__init__`` asks the buffered file for its position ~100 times a file (each a
+  system call) among ~40 headers. Here the same ``Atom`` objects are built, by mutagen's container rules
+  (``_CONTAINERS``, ``_SKIP_SIZE``), from a few 4 KiB windows read by position; anything mutagen's
+  ``Atoms`` would read otherwise or reject (a header cut off, a size below 8, a zero size below the top)
+  is left to mutagen;
+- the cover: a ``covr`` item with a 450 KB picture is read, rendered once more and copied into an
+  ``MP4Cover``. Here each ``covr`` item reaches ``MP4Tags`` as its ``data`` atoms' headers with the first
+  bytes of each picture (the atoms' size fields say so); the pictures' real sizes come back beside the tags
+  (``cover_sizes``). Only ``covr`` items of ``data`` (and ``name``) atoms that fill the item exactly, within
+  the file, with a 32-bit size header take this path;
+- ``MP4Tags.__setitem__`` renders each value it stores to validate it; while loading, mutagen only ever
+  stores an empty list there (extended afterwards) or a bool, which render without fail: skipped.
+
+``MP4Info`` and ``MP4Tags`` then parse every item as ``MP4.load`` does. Any error is met again by ``MP4``,
+which reports the damage as before. ``tests/analyzer/test_tag_fast_paths.py`` keeps both paths' tags equal;
+``tests/analyzer/test_mp4_fast_path_cost.py`` keeps the tree and mutagen's objects equal.
 """
 
 from __future__ import annotations
@@ -20,14 +29,20 @@ from contextlib import suppress
 from typing import Any, BinaryIO, NamedTuple
 
 from mutagen.mp4 import MP4, MP4Info, MP4NoTrackError, MP4Tags
-from mutagen.mp4._atom import Atoms  # the atom tree exactly as MP4.load builds it
+from mutagen.mp4._atom import _CONTAINERS, _SKIP_SIZE, Atom, Atoms  # mutagen's own atom rules
 
 from analyzer.tags.fast_path import fast_or_plain
 
 KEPT_PICTURE_BYTES = 64
 """Bytes of each picture handed to mutagen: the tag readers use only the data atom's image format."""
 
+WINDOW_BYTES = 4096
+"""Bytes read at a time while walking the atom headers: an M4A's headers sit in a few clusters (the
+track's, the tags') between large leaves (audio, sample tables, covers) that are skipped unread."""
+
 _CHILD = struct.Struct(">I4s")
+_LARGE_SIZE = struct.Struct(">Q")
+_CONTAINER_NAMES = frozenset(_CONTAINERS)
 
 
 class Mp4Tags(NamedTuple):
@@ -37,6 +52,66 @@ class Mp4Tags(NamedTuple):
     info: Any
     tags: Any
     cover_sizes: tuple[int, ...]
+
+
+class _Unexpected(Exception):
+    """A layout this module leaves to mutagen (which then reads it or says what is wrong)."""
+
+
+class _AtomWalk:
+    """mutagen's ``Atoms`` tree built from windows of the file read by position (the file object's own
+    position and buffer are left alone)."""
+
+    __slots__ = ("fd", "size", "start", "window")
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd, self.size = fd, size
+        self.window, self.start = b"", 0
+
+    def tree(self) -> Atoms:
+        atoms = Atoms.__new__(Atoms)
+        atoms.atoms = found = []
+        pos = 0
+        while pos + 8 <= self.size:  # as Atoms.__init__: trailing bytes shorter than a header are ignored
+            atom, pos = self.atom(pos, 0)
+            found.append(atom)
+        return atoms
+
+    def atom(self, pos: int, level: int) -> tuple[Atom, int]:
+        """The atom at ``pos`` as ``Atom(fileobj, level)`` reads it, and where mutagen's walk goes on."""
+        at = pos - self.start
+        window = self.window
+        if at < 0 or at + 16 > len(window):
+            window = self.window = os.pread(self.fd, WINDOW_BYTES, pos)
+            self.start, at = pos, 0
+        if at + 8 > len(window):
+            raise _Unexpected("header cut off")
+        length, name = _CHILD.unpack_from(window, at)
+        data = pos + 8
+        if length == 1:
+            if at + 16 > len(window):
+                raise _Unexpected("64-bit size cut off")
+            (length,) = _LARGE_SIZE.unpack_from(window, at + 8)
+            data += 8
+            if length < 16:
+                raise _Unexpected("64-bit size below 16")
+        elif length == 0:
+            if level:
+                raise _Unexpected("zero size below the top level")
+            length = self.size - pos  # to the end of the file
+        elif length < 8:
+            raise _Unexpected("size below 8")
+        atom = Atom.__new__(Atom)
+        atom.offset, atom.length, atom.name, atom._dataoffset = pos, length, name, data
+        end = pos + length
+        if name not in _CONTAINER_NAMES:
+            return atom, end
+        atom.children = children = []
+        pos = data + _SKIP_SIZE.get(name, 0)
+        while pos < end:  # a child running past its parent moves mutagen's walk on past the parent too
+            child, pos = self.atom(pos, level + 1)
+            children.append(child)
+        return atom, pos
 
 
 class _ShortCover:
@@ -54,12 +129,13 @@ class _ShortCover:
 
 
 def _read(f: BinaryIO) -> Mp4Tags | None:
-    atoms = Atoms(f)
+    fd = f.fileno()
+    size = os.fstat(fd).st_size
     try:
+        atoms = _AtomWalk(fd, size).tree()
         ilst = atoms.path(b"moov", b"udta", b"meta", b"ilst")[-1]
-    except KeyError:
+    except (_Unexpected, KeyError):
         return None
-    size = os.fstat(f.fileno()).st_size
     sizes: list[int] = []
     children = list(ilst.children)
     for index, atom in enumerate(children):
@@ -77,7 +153,24 @@ def _read(f: BinaryIO) -> Mp4Tags | None:
     info = MP4Info()
     with suppress(MP4NoTrackError):  # as MP4.load: a file without an audio track has tags all the same
         info.load(atoms, f)
-    return Mp4Tags(info, MP4Tags(atoms, f), tuple(sizes))
+    return Mp4Tags(info, _load_tags(atoms, f), tuple(sizes))
+
+
+def _load_tags(atoms: Atoms, f: BinaryIO) -> MP4Tags:
+    """``MP4Tags(atoms, f)`` without the validating render of what ``MP4Tags.load`` stores (an empty list
+    it extends, or a bool): the instance's own ``_render`` and ``setdefault`` stand in while it loads."""
+    tags: Any = MP4Tags()
+    tags._render = _stored_as_parsed
+    tags.setdefault = tags._DictProxy__dict.setdefault
+    try:
+        tags.load(atoms, f)
+    finally:
+        del tags._render, tags.setdefault
+    return tags
+
+
+def _stored_as_parsed(key: str, value: Any) -> None:
+    return None
 
 
 def _short_cover(f: BinaryIO, start: int, length: int, sizes: list[int]) -> bytes | None:
