@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from analyzer.credits import parse_artist_credit, split_title_variant
@@ -109,7 +110,7 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
     (outermost first): "Artist/Album/01 Title.ext" fills missing artist, album, track number and title."""
     fallback: list[str] = []
     stem = display_name(os.path.splitext(os.path.basename(path))[0])
-    folders = tuple(display_name(name) for name in folders)
+    folders = tuple([display_name(name) for name in folders])
     title = (tags.title or "").strip()
     track_no = tags.tracknumber or 0
     disc_no = tags.discnumber or 0
@@ -138,8 +139,10 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
     uid_artist = album_artist.name if album_artist else (credits[0].name if credits else "")
     # A title tag with several values: the first is the title, the others are names it also goes by
     # (HyperRogue's files list earlier pieces' titles before their own), and all of them are identity.
-    other_titles = tuple(
-        value for value in dict.fromkeys(v.strip() for v in tags.titles[1:]) if normalize(value)
+    other_titles = (
+        tuple(value for value in dict.fromkeys(v.strip() for v in tags.titles[1:]) if normalize(value))
+        if tags.titles
+        else ()
     )
     track_uid = make_track_uid(
         tags.musicbrainz_recordingid,
@@ -148,7 +151,8 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
         disc_no,
         track_no,
         title,
-        artists=[c.name for c in credits if c.role == "primary"],
+        # only an untagged recording's uid hashes its artists
+        artists=() if tags.musicbrainz_recordingid else [c.name for c in credits if c.role == "primary"],
         other_titles=other_titles,
     )
     attributes = _attributes(tags.raw)
@@ -224,6 +228,8 @@ def make_track_uid(
 def display_name(name: str) -> str:
     """A path part as text for a tag value: names that are not UTF-8 are read as Windows-1252, the
     likeliest legacy encoding of music file names (the path itself is stored byte-exact elsewhere)."""
+    if name.isascii():
+        return name  # the round trip below gives it back as it is
     raw = os.fsencode(name)
     try:
         return raw.decode("utf-8")
@@ -306,7 +312,7 @@ def _group_type(tags: FileTags, album_artist: Credit | None) -> ReleaseGroupType
 def _release_date(tags: FileTags) -> str:
     match = _DATE.match(tags.date or "")
     if match:
-        return "-".join(part for part in match.groups() if part)
+        return "-".join(filter(None, match.groups()))
     return str(tags.year) if tags.year else ""
 
 
@@ -349,13 +355,14 @@ def _pairs(*pairs: tuple[str, str | None]) -> tuple[tuple[str, str], ...]:
 
 def _attributes(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     # Keys merge case-insensitively: MariaDB's unique key on (track_id, key) compares them that way.
+    spelled = [(_key_forms(key), value) for key, value in raw]
+    if len({folded for (folded, _), _ in spelled}) == len(raw):  # usual: each key once, in file order
+        return tuple([(key, value) for (_, key), value in spelled])
     merged: dict[str, list[str]] = {}  # folded key -> [key as first spelled, value, value...]
-    for key, value in raw:
-        key = key.strip()
-        folded = key.casefold()[:255]
-        entry = merged.get(folded)
+    for (fold, key), value in spelled:
+        entry = merged.get(fold)
         if entry is None:
-            merged[folded] = [sys.intern(key[:255]), value]  # interned: pickled once per chunk
+            merged[fold] = [key, value]
         else:
             entry.append(value)
     out = [(entry[0], entry[1]) for entry in merged.values()]
@@ -370,6 +377,14 @@ def _attributes(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]
             taken.add(key.casefold())
             out.append((key, value))
     return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _key_forms(key: str) -> tuple[str, str]:
+    """A raw tag key's case-folded form and its stored spelling (interned: pickled once per chunk). A
+    library spells its keys a few hundred ways at most: remembered, not folded again for each file."""
+    key = key.strip()
+    return key.casefold()[:255], sys.intern(key[:255])
 
 
 def repeated_key(key: str, number: int) -> str:
