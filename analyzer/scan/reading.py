@@ -16,6 +16,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import NamedTuple
 
 from analyzer.catalog.record import TrackRecord, build_track_record
+from analyzer.scan.read_pool import widen_result_pipe
 from analyzer.tags import TagReadError, read_tags
 from models.process_lifetime import pool_initializer
 
@@ -222,8 +223,10 @@ class ReadAhead:
             self.executor = None
 
 
-def _process_pool(workers: int) -> Executor:
-    return ProcessPoolExecutor(max_workers=workers, initializer=start_worker, initargs=(os.getpid(),))
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    executor = ProcessPoolExecutor(max_workers=workers, initializer=start_worker, initargs=(os.getpid(),))
+    widen_result_pipe(executor)  # a chunk's outcomes in one write, whatever the scan's process is doing
+    return executor
 
 
 def start_worker(owner_pid: int) -> None:

@@ -125,7 +125,9 @@ def start_reading(
     roots: Sequence[str | os.PathLike[str]], *, include_hidden: bool = False, batch_files: int = BATCH_FILES
 ) -> StartedScan:
     """Start a first scan's read workers before anything else is imported or opened: walk ``roots`` until
-    the first chunk of files is in the process pool (or the walk ends). An entry point calls this first (the
+    every worker has a chunk of files and one more is queued (or the walk ends). With only the first chunk
+    submitted, the second worker idled until the entry point's imports were done and the walk went on
+    (45-100 ms on bench_scan_real's library). An entry point calls this first (the
     CLI's first scan, before its command-line machinery) and hands the result to :func:`scan_new_database`;
     the workers read meanwhile. Nothing is written and no progress is reported here."""
     abs_roots = [os.path.abspath(os.fspath(root)) for root in roots]
@@ -145,8 +147,8 @@ def start_reading(
             started.found += 1
             if plan_file(started.plan, {}, item):
                 started.reader.add((item.path, item.folders))
-            if started.reader.executor is not None:
-                break  # the workers have their first chunk: the rest of the walk goes on in the scan
+            if started.reader.executor is not None and len(started.reader.pending) > started.reader.count:
+                break  # each worker has a chunk, one more waits in the pool's call queue
     except BaseException:
         started.close()
         raise
