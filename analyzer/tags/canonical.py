@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from analyzer.tags.record import FileTags
 
@@ -130,25 +131,34 @@ class TagCollector:
 
     def add_freeform(self, name: str, value: str) -> None:
         """Map a free-form native name (any case; ASF-style "A/B" allowed) to its canonical key, if known."""
-        key = FREEFORM_KEYS.get(name.lower().replace("/", " "))
+        key = freeform_key(name)
         if key is not None:
             self.add(key, value)
+
+
+@lru_cache(maxsize=4096)
+def freeform_key(name: str) -> str | None:
+    """The canonical key of a free-form native name (any case; ASF-style "A/B" allowed), None if unknown.
+    Remembered per spelling: a library spells its free-form names a few hundred ways at most."""
+    return FREEFORM_KEYS.get(name.lower().replace("/", " "))
 
 
 def build_file_tags(stream: StreamProperties, collected: TagCollector) -> FileTags:
     """Turn collected strings into the typed record; the first value wins for single-valued fields."""
     values = collected.values
     fields: dict[str, object] = {}
+    kinds = _KINDS
     for key, found in values.items():
-        if key in SINGLE_TEXT:
+        kind = kinds.get(key)
+        if kind is _SINGLE_TEXT:
             fields[key] = found[0]
-        elif key in MULTI_TEXT:
+        elif kind is _MULTI_TEXT:
             fields[key] = _multi(key, found)
-        elif key in SINGLE_ID:
+        elif kind is _SINGLE_ID:
             ids = _ids(found)
             if ids:
                 fields[key] = ids[0]
-        elif key in MULTI_ID:
+        elif kind is _MULTI_ID:
             fields[key] = _ids(found)
     _number_pair(values, "tracknumber", "totaltracks", fields)
     _number_pair(values, "discnumber", "totaldiscs", fields)
@@ -156,13 +166,17 @@ def build_file_tags(stream: StreamProperties, collected: TagCollector) -> FileTa
     fields["originalyear"] = _year(values.get("originaldate"), values.get("originalyear"))
     if "date" not in fields and "year" in values:
         fields["date"] = values["year"][0]
-    fields["bpm"] = _bpm(values.get("bpm"))
+    bpm = values.get("bpm")
+    fields["bpm"] = _bpm(bpm) if bpm else None
     fields["compilation"] = bool(values.get("compilation")) and values["compilation"][0].lower() in _TRUE
-    titles = tuple(dict.fromkeys(values.get("title", ())))
-    if len(titles) > 1:
-        fields["titles"] = titles
-    _artists_from_repeated_artist(values, "artist", "artists", fields)
-    _artists_from_repeated_artist(values, "albumartist", "albumartists", fields)
+    found_titles = values.get("title")
+    if found_titles and len(found_titles) > 1:
+        titles = tuple(dict.fromkeys(found_titles))
+        if len(titles) > 1:
+            fields["titles"] = titles
+    for single_key, multi_key in _REPEATABLE_ARTISTS:
+        if len(values.get(single_key, ())) > 1:
+            _artists_from_repeated_artist(values, single_key, multi_key, fields)
     return FileTags(
         format=stream.format,
         codec=stream.codec,
@@ -175,6 +189,17 @@ def build_file_tags(stream: StreamProperties, collected: TagCollector) -> FileTa
         raw=tuple(collected.raw),
         **fields,  # type: ignore[arg-type]
     )
+
+
+_SINGLE_TEXT, _MULTI_TEXT, _SINGLE_ID, _MULTI_ID = "single text", "multi text", "single id", "multi id"
+_KINDS: dict[str, str] = {
+    **dict.fromkeys(SINGLE_TEXT, _SINGLE_TEXT),
+    **dict.fromkeys(MULTI_TEXT, _MULTI_TEXT),
+    **dict.fromkeys(SINGLE_ID, _SINGLE_ID),
+    **dict.fromkeys(MULTI_ID, _MULTI_ID),
+}
+"""Which of the four value shapes a canonical key takes (numbers and the compilation flag: none here)."""
+_REPEATABLE_ARTISTS = (("artist", "artists"), ("albumartist", "albumartists"))
 
 
 def _multi(key: str, found: list[str]) -> tuple[str, ...]:
@@ -192,23 +217,33 @@ def _ids(found: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(match.lower() for value in found for match in _UUID.findall(value)))
 
 
+def _leading_int(value: str) -> int | None:
+    """``_LEADING_INT``'s number: at most 9 digits after leading zeros and spaces, None without one."""
+    if len(value) <= 9 and value.isascii() and value.isdigit():
+        return int(value)  # what the pattern gives for plain digits, without running it
+    single = _LEADING_INT.match(value)
+    return int(single.group(1)) if single else None
+
+
 def _number_pair(
     values: dict[str, list[str]], number_key: str, total_key: str, fields: dict[str, object]
 ) -> None:
     number = total = None
     for value in values.get(number_key, ()):
+        if len(value) <= 9 and value.isascii() and value.isdigit():
+            number = int(value)  # neither "/" nor "of": no pair, the plain number
+            break
         pair = _NUMBER_PAIR.match(value)
         if pair:
             number = int(pair.group(1)) if pair.group(1) else None
             total = int(pair.group(2))
         else:
-            single = _LEADING_INT.match(value)
-            number = int(single.group(1)) if single else None
+            number = _leading_int(value)
         break
     for value in values.get(total_key, ()):
-        single = _LEADING_INT.match(value)
-        if single:
-            total = int(single.group(1))
+        single = _leading_int(value)
+        if single is not None:
+            total = single
             break
     fields[number_key] = number or None  # 0 means "unknown" in MP4/ASF number atoms
     fields[total_key] = total or None
@@ -216,6 +251,11 @@ def _number_pair(
 
 def _year(dates: list[str] | None, years: list[str] | None) -> int | None:
     for value in (*(dates or ()), *(years or ())):
+        head = value[:4]
+        if len(head) == 4 and head.isascii() and head.isdigit():
+            if head != "0000":  # what _YEAR matches when the value starts with four digits
+                return int(head)
+            continue
         match = _YEAR.match(value)
         if match and match.group(1) != "0000":
             return int(match.group(1))

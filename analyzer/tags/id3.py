@@ -48,50 +48,54 @@ def read_id3(tags: ID3 | None, into: TagCollector, picture_sizes: Sequence[int] 
     if tags is None:
         return
     sizes = iter(picture_sizes)
+    raw = into.raw
+    add = into.add
     for frame in tags.values():
         frame_id: str = frame.FrameID
         key: str = frame.HashKey
-        if frame_id == "TXXX":
+        if frame_id not in _OWN_RULES:
+            canonical = FRAME_KEYS.get(frame_id)
+            texts = _frame_texts(frame)
+            for text in texts:
+                raw.append((key, text))
+            if canonical is not None:
+                for text in texts:
+                    add(canonical, text)
+        elif frame_id == "TXXX":
             for text in frame.text:
-                into.add_raw(key, text)
+                raw.append((key, text))
                 into.add_freeform(frame.desc, text)
-            continue
-        if frame_id == "TCON":
+        elif frame_id == "TCON":
             # .genres resolves ID3v1 numeric references such as "(17)" and "17" to "Rock".
             for text in frame.text:
-                into.add_raw(key, text)
+                raw.append((key, text))
             for genre in frame.genres:
-                into.add("genre", genre)
-            continue
-        if frame_id == "COMM":
+                add("genre", genre)
+        elif frame_id == "COMM":
             for text in frame.text:
-                into.add_raw(key, text)
+                raw.append((key, text))
                 if not frame.desc:  # iTunes keeps iTunNORM/iTunSMPB blobs in described COMM frames
-                    into.add("comment", text)
-            continue
-        if frame_id == "UFID":
+                    add("comment", text)
+        elif frame_id == "UFID":
             value = _ufid_text(frame.data)
-            into.add_raw(key, value)
+            raw.append((key, value))
             if frame.owner == MUSICBRAINZ_UFID_OWNER:
-                into.add("musicbrainz_recordingid", value)
-            continue
-        if frame_id == "APIC":
+                add("musicbrainz_recordingid", value)
+        else:  # APIC
             size = next(sizes, None)
-            into.add_raw(key, _picture_text(frame, len(frame.data) if size is None else size))
-            continue
-        canonical = FRAME_KEYS.get(frame_id)
-        for text in _frame_texts(frame):
-            into.add_raw(key, text)
-            if canonical is not None:
-                into.add(canonical, text)
+            raw.append((key, _picture_text(frame, len(frame.data) if size is None else size)))
     if tags.version < (2, 4, 0):
         _split_v23_joined_artists(into)
+
+
+_OWN_RULES = frozenset(("TXXX", "TCON", "COMM", "UFID", "APIC"))
+"""Frames read by a rule of their own; every other frame gives its texts (``_frame_texts``)."""
 
 
 def _frame_texts(frame: Any) -> list[str]:
     text = getattr(frame, "text", None)
     if text is not None:
-        return [text] if isinstance(text, str) else [str(value) for value in text]
+        return [text] if isinstance(text, str) else list(map(str, text))
     frame_id = frame.FrameID
     if frame_id == "APIC":
         return [_picture_text(frame, len(frame.data))]

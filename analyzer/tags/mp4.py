@@ -7,11 +7,12 @@ Well-known atoms follow Picard's mapping; everything MusicBrainz-specific lives 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from mutagen.mp4 import AtomDataType, MP4Cover, MP4FreeForm
 
-from analyzer.tags.canonical import TagCollector
+from analyzer.tags.canonical import TagCollector, freeform_key
 
 ATOM_KEYS: dict[str, str] = {
     "\xa9nam": "title",
@@ -41,29 +42,39 @@ def read_mp4(tags: Any, into: TagCollector, cover_sizes: Sequence[int] = ()) -> 
     if tags is None:
         return
     sizes = iter(cover_sizes)
+    raw = into.raw
+    add = into.add
     for atom, values in tags.items():
         if not isinstance(values, list):
             values = [values]  # mutagen gives "cpil" (and other flag atoms) as a bare bool
-        if atom in ("trkn", "disk"):
-            number_key, total_key = (
-                ("tracknumber", "totaltracks") if atom == "trkn" else ("discnumber", "totaldiscs")
-            )
+        if atom in _NUMBER_ATOMS:
+            number_key, total_key = _NUMBER_ATOMS[atom]
             for number, total in values:
-                into.add_raw(atom, f"{number}/{total}")
-                into.add(number_key, str(number))
-                into.add(total_key, str(total))
+                raw.append((atom, f"{number}/{total}"))
+                add(number_key, str(number))
+                add(total_key, str(total))
             continue
-        freeform_name = atom[len(ITUNES_FREEFORM) :] if atom.startswith(ITUNES_FREEFORM) else None
-        canonical = ATOM_KEYS.get(atom)
+        canonical = _atom_key(atom)
         for value in values:
-            text, is_text = _atom_text(value, sizes)
-            into.add_raw(atom, text)
-            if not is_text:
-                continue  # a binary summary is never a tag value
-            if canonical is not None:
-                into.add(canonical, text)
-            elif freeform_name is not None:
-                into.add_freeform(freeform_name, text)
+            if type(value) is str:  # most atoms: what _atom_text gives a str, without the type checks
+                text, is_text = value, True
+            else:
+                text, is_text = _atom_text(value, sizes)
+            raw.append((atom, text))
+            if is_text and canonical is not None:  # a binary summary is never a tag value
+                add(canonical, text)
+
+
+_NUMBER_ATOMS = {"trkn": ("tracknumber", "totaltracks"), "disk": ("discnumber", "totaldiscs")}
+
+
+@lru_cache(maxsize=4096)
+def _atom_key(atom: str) -> str | None:
+    """The canonical key of an atom: its own (``ATOM_KEYS``), or its free-form name's, or None."""
+    canonical = ATOM_KEYS.get(atom)
+    if canonical is None and atom.startswith(ITUNES_FREEFORM):
+        return freeform_key(atom[len(ITUNES_FREEFORM) :])
+    return canonical
 
 
 def _atom_text(value: Any, cover_sizes: Iterator[int]) -> tuple[str, bool]:

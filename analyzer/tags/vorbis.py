@@ -7,9 +7,10 @@ free-form table covers them (Picard writes e.g. ARTISTS, MUSICBRAINZ_ARTISTID, R
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
-from analyzer.tags.canonical import TagCollector
+from analyzer.tags.canonical import TagCollector, freeform_key
 
 # Pictures travel base64-encoded inside the comment (Xiph wiki, "VorbisComment", METADATA_BLOCK_PICTURE);
 # COVERART is the older unofficial spelling.
@@ -26,14 +27,27 @@ def read_vorbis_comment(
     if tags is None:
         return
     chars = iter(picture_chars)
+    raw = into.raw
+    add = into.add
     for name, value in tags:
-        lower = name.lower()
-        if lower in _PICTURE_FIELDS:
+        key = _field_key(name)
+        if key == _PICTURE:
             length = next(chars, None)
-            into.add_raw(name, f"<picture base64, {len(value) if length is None else length:,} chars>")
+            raw.append((name, f"<picture base64, {len(value) if length is None else length:,} chars>"))
             continue
-        into.add_raw(name, value)
-        into.add_freeform(lower, value)
+        raw.append((name, value))
+        if key is not None:
+            add(key, value)
+
+
+_PICTURE = "<picture>"
+
+
+@lru_cache(maxsize=4096)
+def _field_key(name: str) -> str | None:
+    """``_PICTURE`` for a picture field, else the field's canonical key (None if it has none)."""
+    lower = name.lower()
+    return _PICTURE if lower in _PICTURE_FIELDS else freeform_key(lower)
 
 
 def read_flac_pictures(pictures: Iterable[Any], into: TagCollector) -> None:
