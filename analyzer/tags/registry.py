@@ -7,7 +7,7 @@ mp4, asf, apev2) stay unaware of containers. Keys are what :func:`sniff_containe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from mutagen.aiff import AIFF
@@ -60,7 +60,14 @@ class ContainerReader:
 
 
 def _stream(
-    fmt: str, codec: str, info: Any, size: int, *, lossless: bool, bits: int | None = None
+    fmt: str,
+    codec: str,
+    info: Any,
+    size: int,
+    *,
+    lossless: bool,
+    bits: int | None = None,
+    sample_rate: int | None = None,
 ) -> StreamProperties:
     duration = float(getattr(info, "length", 0.0) or 0.0)
     bitrate = getattr(info, "bitrate", None) or None
@@ -71,7 +78,7 @@ def _stream(
         codec=codec,
         duration_secs=duration,
         bitrate=bitrate,
-        sample_rate=getattr(info, "sample_rate", None) or None,
+        sample_rate=sample_rate or getattr(info, "sample_rate", None) or None,
         channels=getattr(info, "channels", None) or None,
         bits_per_sample=(bits if bits is not None else getattr(info, "bits_per_sample", None)) or None,
         lossless=lossless,
@@ -123,9 +130,8 @@ def _fixed(
 
 
 def _describe_opus(mf: Any, size: int) -> StreamProperties:
-    stream = _stream("opus", "opus", mf.info, size, lossless=False)
     # Opus always decodes at 48 kHz (RFC 7845, 5.1: the header's rate is only the input's).
-    return replace(stream, sample_rate=48000)
+    return _stream("opus", "opus", mf.info, size, lossless=False, sample_rate=48000)
 
 
 def _flac_tags(mf: Any, into: TagCollector) -> None:
