@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, BinaryIO, NamedTuple
 
@@ -60,79 +61,114 @@ class _Unexpected(Exception):
 
 class _AtomWalk:
     """mutagen's ``Atoms`` tree built from windows of the file read by position (the file object's own
-    position and buffer are left alone)."""
+    position and buffer are left alone); ``read_at`` then serves later reads from the same windows."""
 
-    __slots__ = ("fd", "size", "start", "window")
+    __slots__ = ("fd", "size", "start", "window", "windows")
 
     def __init__(self, fd: int, size: int) -> None:
         self.fd, self.size = fd, size
         self.window, self.start = b"", 0
+        self.windows: list[tuple[int, bytes]] = []
 
     def tree(self) -> Atoms:
         atoms = Atoms.__new__(Atoms)
-        atoms.atoms = found = []
-        pos = 0
-        while pos + 8 <= self.size:  # as Atoms.__init__: trailing bytes shorter than a header are ignored
-            atom, pos = self.atom(pos, 0)
-            found.append(atom)
+        atoms.atoms = []
+        # as Atoms.__init__: atoms while a header fits, trailing bytes shorter than one ignored
+        self.walk(atoms.atoms, 0, self.size - 7, 0)
         return atoms
 
-    def atom(self, pos: int, level: int) -> tuple[Atom, int]:
-        """The atom at ``pos`` as ``Atom(fileobj, level)`` reads it, and where mutagen's walk goes on."""
-        at = pos - self.start
-        window = self.window
-        if at < 0 or at + 16 > len(window):
-            window = self.window = os.pread(self.fd, WINDOW_BYTES, pos)
-            self.start, at = pos, 0
-        if at + 8 > len(window):
-            raise _Unexpected("header cut off")
-        length, name = _CHILD.unpack_from(window, at)
-        data = pos + 8
-        if length == 1:
-            if at + 16 > len(window):
-                raise _Unexpected("64-bit size cut off")
-            (length,) = _LARGE_SIZE.unpack_from(window, at + 8)
-            data += 8
-            if length < 16:
-                raise _Unexpected("64-bit size below 16")
-        elif length == 0:
-            if level:
-                raise _Unexpected("zero size below the top level")
-            length = self.size - pos  # to the end of the file
-        elif length < 8:
-            raise _Unexpected("size below 8")
-        atom = Atom.__new__(Atom)
-        atom.offset, atom.length, atom.name, atom._dataoffset = pos, length, name, data
-        end = pos + length
-        if name not in _CONTAINER_NAMES:
-            return atom, end
-        atom.children = children = []
-        pos = data + _SKIP_SIZE.get(name, 0)
-        while pos < end:  # a child running past its parent moves mutagen's walk on past the parent too
-            child, pos = self.atom(pos, level + 1)
-            children.append(child)
-        return atom, pos
+    def walk(self, found: list[Atom], pos: int, end: int, level: int) -> int:
+        """Append to ``found`` the atoms from ``pos`` on while ``pos < end``, each as ``Atom(fileobj,
+        level)`` reads it, and return where mutagen's walk goes on (a child running past its parent moves
+        it on past the parent too)."""
+        new, unpack_from, append = Atom.__new__, _CHILD.unpack_from, found.append
+        start, window = self.start, self.window
+        while pos < end:
+            at = pos - start
+            if at < 0 or at + 16 > len(window):
+                window = self.window = os.pread(self.fd, WINDOW_BYTES, pos)
+                start = self.start = pos
+                at = 0
+                self.windows.append((pos, window))
+            if at + 8 > len(window):
+                raise _Unexpected("header cut off")
+            length, name = unpack_from(window, at)
+            data = pos + 8
+            if length < 8:
+                if length == 1:
+                    if at + 16 > len(window):
+                        raise _Unexpected("64-bit size cut off")
+                    (length,) = _LARGE_SIZE.unpack_from(window, at + 8)
+                    data += 8
+                    if length < 16:
+                        raise _Unexpected("64-bit size below 16")
+                elif length == 0 and not level:
+                    length = self.size - pos  # to the end of the file
+                else:
+                    raise _Unexpected("size below 8, or 0 below the top level")
+            atom = new(Atom)
+            atom.offset, atom.length, atom.name, atom._dataoffset = pos, length, name, data
+            append(atom)
+            if name in _CONTAINER_NAMES:
+                atom.children = []
+                pos = self.walk(atom.children, data + _SKIP_SIZE.get(name, 0), pos + length, level + 1)
+                start, window = self.start, self.window  # the children may have read on
+            else:
+                pos += length
+        return pos
+
+    def read_at(self, pos: int, size: int) -> bytes:
+        """Up to ``size`` bytes at ``pos``, as a file read there gives them."""
+        for start, window in reversed(self.windows):  # the tags' windows come last
+            if start <= pos and pos + size <= start + len(window):
+                return window[pos - start : pos - start + size]
+        return os.pread(self.fd, size, pos)
 
 
-class _ShortCover:
-    """A ``covr`` atom as ``MP4Tags.load`` uses one: its name, its length (8 + payload, as mutagen's cover
-    parser bounds its walk) and ``read``, which gives the shortened payload."""
+class _HeldFile:
+    """The file as ``MP4Info`` and ``MP4Tags`` read it (``seek`` and ``read``), served from the walk's
+    windows where they hold the bytes."""
 
-    name = b"covr"
+    __slots__ = ("pos", "walk")
 
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
-        self.length = len(payload) + 8
+    def __init__(self, walk: _AtomWalk) -> None:
+        self.walk, self.pos = walk, 0
 
-    def read(self, fileobj: BinaryIO) -> tuple[bool, bytes]:
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.pos = offset if whence == 0 else self.pos + offset if whence == 1 else self.walk.size + offset
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0:
+            size = max(self.walk.size - self.pos, 0)
+        data = self.walk.read_at(self.pos, size)
+        self.pos += len(data)
+        return data
+
+
+class _HeldItem:
+    """An ``ilst`` item as ``MP4Tags.load`` uses one: its ``name``, its ``length`` (which mutagen's item
+    parsers take as the bound of their walk, 8 + payload for a cover shortened here) and ``read``, which
+    gives its payload as ``Atom.read`` would, read whole already."""
+
+    __slots__ = ("length", "name", "payload")
+
+    def __init__(self, name: bytes, length: int, payload: bytes) -> None:
+        self.name, self.length, self.payload = name, length, payload
+
+    def read(self, fileobj: object) -> tuple[bool, bytes]:
         return True, self.payload
 
 
 def _read(f: BinaryIO) -> Mp4Tags | None:
     fd = f.fileno()
     size = os.fstat(fd).st_size
+    walk = _AtomWalk(fd, size)
     try:
-        atoms = _AtomWalk(fd, size).tree()
+        atoms = walk.tree()
         ilst = atoms.path(b"moov", b"udta", b"meta", b"ilst")[-1]
     except (_Unexpected, KeyError):
         return None
@@ -140,23 +176,27 @@ def _read(f: BinaryIO) -> Mp4Tags | None:
     children = list(ilst.children)
     for index, atom in enumerate(children):
         if atom.name != b"covr":
+            payload = walk.read_at(atom._dataoffset, atom.datalength)
+            if len(payload) == atom.datalength:  # else Atom.read says "not all read", to MP4Tags
+                children[index] = _HeldItem(atom.name, atom.length, payload)
             continue
         if atom._dataoffset != atom.offset + 8 or atom.offset + atom.length > size:
             return None  # a 64-bit size header, or cut short: mutagen alone
-        short = _short_cover(f, atom._dataoffset, atom.length - 8, sizes)
+        short = _short_cover(walk.read_at, atom._dataoffset, atom.length - 8, sizes)
         if short is None:
             return None
-        children[index] = _ShortCover(short)
+        children[index] = _HeldItem(b"covr", len(short) + 8, short)
     if not sizes:
         return None  # no picture to leave out
     ilst.children = children
+    held = _HeldFile(walk)
     info = MP4Info()
     with suppress(MP4NoTrackError):  # as MP4.load: a file without an audio track has tags all the same
-        info.load(atoms, f)
-    return Mp4Tags(info, _load_tags(atoms, f), tuple(sizes))
+        info.load(atoms, held)
+    return Mp4Tags(info, _load_tags(atoms, held), tuple(sizes))
 
 
-def _load_tags(atoms: Atoms, f: BinaryIO) -> MP4Tags:
+def _load_tags(atoms: Atoms, f: _HeldFile) -> MP4Tags:
     """``MP4Tags(atoms, f)`` without the validating render of what ``MP4Tags.load`` stores (an empty list
     it extends, or a bool): the instance's own ``_render`` and ``setdefault`` stand in while it loads."""
     tags: Any = MP4Tags()
@@ -173,26 +213,26 @@ def _stored_as_parsed(key: str, value: Any) -> None:
     return None
 
 
-def _short_cover(f: BinaryIO, start: int, length: int, sizes: list[int]) -> bytes | None:
+def _short_cover(
+    read_at: Callable[[int, int], bytes], start: int, length: int, sizes: list[int]
+) -> bytes | None:
     """The ``covr`` payload at ``start`` with each ``data`` atom cut to ``KEPT_PICTURE_BYTES`` of picture
     (its size field rewritten), appending each picture's real size to ``sizes``; None for any other
     layout. The walk is mutagen's cover parser's: 8-byte headers, ``name`` atoms skipped."""
     parts: list[bytes] = []
     pos = 0
     while pos < length:
-        f.seek(start + pos)
-        header = f.read(16)
+        header = read_at(start + pos, 16)
         if len(header) < 16:
             return None
         child, name = _CHILD.unpack_from(header)
         if child < 16 or pos + child > length or name not in (b"data", b"name"):
             return None
         if name == b"name":
-            f.seek(start + pos)
-            parts.append(f.read(child))
+            parts.append(read_at(start + pos, child))
         else:
             kept = min(child - 16, KEPT_PICTURE_BYTES)
-            parts.append(_CHILD.pack(16 + kept, name) + header[8:] + f.read(kept))
+            parts.append(_CHILD.pack(16 + kept, name) + header[8:] + read_at(start + pos + 16, kept))
             sizes.append(child - 16)
         pos += child
     return b"".join(parts) if pos == length else None

@@ -149,22 +149,92 @@ def with_covers(path: Path, covers: list[tuple[int, int]]) -> Path:
     return path
 
 
+def summary(info: Any, tags: Any, cover_sizes: tuple[int, ...]) -> tuple[Any, ...]:
+    """What the tag readers can see of mutagen's objects, the covers as their first bytes and sizes."""
+    values = dict(tags)
+    covers = values.pop("covr", [])
+    kept = [(bytes(cover[: _mp4_fast.KEPT_PICTURE_BYTES]), cover.imageformat) for cover in covers]
+    return (
+        vars(info),
+        type(tags),
+        sorted(vars(tags)),
+        tags._failed_atoms,
+        tags._padding,
+        values,
+        kept,
+        cover_sizes,
+    )
+
+
+def fast_objects(path: Path) -> tuple[Any, ...] | None:
+    """The fast path's objects, None where it leaves the file to mutagen, or the error it raises."""
+    with path.open("rb", buffering=32 * 1024) as f:
+        try:
+            found = _mp4_fast._read(f)
+        except Exception as error:
+            return ("raises", type(error).__name__, str(error))
+    return None if found is None else summary(found.info, found.tags, found.cover_sizes)
+
+
+def plain_objects(path: Path) -> tuple[Any, ...]:
+    try:
+        audio = MP4(path)
+    except Exception as error:
+        return ("raises", type(error).__name__, str(error))
+    return summary(audio.info, audio.tags, tuple(len(cover) for cover in audio.tags.get("covr", [])))
+
+
 def assert_mutagens_objects(path: Path) -> None:
     """The fast path's ``info`` and ``tags`` are ``MP4``'s; its covers are the first bytes of MP4's."""
-    with path.open("rb", buffering=32 * 1024) as f:
-        fast = _mp4_fast._read(f)
-    plain = MP4(path)
-    assert fast is not None
-    assert vars(fast.info) == vars(plain.info)
-    assert type(fast.tags) is MP4Tags and set(vars(fast.tags)) == set(vars(plain.tags))
-    assert (fast.tags._failed_atoms, fast.tags._padding) == (plain.tags._failed_atoms, plain.tags._padding)
-    covers = fast.tags.pop("covr")
-    expected = plain.tags.pop("covr")
-    assert dict(fast.tags) == dict(plain.tags)
-    assert fast.cover_sizes == tuple(len(cover) for cover in expected)
-    assert [(bytes(c), c.imageformat) for c in covers] == [
-        (bytes(c[: _mp4_fast.KEPT_PICTURE_BYTES]), c.imageformat) for c in expected
-    ]
+    fast = fast_objects(path)
+    assert fast is not None and fast[0] != "raises"
+    assert fast == plain_objects(path)
+
+
+def tagged(*items: bytes) -> bytes:
+    """A file of tags only: an ``mvhd`` (5 s) for the length, no track; the ``ilst`` ends the file."""
+    mvhd = box(b"mvhd", bytes(12), struct.pack(">2I", 1000, 5000), bytes(80))
+    meta = box(b"meta", bytes(4), box(b"hdlr", bytes(25)), box(b"free", bytes(30)), box(b"ilst", *items))
+    return box(b"ftyp", b"M4A ", bytes(4)) + box(b"moov", mvhd, box(b"udta", meta))
+
+
+def data(kind: int, payload: bytes) -> bytes:
+    return box(b"data", struct.pack(">2I", kind, 0), payload)
+
+
+COVER = box(
+    b"covr", data(13, bytes(range(256)) * 3), box(b"name", bytes(4), b"front cover"), data(14, b"\x89PNG" + bytes(90))
+)
+TAGS = {
+    "every kind of item": (
+        text_item(b"\xa9nam", "Ünïcode"),
+        box(
+            b"----", box(b"mean", bytes(4), b"com.apple.iTunes"), box(b"name", bytes(4), b"Id"), data(1, b"x")
+        ),
+        box(b"trkn", data(0, struct.pack(">4H", 0, 3, 12, 0))),
+        box(b"cpil", data(21, b"\x01")),
+        box(b"tmpo", data(21, struct.pack(">H", 120))),
+        box(b"gnre", data(0, struct.pack(">H", 8))),
+        COVER,
+    ),
+    "an item with a 64-bit size": (box64(b"\xa9nam", data(1, b"T")), COVER),
+    "an item mutagen cannot parse": (box(b"\xa9ART", data(99, b"?")), COVER),
+    "a cover only": (COVER,),
+}
+
+
+@pytest.mark.parametrize("items", list(TAGS.values()), ids=list(TAGS))
+def test_tags_read_fast_to_mutagens_objects(tmp_path: Path, items: tuple[bytes, ...]) -> None:
+    path = tmp_path / "tags.m4a"
+    path.write_bytes(tagged(*items))
+    assert_same_tree(path)
+    assert_mutagens_objects(path)
+
+
+def test_an_item_cut_by_the_end_of_the_file_fails_as_mutagen_says(tmp_path: Path) -> None:
+    path = tmp_path / "cut.m4a"
+    path.write_bytes(tagged(COVER, text_item(b"\xa9nam", "A title cut short"))[:-4])
+    assert fast_objects(path) == plain_objects(path) == ("raises", "MP4MetadataError", "Not enough data")
 
 
 @needs_ffmpeg
@@ -214,3 +284,20 @@ def test_the_fast_path_builds_no_atom_by_reads_and_renders_no_value(monkeypatch:
     assert calls == {"atoms": 2, "renders": 0}
     MP4(path)  # the same counters see mutagen's own reader pay both
     assert calls["atoms"] > 20 and calls["renders"] > 10
+
+
+def test_a_bench_file_is_read_in_five_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The top level, the track's headers, the headers between the sample tables, and the tags before and
+    after the cover: ``MP4Info``'s and ``MP4Tags``' reads all come from those windows."""
+    path = bench_m4a_files()[0]
+    reads: list[tuple[int, int]] = []
+    pread = os.pread
+
+    def counted(fd: int, size: int, offset: int) -> bytes:
+        reads.append((size, offset))
+        return pread(fd, size, offset)
+
+    monkeypatch.setattr(os, "pread", counted)
+    with path.open("rb") as f:
+        assert _mp4_fast._read(f) is not None
+    assert len(reads) == 5 and {size for size, _ in reads} == {_mp4_fast.WINDOW_BYTES}
