@@ -203,7 +203,10 @@ def data(kind: int, payload: bytes) -> bytes:
 
 
 COVER = box(
-    b"covr", data(13, bytes(range(256)) * 3), box(b"name", bytes(4), b"front cover"), data(14, b"\x89PNG" + bytes(90))
+    b"covr",
+    data(13, bytes(range(256)) * 3),
+    box(b"name", bytes(4), b"front cover"),
+    data(14, b"\x89PNG" + bytes(90)),
 )
 TAGS = {
     "every kind of item": (
