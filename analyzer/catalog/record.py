@@ -133,7 +133,7 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
         fallback.append("album")
 
     # A name that normalizes to nothing (blank, control characters) cannot be an artist row.
-    credits = tuple(c for c in _track_credits(tags, artist, title) if c.key)
+    credits = tuple([c for c in _track_credits(tags, artist, title) if c.key])
     album_artist = _album_artist(tags, credits) if album else None
     group_type = _group_type(tags, album_artist)
     uid_artist = album_artist.name if album_artist else (credits[0].name if credits else "")
@@ -158,7 +158,7 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
     attributes = _attributes(tags.raw)
     if fallback:
         attributes = (*attributes, (FALLBACK_KEY, ",".join(fallback)))
-    genres = tuple(dict.fromkeys(g.strip() for g in tags.genre if g.strip()))
+    genres = tuple(dict.fromkeys([g.strip() for g in tags.genre if g.strip()])) if tags.genre else ()
     labels = _labels(tags)
     title_aliases = _title_aliases(title, other_titles)
     return TrackRecord(
@@ -188,9 +188,9 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
         fallback=tuple(fallback),
         title_key=normalize(title),
         album_key=normalize(album),
-        genre_keys=tuple(normalize(genre) for genre in genres),
-        label_keys=tuple(normalize(name) for name, _ in labels),
-        title_alias_keys=tuple(normalize(alias) for alias, _ in title_aliases),
+        genre_keys=tuple(map(normalize, genres)),
+        label_keys=tuple([normalize(name) for name, _ in labels]),
+        title_alias_keys=tuple([normalize(alias) for alias, _ in title_aliases]),
     )
 
 
@@ -340,17 +340,22 @@ def _title_aliases(title: str, other_titles: tuple[str, ...] = ()) -> tuple[tupl
 
 
 def _track_external_ids(tags: FileTags) -> tuple[tuple[str, str], ...]:
-    return _pairs(
+    pairs: list[tuple[str, str | None]] = [
         ("recording_mbid", tags.musicbrainz_recordingid),
         ("track_mbid", tags.musicbrainz_trackid),
         ("acoustid", tags.acoustid_id),
-        *(("isrc", isrc.strip().upper()) for isrc in tags.isrc),
-        *(("work_mbid", work) for work in tags.musicbrainz_workid),
-    )
+    ]
+    if tags.isrc:
+        pairs += [("isrc", isrc.strip().upper()) for isrc in tags.isrc]
+    if tags.musicbrainz_workid:
+        pairs += [("work_mbid", work) for work in tags.musicbrainz_workid]
+    return _pairs(*pairs)
 
 
 def _pairs(*pairs: tuple[str, str | None]) -> tuple[tuple[str, str], ...]:
-    return tuple(dict.fromkeys((scheme, value.strip()) for scheme, value in pairs if value and value.strip()))
+    return tuple(
+        dict.fromkeys([(scheme, value.strip()) for scheme, value in pairs if value and value.strip()])
+    )
 
 
 def _attributes(raw: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
