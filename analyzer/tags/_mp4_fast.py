@@ -81,22 +81,28 @@ class _AtomWalk:
         """Append to ``found`` the atoms from ``pos`` on while ``pos < end``, each as ``Atom(fileobj,
         level)`` reads it, and return where mutagen's walk goes on (a child running past its parent moves
         it on past the parent too)."""
-        new, unpack_from, append = Atom.__new__, _CHILD.unpack_from, found.append
+        new, unpack_from, append, containers = (
+            Atom.__new__,
+            _CHILD.unpack_from,
+            found.append,
+            _CONTAINER_NAMES,
+        )
         start, window = self.start, self.window
+        held = len(window)
         while pos < end:
             at = pos - start
-            if at < 0 or at + 16 > len(window):
+            if at < 0 or at + 16 > held:  # a header, 64-bit size included, not in the window: read on
                 window = self.window = os.pread(self.fd, WINDOW_BYTES, pos)
                 start = self.start = pos
-                at = 0
+                at, held = 0, len(window)
                 self.windows.append((pos, window))
-            if at + 8 > len(window):
-                raise _Unexpected("header cut off")
+                if held < 8:
+                    raise _Unexpected("header cut off")
             length, name = unpack_from(window, at)
             data = pos + 8
             if length < 8:
                 if length == 1:
-                    if at + 16 > len(window):
+                    if at + 16 > held:
                         raise _Unexpected("64-bit size cut off")
                     (length,) = _LARGE_SIZE.unpack_from(window, at + 8)
                     data += 8
@@ -109,10 +115,11 @@ class _AtomWalk:
             atom = new(Atom)
             atom.offset, atom.length, atom.name, atom._dataoffset = pos, length, name, data
             append(atom)
-            if name in _CONTAINER_NAMES:
+            if name in containers:
                 atom.children = []
                 pos = self.walk(atom.children, data + _SKIP_SIZE.get(name, 0), pos + length, level + 1)
                 start, window = self.start, self.window  # the children may have read on
+                held = len(window)
             else:
                 pos += length
         return pos
