@@ -13,7 +13,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from analyzer.catalog.record import TrackRecord, build_track_record
 from analyzer.scan.read_pool import widen_result_pipe
@@ -39,6 +39,9 @@ class StreamInfo(NamedTuple):
     channels: int | None
     lossless: bool
 
+    def __reduce__(self) -> tuple[Any, ...]:  # as analyzer.catalog.record.Credit.__reduce__
+        return (tuple.__new__, (type(self), tuple(self)))
+
 
 class FileRead(NamedTuple):
     """A file read into its record (named tuples all the way down: they cross the pool cheaply)."""
@@ -46,12 +49,18 @@ class FileRead(NamedTuple):
     stream: StreamInfo
     record: TrackRecord
 
+    def __reduce__(self) -> tuple[Any, ...]:  # as analyzer.catalog.record.Credit.__reduce__
+        return (tuple.__new__, (type(self), tuple(self)))
+
 
 class FileFailed(NamedTuple):
     """Why a file is not in the catalog: ``kind`` for programs, ``reason`` for people."""
 
     kind: str
     reason: str
+
+    def __reduce__(self) -> tuple[Any, ...]:  # as analyzer.catalog.record.Credit.__reduce__
+        return (tuple.__new__, (type(self), tuple(self)))
 
 
 FileOutcome = FileRead | FileFailed | None
