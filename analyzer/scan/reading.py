@@ -122,7 +122,10 @@ def read_chunk_by_container(jobs: Sequence[ReadJob]) -> list[FileOutcome]:
     container's parser after another runs warm in the CPU's caches. A chunk whose formats alternate file by
     file (bench_scan_real's library) read 0.49-0.52 -> 0.45-0.47 ms a file; an album-ordered chunk is
     mostly grouped already."""
-    order = sorted(range(len(jobs)), key=lambda index: os.path.splitext(jobs[index][0])[1].lower())
+    # What follows the last dot groups them: an extension, or for the odd name without one some other
+    # text (only the order of reading depends on it; 0.6 -> 0.24 us a file against os.path.splitext).
+    keys = [path[path.rfind(".") :].lower() for path, _ in jobs]
+    order = sorted(range(len(jobs)), key=keys.__getitem__)
     outcomes: list[FileOutcome] = [None] * len(jobs)
     for index in order:
         path, folders = jobs[index]
