@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import struct
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -241,12 +242,34 @@ def test_an_item_cut_by_the_end_of_the_file_fails_as_mutagen_says(tmp_path: Path
 
 
 @needs_ffmpeg
-def test_generated_m4a_reads_to_mutagens_objects(tmp_path: Path) -> None:
+@pytest.mark.parametrize("moov_first", [False, True], ids=["moov after the audio", "moov first"])
+def test_generated_m4a_reads_to_mutagens_objects(tmp_path: Path, moov_first: bool) -> None:
     (tmp_path / "templates").mkdir()
     templates = make_templates(tmp_path / "templates", duration=2.0)
-    path = with_covers(
-        place(templates, tmp_path / "a.m4a"), [(300_000, MP4Cover.FORMAT_PNG), (20, MP4Cover.FORMAT_JPEG)]
-    )
+    path = place(templates, tmp_path / "a.m4a")
+    if moov_first:  # as streaming encoders and "faststart" write it
+        moved = tmp_path / "faststart.m4a"
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-nostdin",
+                "-i",
+                str(path),
+                "-c",
+                "copy",
+                "-movflags",
+                "+faststart",
+                str(moved),
+            ],
+            check=True,
+        )
+        path = moved
+    with_covers(path, [(300_000, MP4Cover.FORMAT_PNG), (20, MP4Cover.FORMAT_JPEG)])
+    with path.open("rb") as f:
+        top = [atom.name for atom in Atoms(f).atoms]
+    assert (top.index(b"moov") < top.index(b"mdat")) == moov_first
     assert_same_tree(path)
     assert_mutagens_objects(path)
 
