@@ -208,12 +208,18 @@ def _multi(key: str, found: list[str]) -> tuple[str, ...]:
         found = [part.strip() for value in found for part in value.split(";")]
     if key == "releasetype":
         found = [value.lower() for value in found]
+    if len(found) == 1:  # the usual single value: what the line below gives, without its generator
+        return (found[0],) if found[0] else ()
     return tuple(dict.fromkeys(value for value in found if value))
 
 
 def _ids(found: list[str]) -> tuple[str, ...]:
     # Multi-valued ids arrive as repeated fields, or joined with "/" (ID3v2.3, Picard's default) or ";".
     # Anything that is not a UUID is left in ``raw`` only.
+    if len(found) == 1:
+        matches = _UUID.findall(found[0])
+        if len(matches) == 1:  # the usual single id: what the line below gives, without its generator
+            return (matches[0].lower(),)
     return tuple(dict.fromkeys(match.lower() for value in found for match in _UUID.findall(value)))
 
 
