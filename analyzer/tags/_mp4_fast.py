@@ -127,12 +127,18 @@ class _AtomWalk:
                 pos += length
         return pos
 
+    def window_holding(self, pos: int, end: int) -> tuple[int, bytes]:
+        """A window read (its start and bytes) that holds ``pos`` to ``end``, else those bytes read now:
+        fewer where the file ends first."""
+        for start, window in reversed(self.windows):  # the tags' windows come last
+            if start <= pos and end <= start + len(window):
+                return start, window
+        return pos, os.pread(self.fd, end - pos, pos)
+
     def read_at(self, pos: int, size: int) -> bytes:
         """Up to ``size`` bytes at ``pos``, as a file read there gives them."""
-        for start, window in reversed(self.windows):  # the tags' windows come last
-            if start <= pos and pos + size <= start + len(window):
-                return window[pos - start : pos - start + size]
-        return os.pread(self.fd, size, pos)
+        start, window = self.window_holding(pos, pos + size)
+        return window[pos - start : pos - start + size]
 
 
 class _HeldFile:
@@ -184,11 +190,17 @@ def _read(f: BinaryIO) -> Mp4Tags | None:
         return None
     sizes: list[int] = []
     children = list(ilst.children)
+    start, window = 0, b""
     for index, atom in enumerate(children):
         if atom.name != b"covr":
-            payload = walk.read_at(atom._dataoffset, atom.datalength)
-            if len(payload) == atom.datalength:  # else Atom.read says "not all read", to MP4Tags
-                children[index] = _HeldItem(atom.name, atom.length, payload)
+            end = atom.offset + atom.length
+            if atom._dataoffset < start or end > start + len(window):
+                start, window = walk.window_holding(atom._dataoffset, end)
+                if end > start + len(window):
+                    continue  # cut short: its Atom tells MP4Tags it could not read it all
+            children[index] = _HeldItem(
+                atom.name, atom.length, window[atom._dataoffset - start : end - start]
+            )
             continue
         if atom._dataoffset != atom.offset + 8 or atom.offset + atom.length > size:
             return None  # a 64-bit size header, or cut short: mutagen alone
