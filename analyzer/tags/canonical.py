@@ -93,9 +93,12 @@ MULTI_VALUE_JOIN = "; "
 """How several ARTIST values (with no ARTISTS tag) are joined into the single display string."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StreamProperties:
-    """What the container says about the audio, before any tag is looked at."""
+    """What the container says about the audio, before any tag is looked at.
+
+    Made once a file and only read (into :class:`FileTags`): not frozen, as a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__`` (1.4 us against 0.5)."""
 
     format: str
     codec: str
