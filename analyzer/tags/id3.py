@@ -11,7 +11,7 @@ from typing import Any
 
 from mutagen.id3 import ID3
 
-from analyzer.tags.canonical import TagCollector
+from analyzer.tags.canonical import TagCollector, freeform_key
 
 FRAME_KEYS: dict[str, str] = {
     "TIT2": "title",
@@ -55,16 +55,20 @@ def read_id3(tags: ID3 | None, into: TagCollector, picture_sizes: Sequence[int] 
         key: str = frame.HashKey
         if frame_id not in _OWN_RULES:
             canonical = FRAME_KEYS.get(frame_id)
-            texts = _frame_texts(frame)
+            text = getattr(frame, "text", None)
+            # text frames inline (what _frame_texts gives them), the rest through _frame_texts
+            texts = list(map(str, text)) if type(text) is list else _frame_texts(frame)
             for text in texts:
                 raw.append((key, text))
             if canonical is not None:
                 for text in texts:
                     add(canonical, text)
         elif frame_id == "TXXX":
+            canonical = freeform_key(frame.desc)
             for text in frame.text:
                 raw.append((key, text))
-                into.add_freeform(frame.desc, text)
+                if canonical is not None:
+                    add(canonical, text)
         elif frame_id == "TCON":
             # .genres resolves ID3v1 numeric references such as "(17)" and "17" to "Rock".
             for text in frame.text:
