@@ -118,13 +118,12 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
     """Decide a file's catalog record. ``folders`` are the folder names between the scan root and the file
     (outermost first): "Artist/Album/01 Title.ext" fills missing artist, album, track number and title."""
     fallback: list[str] = []
-    stem = display_name(os.path.splitext(os.path.basename(path))[0])
-    folders = tuple([display_name(name) for name in folders])
     title = (tags.title or "").strip()
     track_no = tags.tracknumber or 0
     disc_no = tags.discnumber or 0
+    # The file and folder names are made display text only where a fallback needs them.
     if not title:
-        title, number, disc = _title_from_stem(stem)
+        title, number, disc = _title_from_stem(display_name(os.path.splitext(os.path.basename(path))[0]))
         fallback.append("title")
         if not track_no and number:
             track_no = number
@@ -133,12 +132,12 @@ def build_track_record(path: str, tags: FileTags, folders: tuple[str, ...] = ())
             disc_no = disc
     artist = (tags.artist or "").strip()
     if not artist and not tags.artists:
-        artist = folders[-2] if len(folders) >= 2 else ""
+        artist = display_name(folders[-2]) if len(folders) >= 2 else ""
         if artist:
             fallback.append("artist")
     album = (tags.album or "").strip() or None
     if album is None and folders:
-        album = folders[-1]
+        album = display_name(folders[-1])
         fallback.append("album")
 
     # A name that normalizes to nothing (blank, control characters) cannot be an artist row.
