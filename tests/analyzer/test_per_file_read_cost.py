@@ -259,6 +259,8 @@ def test_damaged_files_fail_as_before(
     shutil.copyfile(templates[".flac"], odd_name)
     paths.append(odd_name)
     assert_read_as_before(baseline_tree, paths)
+    legacy_folders = (os.fsdecode(b"Bj\xf6rk"), os.fsdecode(b"Caf\xc3\xa9 \xe9"))  # Latin-1 and mixed bytes
+    assert_read_as_before(baseline_tree, [odd_name], folders=legacy_folders)  # untagged: names fill in
 
 
 @pytest.mark.parametrize("library", BENCH_LIBRARIES)
