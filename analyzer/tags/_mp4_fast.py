@@ -180,6 +180,8 @@ class _HeldItem:
 
 
 def _read(f: BinaryIO) -> Mp4Tags | None:
+    """The file read the fast way, or None for a layout left to mutagen (and to its way of saying what
+    is wrong): no ``ilst``, no cover, a cover this module does not shorten, or atoms ``Atoms`` rejects."""
     fd = f.fileno()
     size = os.fstat(fd).st_size
     walk = _AtomWalk(fd, size)
