@@ -65,37 +65,48 @@ class MpegTags(NamedTuple):
 def _read(f: BinaryIO) -> MpegTags | None:
     fd = f.fileno()
     start = os.pread(fd, FIRST_READ_BYTES, 0)
-    header = start[:10]
-    if len(header) != 10 or header[:3] != b"ID3" or header[3] not in (3, 4) or header[5] != 0:
+    if len(start) < 10 or start[:3] != b"ID3" or start[3] not in (3, 4) or start[5] != 0:
         return None  # ID3v2.2, no tag, or unsynchronisation / extended header / footer: mutagen alone
-    raw_size = header[6:10]
-    if any(byte & 0x80 for byte in raw_size):
-        return None
-    size = int(BitPaddedInt(raw_size))
+    if int.from_bytes(start[6:10], "big") & 0x80808080:
+        return None  # not a syncsafe tag size
+    size = int(BitPaddedInt(start[6:10]))
     file_size = os.fstat(fd).st_size
     if file_size < 10 + size:
         return None
-    tag = _TagBytes(fd, size, start)
-    reading: Any = int if header[3] == 3 else BitPaddedInt
+    tag = _TagBytes(fd, size, [(-10, start)])
+    reading: Any = int if start[3] == 3 else BitPaddedInt
     walk = _walk(tag, reading)
-    if walk is None or not walk.cuts:
-        return None  # nothing to leave out
-    if header[3] == 4 and _frame_size_reading(walk, tag.span, size) is int:
+    if walk is None:
+        return None
+    if reading is BitPaddedInt and _frame_size_reading(walk, walk.split, tag) is int:
         reading = int  # plain sizes in an ID3v2.4 tag (old iTunes): walked again, checked by mutagen
         walk = _walk(tag, int)
-        if walk is None or not walk.cuts:
+        if walk is None:
             return None
+    if not walk.cuts:
+        return None  # nothing to leave out
     shortened = _shortened(tag, walk, reading)
-    if header[3] == 4:
+    if start[3] == 4:
         if reading is int:
             same = determine_bpi(shortened, Frames) is int
         else:
-            same = _frame_size_reading(_as_shortened(walk), _span_of(shortened), len(shortened)) is reading
+            copy = _TagBytes(-1, len(shortened), [(0, shortened)])
+            same = _frame_size_reading(walk, _split_in_copy(walk), copy) is BitPaddedInt
         if not same:
             return None
     end_at = max(10 + size, file_size - FILE_END_BYTES)
-    copy = header[:6] + BitPaddedInt.to_str(len(shortened), width=4) + shortened
-    tags = ID3(io.BytesIO(copy + os.pread(fd, file_size - end_at, end_at)))
+    tags = ID3(
+        io.BytesIO(
+            b"".join(
+                (
+                    start[:6],
+                    BitPaddedInt.to_str(len(shortened), width=4),
+                    shortened,
+                    os.pread(fd, file_size - end_at, end_at),
+                )
+            )
+        )
+    )
     info = MPEGInfo(f, 10 + size)
     pictures = [frame for frame in tags.values() if frame.FrameID == "APIC"]
     if len(pictures) != len(walk.pictures):
@@ -113,10 +124,10 @@ class _TagBytes:
     """The tag's frames (what follows its 10-byte header) as read from the file: the piece read first, and
     pieces read where the frame walk lands past it, so a cover's body (hundreds of KB) is never read."""
 
-    def __init__(self, fd: int, size: int, start: bytes) -> None:
+    def __init__(self, fd: int, size: int, pieces: list[tuple[int, bytes]]) -> None:
         self.fd = fd
         self.size = size
-        self.pieces = [(0, start[10 : 10 + size])]  # (position in the tag, bytes)
+        self.pieces = pieces  # (position in the tag, bytes from there), may start before it or end after it
 
     def span(self, begin: int, end: int) -> bytes:
         """The tag's bytes from ``begin`` to ``end`` (both within the tag)."""
@@ -156,37 +167,37 @@ class _Walk(NamedTuple):
 def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
     """The frames of ``tag`` read with ``reading`` sizes (``int`` or ``BitPaddedInt``), as mutagen's
     ``read_frames`` walks them (10-byte headers, a blank name ends the frames), noting along the way what
-    ``determine_bpi``'s walks meet on the same headers (they go on where the frames end only over padding
-    bytes). None: a picture this path cannot shorten, or a walk that parts from mutagen's."""
+    ``determine_bpi``'s walks meet on the same headers when the sizes are syncsafe (they end where the
+    frames end, or go on over padding). None: a picture this path cannot shorten, or a syncsafe walk of
+    determine_bpi's that would go on where the frames end."""
     size = tag.size
-    syncsafe = reading is BitPaddedInt
+    counting = reading is BitPaddedInt  # determine_bpi's syncsafe walk, still going
     cuts: list[tuple[int, int]] = []
     pictures: list[tuple[int, int]] = []
     known = 0
-    past_end: int | None = None  # determine_bpi's syncsafe walk still going
+    past_end = 0
     split: tuple[int, int, int] | None = None
     base, data = tag.pieces[0]
-    end = len(data)
+    end = base + len(data)
     pos = 0
     while size - pos >= 10:
         if pos < base or pos + 10 > end:
             base, data = tag.piece_at(pos)
             end = base + len(data)
-        head = data[pos - base : pos - base + 10]
-        name, stored, flags = _FRAME_HEADER.unpack(head)
-        if past_end is None and syncsafe:
-            if size - pos == 10:
-                past_end = -10  # determine_bpi walks while 10 bytes remain past a header
-            elif head == _NO_FRAME:
-                past_end = -((size - pos) % 10)
-        if name.strip(b"\x00") == b"":
-            if past_end is None and syncsafe:
-                return None  # a blank name before bytes that are not padding: determine_bpi walks on
+        name, stored, flags = _FRAME_HEADER.unpack_from(data, pos - base)
+        if counting and size - pos == 10:
+            counting, past_end = False, -10  # determine_bpi reads a header only with more bytes after it
+        if name == b"\x00\x00\x00\x00":  # read_frames: a blank name ends the frames
+            if counting:
+                if data[pos - base : pos - base + 10] != _NO_FRAME:
+                    return None  # determine_bpi would walk on
+                counting, past_end = False, -((size - pos) % 10)
             break
-        # A size field below 128 reads the same syncsafe or plain: the rule for every text frame, as a rule.
+        # A size field under 128 reads the same syncsafe or plain (so every text frame, as a rule).
         frame_size = stored if stored < 0x80 else int(reading(stored))
-        if past_end is None and syncsafe:
-            known += _is_known(name)
+        if counting:
+            if name.isascii() and name.decode("ascii") in Frames:  # what determine_bpi counts
+                known += 1
             if split is None and stored >= 0x80:
                 split = (pos, stored, known)
         if name == b"APIC":
@@ -200,7 +211,7 @@ def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
             else:
                 pictures.append((frame_size, frame_size))  # small: kept whole
         pos += 10 + frame_size
-    if past_end is None:
+    if counting:
         past_end = pos - size
     return _Walk(cuts, pictures, known, past_end, split)
 
@@ -211,59 +222,57 @@ def _shortened(tag: _TagBytes, walk: _Walk, reading: Any) -> bytes:
     parts: list[bytes] = []
     copied = 0
     for pos, frame_size in walk.cuts:
-        parts.append(tag.span(copied, pos))
-        parts.append(b"APIC" + _KEPT_SIZE_FIELD[reading] + tag.span(pos + 8, pos + 10 + KEPT_PICTURE_BYTES))
+        parts += (
+            tag.span(copied, pos),
+            b"APIC",
+            _KEPT_SIZE_FIELD[reading],
+            tag.span(pos + 8, pos + 10 + KEPT_PICTURE_BYTES),
+        )
         copied = pos + 10 + frame_size
     parts.append(tag.span(copied, tag.size))
     return b"".join(parts)
 
 
-def _as_shortened(walk: _Walk) -> _Walk:
-    """``walk`` (syncsafe) as over the shortened copy. The syncsafe walk meets the same headers and ends as
-    far from the end: every cut frame lies before where it ends and reads ``KEPT_PICTURE_BYTES`` there. The
-    plain walk parts at the same header, since a cut frame's size field is over 128 in both: the first
-    cut's own, or one before it that both hold alike; only the size the plain walk then reads may differ."""
-    assert walk.split is not None  # a cut frame's size field is over 128
+def _split_in_copy(walk: _Walk) -> tuple[int, int, int]:
+    """Where determine_bpi's plain walk parts from its syncsafe walk in the shortened copy of ``walk``'s
+    tag (syncsafe), and the size it reads there. The syncsafe walk meets the same headers in the copy and
+    ends as far from its end: every cut frame lies before where it ends, with its size field saying the
+    bytes kept. The plain walk parts at the same header, as a cut frame's size field is 128 or more in
+    both: the first cut frame, or a frame before it, alike in both; the size read there is the copy's."""
+    assert walk.split is not None  # a cut frame's size field is 128 or more
     pos, stored, known = walk.split
     if pos == walk.cuts[0][0]:
         stored = int.from_bytes(_KEPT_SIZE_FIELD[BitPaddedInt], "big")
-    return walk._replace(split=(pos, stored, known))
+    return pos, stored, known
 
 
-def _span_of(data: bytes) -> Callable[[int, int], bytes]:
-    return lambda begin, end: data[begin:end]
-
-
-def _frame_size_reading(walk: _Walk, span: Callable[[int, int], bytes], size: int) -> Any:
-    """``determine_bpi``'s answer (``int`` or ``BitPaddedInt``) for the ``size`` tag bytes ``span`` reads,
-    from ``walk``, its syncsafe walk. mutagen walks the frames twice, reading sizes syncsafe and plain, and
-    keeps the reading that meets more frames it knows (ties: plain only if the syncsafe walk ran past the
-    end and the plain one did not). The two walks go alike until a size field of 128 or more; only the
-    plain walk from there is walked here, as mutagen walks it."""
-    if walk.split is None:
+def _frame_size_reading(walk: _Walk, split: tuple[int, int, int] | None, tag: _TagBytes) -> Any:
+    """``determine_bpi``'s answer (``int`` or ``BitPaddedInt``) for ``tag`` from ``walk``, its syncsafe walk,
+    and ``split``, where its plain walk parts from it. mutagen walks the frames twice, reading sizes
+    syncsafe and plain, and keeps the reading that meets more frames it knows (ties: plain only if the
+    syncsafe walk ran past the end and the plain one did not). The two go alike until a size field of 128
+    or more; from there the plain walk is walked here as mutagen walks it."""
+    if split is None:
         known, past_end = walk.known, walk.past_end
     else:
-        pos, stored, known = walk.split
+        size = tag.size
+        pos, stored, known = split
         pos += 10 + stored
         past_end = pos - size
         while pos < size - 10:
-            head = span(pos, pos + 10)
+            head = tag.span(pos, pos + 10)
             if head == _NO_FRAME:
                 past_end = -((size - pos) % 10)
                 break
             name, stored, _ = _FRAME_HEADER.unpack(head)
             pos += 10 + stored
-            known += _is_known(name)
+            if name.isascii() and name.decode("ascii") in Frames:
+                known += 1
             past_end = pos - size
     # mutagen.id3._tags.determine_bpi, its last lines
     if known > walk.known or (known == walk.known and (walk.past_end >= 1 and past_end <= 1)):
         return int
     return BitPaddedInt
-
-
-def _is_known(name: bytes) -> bool:
-    """Whether determine_bpi counts a frame of this name: ASCII (it skips the others) and in ``Frames``."""
-    return name.isascii() and name.decode("ascii") in Frames
 
 
 def open_mpeg(f: BinaryIO) -> Any:
