@@ -28,7 +28,7 @@ import struct
 from collections.abc import Callable
 from typing import Any, BinaryIO, NamedTuple
 
-from mutagen.id3 import ID3, BitPaddedInt, Frames
+from mutagen.id3 import APIC, ID3, BitPaddedInt, Frames
 from mutagen.id3._tags import determine_bpi  # mutagen's own rule for ID3v2.4 frame sizes
 from mutagen.mp3 import MP3, MPEGInfo
 
@@ -70,7 +70,7 @@ def _read(f: BinaryIO) -> MpegTags | None:
     if int.from_bytes(start[6:10], "big") & 0x80808080:
         return None  # not a syncsafe tag size
     size = int(BitPaddedInt(start[6:10]))
-    file_size = os.fstat(fd).st_size
+    file_size = f.seek(0, 2)
     if file_size < 10 + size:
         return None
     tag = _TagBytes(fd, size, [(-10, start)])
@@ -108,7 +108,7 @@ def _read(f: BinaryIO) -> MpegTags | None:
         )
     )
     info = MPEGInfo(f, 10 + size)
-    pictures = [frame for frame in tags.values() if frame.FrameID == "APIC"]
+    pictures: list[Any] = [frame for frame in tags.values() if type(frame) is APIC]  # FrameID "APIC"
     if len(pictures) != len(walk.pictures):
         return None
     sizes = []
@@ -180,11 +180,12 @@ def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
     base, data = tag.pieces[0]
     end = base + len(data)
     pos = 0
+    unpack_from, frames = _FRAME_HEADER.unpack_from, Frames
     while size - pos >= 10:
         if pos < base or pos + 10 > end:
             base, data = tag.piece_at(pos)
             end = base + len(data)
-        name, stored, flags = _FRAME_HEADER.unpack_from(data, pos - base)
+        name, stored, flags = unpack_from(data, pos - base)
         if counting and size - pos == 10:
             counting, past_end = False, -10  # determine_bpi reads a header only with more bytes after it
         if name == b"\x00\x00\x00\x00":  # read_frames: a blank name ends the frames
@@ -196,7 +197,7 @@ def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
         # A size field under 128 reads the same syncsafe or plain (so every text frame, as a rule).
         frame_size = stored if stored < 0x80 else int(reading(stored))
         if counting:
-            if name.isascii() and name.decode("ascii") in Frames:  # what determine_bpi counts
+            if name.isascii() and name.decode("ascii") in frames:  # what determine_bpi counts
                 known += 1
             if split is None and stored >= 0x80:
                 split = (pos, stored, known)
