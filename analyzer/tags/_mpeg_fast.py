@@ -74,26 +74,26 @@ def _read(f: BinaryIO) -> MpegTags | None:
     if file_size < 10 + size:
         return None
     tag = _TagBytes(fd, size, [(-10, start)])
-    reading: Any = int if start[3] == 3 else BitPaddedInt
-    walk = _walk(tag, reading)
-    if walk is None:
-        return None
-    if reading is BitPaddedInt and _frame_size_reading(walk, walk.split, tag) is int:
-        reading = int  # plain sizes in an ID3v2.4 tag (old iTunes): walked again, checked by mutagen
-        walk = _walk(tag, int)
-        if walk is None:
-            return None
-    if not walk.cuts:
-        return None  # nothing to leave out
+    reading: Any = int
+    walk = _walk(tag, BitPaddedInt if start[3] == 4 else int)
+    if start[3] == 4:
+        if walk is None or walk.past_end is None:
+            reading = determine_bpi(tag, Frames)  # what the walk could not answer: mutagen's walks
+        else:
+            reading = _frame_size_reading(walk, walk.split, tag)
+        if reading is int:  # plain sizes in an ID3v2.4 tag (old iTunes): walked as such
+            walk = _walk(tag, int)
+    if walk is None or not walk.cuts:
+        return None  # nothing to leave out, or a picture this path does not shorten
     shortened = _shortened(tag, walk, reading)
     if start[3] == 4:
-        if reading is int:
-            same = determine_bpi(shortened, Frames) is int
+        if reading is int or walk.past_end is None:
+            same = determine_bpi(shortened, Frames) is reading
         else:
             copy = _TagBytes(-1, len(shortened), [(0, shortened)])
             same = _frame_size_reading(walk, _split_in_copy(walk), copy) is BitPaddedInt
         if not same:
-            return None
+            return None  # mutagen would read the copy's frame sizes otherwise
     end_at = max(10 + size, file_size - FILE_END_BYTES)
     tags = ID3(
         io.BytesIO(
@@ -145,6 +145,14 @@ class _TagBytes:
         self.pieces.append(piece)
         return piece
 
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, key: slice) -> bytes:
+        """A slice, as mutagen's ``determine_bpi`` takes them (where the walk here cannot answer it)."""
+        begin, end, _ = key.indices(self.size)
+        return self.span(begin, end) if begin < end else b""
+
     def _pread(self, begin: int, count: int) -> bytes:
         data = os.pread(self.fd, count, 10 + begin)
         if len(data) != count:
@@ -160,7 +168,7 @@ class _Walk(NamedTuple):
     cuts: list[tuple[int, int]]  # (position, frame size) of each APIC frame to cut
     pictures: list[tuple[int, int]]
     known: int  # frames of names mutagen knows met by determine_bpi's syncsafe walk
-    past_end: int  # where that walk ended, against the tag's end, in determine_bpi's terms
+    past_end: int | None  # where that walk ended, against the tag's end (None: it goes on past the frames)
     split: tuple[int, int, int] | None  # (position, plain size, known so far) where the plain walk parts
 
 
@@ -168,14 +176,14 @@ def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
     """The frames of ``tag`` read with ``reading`` sizes (``int`` or ``BitPaddedInt``), as mutagen's
     ``read_frames`` walks them (10-byte headers, a blank name ends the frames), noting along the way what
     ``determine_bpi``'s walks meet on the same headers when the sizes are syncsafe (they end where the
-    frames end, or go on over padding). None: a picture this path cannot shorten, or a syncsafe walk of
-    determine_bpi's that would go on where the frames end."""
+    frames end, or go on over padding; ``past_end`` None where they go on over other bytes). None: a
+    picture this path cannot shorten."""
     size = tag.size
     counting = reading is BitPaddedInt  # determine_bpi's syncsafe walk, still going
     cuts: list[tuple[int, int]] = []
     pictures: list[tuple[int, int]] = []
     known = 0
-    past_end = 0
+    past_end: int | None = 0
     split: tuple[int, int, int] | None = None
     base, data = tag.pieces[0]
     end = base + len(data)
@@ -191,8 +199,9 @@ def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
         if name == b"\x00\x00\x00\x00":  # read_frames: a blank name ends the frames
             if counting:
                 if data[pos - base : pos - base + 10] != _NO_FRAME:
-                    return None  # determine_bpi would walk on
-                counting, past_end = False, -((size - pos) % 10)
+                    counting, past_end = False, None  # determine_bpi walks on: mutagen's to answer
+                else:
+                    counting, past_end = False, -((size - pos) % 10)
             break
         # A size field under 128 reads the same syncsafe or plain (so every text frame, as a rule).
         frame_size = stored if stored < 0x80 else int(reading(stored))
@@ -253,6 +262,7 @@ def _frame_size_reading(walk: _Walk, split: tuple[int, int, int] | None, tag: _T
     syncsafe and plain, and keeps the reading that meets more frames it knows (ties: plain only if the
     syncsafe walk ran past the end and the plain one did not). The two go alike until a size field of 128
     or more; from there the plain walk is walked here as mutagen walks it."""
+    assert walk.past_end is not None  # where the syncsafe walk goes on past the frames, mutagen answers
     if split is None:
         known, past_end = walk.known, walk.past_end
     else:

@@ -120,8 +120,8 @@ def test_the_frame_size_reading_is_mutagens_for_the_tag_and_its_shortened_copy(t
         fd, tag_bytes = tag_in_file(tmp_path / "tag.mp3", tag, rng.choice([16, 200, 16 * 1024]))
         try:
             walk = _mpeg_fast._walk(tag_bytes, BitPaddedInt)
-            if walk is None:
-                continue  # the fast path leaves the file to mutagen
+            if walk is None or walk.past_end is None:
+                continue  # the fast path leaves the file, or the question, to mutagen
             expected = mutagen_id3_tags.determine_bpi(tag, Frames)
             assert _mpeg_fast._frame_size_reading(walk, walk.split, tag_bytes) is expected, case
             answered["tag"][expected] += 1
@@ -147,7 +147,9 @@ def test_the_walk_finds_the_frames_mutagen_reads(tmp_path: Path) -> None:
         fd, tag_bytes = tag_in_file(tmp_path / "tag.mp3", tag, 16 * 1024)
         try:
             walk = _mpeg_fast._walk(tag_bytes, BitPaddedInt)
-            if walk is None or _mpeg_fast._frame_size_reading(walk, walk.split, tag_bytes) is int:
+            if walk is None or walk.past_end is None:
+                continue
+            if _mpeg_fast._frame_size_reading(walk, walk.split, tag_bytes) is int:
                 continue
         finally:
             os.close(fd)
@@ -314,6 +316,42 @@ def test_a_copy_mutagen_would_read_with_other_frame_sizes_is_left_to_mutagen(
     assert mutagen_id3_tags.determine_bpi(copy, Frames) is int  # the case this test is about
     read_both_ways(path, monkeypatch)
     assert not taken_fast(path)
+
+
+def test_bytes_after_the_frames_that_are_not_padding_read_as_mutagen_reads_them(
+    tmp_path: Path, mp3_template: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A blank frame name, then not zeros: mutagen's frame reader stops there, its frame-size walks go on
+    (the walk here leaves that question to mutagen's own walks, on the file and on the copy)."""
+    path = tagged(place(mp3_template, tmp_path / "j.mp3"), [*TEXT, cover(90_000)], padding=200)
+    data = bytearray(path.read_bytes())
+    end = 10 + int(BitPaddedInt(bytes(data[6:10])))
+    data[end - 200 : end - 190] = b"\x00\x00\x00\x00\x00\x00\x00\x15junk"[:10]
+    path.write_bytes(bytes(data))
+    read_both_ways(path, monkeypatch)
+    assert taken_fast(path)
+
+
+def test_plain_sizes_the_syncsafe_walk_stumbles_on_read_as_mutagen_reads_them(
+    tmp_path: Path, mp3_template: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain frame sizes (old iTunes) where reading them syncsafe lands on a blank name inside a frame."""
+    path = tagged(
+        place(mp3_template, tmp_path / "k.mp3"),
+        [*TEXT, TXXX(encoding=0, desc="d", text=["x"]), cover(80_000)],
+    )
+    # a TXXX of 200 bytes reads 72 as syncsafe: four zero bytes there, then text
+    stumble = b"\x00d\x00" + b"x" * 69 + bytes(4) + b"A" * 124
+
+    def plain_sizes(frames: list[tuple[bytes, int, bytes]]) -> tuple[list[tuple[bytes, int, bytes]], bool]:
+        return [
+            (name, flags, stumble if name == b"TXXX" else content) for name, flags, content in frames
+        ], True
+
+    rewrite_frames(path, plain_sizes)
+    tags = read_both_ways(path, monkeypatch)
+    assert ("APIC:Cover", "<picture image/jpeg, 80,000 bytes, type 3>") in tags.raw
+    assert taken_fast(path)
 
 
 def test_one_frame_size_walk_in_mutagen_and_the_cover_left_unread(
