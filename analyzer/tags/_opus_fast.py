@@ -18,7 +18,9 @@ the damage exactly as before. ``tests/analyzer/test_tag_fast_paths.py`` keeps bo
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import os
 import struct
 from io import BufferedReader, BytesIO
@@ -43,6 +45,7 @@ KEPT_PICTURE_CHARS = 64
 the tag readers use of it, and that comes back beside the tags)."""
 
 _PICTURE_KEYS = (b"metadata_block_picture=", b"coverart=")  # as analyzer.tags.vorbis names them
+_LONGEST_KEY = max(map(len, _PICTURE_KEYS))
 _UINT32 = struct.Struct("<I")
 
 
@@ -58,66 +61,159 @@ class OpusTags(NamedTuple):
 def _read(f: BinaryIO) -> OpusTags | None:
     info = OggOpusInfo(f)  # the identification header's page, as mutagen reads it
     start = f.tell()
-    found = _comment_packet(f, start, info.serial)
-    if found is None:
+    pages = _comment_pages(f, start, info.serial)
+    if pages is None:
         return None
-    packet, end = found
-    comment, picture_chars = _without_pictures(packet)
+    found = _without_pictures(pages)
+    if found is None:  # the comment as it is: read the pages again (the check of the pictures spent them)
+        f.seek(start)
+        pages = _comment_pages(f, start, info.serial)
+        if pages is None:
+            return None
+        found = b"".join(pages.slices(8, pages.length)), ()
+    comment, picture_chars = found
     tags = VCommentDict(BytesIO(comment), framing=False)  # "OpusTags" stripped, as OggOpusVComment does
-    f.seek(end)  # where mutagen's page reads leave the file: _post_tags counts the audio from here
+    f.seek(pages.end)  # where mutagen's page reads leave the file: _post_tags counts the audio from here
     info._post_tags(f)
     return OpusTags(info, tags, picture_chars)
 
 
-def _without_pictures(packet: bytes) -> tuple[bytes, tuple[int, ...]]:
-    """The comment (``packet`` after "OpusTags") with each picture comment's value cut to
+class _Pages:
+    """The comment packet where its pages left it in ``buffer``: runs of page bodies (offset of the first,
+    length, how many, bytes from one to the next), read through packet offsets."""
+
+    def __init__(self, buffer: bytearray, runs: list[tuple[int, int, int, int]], end: int) -> None:
+        self.buffer, self.runs, self.end = buffer, runs, end  # ``end``: the file offset after the last page
+        self.starts = list(itertools.accumulate((length * count for _, length, count, _ in runs), initial=0))
+        self.length = self.starts.pop()
+        self.first_body, self.first_length = runs[0][0], runs[0][1]
+
+    def slices(self, start: int, stop: int) -> list[memoryview]:
+        """The packet's bytes ``start`` to ``stop``, a view of ``buffer`` a page."""
+        view = memoryview(self.buffer)
+        return [view[a:b] for a, b in self.spans(start, stop)]
+
+    def spans(self, start: int, stop: int) -> list[tuple[int, int]]:
+        """Offsets in ``buffer`` of the packet's bytes ``start`` to ``stop``, a (from, to) a page."""
+        found = []
+        run = bisect.bisect_right(self.starts, start) - 1
+        while start < stop:
+            body, length, count, stride = self.runs[run]
+            page, within = divmod(start - self.starts[run], length)
+            while start < stop and page < count:
+                at = body + page * stride + within
+                taken = min(length - within, stop - start)
+                found.append((at, at + taken))
+                start += taken
+                page, within = page + 1, 0
+            run += 1
+        return found
+
+    def read(self, start: int, size: int) -> bytes:
+        if start + size <= self.first_length:  # the comment list's fields are mostly on the first page
+            return bytes(self.buffer[self.first_body + start : self.first_body + start + size])
+        return b"".join(self.slices(start, start + size))
+
+    def uint32(self, start: int) -> int:
+        if start + 4 <= self.first_length:
+            return int(_UINT32.unpack_from(self.buffer, self.first_body + start)[0])
+        return int(_UINT32.unpack(self.read(start, 4))[0])
+
+    def is_ascii(self, values: list[tuple[int, int]]) -> bool:
+        """Whether the packet's bytes in ``values`` (in order, apart, none empty) are all ASCII; spends
+        ``buffer``.
+
+        Checked in place, without copying a 600 KB cover: every other byte of the span from the first value
+        to the last (page headers, the comments between) is zeroed, and the buffer cut to that span."""
+        if not values:
+            return True
+        buffer = self.buffer
+        for (body, length, count, stride), (next_body, *_) in itertools.pairwise((*self.runs, (0, 0, 0, 0))):
+            if count > 1:  # the headers between a run's bodies, a column at a time
+                zeros = bytes(count - 1)
+                for offset in _header_columns(stride - length):
+                    at = body + length + offset
+                    buffer[at : at + (count - 1) * stride : stride] = zeros
+            last_end = body + (count - 1) * stride + length
+            if next_body > last_end:
+                buffer[last_end:next_body] = bytes(next_body - last_end)
+        for (_, stop), (start, _) in itertools.pairwise(values):
+            for a, b in self.spans(stop, start):
+                buffer[a:b] = bytes(b - a)
+        ((first, _),) = self.spans(values[0][0], values[0][0] + 1)
+        ((_, last),) = self.spans(values[-1][1] - 1, values[-1][1])
+        del buffer[last:]
+        del buffer[:first]  # in place: a bytearray drops its head by moving its start
+        return buffer.isascii()
+
+
+@functools.lru_cache(maxsize=8)
+def _header_columns(size: int) -> tuple[int, ...]:
+    """Offsets of the bytes of a page header of ``size`` bytes (27 and the lacing values) that may not be
+    ASCII in a run _full_pages accepted: all but its magic, version, flags (and a segment count below 128)."""
+    return (*range(6, 26), *(() if size - 27 < 128 else (26,)), *range(27, size))
+
+
+def _without_pictures(pages: _Pages) -> tuple[bytes, tuple[int, ...]] | None:
+    """The comment (the packet after "OpusTags") with each picture comment's value cut to
     ``KEPT_PICTURE_CHARS``, and each picture value's length in characters, in comment order.
 
     mutagen's ``VCommentDict`` decodes and splits every comment, a 600 KB base64 cover included (~0.1 ms a
     file); the readers keep only the cover's length. Only where every picture value is ASCII (as base64 is,
-    so bytes are characters) and the comment list is whole; otherwise the comment as it is and no lengths.
-    A comment mutagen drops (no "=", a bad key) is never a picture here: its key does not match."""
-    end = len(packet)
+    so bytes are characters) and the comment list is whole; otherwise None: the comment as it is, and no
+    lengths. A comment mutagen drops (no "=", a bad key) is never a picture here: its key does not match."""
+    end = pages.length
     if end < 12:
-        return packet[8:], ()
-    (vendor,) = _UINT32.unpack_from(packet, 8)
-    pos = 12 + vendor
+        return None
+    pos = 12 + pages.uint32(8)  # the vendor string
     if pos + 4 > end:
-        return packet[8:], ()
-    (count,) = _UINT32.unpack_from(packet, pos)
+        return None
+    count = pages.uint32(pos)
     pos += 4
-    parts: list[bytes] = []
+    kept: list[tuple[int, int] | bytes] = []  # packet spans and length fields, in order
     copied = 8
-    chars: list[int] = []
+    values: list[tuple[int, int]] = []
+    buffer, base, first = pages.buffer, pages.first_body, pages.first_length
     for _ in range(count):
-        if pos + 4 > end:
-            return packet[8:], ()
-        (length,) = _UINT32.unpack_from(packet, pos)
+        if pos + 4 <= first:  # most of the list is on the first page: read there directly
+            (length,) = _UINT32.unpack_from(buffer, base + pos)
+        elif pos + 4 > end:
+            return None
+        else:
+            length = pages.uint32(pos)
         start = pos + 4
         pos = start + length
         if pos > end:
-            return packet[8:], ()
-        key = _picture_key(packet, start, length)
+            return None
+        if start + _LONGEST_KEY <= first:
+            key = _picture_key(buffer[base + start : base + start + min(length, _LONGEST_KEY)])
+        else:
+            key = _picture_key(pages.read(start, min(length, _LONGEST_KEY)))
         if not key:
             continue
-        value = start + key
-        if not packet[value:pos].isascii():
-            return packet[8:], ()
-        chars.append(pos - value)
-        if pos - value > KEPT_PICTURE_CHARS:
-            kept = key + KEPT_PICTURE_CHARS
-            parts += (packet[copied : start - 4], _UINT32.pack(kept), packet[start : start + kept])
+        values.append((start + key, pos))
+        if length - key > KEPT_PICTURE_CHARS:
+            shortened = key + KEPT_PICTURE_CHARS
+            kept += ((copied, start - 4), _UINT32.pack(shortened), (start, start + shortened))
             copied = pos
-    if not parts:
-        return packet[8:], ()
-    parts.append(packet[copied:])
-    return b"".join(parts), tuple(chars)
+    if not kept:
+        return b"".join(pages.slices(8, pos)), ()  # nothing to cut: the comments, as they are
+    kept.append((copied, pos))  # mutagen's VCommentDict reads no further than the last comment
+    parts: list[bytes | memoryview] = []
+    for part in kept:
+        parts += [part] if isinstance(part, bytes) else pages.slices(*part)
+    comment = b"".join(parts)
+    del parts
+    if not pages.is_ascii([value for value in values if value[1] > value[0]]):
+        return None
+    return comment, tuple(stop - start for start, stop in values)
 
 
-def _picture_key(packet: bytes, start: int, length: int) -> int:
-    """The length of the picture key (with its "=") the comment at ``start`` begins with, else 0."""
+def _picture_key(head: bytes | bytearray) -> int:
+    """The length of the picture key (with its "=") a comment beginning with ``head`` has, else 0."""
+    lowered = head.lower()
     for key in _PICTURE_KEYS:
-        if length >= len(key) and packet[start : start + len(key)].lower() == key:
+        if lowered.startswith(key):
             return len(key)
     return 0
 
@@ -127,13 +223,13 @@ _PAGE_HEADER = struct.Struct("<4sBBqIIIB")
 the lacing values follow."""
 
 
-def _comment_packet(f: BinaryIO, start: int, serial: int) -> tuple[bytes, int] | None:
-    """The comment packet (pages right after the identification page, same stream, in sequence) and the
-    file offset after its last page; None for any other layout."""
+def _comment_pages(f: BinaryIO, start: int, serial: int) -> _Pages | None:
+    """The comment packet's pages (right after the identification page, same stream, in sequence) read
+    from ``start``; None for any other layout."""
     buffer = bytearray(f.read(_FIRST_READ))
     unpack = _PAGE_HEADER.unpack_from
     pos = 0
-    spans: list[tuple[int, int]] = []  # each page's part of the packet: (offset into ``buffer``, length)
+    runs: list[tuple[int, int, int, int]] = []  # as _Pages has them
     sequence = -1
     fast_forward = True
     while True:
@@ -142,10 +238,8 @@ def _comment_packet(f: BinaryIO, start: int, serial: int) -> tuple[bytes, int] |
         magic, version, flags, _granule, page_serial, page_sequence, _crc, segments = unpack(buffer, pos)
         if magic != b"OggS" or version or page_serial != serial:
             return None
-        continued = flags & _CONTINUED
-        if (sequence < 0 and continued) or (
-            sequence >= 0 and (not continued or page_sequence != sequence + 1)
-        ):
+        continued, opening = flags & _CONTINUED, sequence < 0
+        if (opening and continued) or (sequence >= 0 and (not continued or page_sequence != sequence + 1)):
             return None
         sequence = page_sequence
         body = pos + 27 + segments
@@ -161,22 +255,21 @@ def _comment_packet(f: BinaryIO, start: int, serial: int) -> tuple[bytes, int] |
             page_end = packet_end = body + 255 * segments  # the packet goes on past this page, which it fills
         if len(buffer) < page_end and not _more(f, buffer, page_end):
             return None
-        if not spans:
+        if opening:
             if buffer[body : body + 8] != b"OpusTags":
                 return None  # mutagen would look further for the comment page: let it
             if not ends:  # the pages the comment list says the packet spans, at once
                 pages = -(-_length_hint(buffer, body, page_end) // (page_end - body)) + _SPARE_PAGES
                 size = min(pos + pages * (page_end - pos), _MAX_PACKET, os.fstat(f.fileno()).st_size - start)
                 buffer = _read_to(f, buffer, size)
-        spans.append((body, packet_end - body))
+        if packet_end > body:
+            runs.append((body, packet_end - body, 1, 0))
         stride, pos = page_end - pos, page_end
         if ends:
-            view = memoryview(buffer)
-            return b"".join([view[at : at + length] for at, length in spans]), start + pos
+            return _Pages(buffer, runs, start + pos)
         run = _full_pages(buffer, pos, stride, segments, serial, sequence) if fast_forward else 0
         if run:
-            first = pos + 27 + segments
-            spans += [(at, page_end - body) for at in range(first, first + run * stride, stride)]
+            runs.append((pos + 27 + segments, page_end - body, run, stride))
             pos += run * stride
             sequence += run
         fast_forward = run > 0  # pages of another shape: the rest page by page
@@ -209,31 +302,30 @@ def _full_pages(buffer: bytearray, first: int, stride: int, segments: int, seria
     are compared a column at a time across the pages, in C. Granule position and CRC are not read, as on
     the page-by-page path."""
     run = (len(buffer) - first) // stride
-    stream = serial.to_bytes(4, "little")
-    for offset, value in (*_fixed_columns(segments), *((14 + n, stream[n : n + 1]) for n in range(4))):
-        if run == 0:
-            return 0
-        column = buffer[first + offset : first + run * stride : stride]
-        run -= len(column.lstrip(value))
-    if run == 0:
-        return 0
+    end = first + run * stride
+    for offset, value in _shape_columns(segments):  # where the run ends: the page the packet ends on
+        column = buffer[first + offset : end : stride]
+        if column.count(value) != run:
+            run -= len(column.lstrip(value))
+            if run == 0:
+                return 0
+            end = first + run * stride
+    fixed = b"OggS\x00" + bytes((_CONTINUED,)) + serial.to_bytes(4, "little")  # magic, version, flags, serial
+    for offset, byte in zip((0, 1, 2, 3, 4, 5, 14, 15, 16, 17), fixed, strict=True):
+        if buffer[first + offset : end : stride].count(byte) != run:
+            return 0  # not a page of this stream where one should be: the page-by-page path says which
     expected = struct.pack(f"<{run}I", *range(sequence + 1, sequence + 1 + run))
     for byte in range(4):
-        if buffer[first + 18 + byte : first + run * stride : stride] != expected[byte::4]:
+        if buffer[first + 18 + byte : end : stride] != expected[byte::4]:
             return 0  # out of sequence: the page-by-page path finds where, and leaves the file to mutagen
     return run
 
 
 @functools.lru_cache(maxsize=8)
-def _fixed_columns(segments: int) -> tuple[tuple[int, bytes], ...]:
-    """(offset, byte) of each header byte a full continuation page of ``segments`` lacing values has
-    whatever its stream."""
-    header = b"OggS\x00" + bytes((_CONTINUED,))  # magic, version 0, flags
-    return (
-        *((offset, header[offset : offset + 1]) for offset in range(6)),
-        (26, bytes((segments,))),
-        *((27 + n, b"\xff") for n in range(segments)),
-    )
+def _shape_columns(segments: int) -> tuple[tuple[int, bytes], ...]:
+    """(offset, byte) of the segment count and the lacing values of a page the packet fills with
+    ``segments`` of them, the last lacing value first (where a page the packet ends on differs most)."""
+    return ((26, bytes((segments,))), *((27 + n, b"\xff") for n in reversed(range(segments))))
 
 
 def _more(f: BinaryIO, buffer: bytearray, needed: int) -> bool:
