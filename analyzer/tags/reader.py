@@ -13,7 +13,7 @@ from typing import BinaryIO
 from analyzer.tags.canonical import TagCollector, build_file_tags
 from analyzer.tags.record import ErrorKind, FileTags, TagReadError
 from analyzer.tags.registry import READERS, ContainerReader
-from analyzer.tags.sniff import HEAD_BYTES, sniff_container
+from analyzer.tags.sniff import HEAD_BYTES, read_at, sniff_container
 
 # Phrases in mutagen's and struct's messages that mean "the data stopped early" rather than "bad data".
 _TRUNCATION_HINTS = re.compile(
@@ -146,10 +146,9 @@ def _mp4_shortfall(f: BinaryIO, head: bytes, size: int) -> str | None:
     # (ISO/IEC 14496-12, 4.2). Only a handful of top-level atoms exist, so this is a few small reads: from
     # the head already read, else positioned reads of 16 bytes (a seek and read through the file's buffer
     # refilled all 32 KiB of it for each: ~10 us a file).
-    fd = f.fileno()
     pos = 0
     while pos + 8 <= size:
-        header = head[pos : pos + 16] if pos + 16 <= len(head) else os.pread(fd, 16, pos)
+        header = head[pos : pos + 16] if pos + 16 <= len(head) else read_at(f, 16, pos)
         atom_size, atom_type = struct.unpack(">I4s", header[:8])
         if atom_size == 1 and len(header) == 16:
             atom_size = struct.unpack(">Q", header[8:16])[0]

@@ -179,7 +179,7 @@ def _after_id3(f: BinaryIO, head: bytes, size: int) -> str:
             f"truncated: file ends after {size:,} bytes inside or right after its {tag_end:,}-byte ID3v2 "
             "tag; no audio follows",
         )
-    after = os.pread(f.fileno(), 16, tag_end)
+    after = read_at(f, 16, tag_end)
     if after.startswith(b"fLaC"):
         return "flac"  # FLAC with a (non-standard) ID3v2 prefix; mutagen's FLAC reader skips it
     if after.startswith(b"TTA1"):
@@ -207,8 +207,7 @@ def _find_mpeg_sync(f: BinaryIO, start: int, size: int) -> tuple[int | None, byt
     Positioned reads leave the file's buffer holding its first bytes, where the parser starts next (a seek
     and read here refilled it past a large tag and again at 0 for the parser: ~5 us a file).
     """
-    fd = f.fileno()
-    block = os.pread(fd, 4096, start)
+    block = read_at(f, 4096, start)
     for attempt in range(2):
         pos = block.find(b"\xff")
         while pos != -1:
@@ -216,10 +215,23 @@ def _find_mpeg_sync(f: BinaryIO, start: int, size: int) -> tuple[int | None, byt
                 return start + pos, block
             pos = block.find(b"\xff", pos + 1)
         if attempt == 0 and len(block) == 4096:
-            block += os.pread(fd, MPEG_SCAN_BYTES - 4096, start + 4096)
+            block += read_at(f, MPEG_SCAN_BYTES - 4096, start + 4096)
         else:
             break
     return None, block
+
+
+def read_at(f: BinaryIO, count: int, offset: int) -> bytes:
+    """``count`` bytes of ``f`` at ``offset`` (fewer at its end). Where the platform has ``pread`` the file's
+    position and buffer are left alone, so the parser starts on the first bytes the head read buffered;
+    elsewhere (Windows) this is a seek and a read."""
+    if _PREAD is not None:
+        return _PREAD(f.fileno(), count, offset)
+    f.seek(offset)
+    return f.read(count)
+
+
+_PREAD = getattr(os, "pread", None)
 
 
 def _mpeg_frames_at(buf: bytes, pos: int, remaining: int) -> bool:

@@ -286,3 +286,23 @@ def test_outcomes_cross_the_pool_unchanged(templates: dict[str, Path], tmp_path:
     assert all(isinstance(outcome, FileRead) for outcome in outcomes)
     back = pickle.loads(pickle.dumps(outcomes, pickle.HIGHEST_PROTOCOL))
     assert _here["plain"](back) == _here["plain"](outcomes)
+
+
+def test_a_platform_without_pread_reads_the_same(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer.tags import sniff
+
+    paths = []
+    for ext in (".mp3", ".m4a"):
+        whole = place(templates, tmp_path / f"whole{ext}", title="T", artist="A")
+        data = whole.read_bytes()
+        paths.append(str(whole))
+        for cut in (40, len(data) // 2):
+            (tmp_path / f"cut{cut}{ext}").write_bytes(data[:cut])
+            paths.append(str(tmp_path / f"cut{cut}{ext}"))
+    (tmp_path / "junk.mp3").write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x10" + b"\x00" * 16 + b"x" * 5000)
+    paths.append(str(tmp_path / "junk.mp3"))
+    with_pread = _here["outcomes"](paths, FOLDERS)
+    monkeypatch.setattr(sniff, "_PREAD", None)  # Windows: seek and read
+    assert _here["outcomes"](paths, FOLDERS) == with_pread
