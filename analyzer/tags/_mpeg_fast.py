@@ -28,7 +28,7 @@ import struct
 from collections.abc import Callable
 from typing import Any, BinaryIO, NamedTuple
 
-from mutagen.id3 import APIC, ID3, BitPaddedInt, Frames
+from mutagen.id3 import ID3, BitPaddedInt, Frames
 from mutagen.id3._tags import determine_bpi  # mutagen's own rule for ID3v2.4 frame sizes
 from mutagen.mp3 import MP3, MPEGInfo
 
@@ -108,7 +108,8 @@ def _read(f: BinaryIO) -> MpegTags | None:
         )
     )
     info = MPEGInfo(f, 10 + size)
-    pictures: list[Any] = [frame for frame in tags.values() if type(frame) is APIC]  # FrameID "APIC"
+    # mutagen's getall("APIC") (its keys: the frame ID, ":", the description), without its values() for all
+    pictures = [tags[key] for key in tags if key.startswith("APIC:")]
     if len(pictures) != len(walk.pictures):
         return None
     sizes = []
