@@ -260,8 +260,9 @@ def _comment_pages(f: BinaryIO, start: int, serial: int) -> _Pages | None:
                 return None  # mutagen would look further for the comment page: let it
             if not ends:  # the pages the comment list says the packet spans, at once
                 pages = -(-_length_hint(buffer, body, page_end) // (page_end - body)) + _SPARE_PAGES
-                size = min(pos + pages * (page_end - pos), _MAX_PACKET, os.fstat(f.fileno()).st_size - start)
-                buffer = _read_to(f, buffer, size)
+                buffer = _read_to(
+                    f, buffer, min(pos + pages * (page_end - pos), _MAX_PACKET, _size(f) - start)
+                )
         if packet_end > body:
             runs.append((body, packet_end - body, 1, 0))
         stride, pos = page_end - pos, page_end
@@ -326,6 +327,14 @@ def _shape_columns(segments: int) -> tuple[tuple[int, bytes], ...]:
     """(offset, byte) of the segment count and the lacing values of a page the packet fills with
     ``segments`` of them, the last lacing value first (where a page the packet ends on differs most)."""
     return ((26, bytes((segments,))), *((27 + n, b"\xff") for n in reversed(range(segments))))
+
+
+def _size(f: BinaryIO) -> int:
+    """The file's size, so that a damaged length field is not read past its end; any size without one."""
+    try:
+        return os.fstat(f.fileno()).st_size
+    except OSError:  # io.UnsupportedOperation: a file in memory
+        return _MAX_PACKET
 
 
 def _more(f: BinaryIO, buffer: bytearray, needed: int) -> bool:
