@@ -179,12 +179,12 @@ def _after_id3(f: BinaryIO, head: bytes, size: int) -> str:
             f"truncated: file ends after {size:,} bytes inside or right after its {tag_end:,}-byte ID3v2 "
             "tag; no audio follows",
         )
-    after = read_at(f, 16, tag_end)
+    after = read_at(f, 4096, tag_end)  # what follows the tag, and where frame sync is looked for first
     if after.startswith(b"fLaC"):
         return "flac"  # FLAC with a (non-standard) ID3v2 prefix; mutagen's FLAC reader skips it
     if after.startswith(b"TTA1"):
         return "tta"
-    offset, scanned = _find_mpeg_sync(f, tag_end, size)
+    offset, scanned = _find_mpeg_sync(f, tag_end, size, after)
     if offset is None:
         if not scanned.strip(b"\0"):
             raise TagReadError(
@@ -200,14 +200,17 @@ def _after_id3(f: BinaryIO, head: bytes, size: int) -> str:
     return "mpeg"
 
 
-def _find_mpeg_sync(f: BinaryIO, start: int, size: int) -> tuple[int | None, bytes]:
+def _find_mpeg_sync(
+    f: BinaryIO, start: int, size: int, first: bytes | None = None
+) -> tuple[int | None, bytes]:
     """Offset of the first MPEG frame after ``start``, and the block that was searched.
 
-    Looks in 4 KiB first (the frame nearly always follows the tag at once), then up to MPEG_SCAN_BYTES.
-    Positioned reads leave the file's buffer holding its first bytes, where the parser starts next (a seek
-    and read here refilled it past a large tag and again at 0 for the parser: ~5 us a file).
+    Looks in 4 KiB first (the frame nearly always follows the tag at once; ``first`` when the caller read
+    them already), then up to MPEG_SCAN_BYTES. Positioned reads leave the file's buffer holding its first
+    bytes, where the parser starts next (a seek and read here refilled it past a large tag and again at 0
+    for the parser: ~5 us a file).
     """
-    block = read_at(f, 4096, start)
+    block = read_at(f, 4096, start) if first is None else first
     for attempt in range(2):
         pos = block.find(b"\xff")
         while pos != -1:
