@@ -1,6 +1,6 @@
 """The MP3 fast path's one frame walk: it answers mutagen's frame-size rule as mutagen does, reads the tags
-of odd layouts exactly as plain mutagen does, and leaves the rule's walks and the cover's bytes to be read
-once, not three times.
+of odd layouts exactly as plain mutagen does, and costs what it exists to save: mutagen's frame-size walks
+run once a file (not three times) and a cover's bytes are not read.
 
 ``analyzer.tags._mpeg_fast`` answers ``determine_bpi`` (ID3v2.4 frame sizes syncsafe or plain) for a tag
 and for its copy with shortened pictures from the walk that finds the pictures; mutagen's own
