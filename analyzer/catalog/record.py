@@ -226,7 +226,7 @@ def make_track_uid(
             normalize(album),
             str(disc_no),
             str(track_no),
-            "\x1e".join((normalize(title), *(normalize(other) for other in other_titles))),
+            "\x1e".join((normalize(title), *map(normalize, other_titles))),
             recording_artists,
         )
     )
@@ -278,12 +278,13 @@ def _track_credits(tags: FileTags, artist: str, title: str) -> tuple[Credit, ...
     primaries = [c for c in parsed if c.role == "primary"]
     ids = tags.musicbrainz_artistid
     named = [c for c in parsed if c.role in ("primary", "featuring")]
+    ids_fit = len(ids) == len(named)
+    # the tagged sort name belongs to the one primary artist, if there is exactly one
+    sorted_one = primaries[0] if len(primaries) == 1 and tags.artistsort else None
     out: list[Credit] = []
     for c in parsed:
-        mbid = None
-        if c.role in ("primary", "featuring") and len(ids) == len(named):
-            mbid = ids[named.index(c)]
-        sort = tags.artistsort if (len(primaries) == 1 and c is primaries[0] and tags.artistsort) else None
+        mbid = ids[named.index(c)] if ids_fit and c.role in ("primary", "featuring") else None
+        sort = tags.artistsort if c is sorted_one else None
         out.append(make_credit(c.name, c.role, c.position, c.join_phrase, mbid, sort))
     for position, composer in enumerate(tags.composer, start=len(out)):
         if composer.strip():

@@ -130,7 +130,13 @@ def _vorbis(path: Path, pairs: list[tuple[str, str]]) -> Path:
 
 
 VORBIS_ODDITIES: dict[str, list[tuple[str, str]]] = {
-    "repeated artist, no artists": [("ARTIST", "A"), ("ARTIST", "B"), ("TITLE", "T"), ("TITLE", "T2")],
+    "repeated artist, no artists": [
+        ("ARTIST", "A"),
+        ("ARTIST", "B"),
+        ("ARTISTSORT", "A, The"),
+        ("TITLE", "T"),
+        ("TITLE", "T2"),
+    ],
     "case-colliding keys": [("Genre", "Rock"), ("GENRE", "Pop; Jazz"), ("genre", "Rock"), ("GENRE#2", "x")],
     "numbers": [
         ("TRACKNUMBER", "03/12"),
@@ -157,6 +163,8 @@ VORBIS_ODDITIES: dict[str, list[tuple[str, str]]] = {
         ("ARTISTS", "X"),
         ("ARTISTS", "Y"),
         ("ARTIST", "X feat. Y"),
+        ("ARTISTSORT", "X, The"),
+        ("COMPOSER", " C "),
         ("RELEASETYPE", "Album; Live"),
         ("LABEL", "L1"),
         ("LABEL", "L2"),
