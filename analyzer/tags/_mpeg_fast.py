@@ -23,7 +23,6 @@ before. ``tests/analyzer/test_tag_fast_paths.py`` keeps both paths' tags equal.
 from __future__ import annotations
 
 import io
-import os
 import struct
 from collections.abc import Callable
 from typing import Any, BinaryIO, NamedTuple
@@ -33,11 +32,13 @@ from mutagen.id3._tags import determine_bpi  # mutagen's own rule for ID3v2.4 fr
 from mutagen.mp3 import MP3, MPEGInfo
 
 from analyzer.tags.fast_path import fast_or_plain
+from analyzer.tags.sniff import read_at
 
 _FRAME_HEADER = struct.Struct(">4sLH")  # ID3v2.3/2.4 frame header: ID, size, flags
 _NO_FRAME = b"\x00" * 10  # what ends determine_bpi's walks: padding
 FIRST_READ_BYTES = 16 * 1024
-"""The start of the file read at once: the tag header and, as a rule, every frame before the cover."""
+"""The start of the file read at once: the tag header and, as a rule, every frame before the cover (the
+reader's buffer, 32 KiB, holds them already)."""
 BLOCK_BYTES = 64 * 1024
 """Read at once where the frame walk lands past what was read: after a cover, the rest of the tag."""
 FILE_END_BYTES = 4096
@@ -63,8 +64,7 @@ class MpegTags(NamedTuple):
 
 
 def _read(f: BinaryIO) -> MpegTags | None:
-    fd = f.fileno()
-    start = os.pread(fd, FIRST_READ_BYTES, 0)
+    start = f.read(FIRST_READ_BYTES)  # from the buffer the sniffing's head read filled, as a rule
     if len(start) < 10 or start[:3] != b"ID3" or start[3] not in (3, 4) or start[5] != 0:
         return None  # ID3v2.2, no tag, or unsynchronisation / extended header / footer: mutagen alone
     if int.from_bytes(start[6:10], "big") & 0x80808080:
@@ -73,7 +73,7 @@ def _read(f: BinaryIO) -> MpegTags | None:
     file_size = f.seek(0, 2)
     if file_size < 10 + size:
         return None
-    tag = _TagBytes(fd, size, [(-10, start)])
+    tag = _TagBytes(f, size, [(-10, start)])
     reading: Any = int
     walk = _walk(tag, BitPaddedInt if start[3] == 4 else int)
     if start[3] == 4:
@@ -90,7 +90,7 @@ def _read(f: BinaryIO) -> MpegTags | None:
         if reading is int or walk.past_end is None:
             same = determine_bpi(shortened, Frames) is reading
         else:
-            copy = _TagBytes(-1, len(shortened), [(0, shortened)])
+            copy = _TagBytes(None, len(shortened), [(0, shortened)])
             same = _frame_size_reading(walk, _split_in_copy(walk), copy) is BitPaddedInt
         if not same:
             return None  # mutagen would read the copy's frame sizes otherwise
@@ -102,7 +102,7 @@ def _read(f: BinaryIO) -> MpegTags | None:
                     start[:6],
                     BitPaddedInt.to_str(len(shortened), width=4),
                     shortened,
-                    os.pread(fd, file_size - end_at, end_at),
+                    read_at(f, file_size - end_at, end_at),
                 )
             )
         )
@@ -125,8 +125,8 @@ class _TagBytes:
     """The tag's frames (what follows its 10-byte header) as read from the file: the piece read first, and
     pieces read where the frame walk lands past it, so a cover's body (hundreds of KB) is never read."""
 
-    def __init__(self, fd: int, size: int, pieces: list[tuple[int, bytes]]) -> None:
-        self.fd = fd
+    def __init__(self, f: BinaryIO | None, size: int, pieces: list[tuple[int, bytes]]) -> None:
+        self.f = f  # None: every byte is in the pieces
         self.size = size
         self.pieces = pieces  # (position in the tag, bytes from there), may start before it or end after it
 
@@ -155,7 +155,8 @@ class _TagBytes:
         return self.span(begin, end) if begin < end else b""
 
     def _pread(self, begin: int, count: int) -> bytes:
-        data = os.pread(self.fd, count, 10 + begin)
+        assert self.f is not None
+        data = read_at(self.f, count, 10 + begin)
         if len(data) != count:
             raise OSError("the file is shorter than when it was opened")  # the plain path says what is wrong
         return data
