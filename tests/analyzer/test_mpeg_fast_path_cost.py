@@ -22,7 +22,7 @@ from mutagen.id3 import APIC, ID3, TALB, TIT2, TPE1, TXXX, USLT, BitPaddedInt, F
 from mutagen.id3 import _tags as mutagen_id3_tags
 from mutagen.id3._id3v1 import MakeID3v1
 
-from analyzer.tags import FileTags, TagReadError, _mpeg_fast, read_tags
+from analyzer.tags import FileTags, TagReadError, _mpeg_fast, read_tags, sniff
 from tests.scan_audio import make_templates, place
 
 KNOWN = [name.encode("ascii") for name in ("TIT2", "TPE1", "TXXX", "APIC", "UFID", "COMM", "TALB", "TRCK")]
@@ -352,6 +352,16 @@ def test_plain_sizes_the_syncsafe_walk_stumbles_on_read_as_mutagen_reads_them(
     rewrite_frames(path, plain_sizes)
     tags = read_both_ways(path, monkeypatch)
     assert ("APIC:Cover", "<picture image/jpeg, 80,000 bytes, type 3>") in tags.raw
+    assert taken_fast(path)
+
+
+def test_without_positioned_reads_the_fast_path_reads_the_same(
+    tmp_path: Path, mp3_template: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the platform has no ``os.pread`` (Windows) the reads past the cover are a seek and a read."""
+    path = tagged(place(mp3_template, tmp_path / "w.mp3"), [*TEXT, cover(150_000), cover(60_000, "Back", 4)])
+    monkeypatch.setattr(sniff, "_PREAD", None)
+    read_both_ways(path, monkeypatch)
     assert taken_fast(path)
 
 
