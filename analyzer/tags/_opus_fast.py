@@ -231,7 +231,7 @@ def _comment_pages(f: BinaryIO, start: int, serial: int) -> _Pages | None:
     pos = 0
     runs: list[tuple[int, int, int, int]] = []  # as _Pages has them
     sequence = -1
-    fast_forward = True
+    misses = 0  # runs looked for and not found: pages of shapes that vary are then read page by page
     while True:
         if len(buffer) < pos + 282 and not _more(f, buffer, pos + 282) and len(buffer) < pos + 27:
             return None
@@ -268,12 +268,12 @@ def _comment_pages(f: BinaryIO, start: int, serial: int) -> _Pages | None:
         stride, pos = page_end - pos, page_end
         if ends:
             return _Pages(buffer, runs, start + pos)
-        run = _full_pages(buffer, pos, stride, segments, serial, sequence) if fast_forward else 0
+        run = _full_pages(buffer, pos, stride, segments, serial, sequence) if misses < 2 else 0
         if run:
             runs.append((pos + 27 + segments, page_end - body, run, stride))
             pos += run * stride
             sequence += run
-        fast_forward = run > 0  # pages of another shape: the rest page by page
+        misses += not run
         if pos > _MAX_PACKET:
             return None
 

@@ -181,22 +181,30 @@ def test_a_page_inside_the_run_unlike_the_others(
 
 
 @pytest.mark.parametrize(
-    "bodies",
-    [[FULL, 8 * 255] * 60, [255 * 255] * 8, [255] * 40 + [FULL] * 100, [FULL] * 30 + [2 * FULL] * 40],
-    ids=["alternating", "largest pages", "small then full", "two runs"],
+    ("bodies", "longest"),
+    [
+        ([FULL, 8 * 255] * 60, 1),
+        ([255 * 255] * 8, 6),
+        ([255] * 40 + [FULL] * 100, 99),
+        ([8 * 255], 100),
+        ([FULL] * 30 + [2 * FULL] * 40, 39),
+    ],
+    ids=["alternating", "largest pages", "small then full", "a first page of its own", "two runs"],
 )
 def test_pages_of_other_sizes_read_the_same(
     tmp_path: Path,
     templates: dict[str, Path],
     monkeypatch: pytest.MonkeyPatch,
     bodies: list[int],
+    longest: int,
 ) -> None:
-    """Other writers page a packet otherwise (ffmpeg up to 255 lacing values a page); runs of another size
-    or none at all."""
+    """Other writers page a packet otherwise (ffmpeg up to 255 lacing values a page): runs of another
+    size, a first page unlike the rest, or no runs at all; ``longest``: the longest run taken at once."""
     path = tagged(templates, tmp_path / "s.opus", METADATA_BLOCK_PICTURE=[cover(350_000)])
     repaginate(path, bodies)
     tags = same(path, monkeypatch)
     assert isinstance(tags, FileTags) and taken_fast(path)
+    assert max(count for _, _, count, _ in runs_of(path)) >= longest
 
 
 def test_a_packet_ending_on_a_page_of_its_own_reads_the_same(
