@@ -3,8 +3,8 @@
 Taggers (mutagen, so Picard) write the APIC frames last, and mutagen's ID3 reader slices the rest of the tag
 off at every frame: with a 450 KB cover each of the ~17 frames before it copies the cover once more. Here
 mutagen's ``ID3`` reads a copy of the tag in which each APIC frame keeps its header fields and the first
-bytes of its picture (the frame's size field says so, nothing else changes), followed by the file's last
-bytes, where an ID3v1 tag sits; mutagen's ``MPEGInfo`` reads the stream from the file itself, from where
+bytes of its picture (the frame's size field says so) and the padding is left out (mutagen only counts
+it), followed by the file's last bytes, where an ID3v1 tag sits; mutagen's ``MPEGInfo`` reads the stream from the file itself, from where
 the tag ends, as ``MP3`` has it do. What the copy leaves out is only the pictures' remaining bytes, whose
 count is given back beside the tags (``picture_sizes``) for the picture's description.
 
@@ -39,8 +39,9 @@ _NO_FRAME = b"\x00" * 10  # what ends determine_bpi's walks: padding
 FIRST_READ_BYTES = 16 * 1024
 """The start of the file read at once: the tag header and, as a rule, every frame before the cover (the
 reader's buffer, 32 KiB, holds them already)."""
-BLOCK_BYTES = 64 * 1024
-"""Read at once where the frame walk lands past what was read: after a cover, the rest of the tag."""
+BLOCK_BYTES = 8 * 1024
+"""Read at once where the frame walk lands past what was read: after a cover, the next frames or the
+padding's start."""
 FILE_END_BYTES = 4096
 """The file's last bytes given to mutagen's ``ID3`` after the tag (mutagen 1.48 looks at the last 131 for
 an ID3v1 tag)."""
@@ -172,6 +173,7 @@ class _Walk(NamedTuple):
     known: int  # frames of names mutagen knows met by determine_bpi's syncsafe walk
     past_end: int | None  # where that walk ended, against the tag's end (None: it goes on past the frames)
     split: tuple[int, int, int] | None  # (position, plain size, known so far) where the plain walk parts
+    padding: int | None  # where the frames end in 10 zero bytes (padding), if they do
 
 
 def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
@@ -187,6 +189,7 @@ def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
     known = 0
     past_end: int | None = 0
     split: tuple[int, int, int] | None = None
+    padding: int | None = None
     base, data = tag.pieces[0]
     end = base + len(data)
     pos = 0
@@ -199,11 +202,10 @@ def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
         if counting and size - pos == 10:
             counting, past_end = False, -10  # determine_bpi reads a header only with more bytes after it
         if name == b"\x00\x00\x00\x00":  # read_frames: a blank name ends the frames
-            if counting:
-                if data[pos - base : pos - base + 10] != _NO_FRAME:
-                    counting, past_end = False, None  # determine_bpi walks on: mutagen's to answer
-                else:
-                    counting, past_end = False, -((size - pos) % 10)
+            if data[pos - base : pos - base + 10] == _NO_FRAME:
+                padding = pos
+            if counting:  # determine_bpi walks on, unless it meets padding: then mutagen's to answer
+                counting, past_end = False, None if padding is None else -((size - pos) % 10)
             break
         # A size field under 128 reads the same syncsafe or plain (so every text frame, as a rule).
         frame_size = stored if stored < 0x80 else int(reading(stored))
@@ -225,12 +227,13 @@ def _walk(tag: _TagBytes, reading: Callable[[int], int]) -> _Walk | None:
         pos += 10 + frame_size
     if counting:
         past_end = pos - size
-    return _Walk(cuts, pictures, known, past_end, split)
+    return _Walk(cuts, pictures, known, past_end, split, padding)
 
 
 def _shortened(tag: _TagBytes, walk: _Walk, reading: Any) -> bytes:
     """The tag's frames with each APIC frame in ``walk.cuts`` cut to ``KEPT_PICTURE_BYTES``, its size
-    field rewritten in the ``reading`` the walk used."""
+    field rewritten in the ``reading`` the walk used, and without the padding after them (mutagen copies
+    the rest of the tag at every frame; the copy's frame-size reading is checked on the copy itself)."""
     parts: list[bytes] = []
     copied = 0
     for pos, frame_size in walk.cuts:
@@ -241,16 +244,18 @@ def _shortened(tag: _TagBytes, walk: _Walk, reading: Any) -> bytes:
             tag.span(pos + 8, pos + 10 + KEPT_PICTURE_BYTES),
         )
         copied = pos + 10 + frame_size
-    parts.append(tag.span(copied, tag.size))
+    parts.append(tag.span(copied, tag.size if walk.padding is None else walk.padding))
     return b"".join(parts)
 
 
 def _split_in_copy(walk: _Walk) -> tuple[int, int, int]:
     """Where determine_bpi's plain walk parts from its syncsafe walk in the shortened copy of ``walk``'s
-    tag (syncsafe), and the size it reads there. The syncsafe walk meets the same headers in the copy and
-    ends as far from its end: every cut frame lies before where it ends, with its size field saying the
-    bytes kept. The plain walk parts at the same header, as a cut frame's size field is 128 or more in
-    both: the first cut frame, or a frame before it, alike in both; the size read there is the copy's."""
+    tag (syncsafe), and the size it reads there. The syncsafe walk meets the same headers in the copy
+    (every cut frame lies before where it ends, its size field saying the bytes kept) and ends as far
+    from the end, or at the end where the copy leaves the padding out: not past it either way, all the
+    rule asks of where it ends. The plain walk parts at the same header, as a cut frame's size field is
+    128 or more in both: the first cut frame, or a frame before it, alike in both; the size read there is
+    the copy's."""
     assert walk.split is not None  # a cut frame's size field is 128 or more
     pos, stored, known = walk.split
     if pos == walk.cuts[0][0]:
