@@ -44,7 +44,7 @@ BLOCK_BYTES = 8 * 1024
 padding's start."""
 FILE_END_BYTES = 4096
 """The file's last bytes given to mutagen's ``ID3`` after the tag (mutagen 1.48 looks at the last 131 for
-an ID3v1 tag)."""
+an ID3v1 tag); a file with fewer bytes after its tag is left to mutagen."""
 
 KEPT_PICTURE_BYTES = 4096
 """Bytes of an APIC frame kept in the copy: its encoding, MIME type, picture type and description, and
@@ -72,8 +72,8 @@ def _read(f: BinaryIO) -> MpegTags | None:
         return None  # not a syncsafe tag size
     size = int(BitPaddedInt(start[6:10]))
     file_size = f.seek(0, 2)
-    if file_size < 10 + size:
-        return None
+    if file_size - (10 + size) < FILE_END_BYTES:
+        return None  # the tag reaches into the bytes given as the file's end (or past the end): mutagen alone
     tag = _TagBytes(f, size, [(-10, start)])
     reading: Any = int
     walk = _walk(tag, BitPaddedInt if start[3] == 4 else int)
@@ -95,7 +95,6 @@ def _read(f: BinaryIO) -> MpegTags | None:
             same = _frame_size_reading(walk, _split_in_copy(walk), copy) is BitPaddedInt
         if not same:
             return None  # mutagen would read the copy's frame sizes otherwise
-    end_at = max(10 + size, file_size - FILE_END_BYTES)
     tags = ID3(
         io.BytesIO(
             b"".join(
@@ -103,7 +102,7 @@ def _read(f: BinaryIO) -> MpegTags | None:
                     start[:6],
                     BitPaddedInt.to_str(len(shortened), width=4),
                     shortened,
-                    read_at(f, file_size - end_at, end_at),
+                    read_at(f, FILE_END_BYTES, file_size - FILE_END_BYTES),
                 )
             )
         )

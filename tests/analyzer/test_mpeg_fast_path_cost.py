@@ -191,6 +191,12 @@ def read_both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileTags:
     return fast
 
 
+def plain_outcome(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileTags | TagReadError:
+    with monkeypatch.context() as patch:
+        patch.setattr(_mpeg_fast, "_read", lambda f: None)
+        return outcome(path)
+
+
 def taken_fast(path: Path) -> bool:
     with path.open("rb") as f:
         return _mpeg_fast._read(f) is not None
@@ -290,6 +296,20 @@ def test_an_id3v1_tag_at_the_end_is_merged_as_mutagen_merges_it(
     tags = read_both_ways(path, monkeypatch)
     assert tags.album == "V1 Album"
     assert taken_fast(path)
+
+
+def test_a_file_with_little_audio_after_its_tag_is_left_to_mutagen(
+    tmp_path: Path, mp3_template: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under 4 KiB after the tag: the file's last bytes mutagen looks at for an ID3v1 tag would reach into
+    the tag, which the copy changes; mutagen reads such a file alone."""
+    path = tagged(place(mp3_template, tmp_path / "s.mp3"), [*TEXT, cover(50_000)])
+    data = path.read_bytes()
+    end = 10 + int(BitPaddedInt(data[6:10]))
+    v1 = MakeID3v1({"TIT2": TIT2(encoding=0, text=["Title"]), "TALB": TALB(encoding=0, text=["V1 Album"])})
+    path.write_bytes(data[: end + 3_000] + v1)
+    assert outcome(path) == plain_outcome(path, monkeypatch)
+    assert not taken_fast(path)
 
 
 def test_a_copy_mutagen_would_read_with_other_frame_sizes_is_left_to_mutagen(
