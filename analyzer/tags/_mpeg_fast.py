@@ -3,10 +3,11 @@
 Taggers (mutagen, so Picard) write the APIC frames last, and mutagen's ID3 reader slices the rest of the tag
 off at every frame: with a 450 KB cover each of the ~17 frames before it copies the cover once more. Here
 mutagen's ``ID3`` reads a copy of the tag in which each APIC frame keeps its header fields and the first
-bytes of its picture (the frame's size field says so) and the padding is left out (mutagen only counts
-it), followed by the file's last bytes, where an ID3v1 tag sits; mutagen's ``MPEGInfo`` reads the stream from the file itself, from where
-the tag ends, as ``MP3`` has it do. What the copy leaves out is only the pictures' remaining bytes, whose
-count is given back beside the tags (``picture_sizes``) for the picture's description.
+bytes of its picture (the frame's size field says so) and the padding after the frames is left out
+(mutagen only counts it), followed by the file's last bytes, where an ID3v1 tag sits; mutagen's
+``MPEGInfo`` reads the stream from the file itself, from where the tag ends, as ``MP3`` has it do. Of what
+the readers use, the copy leaves out only the pictures' remaining bytes, whose count is given back beside
+the tags (``picture_sizes``) for the picture's description.
 
 ID3v2.4 frame sizes are syncsafe, but iTunes once wrote plain ones, so mutagen reads them as whichever
 walk through the frames finds more of them (``determine_bpi``), on the file's tag and, here, on the copy.
