@@ -36,6 +36,7 @@ from mutagen.mp4 import MP4, MP4Info, MP4NoTrackError, MP4Tags
 from mutagen.mp4._atom import _CONTAINERS, _SKIP_SIZE, Atom, Atoms  # mutagen's own atom rules
 
 from analyzer.tags.fast_path import fast_or_plain
+from analyzer.tags.sniff import read_at  # os.pread, or a seek and read where there is none (Windows)
 
 KEPT_PICTURE_BYTES = 64
 """Bytes of each picture handed to mutagen: the tag readers use only the data atom's image format."""
@@ -66,10 +67,10 @@ class _AtomWalk:
     """mutagen's ``Atoms`` tree built from windows of the file read by position (the file object's own
     position and buffer are left alone); ``read_at`` then serves later reads from the same windows."""
 
-    __slots__ = ("fd", "size", "start", "window", "windows")
+    __slots__ = ("f", "size", "start", "window", "windows")
 
-    def __init__(self, fd: int, size: int) -> None:
-        self.fd, self.size = fd, size
+    def __init__(self, f: BinaryIO, size: int) -> None:
+        self.f, self.size = f, size
         self.window, self.start = b"", 0
         self.windows: list[tuple[int, bytes]] = []
 
@@ -95,7 +96,7 @@ class _AtomWalk:
         while pos < end:
             at = pos - start
             if at < 0 or at + 16 > held:  # a header, 64-bit size included, not in the window: read on
-                window = self.window = os.pread(self.fd, WINDOW_BYTES, pos)
+                window = self.window = read_at(self.f, WINDOW_BYTES, pos)
                 start = self.start = pos
                 at, held = 0, len(window)
                 self.windows.append((pos, window))
@@ -133,7 +134,7 @@ class _AtomWalk:
         for start, window in reversed(self.windows):  # the tags' windows come last
             if start <= pos and end <= start + len(window):
                 return start, window
-        return pos, os.pread(self.fd, end - pos, pos)
+        return pos, read_at(self.f, end - pos, pos)
 
     def read_at(self, pos: int, size: int) -> bytes:
         """Up to ``size`` bytes at ``pos``, as a file read there gives them."""
@@ -182,9 +183,8 @@ class _HeldItem:
 def _read(f: BinaryIO) -> Mp4Tags | None:
     """The file read the fast way, or None for a layout left to mutagen (and to its way of saying what
     is wrong): no ``ilst``, no cover, a cover this module does not shorten, or atoms ``Atoms`` rejects."""
-    fd = f.fileno()
-    size = os.fstat(fd).st_size
-    walk = _AtomWalk(fd, size)
+    size = os.fstat(f.fileno()).st_size
+    walk = _AtomWalk(f, size)
     try:
         atoms = walk.tree()
         ilst = atoms.path(b"moov", b"udta", b"meta", b"ilst")[-1]

@@ -9,7 +9,7 @@ import shutil
 import struct
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm, MP4Tags
@@ -63,7 +63,7 @@ def mutagens_tree(path: Path) -> tuple[Any, ...] | None:
 def walked_tree(path: Path) -> tuple[Any, ...] | None:
     with path.open("rb") as f:
         try:
-            atoms = _mp4_fast._AtomWalk(f.fileno(), os.fstat(f.fileno()).st_size).tree()
+            atoms = _mp4_fast._AtomWalk(f, os.fstat(f.fileno()).st_size).tree()
         except _mp4_fast._Unexpected:
             return None
         return tuple(tree(atom) for atom in atoms.atoms)
@@ -317,13 +317,13 @@ def test_a_bench_file_is_read_in_five_windows(monkeypatch: pytest.MonkeyPatch) -
     after the cover: ``MP4Info``'s and ``MP4Tags``' reads all come from those windows."""
     path = bench_m4a_files()[0]
     reads: list[tuple[int, int]] = []
-    pread = os.pread
+    read_at = _mp4_fast.read_at
 
-    def counted(fd: int, size: int, offset: int) -> bytes:
+    def counted(f: BinaryIO, size: int, offset: int) -> bytes:
         reads.append((size, offset))
-        return pread(fd, size, offset)
+        return read_at(f, size, offset)
 
-    monkeypatch.setattr(os, "pread", counted)
+    monkeypatch.setattr(_mp4_fast, "read_at", counted)
     with path.open("rb") as f:
         assert _mp4_fast._read(f) is not None
     assert len(reads) == 5 and {size for size, _ in reads} == {_mp4_fast.WINDOW_BYTES}
