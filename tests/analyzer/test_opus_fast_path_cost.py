@@ -13,6 +13,8 @@ import base64
 import itertools
 import os
 import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -316,3 +318,36 @@ def test_the_audio_is_counted_from_the_same_offset(tmp_path: Path, templates: di
     assert (fast.length, fast.bitrate, fast.channels) == (plain.length, plain.bitrate, plain.channels)
     in_memory = _opus_fast.open_opus(BytesIO(path.read_bytes())).info  # no file number to ask the size of
     assert (in_memory.length, in_memory.bitrate) == (plain.length, plain.bitrate)
+
+
+def test_files_of_other_sizes_one_after_another_and_on_two_threads(
+    tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each thread keeps one read buffer from file to file, resized: covers growing, shrinking, a file
+    read whole between them, and two threads reading at once (files alike but for their titles) all read
+    as mutagen does."""
+    sizes = [300_000, 20_000, 450_000, 5_000, 300_000]
+    paths = [
+        tagged(templates, tmp_path / f"{n}.opus", METADATA_BLOCK_PICTURE=[cover(size)])
+        for n, size in enumerate(sizes)
+    ]
+    odd = paths[3]
+    data = bytearray(odd.read_bytes())
+    data[data.rindex(b"METADATA_BLOCK_PICTURE=") + 40] = 0xE9  # not ASCII: this one is read whole
+    odd.write_bytes(bytes(data))
+    shared = cover(300_000)  # the same layout page for page: a buffer mixed up would pass for another's
+    for n in range(6):
+        path = place(templates, tmp_path / f"same{n}.opus", title=f"Title {n}", artist="A", album="X")
+        audio = OggOpus(path)
+        audio["METADATA_BLOCK_PICTURE"] = [shared]
+        audio.save()
+        paths.append(path)
+    expected = [same(path, monkeypatch) for path in paths]
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns inside a read, not between reads
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            for _ in range(10):
+                assert list(pool.map(outcome, paths * 4)) == expected * 4
+    finally:
+        sys.setswitchinterval(switching)
