@@ -141,7 +141,7 @@ def test_the_frame_size_reading_is_mutagens_for_the_tag_and_its_shortened_copy(t
 
 
 def test_the_walk_finds_the_frames_mutagen_reads(tmp_path: Path) -> None:
-    """Positions and sizes of the pictures the walk cuts are those of mutagen's own frame reading."""
+    """The pictures the walk finds, and their sizes, are those of mutagen's own frame reading."""
     rng = random.Random(7)
     for _ in range(300):
         tag = random_tag(rng)
@@ -157,9 +157,9 @@ def test_the_walk_finds_the_frames_mutagen_reads(tmp_path: Path) -> None:
         header = mutagen_id3_tags.ID3Header()
         header.version, header._flags = (2, 4, 0), 0
         pictures = [  # encoding, "image/jpeg", NUL, type, empty description, NUL: 14 bytes
-            14 + len(f.data)
-            for f in mutagen_id3_tags.read_frames(header, tag, Frames)[0]
-            if f.FrameID == "APIC"
+            14 + len(parsed.data)
+            for parsed in mutagen_id3_tags.read_frames(header, tag, Frames)[0]
+            if parsed.FrameID == "APIC"
         ]
         assert [size for size, _ in walk.pictures] == pictures
 
@@ -401,13 +401,17 @@ def test_one_frame_size_walk_in_mutagen_and_the_cover_left_unread(
     monkeypatch.setattr(mutagen_id3_tags, "determine_bpi", counted)
     before = _bytes_read()
     tags = read_tags(path)
-    read = _bytes_read() - before
+    after = _bytes_read()
     assert ("APIC:Cover", "<picture image/jpeg, 2,000,000 bytes, type 3>") in tags.raw
     assert len(calls) == 1 and calls[0] < 5_000  # the copy: two frames, the kept picture bytes, no padding
-    assert read < 300_000, read  # the cover is 2,000,000 bytes
+    if before is not None and after is not None:
+        assert after - before < 300_000, after - before  # the cover is 2,000,000 bytes
 
 
-def _bytes_read() -> int:
-    """Bytes this process has read through read()/pread() so far (Linux)."""
-    with open("/proc/self/io") as io_counts:
-        return int(next(line for line in io_counts if line.startswith("rchar:")).split()[1])
+def _bytes_read() -> int | None:
+    """Bytes this process has read through read()/pread() so far (Linux; None elsewhere)."""
+    try:
+        with open("/proc/self/io") as io_counts:
+            return int(next(line for line in io_counts if line.startswith("rchar:")).split()[1])
+    except OSError:
+        return None
