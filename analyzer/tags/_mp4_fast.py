@@ -15,7 +15,7 @@ minutes, 276-449 KiB covers, ~44 atoms; ``MP4`` ~0.32 ms, skipping only the cove
   ``MP4Cover``. Here each ``covr`` item reaches ``MP4Tags`` as its ``data`` atoms' headers with the first
   bytes of each picture (the atoms' size fields say so); the pictures' real sizes come back beside the tags
   (``cover_sizes``). Only ``covr`` items of ``data`` (and ``name``) atoms that fill the item exactly, within
-  the file, with a 32-bit size header take this path, and only files with a cover;
+  the file, with a 32-bit size header take this path (a file without a cover takes the rest of it);
 - ``MP4Tags.__setitem__`` renders each value it stores to validate it; while loading, mutagen only ever
   stores an empty list there (extended afterwards) or a bool, which render without fail: skipped.
 
@@ -182,7 +182,8 @@ class _HeldItem:
 
 def _read(f: BinaryIO) -> Mp4Tags | None:
     """The file read the fast way, or None for a layout left to mutagen (and to its way of saying what
-    is wrong): no ``ilst``, no cover, a cover this module does not shorten, or atoms ``Atoms`` rejects."""
+    is wrong): no ``ilst``, a cover this module does not shorten, or atoms ``Atoms`` rejects. A file without
+    a cover takes it too: the windowed walk alone is cheaper than ``MP4``'s (~0.19 ms a file)."""
     size = os.fstat(f.fileno()).st_size
     walk = _AtomWalk(f, size)
     try:
@@ -210,8 +211,6 @@ def _read(f: BinaryIO) -> Mp4Tags | None:
         if short is None:
             return None
         children[index] = _HeldItem(b"covr", len(short) + 8, short)
-    if not sizes:
-        return None  # no picture to leave out
     ilst.children = children
     held = _HeldFile(walk)
     info = MP4Info()

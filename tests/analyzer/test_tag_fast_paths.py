@@ -302,12 +302,12 @@ def test_m4a_covers_read_fast_equal_mutagens(
     assert taken_fast_mp4(path)
 
 
-def test_an_m4a_file_without_a_cover_is_left_to_mutagen(
+def test_an_m4a_file_without_a_cover_reads_the_same_the_fast_way(
     tmp_path: Path, templates: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = with_mp4_covers(place(templates, tmp_path / "b.m4a"), [])
     same_mp4(path, monkeypatch)
-    assert not taken_fast_mp4(path)
+    assert taken_fast_mp4(path)
 
 
 def test_an_m4a_cover_with_an_atom_mutagen_rejects_reads_the_same(
