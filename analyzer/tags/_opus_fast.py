@@ -3,17 +3,20 @@
 Cover art travels base64-encoded inside the Opus comment packet, and taggers (mutagen, so Picard) write that
 packet in ~4 KiB pages: a 450 KB cover makes ~150 pages, which mutagen reads page by page with a Python
 loop over each page's lacing values (0.66 of ~1.0 ms per file, ~80 read system calls). Here the packet's
-pages come in one read, sized by the comment list's first page (the cover's length is on it), and a run of
+pages come in one read, sized by the comment list's first page (the cover's length is on it); a run of
 pages of one shape (full, same stream, in sequence) is checked a header column at a time across the run, in
-C; the pages' bodies are joined. mutagen itself still parses everything that is stored: the identification header
-(``OggOpusInfo``), the comment packet's bytes (``VCommentDict``, the class ``OggOpusVComment`` derives
-from) and the length and bitrate (``OggOpusInfo._post_tags``, from the same file position). Only the
-framing (RFC 3533: page headers and lacing) and the comment list's length fields are read here; a picture
-comment's value reaches mutagen cut short, its real length beside the tags (``picture_chars``).
+C; the comment list is walked where its pages hold it, and a picture comment's value reaches mutagen cut
+short, its real length beside the tags (``picture_chars``), once every picture value is known to be ASCII
+(checked in place in the read buffer: a cover is never copied). mutagen itself still parses everything that
+is stored: the identification header (``OggOpusInfo``), the comments (``VCommentDict``, the class
+``OggOpusVComment`` derives from) and the length and bitrate (``OggOpusInfo._post_tags``, from the same
+file position). Only the framing (RFC 3533: page headers and lacing) and the comment list's length fields
+are read here.
 
 Anything this does not expect (another logical stream in between, a continued or out-of-sequence page, a
 short file, any error) returns None and the file is opened by ``OggOpus`` as before, which also reports
-the damage exactly as before. ``tests/analyzer/test_tag_fast_paths.py`` keeps both paths' tags equal.
+the damage exactly as before. ``tests/analyzer/test_tag_fast_paths.py`` keeps both paths' tags equal, and
+``tests/analyzer/test_opus_fast_path_cost.py`` breaks each shortcut on purpose.
 """
 
 from __future__ import annotations
