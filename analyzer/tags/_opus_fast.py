@@ -259,9 +259,10 @@ def _comment_pages(f: BinaryIO, start: int, serial: int) -> _Pages | None:
                 return None  # mutagen would look further for the comment page: let it
             if not ends:  # the pages the comment list says the packet spans, at once
                 pages = -(-_length_hint(buffer, body, page_end) // (page_end - body)) + _SPARE_PAGES
-                buffer = _read_to(
-                    f, buffer, min(pos + pages * (page_end - pos), _MAX_PACKET, _size(f) - start)
-                )
+                size = min(pos + pages * (page_end - pos), _MAX_PACKET)
+                if size > _KEPT_BYTES:  # not past the file's end for a length field that may be damaged
+                    size = min(size, _size(f) - start)
+                buffer = _read_to(f, buffer, size)
         if packet_end > body:
             runs.append((body, packet_end - body, 1, 0))
         stride, pos = page_end - pos, page_end
@@ -314,11 +315,19 @@ def _full_pages(buffer: bytearray, first: int, stride: int, segments: int, seria
     for offset, byte in zip((0, 1, 2, 3, 4, 5, 14, 15, 16, 17), fixed, strict=True):
         if buffer[first + offset : end : stride].count(byte) != run:
             return 0  # not a page of this stream where one should be: the page-by-page path says which
-    expected = struct.pack(f"<{run}I", *range(sequence + 1, sequence + 1 + run))
-    for byte in range(4):
-        if buffer[first + 18 + byte : end : stride] != expected[byte::4]:
+    if sequence + run < 256:  # as usual: the comment's pages follow the identification page (0)
+        zeros = bytes(run)
+        expected = (_NUMBERS[sequence + 1 : sequence + run + 1], zeros, zeros, zeros)
+    else:
+        numbers = struct.pack(f"<{run}I", *range(sequence + 1, sequence + 1 + run))
+        expected = (numbers[0::4], numbers[1::4], numbers[2::4], numbers[3::4])
+    for byte, sequences in enumerate(expected):  # each byte of the sequence numbers, little-endian
+        if buffer[first + 18 + byte : end : stride] != sequences:
             return 0  # out of sequence: the page-by-page path finds where, and leaves the file to mutagen
     return run
+
+
+_NUMBERS = bytes(range(256))
 
 
 @functools.lru_cache(maxsize=8)

@@ -190,8 +190,16 @@ def test_a_page_inside_the_run_unlike_the_others(
         ([255] * 40 + [FULL] * 100, 99),
         ([8 * 255], 100),
         ([FULL] * 30 + [2 * FULL] * 40, 39),
+        ([255] * 3000, 1000),
     ],
-    ids=["alternating", "largest pages", "small then full", "a first page of its own", "two runs"],
+    ids=[
+        "alternating",
+        "largest pages",
+        "small then full",
+        "a first page of its own",
+        "two runs",
+        "past 255",
+    ],
 )
 def test_pages_of_other_sizes_read_the_same(
     tmp_path: Path,
