@@ -299,22 +299,19 @@ def _length_hint(buffer: bytearray, body: int, end: int) -> int:
 def _full_pages(buffer: bytearray, first: int, stride: int, segments: int, serial: int, sequence: int) -> int:
     """How many pages from ``first`` on, one every ``stride`` bytes, have the shape of the page before them
     (continuation pages of this stream in sequence, filled by the packet with ``segments`` lacing values of
-    255), as far as ``buffer`` holds them. A tagger writes a cover as ~150 such pages: their header fields
-    are compared a column at a time across the pages, in C. Granule position and CRC are not read, as on
-    the page-by-page path."""
+    255), as far as ``buffer`` holds them; 0 when their sequence numbers are wrong. A tagger writes a cover
+    as ~150 such pages: their header fields are compared a column at a time across the pages, in C.
+    Granule position and CRC are not read, as on the page-by-page path."""
     run = (len(buffer) - first) // stride
     end = first + run * stride
-    for offset, value in _shape_columns(segments):  # where the run ends: the page the packet ends on
+    stream = serial.to_bytes(4, "little")
+    for offset, value in (*_fixed_columns(segments), *((14 + n, stream[n : n + 1]) for n in range(4))):
         column = buffer[first + offset : end : stride]
-        if column.count(value) != run:
+        if column.count(value) != run:  # the run ends before the first page unlike the others
             run -= len(column.lstrip(value))
             if run == 0:
                 return 0
             end = first + run * stride
-    fixed = b"OggS\x00" + bytes((_CONTINUED,)) + serial.to_bytes(4, "little")  # magic, version, flags, serial
-    for offset, byte in zip((0, 1, 2, 3, 4, 5, 14, 15, 16, 17), fixed, strict=True):
-        if buffer[first + offset : end : stride].count(byte) != run:
-            return 0  # not a page of this stream where one should be: the page-by-page path says which
     if sequence + run < 256:  # as usual: the comment's pages follow the identification page (0)
         zeros = bytes(run)
         expected = (_NUMBERS[sequence + 1 : sequence + run + 1], zeros, zeros, zeros)
@@ -331,10 +328,16 @@ _NUMBERS = bytes(range(256))
 
 
 @functools.lru_cache(maxsize=8)
-def _shape_columns(segments: int) -> tuple[tuple[int, bytes], ...]:
-    """(offset, byte) of the segment count and the lacing values of a page the packet fills with
-    ``segments`` of them, the last lacing value first (where a page the packet ends on differs most)."""
-    return ((26, bytes((segments,))), *((27 + n, b"\xff") for n in reversed(range(segments))))
+def _fixed_columns(segments: int) -> tuple[tuple[int, bytes], ...]:
+    """(offset, byte) of the header bytes every page the packet fills with ``segments`` lacing values has,
+    whatever its stream: the segment count and lacing values first (the last of them first: where the page
+    the packet ends on differs), then magic, version and flags."""
+    header = b"OggS\x00" + bytes((_CONTINUED,))
+    return (
+        (26, bytes((segments,))),
+        *((27 + n, b"\xff") for n in reversed(range(segments))),
+        *((offset, header[offset : offset + 1]) for offset in range(6)),
+    )
 
 
 def _size(f: BinaryIO) -> int:
