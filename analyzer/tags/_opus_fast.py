@@ -100,6 +100,8 @@ class _Pages:
 
     def spans(self, start: int, stop: int) -> list[tuple[int, int]]:
         """Offsets in ``buffer`` of the packet's bytes ``start`` to ``stop``, a (from, to) a page."""
+        if stop <= self.first_length:  # on the first page: the comments before a cover, a cover's start
+            return [(self.first_body + start, self.first_body + stop)] if start < stop else []
         found = []
         run = bisect.bisect_right(self.starts, start) - 1
         while start < stop:
