@@ -192,11 +192,39 @@ def warm_files(paths: list[Path]) -> None:
                 pass
 
 
+def compare_beets(paths: list[Path], count: int, database: Path, tonearm_rate: float) -> None:
+    """beets' first import of ``count`` of the files (hard links: the same sparse files) beside Tonearm's scan
+    of the same links and its median rate on the whole library, in the same minutes."""
+    from bench.bench_scan import run_beets
+
+    if not (OUT / "beets-venv" / "bin" / "beet").exists():
+        print("beets: python3 -m venv bench/out/beets-venv && bench/out/beets-venv/bin/pip install beets")
+        return
+    subset = OUT / f"real-sparse-distinct-beets-{count}"
+    shutil.rmtree(subset, ignore_errors=True)
+    for path in sorted(paths)[:count]:
+        target = subset / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, target)
+    load = os.getloadavg()[0]
+    beets_seconds = run_beets(subset)
+    ours = scan_process(subset, database)
+    beets_rate = count / beets_seconds
+    print(f"\nbeets `import -A -q` (no copy, write or autotag) of {count:,} of the files: {beets_seconds:.1f} s, "
+          f"{beets_rate:,.0f} files/s (load {load:.1f}); Tonearm on the same {count:,}: {ours['seconds']:.2f} s "
+          f"({count / ours['seconds']:,.0f} files/s, fixed cost included); Tonearm's median on all "
+          f"{len(paths):,}: {tonearm_rate:,.0f} files/s = {tonearm_rate / beets_rate:.0f}x beets' rate")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--timeline", action="store_true")
+    parser.add_argument(
+        "--beets", type=int, default=0, metavar="N",
+        help="also run beets (`beet import -A -q`, bench/out/beets-venv) and Tonearm on the library's first N files",
+    )  # fmt: skip
     args = parser.parse_args()
     library = make_distinct_library(args.files)
     paths = library_paths(library)
@@ -231,6 +259,10 @@ def main() -> None:
     )
     print_cpu_budget(rows, fixed, len(paths))
     print("  rows after a run: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
+    if args.beets:
+        compare_beets(
+            paths, args.beets, database, len(paths) / sorted(r["seconds"] for *_, r in rows)[len(rows) // 2]
+        )
     if args.timeline:
         for cache, run, _, load, result in rows:
             print(f"\ntimeline of {cache} run {run} (load {load:.1f})")
