@@ -34,7 +34,9 @@ from mutagen.mp4 import MP4FreeForm
 from bench.bench_scan_real import (
     OUT,
     ROOT,
+    TRACKS_PER_ALBUM,
     compile_tree,
+    library_path,
     library_paths,
     make_library,
     print_cpu_budget,
@@ -48,7 +50,6 @@ HEAD_BYTES = 256 * 1024
 """Real bytes kept after the tags and cover (the first audio frames, which stream parsers read)."""
 TAIL_BYTES = 256 * 1024
 """Real bytes kept at the end (the last Ogg pages, an ID3v1 or APE tag)."""
-TRACKS_PER_ALBUM = 12
 
 
 def _tags_end(path: Path) -> int:
@@ -169,14 +170,8 @@ def make_distinct_library(files: int) -> Path:
     scratch.mkdir()
     jobs = []
     for n in range(files):
-        album, number = divmod(n, TRACKS_PER_ALBUM)
         original = originals[n % len(originals)]
-        target = (
-            folder
-            / f"Artist {album // 4}"
-            / f"Album {album}"
-            / f"{number + 1:02d} Title {n}{original.suffix}"
-        )
+        target = library_path(folder, n, original.suffix)
         jobs.append((n, str(original), str(target), str(scratch)))
     with Pool() as pool:
         pool.map(_make_one, jobs, chunksize=16)

@@ -230,18 +230,18 @@ def make_library(files: int, per_format: int) -> Path:
         pool.map(_encode_one, jobs, chunksize=1)
     originals = [Path(job[2]) for job in jobs]
     for n in range(files):
-        album, number = divmod(n, TRACKS_PER_ALBUM)
         original = originals[n % len(originals)]
-        target = (
-            folder
-            / f"Artist {album // 4}"
-            / f"Album {album}"
-            / f"{number + 1:02d} Title {n}{original.suffix}"
-        )
+        target = library_path(folder, n, original.suffix)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.link(original, target)
     (folder / ".complete").touch()
     return folder
+
+
+def library_path(folder: Path, n: int, suffix: str) -> Path:
+    """The ``n``-th file's path in a bench library: Artist/Album/NN Title n, twelve tracks an album."""
+    album, number = divmod(n, TRACKS_PER_ALBUM)
+    return folder / f"Artist {album // 4}" / f"Album {album}" / f"{number + 1:02d} Title {n}{suffix}"
 
 
 def library_paths(library: Path) -> list[Path]:
