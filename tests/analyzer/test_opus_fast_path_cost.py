@@ -24,7 +24,8 @@ from mutagen.flac import Picture
 from mutagen.ogg import OggPage
 from mutagen.oggopus import OggOpus, OggOpusInfo
 
-from analyzer.tags import FileTags, TagReadError, _opus_fast, read_tags
+from analyzer.tags import FileTags, _opus_fast
+from tests.analyzer.test_tag_fast_paths import outcome, same  # fast path == mutagen's OggOpus
 from tests.scan_audio import make_templates, place
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is needed to make audio")
@@ -51,26 +52,6 @@ def tagged(templates: dict[str, Path], path: Path, **comments: list[str]) -> Pat
         audio[key] = values
     audio.save()
     return path
-
-
-def outcome(path: Path) -> FileTags | TagReadError:
-    try:
-        return read_tags(path)
-    except TagReadError as error:
-        return error
-
-
-def same(path: Path, monkeypatch: pytest.MonkeyPatch) -> FileTags | TagReadError:
-    """read_tags through the fast path equals read_tags through mutagen's OggOpus (or fails alike)."""
-    fast = outcome(path)
-    with monkeypatch.context() as patch:
-        patch.setattr(_opus_fast, "_read", lambda f: None)
-        plain = outcome(path)
-    if isinstance(plain, TagReadError):
-        assert isinstance(fast, TagReadError) and (fast.kind, fast.reason) == (plain.kind, plain.reason)
-    else:
-        assert fast == plain
-    return fast
 
 
 def taken_fast(path: Path) -> bool:
